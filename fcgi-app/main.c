@@ -1,0 +1,88 @@
+/*
+ * main.c: command-line entry.  With no command it runs the pool (pool.c);
+ * "container-codes user ..." and "container-codes key ..." work directly
+ * on the data directory (handlers/cli.c).  Flags override the config file
+ * and the environment.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <sodium.h>
+
+#include "cc.h"
+#include "../handlers/handlers.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: container-codes [-c file] [-l listen] [-w workers] "
+	    "[-d data_dir] [-D] [-t] [-V]\n"
+	    "       container-codes [-c file] user add NAME [--role ROLE] "
+	    "[--email E] [--password-stdin]\n"
+	    "       container-codes [-c file] key create USER [--name N] "
+	    "[--scope S]\n"
+	    "  -c file      configuration file (key = value lines)\n"
+	    "  -l listen    unix:/path or host:port (default: stdin if it is "
+	    "a FastCGI\n"
+	    "               listener, else unix:/run/container-codes/"
+	    "pool.sock)\n"
+	    "  -w workers   worker processes (default: number of cores)\n"
+	    "  -d data_dir  where LMDB and files live\n"
+	    "  -D           debug (also enables the /_echo route)\n"
+	    "  -t           check the configuration and exit\n"
+	    "  -V           print the version\n");
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct cfg_override ov[16];
+	const char *config_path = NULL;
+	char err[1024];
+	size_t nov = 0;
+	int ch, test_only = 0;
+
+	while ((ch = getopt(argc, argv, "+c:l:w:d:DtVh")) != -1) {
+		if (nov == sizeof(ov) / sizeof(ov[0]))
+			break;
+		switch (ch) {
+		case 'c': config_path = optarg; break;
+		case 'l': ov[nov++] = (struct cfg_override){ "listen", optarg };
+			break;
+		case 'w': ov[nov++] = (struct cfg_override){ "workers",
+			optarg }; break;
+		case 'd': ov[nov++] = (struct cfg_override){ "data_dir",
+			optarg }; break;
+		case 'D': ov[nov++] = (struct cfg_override){ "debug", "true" };
+			break;
+		case 't': test_only = 1; break;
+		case 'V': printf("container-codes %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (config_load(&cfg, config_path, ov, nov, err, sizeof(err)) < 0) {
+		fprintf(stderr, "container-codes: %s\n", err);
+		return 1;
+	}
+	if (test_only) {
+		printf("configuration ok\n");
+		return 0;
+	}
+	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		fprintf(stderr, "container-codes: cannot initialise "
+		    "libsodium or libcurl\n");
+		return 1;
+	}
+	log_init(&cfg);
+	if (optind < argc)
+		return cli_run(argc - optind, argv + optind);
+	return pool_run(config_path, ov, nov);
+}

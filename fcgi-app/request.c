@@ -1,0 +1,547 @@
+/*
+ * request.c: turns one FastCGI request into a struct request.  Everything
+ * allocated for a request hangs off it and is released by request_free()
+ * after FCGX_Finish_r (slowcgi's cleanup_request, lwan's coro_defer).
+ * Parameters are read with FCGX_GetParam only: nothing from a request
+ * ever reaches the process environment.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cc.h"
+
+struct req_cleanup {
+	void			(*fn)(void *);
+	void			*arg;
+	struct req_cleanup	*next;
+};
+
+static char		 id_prefix[16];
+static unsigned long	 id_counter;
+
+/* Registers fn(arg) to run when the request is freed; fn(arg) runs now if
+ * the bookkeeping cannot be allocated, so nothing leaks. */
+void
+req_defer(struct request *r, void (*fn)(void *), void *arg)
+{
+	struct req_cleanup *c;
+
+	if ((c = malloc(sizeof(*c))) == NULL) {
+		fn(arg);
+		return;
+	}
+	c->fn = fn;
+	c->arg = arg;
+	c->next = r->cleanups;
+	r->cleanups = c;
+}
+
+static void
+put_json(void *p)
+{
+	json_object_put(p);
+}
+
+void
+req_defer_json(struct request *r, json_object *o)
+{
+	if (o != NULL)
+		req_defer(r, put_json, o);
+}
+
+void *
+req_alloc(struct request *r, size_t n)
+{
+	void *p = calloc(1, n ? n : 1);
+
+	if (p == NULL)
+		return NULL;
+	req_defer(r, free, p);
+	return p;
+}
+
+char *
+req_strdup(struct request *r, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = req_alloc(r, n);
+
+	if (p != NULL)
+		memcpy(p, s, n);
+	return p;
+}
+
+char *
+req_printf(struct request *r, const char *fmt, ...)
+{
+	va_list ap;
+	char *p = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&p, fmt, ap) < 0)
+		p = NULL;
+	va_end(ap);
+	if (p != NULL)
+		req_defer(r, free, p);
+	return p;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decodes in[0..len) once into a new string.  Returns 0, or -1 for
+ * a bad escape or a decoded NUL, CR or LF (all 400 for a path).
+ */
+int
+path_decode(const char *in, size_t len, char **out)
+{
+	char *o;
+	size_t i, j = 0;
+	int hi, lo, ch;
+
+	if ((o = malloc(len + 1)) == NULL)
+		return -1;
+	for (i = 0; i < len; i++) {
+		ch = (unsigned char)in[i];
+		if (ch == '%') {
+			if (i + 2 >= len)
+				goto bad;
+			if ((hi = hexval((unsigned char)in[i + 1])) < 0 ||
+			    (lo = hexval((unsigned char)in[i + 2])) < 0)
+				goto bad;
+			ch = hi * 16 + lo;
+			i += 2;
+		}
+		if (ch == '\0' || ch == '\r' || ch == '\n')
+			goto bad;
+		o[j++] = (char)ch;
+	}
+	o[j] = '\0';
+	*out = o;
+	return 0;
+bad:
+	free(o);
+	return -1;
+}
+
+/* True if any segment of path is "..". */
+static int
+has_dotdot(const char *path)
+{
+	const char *p = path;
+
+	while ((p = strstr(p, "..")) != NULL) {
+		if ((p == path || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+			return 1;
+		p += 2;
+	}
+	return 0;
+}
+
+/* Decodes a query component: '+' is a space, then percent escapes. */
+static char *
+query_decode(const char *s, size_t len)
+{
+	char *tmp, *out = NULL;
+	size_t i;
+
+	if ((tmp = malloc(len + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i++)
+		tmp[i] = s[i] == '+' ? ' ' : s[i];
+	if (path_decode(tmp, len, &out) < 0)
+		out = NULL;
+	free(tmp);
+	return out;
+}
+
+/* Splits a query string into the request's key/value list; -1 if bad. */
+int
+query_parse(struct request *r, const char *q)
+{
+	size_t n = 1, i = 0;
+	const char *p, *amp, *eq;
+
+	for (p = q; *p; p++)
+		if (*p == '&')
+			n++;
+	if (n > 256)
+		return -1;
+	if ((r->query = req_alloc(r, n * sizeof(*r->query))) == NULL)
+		return -1;
+	for (p = q; *p; p = amp ? amp + 1 : p + strlen(p)) {
+		amp = strchr(p, '&');
+		size_t len = amp ? (size_t)(amp - p) : strlen(p);
+		if (len == 0)
+			continue;
+		eq = memchr(p, '=', len);
+		char *k = query_decode(p, eq ? (size_t)(eq - p) : len);
+		char *v = eq ? query_decode(eq + 1, len - (size_t)(eq - p) - 1)
+		    : strdup("");
+		if (k == NULL || v == NULL) {
+			free(k);
+			free(v);
+			return -1;
+		}
+		req_defer(r, free, k);
+		req_defer(r, free, v);
+		r->query[i].key = k;
+		r->query[i].value = v;
+		i++;
+		if (amp == NULL)
+			break;
+	}
+	r->nquery = i;
+	return 0;
+}
+
+static int
+reject(struct request *r, const char *why)
+{
+	r->reject = why;
+	return -1;
+}
+
+static void
+make_id(struct request *r)
+{
+	const char *given = req_header(r, "X-Request-Id");
+	size_t n;
+
+	/* A well-formed upstream id (nginx $request_id, a load balancer's)
+	 * is kept so one id follows the request end to end. */
+	if (given != NULL && (n = strlen(given)) >= 8 && n < 40 &&
+	    strspn(given, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_-") == n) {
+		memcpy(r->id, given, n + 1);
+		return;
+	}
+	if (id_prefix[0] == '\0') {
+		unsigned char rnd[6];
+
+		randombytes_buf(rnd, sizeof(rnd));
+		sodium_bin2hex(id_prefix, sizeof(id_prefix), rnd, sizeof(rnd));
+	}
+	snprintf(r->id, sizeof(r->id), "req_%s%06lx", id_prefix,
+	    ++id_counter & 0xffffff);
+}
+
+/*
+ * Fills r from the FastCGI parameters.  Returns 0, or -1 with r->reject
+ * naming the problem when the request line itself is bad (the router then
+ * answers 400).
+ * The path comes from REQUEST_URI, undecoded by the web server, so both
+ * nginx and Apache give the app the same bytes to judge.
+ */
+int
+request_init(struct request *r, FCGX_Request *f)
+{
+	const char *uri, *q, *cl, *m;
+	size_t plen;
+
+	memset(r, 0, sizeof(*r));
+	r->fcgx = f;
+	r->envp = f->envp;
+	r->start_us = now_us();
+	r->content_length = -1;
+	make_id(r);
+
+	m = req_env(r, "REQUEST_METHOD");
+	r->method = m != NULL && *m != '\0' && strlen(m) <= 16 &&
+	    strspn(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == strlen(m) ? m : "GET";
+	if (m == NULL || r->method != m)
+		return reject(r, "malformed request method");
+	r->is_head = strcmp(r->method, "HEAD") == 0;
+
+	uri = req_env(r, "REQUEST_URI");
+	if (uri == NULL || *uri != '/')
+		uri = req_env(r, "DOCUMENT_URI");
+	if (uri == NULL || *uri != '/')
+		return reject(r, "missing or relative request URI");
+	q = strchr(uri, '?');
+	plen = q ? (size_t)(q - uri) : strlen(uri);
+	if (plen > 4096)
+		return reject(r, "request path longer than 4096 bytes");
+	if (path_decode(uri, plen, &r->path) < 0)
+		return reject(r, "bad percent-encoding, NUL, CR or LF in the "
+		    "request path");
+	req_defer(r, free, r->path);
+	if (has_dotdot(r->path))
+		return reject(r, "'..' segments are not allowed in the path");
+	r->query_raw = req_strdup(r, q ? q + 1 : "");
+	if (r->query_raw == NULL || query_parse(r, r->query_raw) < 0)
+		return reject(r, "malformed query string (bad "
+		    "percent-encoding, NUL, CR, LF or over 256 parameters)");
+
+	r->content_type = req_env(r, "CONTENT_TYPE");
+	if ((cl = req_env(r, "CONTENT_LENGTH")) != NULL && *cl != '\0') {
+		long v;
+
+		if (parse_long(cl, 0, 0x7fffffffffffffffL, &v) < 0)
+			return reject(r, "malformed Content-Length");
+		r->content_length = v;
+	}
+	return 0;
+}
+
+void
+request_free(struct request *r)
+{
+	struct req_cleanup *c, *next;
+
+	json_object_put(r->json);
+	free(r->body);
+	free(r->hdrs);
+	for (c = r->cleanups; c != NULL; c = next) {
+		next = c->next;
+		c->fn(c->arg);
+		free(c);
+	}
+	r->cleanups = NULL;
+}
+
+const char *
+req_env(const struct request *r, const char *name)
+{
+	return r->envp ? FCGX_GetParam(name, r->envp) : NULL;
+}
+
+/* A request header by its HTTP name ("X-API-Key" -> HTTP_X_API_KEY). */
+const char *
+req_header(const struct request *r, const char *name)
+{
+	char key[128];
+	size_t i;
+
+	if (strcasecmp(name, "Content-Type") == 0)
+		return req_env(r, "CONTENT_TYPE");
+	memcpy(key, "HTTP_", 5);
+	for (i = 0; name[i] != '\0' && i + 6 < sizeof(key); i++)
+		key[5 + i] = name[i] == '-' ? '_' :
+		    (char)toupper((unsigned char)name[i]);
+	key[5 + i] = '\0';
+	return req_env(r, key);
+}
+
+const char *
+req_param(const struct request *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nparams; i++)
+		if (strcmp(r->param_name[i], name) == 0)
+			return r->param_value[i];
+	return NULL;
+}
+
+/* The last value of a query parameter, or NULL. */
+const char *
+req_query(const struct request *r, const char *name)
+{
+	size_t i;
+	const char *v = NULL;
+
+	for (i = 0; i < r->nquery; i++)
+		if (strcmp(r->query[i].key, name) == 0)
+			v = r->query[i].value;
+	return v;
+}
+
+/*
+ * Reads an integer query parameter within [min, max], def when absent.
+ * On a bad value answers 400 naming it and returns -1.
+ */
+int
+req_query_long(struct request *r, const char *name, long def, long min,
+    long max, long *out)
+{
+	const char *v = req_query(r, name);
+
+	if (v == NULL || *v == '\0') {
+		*out = def;
+		return 0;
+	}
+	if (parse_long(v, min, max, out) == 0)
+		return 0;
+	resp_error(r, CC_E_INVALID_REQUEST, "query parameter '%s' must be an "
+	    "integer from %ld to %ld", name, min, max);
+	return -1;
+}
+
+/* Reads a boolean query parameter (true/false/1/0); 400 and -1 if bad. */
+int
+req_query_bool(struct request *r, const char *name, int def, int *out)
+{
+	const char *v = req_query(r, name);
+
+	if (v == NULL || *v == '\0')
+		*out = def;
+	else if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+		*out = 1;
+	else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+		*out = 0;
+	else {
+		resp_error(r, CC_E_INVALID_REQUEST, "query parameter '%s' "
+		    "must be true or false", name);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads up to len more bytes of the body, never past CONTENT_LENGTH.
+ * Returns the count (0 at the end) or -1 when the client went away early.
+ */
+long
+req_read(struct request *r, void *buf, size_t len)
+{
+	long long left;
+	int n;
+
+	if (r->content_length < 0)
+		return 0;
+	left = r->content_length - (long long)r->body_read;
+	if (left <= 0)
+		return 0;
+	if ((long long)len > left)
+		len = (size_t)left;
+	if (len > 0x40000000)
+		len = 0x40000000;
+	n = FCGX_GetStr(buf, (int)len, r->fcgx->in);
+	if (n <= 0)
+		return -1;
+	r->body_read += (size_t)n;
+	return n;
+}
+
+/* True if have (a Content-Type value) is the media type want. */
+int
+content_type_is(const char *have, const char *want)
+{
+	size_t n = strlen(want);
+
+	if (have == NULL || strncasecmp(have, want, n) != 0)
+		return 0;
+	return have[n] == '\0' || have[n] == ';' || have[n] == ' ';
+}
+
+/*
+ * Reads the whole body (at most max_body bytes) into r->body, NUL-ended.
+ * Writes the error and returns -1 when it is too large (413) or ends
+ * early (400).
+ */
+int
+req_read_body(struct request *r)
+{
+	long n;
+
+	if (r->body != NULL || r->content_length <= 0)
+		return 0;
+	if ((unsigned long long)r->content_length > cfg.max_body) {
+		resp_error(r, CC_E_PAYLOAD_TOO_LARGE, "request body of %lld "
+		    "bytes exceeds max_body (%zu bytes)", r->content_length,
+		    cfg.max_body);
+		return -1;
+	}
+	r->body_len = (size_t)r->content_length;
+	if ((r->body = malloc(r->body_len + 1)) == NULL) {
+		resp_error(r, CC_E_INTERNAL_ERROR, "out of memory");
+		return -1;
+	}
+	for (size_t got = 0; got < r->body_len; got += (size_t)n)
+		if ((n = req_read(r, r->body + got, r->body_len - got)) <= 0) {
+			resp_error(r, CC_E_INVALID_REQUEST, "request body ended "
+			    "after %zu of %zu bytes", got, r->body_len);
+			return -1;
+		}
+	r->body[r->body_len] = '\0';
+	return 0;
+}
+
+/* Parses r->body as one JSON object; 400 naming the problem if not. */
+int
+req_parse_json(struct request *r)
+{
+	json_tokener *tok;
+	size_t end;
+	int rc = -1;
+
+	if ((tok = json_tokener_new()) == NULL)
+		return resp_error(r, CC_E_INTERNAL_ERROR, "out of memory"), -1;
+	r->json = json_tokener_parse_ex(tok, r->body ? r->body : "",
+	    (int)r->body_len);
+	end = tok->char_offset > 0 ? (size_t)tok->char_offset : 0;
+	while (end < r->body_len && r->body[end] != '\0' &&
+	    strchr(" \t\r\n", r->body[end]) != NULL)
+		end++;
+	if (r->json == NULL || end != r->body_len) {
+		enum json_tokener_error e = json_tokener_get_error(tok);
+
+		resp_error(r, CC_E_INVALID_REQUEST, "malformed JSON body: %s at "
+		    "offset %d", r->json != NULL ? "trailing data" :
+		    e == json_tokener_continue ? "unexpected end of input" :
+		    json_tokener_error_desc(e), (int)tok->char_offset);
+	} else if (!json_object_is_type(r->json, json_type_object))
+		resp_error(r, CC_E_INVALID_REQUEST, "the JSON body must be an "
+		    "object");
+	else
+		rc = 0;
+	json_tokener_free(tok);
+	if (rc < 0) {
+		json_object_put(r->json);
+		r->json = NULL;
+	}
+	return rc;
+}
+
+/*
+ * Reads and parses a JSON object body for the router.  Writes the error
+ * and returns -1 on: a wrong type (415), too large (413), a short body
+ * or bad JSON (400).  An empty body is fine when optional.
+ */
+int
+req_read_json(struct request *r, int optional)
+{
+	if (r->content_length <= 0) {
+		if (optional)
+			return 0;
+		resp_error(r, CC_E_INVALID_REQUEST, "a JSON request body is "
+		    "required");
+		return -1;
+	}
+	if (!content_type_is(r->content_type, "application/json")) {
+		resp_error(r, CC_E_UNSUPPORTED_MEDIA_TYPE, "Content-Type must "
+		    "be application/json, not '%s'",
+		    r->content_type ? r->content_type : "");
+		return -1;
+	}
+	if (req_read_body(r) < 0)
+		return -1;
+	return req_parse_json(r);
+}
+
+/* Marks a request that legitimately outlives request_timeout (a log
+ * follow, an event stream): the master leaves its worker alone. */
+void
+req_set_streaming(struct request *r)
+{
+	if (sb_self != NULL)
+		sb_self->state = SB_STREAMING;
+}

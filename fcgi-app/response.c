@@ -1,0 +1,355 @@
+/*
+ * response.c: the one module that writes responses.  It owns the success
+ * envelope ({"success": true, "<kind>": ..., "request_id", "timestamp"}),
+ * the list envelope, every error body (from the CC_ERRORS table in cc.h),
+ * the mapping of storage errors to HTTP, and streaming.  Every response
+ * carries X-Request-Id.  Each function returns the HTTP status it sent, so
+ * a handler can end with "return resp_ok(...)".
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lmdb.h>
+
+#include "cc.h"
+
+static const struct {
+	const char	*code;
+	int		 status;
+	const char	*type;
+} errtab[] = {
+#define CC_X(e, code, status, type) { code, status, type },
+	CC_ERRORS(CC_X)
+#undef CC_X
+};
+
+int
+cc_err_status(enum cc_err e)
+{
+	return e < CC_E__MAX ? errtab[e].status : 500;
+}
+
+const char *
+cc_err_code(enum cc_err e)
+{
+	return e < CC_E__MAX ? errtab[e].code : "INTERNAL_ERROR";
+}
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 206: return "Partial Content";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 409: return "Conflict";
+	case 412: return "Precondition Failed";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 416: return "Range Not Satisfiable";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	case 507: return "Insufficient Storage";
+	default: return "Status";
+	}
+}
+
+/* Adds a header to the response; ignored once headers are sent. */
+void
+resp_header(struct request *r, const char *name, const char *fmt, ...)
+{
+	char val[1024], line[1200];
+	va_list ap;
+	size_t n;
+	char *p;
+
+	if (r->headers_sent)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	/* A header value never carries a line break (response splitting). */
+	val[strcspn(val, "\r\n")] = '\0';
+	n = (size_t)snprintf(line, sizeof(line), "%s: %s\r\n", name, val);
+	if (n >= sizeof(line))
+		return;
+	if (r->hdrs_len + n + 1 > r->hdrs_cap) {
+		size_t cap = (r->hdrs_cap ? r->hdrs_cap * 2 : 256) + n;
+
+		if ((p = realloc(r->hdrs, cap)) == NULL)
+			return;
+		r->hdrs = p;
+		r->hdrs_cap = cap;
+	}
+	memcpy(r->hdrs + r->hdrs_len, line, n + 1);
+	r->hdrs_len += n;
+}
+
+static int
+send_head(struct request *r, int status, const char *ctype, long long clen)
+{
+	FCGX_Stream *out = r->fcgx->out;
+
+	r->status = status;
+	r->headers_sent = 1;
+	if (FCGX_FPrintF(out, "Status: %d %s\r\nX-Request-Id: %s\r\n", status,
+	    reason(status), r->id) < 0)
+		goto gone;
+	if (ctype != NULL &&
+	    FCGX_FPrintF(out, "Content-Type: %s\r\n", ctype) < 0)
+		goto gone;
+	if (clen >= 0 && FCGX_FPrintF(out, "Content-Length: %lld\r\n",
+	    clen) < 0)
+		goto gone;
+	if (r->hdrs_len > 0 && FCGX_PutStr(r->hdrs, (int)r->hdrs_len, out) < 0)
+		goto gone;
+	if (FCGX_PutS("\r\n", out) < 0)
+		goto gone;
+	return 0;
+gone:
+	r->client_gone = 1;
+	return -1;
+}
+
+/* Sends a whole response (no body for HEAD, 204 and 304). */
+int
+resp_send(struct request *r, int status, const char *ctype, const void *body,
+    size_t len)
+{
+	if (r->headers_sent)
+		return r->status;
+	if (status == 204 || status == 304)
+		len = 0, ctype = NULL;
+	if (send_head(r, status, ctype, status == 204 || status == 304 ?
+	    -1 : (long long)len) < 0)
+		return status;
+	if (!r->is_head && len > 0) {
+		if (FCGX_PutStr(body, (int)len, r->fcgx->out) < 0)
+			r->client_gone = 1;
+		else
+			r->bytes_out += len;
+	}
+	return status;
+}
+
+static int
+send_json(struct request *r, int status, json_object *o)
+{
+	size_t len;
+	const char *s;
+
+	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	resp_send(r, status, "application/json", s, len);
+	json_object_put(o);
+	return status;
+}
+
+static json_object *
+envelope(struct request *r)
+{
+	json_object *env = json_object_new_object();
+	char ts[32];
+
+	iso8601(ts, now_wall());
+	json_object_object_add(env, "success", json_object_new_boolean(1));
+	json_object_object_add(env, "request_id",
+	    json_object_new_string(r->id));
+	json_object_object_add(env, "timestamp", json_object_new_string(ts));
+	return env;
+}
+
+/*
+ * Sends a success envelope.  With a kind, obj goes under that key;
+ * without one, obj's members are merged into the envelope (health's
+ * top-level "status" and "checks").  Takes ownership of obj.
+ */
+int
+resp_ok(struct request *r, int status, const char *kind, json_object *obj)
+{
+	json_object *env = envelope(r);
+
+	if (kind != NULL)
+		json_object_object_add(env, kind, obj);
+	else if (obj != NULL) {
+		json_object_object_foreach(obj, k, v)
+			json_object_object_add(env, k, json_object_get(v));
+		json_object_put(obj);
+	}
+	return send_json(r, status, env);
+}
+
+/* Sends a list envelope with paging fields.  Takes ownership of arr. */
+int
+resp_list(struct request *r, const char *kinds, json_object *arr, long total,
+    long limit, long offset)
+{
+	json_object *env = envelope(r);
+
+	json_object_object_add(env, kinds, arr);
+	json_object_object_add(env, "total", json_object_new_int64(total));
+	json_object_object_add(env, "limit", json_object_new_int64(limit));
+	json_object_object_add(env, "offset", json_object_new_int64(offset));
+	return send_json(r, 200, env);
+}
+
+/* The error envelope of spec/README.md; takes ownership of details. */
+json_object *
+envelope_error(enum cc_err e, const char *msg, json_object *details,
+    const char *request_id)
+{
+	json_object *env = json_object_new_object(), *err;
+	char ts[32];
+
+	if (e >= CC_E__MAX)
+		e = CC_E_INTERNAL_ERROR;
+	err = json_object_new_object();
+	json_object_object_add(err, "code",
+	    json_object_new_string(errtab[e].code));
+	json_object_object_add(err, "status",
+	    json_object_new_int(errtab[e].status));
+	json_object_object_add(err, "type",
+	    json_object_new_string(errtab[e].type));
+	json_object_object_add(err, "message", json_object_new_string(msg));
+	json_object_object_add(err, "details",
+	    details ? details : json_object_new_object());
+	json_object_object_add(err, "request_id",
+	    json_object_new_string(request_id));
+	iso8601(ts, now_wall());
+	json_object_object_add(env, "success", json_object_new_boolean(0));
+	json_object_object_add(env, "error", err);
+	json_object_object_add(env, "timestamp", json_object_new_string(ts));
+	return env;
+}
+
+static int
+verror(struct request *r, enum cc_err e, json_object *details,
+    const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (r->headers_sent) {
+		/* Too late for a status: the stream just ends early. */
+		json_object_put(details);
+		r->error_code = cc_err_code(e);
+		return r->status;
+	}
+	r->error_code = cc_err_code(e);
+	if (e == CC_E_UNAUTHORIZED)
+		resp_header(r, "WWW-Authenticate",
+		    "Bearer realm=\"container-codes\", "
+		    "charset=\"UTF-8\"");
+	return send_json(r, cc_err_status(e),
+	    envelope_error(e, msg, details, r->id));
+}
+
+int
+resp_error(struct request *r, enum cc_err e, const char *fmt, ...)
+{
+	va_list ap;
+	int s;
+
+	va_start(ap, fmt);
+	s = verror(r, e, NULL, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+int
+resp_error_d(struct request *r, enum cc_err e, json_object *details,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int s;
+
+	va_start(ap, fmt);
+	s = verror(r, e, details, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+/*
+ * The one place storage errors become HTTP: MDB_NOTFOUND is 404,
+ * MDB_KEYEXIST 409, a full map 507, a busy or broken store 503.
+ * "what" names the record, e.g. "user 'bob'".
+ */
+int
+resp_store_error(struct request *r, int rc, const char *what)
+{
+	switch (rc) {
+	case MDB_NOTFOUND:
+		return resp_error(r, CC_E_NOT_FOUND, "%s not found", what);
+	case MDB_KEYEXIST:
+		return resp_error(r, CC_E_CONFLICT, "%s already exists", what);
+	case MDB_MAP_FULL:
+		return resp_error(r, CC_E_INSUFFICIENT_STORAGE, "storage is full "
+		    "(map_size %zu bytes); nothing was written for %s: raise "
+		    "map_size", cfg.map_size, what);
+	case MDB_READERS_FULL:
+	case MDB_TXN_FULL:
+	case MDB_BAD_TXN:
+		return resp_error(r, CC_E_SERVICE_UNAVAILABLE, "storage is busy "
+		    "(%s); retry", mdb_strerror(rc));
+	default:
+		log_msg(LOG_L_ERROR, "storage error on %s: %s", what,
+		    mdb_strerror(rc));
+		return resp_error(r, CC_E_INTERNAL_ERROR, "storage error on %s",
+		    what);
+	}
+}
+
+/*
+ * Starts a streamed response (no Content-Length).  X-Accel-Buffering: no
+ * tells nginx to pass each flushed chunk on at once.
+ */
+int
+resp_start(struct request *r, int status, const char *ctype)
+{
+	if (r->headers_sent)
+		return -1;
+	resp_header(r, "X-Accel-Buffering", "no");
+	resp_header(r, "Cache-Control", "no-cache");
+	return send_head(r, status, ctype, -1);
+}
+
+/* Writes body bytes; -1 once the client has gone away. */
+int
+resp_write(struct request *r, const void *buf, size_t len)
+{
+	if (r->client_gone)
+		return -1;
+	if (r->is_head || len == 0)
+		return 0;
+	if (FCGX_PutStr(buf, (int)len, r->fcgx->out) < 0) {
+		r->client_gone = 1;
+		return -1;
+	}
+	r->bytes_out += len;
+	return 0;
+}
+
+int
+resp_flush(struct request *r)
+{
+	if (r->client_gone || FCGX_FFlush(r->fcgx->out) < 0) {
+		r->client_gone = 1;
+		return -1;
+	}
+	return 0;
+}

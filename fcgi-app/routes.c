@@ -1,0 +1,39 @@
+/*
+ * routes.c: the route table, as data (kcgi's disps[], redis's command
+ * table).  Patterns are below /api/v1 (also answered below /api); rows
+ * flagged R_ROOT answer at the root too.  The router (router.c) checks
+ * method, caller, role and body before the handler runs.
+ */
+#include "config.h"
+
+#include "cc.h"
+#include "../handlers/handlers.h"
+
+#define P ACCESS_PUBLIC
+#define V ACCESS_VIEWER
+#define OP ACCESS_OPERATOR
+#define AD ACCESS_ADMIN
+
+const struct route routes[] = {
+	/* system.c */
+	{ "GET", "/", h_index, P, BODY_NONE, R_ROOT,
+	    "this index of routes" },
+	{ "GET", "/health", h_health, P, BODY_NONE, R_ROOT,
+	    "health of storage and the container runtime" },
+	{ "GET", "/system/info", h_system_info, V, BODY_NONE, 0,
+	    "version, uptime, memory, cpu and pool state" },
+	{ "GET", "/metrics", h_metrics, V, BODY_NONE, 0,
+	    "request and pool counters (JSON or Prometheus text)" },
+	{ "GET", "/config", h_config_get, AD, BODY_NONE, 0,
+	    "effective configuration, secrets redacted" },
+	{ "POST", "/config/reload", h_config_reload, AD, BODY_NONE, 0,
+	    "re-read the configuration and replace the workers" },
+	{ "PUT", "/config/validate", h_config_validate, AD, BODY_STREAM, 0,
+	    "check settings without applying them" },
+	{ "ANY", "/_echo", h_echo, AD, BODY_STREAM, R_DEBUG,
+	    "debug: echo what arrived" },
+	{ "ANY", "/_echo/{rest*}", h_echo, AD, BODY_STREAM, R_DEBUG,
+	    "debug: echo what arrived" },
+};
+
+const size_t nroutes = sizeof(routes) / sizeof(routes[0]);

@@ -1,0 +1,116 @@
+/*
+ * util.c: clocks and the strict number parsers every input goes through.
+ * Each parser returns 0 on success and -1 on anything it does not accept,
+ * so callers can name the bad value in a 400 or a start-up error.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cc.h"
+
+uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+time_t
+now_wall(void)
+{
+	return time(NULL);
+}
+
+void
+iso8601(char buf[32], time_t t)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* A whole decimal number in [min, max], nothing else around it. */
+int
+parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* A byte count with an optional k, m, g or t suffix (powers of 1024). */
+int
+parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v, mul = 1;
+
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	switch (tolower((unsigned char)*end)) {
+	case '\0':
+		break;
+	case 'k': mul = 1ULL << 10; end++; break;
+	case 'm': mul = 1ULL << 20; end++; break;
+	case 'g': mul = 1ULL << 30; end++; break;
+	case 't': mul = 1ULL << 40; end++; break;
+	default:
+		return -1;
+	}
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end != '\0' || (v != 0 && mul > ULLONG_MAX / v) ||
+	    v * mul > SIZE_MAX)
+		return -1;
+	*out = (size_t)(v * mul);
+	return 0;
+}
+
+/* "90", "90s", "15m", "2h" or "1d" to seconds. */
+int
+parse_duration(const char *s, long *seconds)
+{
+	char *end;
+	long v, mul = 1;
+
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	switch (*end) {
+	case '\0': break;
+	case 's': end++; break;
+	case 'm': mul = 60; end++; break;
+	case 'h': mul = 3600; end++; break;
+	case 'd': mul = 86400; end++; break;
+	default:
+		return -1;
+	}
+	if (*end != '\0' || v > LONG_MAX / mul)
+		return -1;
+	*seconds = v * mul;
+	return 0;
+}

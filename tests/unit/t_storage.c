@@ -1,0 +1,112 @@
+/* Unit tests: the LMDB layer and the event log against a real LMDB in a
+ * temporary directory, including a full map. */
+#include "config.h"
+
+#include <unistd.h>
+
+#include "fcgi-app/cc.h"
+#include "storage/storage.h"
+#include "unit.h"
+
+static int
+count_cb(const char *k, size_t kl, const void *v, size_t vl, void *arg)
+{
+	(void)k; (void)kl; (void)v; (void)vl;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int
+ev_cb(uint64_t id, json_object *ev, void *arg)
+{
+	uint64_t *last = arg;
+	(void)ev;
+	*last = id;
+	return 0;
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/cc-t-storage-XXXXXX", cmd[256];
+	json_object *o, *got, *v;
+	uint64_t id = 0, last = 0;
+	int n = 0, rc, i, dead;
+	char key[32], big[4096];
+
+	config_defaults(&cfg);
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK(store_open(dir, 1 << 20) == 0);
+	CHECK(store_check() == 0);
+
+	o = json_tokener_parse("{\"name\":\"bob\",\"role\":\"admin\"}");
+	CHECK(store_put_json(STORE_USERS, "bob", o, STORE_NOOVERWRITE) == 0);
+	CHECK(store_put_json(STORE_USERS, "bob", o, STORE_NOOVERWRITE) ==
+	    MDB_KEYEXIST);
+	CHECK(store_get_json(STORE_USERS, "bob", &got) == 0);
+	CHECK(json_object_object_get_ex(got, "role", &v));
+	CHECK_STR(json_object_get_string(v), "admin");
+	json_object_put(got);
+	CHECK(store_get_json(STORE_USERS, "alice", &got) == MDB_NOTFOUND);
+	CHECK(store_get_json(STORE_USERS, "", &got) == MDB_NOTFOUND);
+	CHECK(store_put_json(STORE_USERS, "bobby", o, 0) == 0);
+	CHECK(store_put_json(STORE_USERS, "carol", o, 0) == 0);
+	CHECK(store_scan(STORE_USERS, "bob", count_cb, &n) == 0);
+	CHECK_INT(n, 2);
+	CHECK(store_del(STORE_USERS, "bobby") == 0);
+	CHECK(store_del(STORE_USERS, "bobby") == MDB_NOTFOUND);
+	json_object_put(o);
+
+	/* the event log: ids grow, since-id reads, retention trims */
+	cfg.events_max = 50;
+	for (i = 0; i < 120; i++) {
+		o = json_object_new_object();
+		json_object_object_add(o, "i", json_object_new_int(i));
+		rc = store_event_append(NULL, "test_event", o, &id);
+		json_object_put(o);
+		if (rc != 0)
+			break;
+	}
+	CHECK_INT(rc, 0);
+	CHECK_INT(id, 120);
+	CHECK_INT(store_events_last(), 120);
+	CHECK(store_events_since(115, 100, ev_cb, &last) == 0);
+	CHECK_INT(last, 120);
+	n = 0;
+	CHECK(store_scan(STORE_EVENTS, NULL, count_cb, &n) == 0);
+	CHECK(n <= 51);
+
+	/* a full map: the put fails with MDB_MAP_FULL, earlier data stays */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	for (i = 0, rc = 0; i < 10000 && rc == 0; i++) {
+		MDB_txn *txn;
+
+		snprintf(key, sizeof(key), "k%06d", i);
+		if ((rc = store_begin(1, &txn)) != 0)
+			break;
+		if ((rc = store_tput(txn, STORE_FILES, key, big,
+		    sizeof(big), 0)) != 0) {
+			store_abort(txn);
+			break;
+		}
+		rc = store_commit(txn);
+	}
+	CHECK_INT(rc, MDB_MAP_FULL);
+	CHECK(store_get_json(STORE_USERS, "bob", &got) == 0);
+	json_object_put(got);
+	CHECK(store_check() == 0);
+	store_close();
+
+	/* reopen: the data survived */
+	CHECK(store_open(dir, 1 << 20) == 0);
+	CHECK(store_get_json(STORE_USERS, "carol", &got) == 0);
+	json_object_put(got);
+	store_close();
+	CHECK(store_reader_check(dir, &dead) == 0);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", dir);
+	return unit_done();
+}
