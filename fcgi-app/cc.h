@@ -96,6 +96,17 @@ struct config {
 	int	 health_cache_ms;
 	long	 events_max;
 	long	 events_max_age;	/* seconds */
+	int	 jobs_enabled;		/* run the jobs runner */
+	int	 jobs_concurrency;	/* jobs running at once */
+	int	 jobs_max_timeout;	/* seconds */
+	int	 jobs_default_timeout;	/* seconds */
+	char	 jobs_network_mode[CFG_STRLEN];
+	size_t	 jobs_max_output;	/* bytes collected per attempt */
+	size_t	 jobs_max_log;		/* bytes of log kept per attempt */
+	int	 jobs_poll_ms;
+	int	 jobs_max_attempts;	/* retry_policy defaults */
+	int	 jobs_retry_delay;	/* seconds */
+	int	 jobs_retry_max_delay;	/* seconds */
 };
 
 extern struct config cfg;
