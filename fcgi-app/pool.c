@@ -30,6 +30,7 @@
 
 #include "cc.h"
 #include "../storage/storage.h"
+#include "../handlers/handlers.h"
 
 #define CRASH_WINDOW_US	(10ULL * 1000000)
 #define CRASH_LIMIT	5
@@ -485,6 +486,15 @@ pool_run(const char *config_path, const struct cfg_override *ov, size_t nov)
 		return 1;
 	if (drop_privileges() < 0)
 		return 1;
+	/* Shared by every child, so made before the first fork: login and
+	 * request counters, hashing slots, and the server secrets (made as
+	 * the run user, so workers can read them). */
+	if (rl_init(0) < 0 || cred_secrets_init(cfg.data_dir) < 0) {
+		log_msg(LOG_L_ERROR, "cannot set up the rate limiter or the "
+		    "server secrets");
+		return 1;
+	}
+	users_bootstrap();
 
 	/* Signals are taken synchronously by sigtimedwait below. */
 	sigemptyset(&set);
