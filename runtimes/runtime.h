@@ -317,11 +317,35 @@ struct rt_driver {
 	int	(*version)(const struct rt_endpoint *, json_object **out,
 		    struct rt_err *);
 	int	(*ping)(const struct rt_endpoint *, struct rt_err *);
-	int	(*prune)(const struct rt_endpoint *, json_object **out,
-		    struct rt_err *);
+	/* label "k=v" limits the prune to objects carrying it (NULL: all) */
+	int	(*prune)(const struct rt_endpoint *, const char *label,
+		    json_object **out, struct rt_err *);
 };
 
 extern const struct rt_driver rt_docker;
+/* The engine's create body for a spec (docker.c; for the unit tests). */
+json_object	*rt_docker_create_body(const struct rt_create_spec *);
+
+/*
+ * The demultiplexer for Docker's framed output (demux.c): each frame is
+ * an 8-byte header (stream byte 0/1/2, three zero bytes, a 4-byte
+ * big-endian length) and that many bytes.  Chunks may split a frame
+ * anywhere; the state carries over.  If the very first header is not a
+ * valid one the stream is a TTY's raw output and passes through as
+ * RT_STDOUT.
+ */
+struct rt_demux {
+	rt_sink_fn	 fn;
+	void		*arg;
+	unsigned char	 hdr[8];
+	size_t		 hlen;		/* header bytes held */
+	size_t		 left;		/* payload bytes still to come */
+	enum rt_stream	 cur;
+	int		 started, raw;
+};
+void	 rt_demux_init(struct rt_demux *, rt_sink_fn, void *);
+/* 0, or -1 when the sink stopped. */
+int	 rt_demux_feed(struct rt_demux *, const char *, size_t);
 
 /* ---- endpoints (endpoints.c) ---- */
 
