@@ -93,6 +93,12 @@ struct config {
 	char	 docker_tls_key[CFG_STRLEN];
 	int	 runtime_connect_timeout;
 	int	 runtime_timeout;
+	char	 endpoints[CFG_STRLEN];	/* "name=url; ..." extra engines */
+	char	 bind_roots[CFG_STRLEN];	/* "/a:/b" host dirs for binds */
+	int	 allow_privileged;	/* admin may ask privileged etc. */
+	size_t	 runtime_max_answer;	/* cap on one engine answer */
+	size_t	 exec_max_output;	/* exec output kept per call */
+	long	 logs_max_tail;
 	int	 health_cache_ms;
 	long	 events_max;
 	long	 events_max_age;	/* seconds */
