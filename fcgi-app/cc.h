@@ -116,6 +116,7 @@ int		 config_parse_text(struct config *, const char *text,
 		    char *err, size_t errlen);
 json_object	*config_to_json(const struct config *);
 json_object	*config_check_json(json_object *settings);
+const char	*config_key_name(size_t);
 
 /* ---- logging (log.c) ---- */
 

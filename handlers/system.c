@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "handlers.h"
@@ -378,18 +379,30 @@ h_index(struct request *r)
 	return resp_ok(r, 200, "api", o);
 }
 
-/* ANY /_echo/...: debug only; shows what arrived through the web server. */
+/*
+ * ANY /_echo/...: debug only; shows what arrived through the web server.
+ * ?sleep_ms=N holds the worker busy first, for the pool's own tests
+ * (timeouts, kills, graceful stops).
+ */
 int
 h_echo(struct request *r)
 {
-	json_object *o = json_object_new_object(), *hdrs, *q;
+	json_object *o, *hdrs, *q;
 	char name[128];
 	size_t i, j;
+	long sleep_ms;
 
-	if (req_read_body(r) < 0) {
-		json_object_put(o);
+	if (req_query_long(r, "sleep_ms", 0, 0, 600000, &sleep_ms) < 0 ||
+	    req_read_body(r) < 0)
 		return r->status;
+	if (sleep_ms > 0) {
+		struct timespec ts = { sleep_ms / 1000,
+		    (sleep_ms % 1000) * 1000000 };
+
+		while (nanosleep(&ts, &ts) < 0)
+			;
 	}
+	o = json_object_new_object();
 	hdrs = json_object_new_object();
 	for (i = 0; r->envp[i] != NULL; i++) {
 		const char *kv = r->envp[i], *eq = strchr(kv, '=');
