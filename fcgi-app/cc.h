@@ -213,6 +213,7 @@ const char	*sb_state_name(int);
 int		 pool_run(const char *config_path,
 		    const struct cfg_override *, size_t);
 void		 worker_main(int listen_fd);
+const char	*pool_kind_name(int);
 extern volatile sig_atomic_t	 worker_stop;
 
 /* ---- requests (request.c) ---- */

@@ -64,6 +64,16 @@ int		 keys_list(const char *owner, json_object **out);
 int	h_key_create(struct request *);
 int	h_keys_list(struct request *);
 int	h_key_delete(struct request *);
+/* jobs.c: batch jobs (the queue is storage/jobs.c, the runner jobs/) */
+int	h_job_submit(struct request *);
+int	h_job_list(struct request *);
+int	h_job_get(struct request *);
+int	h_job_cancel(struct request *);
+int	h_job_retry(struct request *);
+int	h_job_logs(struct request *);
+int	h_job_output(struct request *);
+int	h_job_output_file(struct request *);
+
 /* files.c: the file store's routes (container-codes-api.md, Files) */
 int	h_files_upload(struct request *);
 int	h_files_put(struct request *);

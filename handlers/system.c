@@ -161,6 +161,8 @@ pool_status(struct pool_totals *t, int per_worker)
 			continue;
 		w = json_object_new_object();
 		json_object_object_add(w, "pid", json_object_new_int(s->pid));
+		json_object_object_add(w, "kind",
+		    json_object_new_string(pool_kind_name(s->kind)));
 		json_object_object_add(w, "state",
 		    json_object_new_string(sb_state_name(s->state)));
 		json_object_object_add(w, "requests",

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,11 +63,19 @@ jget(json_object *o, const char *k)
 	return v;
 }
 
+static void fail(struct attempt *, enum job_outcome, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Records why the attempt did not succeed. */
 static void
-fail(struct attempt *a, enum job_outcome o, const char *fmt, const char *msg)
+fail(struct attempt *a, enum job_outcome o, const char *fmt, ...)
 {
+	va_list ap;
+
 	a->res.outcome = o;
-	snprintf(a->res.reason, sizeof(a->res.reason), fmt, msg);
+	va_start(ap, fmt);
+	vsnprintf(a->res.reason, sizeof(a->res.reason), fmt, ap);
+	va_end(ap);
 }
 
 /* ---- progress: a helper process follows stdout ---- */
@@ -173,7 +182,7 @@ put_inputs(struct attempt *a)
 	for (i = 0; i < n; i++) {
 		row = json_object_array_get_idx(in, i);
 		v[i].dest = jstr(row, "destination");
-		if (job_fs_read(a->owner, jstr(row, "source"), (void **)&v[i].data,
+		if (job_fs_read(jstr(row, "source"), (void **)&v[i].data,
 		    &v[i].len) != 0) {
 			fail(a, JOB_ERROR, "input file '%.200s' cannot be read",
 			    jstr(row, "source"));
@@ -243,7 +252,7 @@ collect_file(const char *cpath, const void *data, size_t len, void *arg)
 	char path[256];
 	size_t i;
 
-	snprintf(path, sizeof(path), "jobs/%s/%s", c->a->cl->id, base);
+	snprintf(path, sizeof(path), "/jobs/%s/%s", c->a->cl->id, base);
 	for (i = 0; i < json_object_array_length(c->a->outputs); i++)
 		if (strcmp(jstr(json_object_array_get_idx(c->a->outputs, i),
 		    "name"), base) == 0)

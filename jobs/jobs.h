@@ -159,9 +159,8 @@ int	 job_tar_extract(const void *tar, size_t len, const char *dir,
 
 /* ---- filestore.c ---- */
 
-int	 job_fs_exists(const char *owner, const char *path);
-int	 job_fs_read(const char *owner, const char *path, void **data,
-	    size_t *len);
+int	 job_fs_stat(const char *path, char *owner, size_t ownerlen);
+int	 job_fs_read(const char *path, void **data, size_t *len);
 int	 job_fs_write(const char *owner, const char *path, const void *data,
 	    size_t len, json_object **meta);
 
