@@ -268,6 +268,7 @@ struct request {
 	const char		*method;
 	int			 is_head;
 	const char		*reject;	/* why the request line is bad */
+	int			 refused_status; /* the web server's, if any */
 	char			*path;		/* decoded once */
 	const char		*route_path;	/* path below /api[/v1] */
 	char			*query_raw;
