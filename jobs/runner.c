@@ -43,7 +43,8 @@ runner_count(const struct config *c)
 }
 
 /* A process's start time in clock ticks since boot (/proc/<pid>/stat
- * field 22), or -1 if there is no such process. */
+ * field 22), or -1 if there is no such process or it is a zombie (dead,
+ * not yet reaped). */
 long long
 proc_start_time(pid_t pid)
 {
@@ -58,6 +59,10 @@ proc_start_time(pid_t pid)
 	if (fgets(buf, sizeof(buf), f) != NULL &&
 	    (p = strrchr(buf, ')')) != NULL) {
 		/* after "pid (comm)" come fields 3...; start is field 22 */
+		if (p[1] != ' ' || p[2] == 'Z' || p[2] == 'X') {
+			fclose(f);
+			return -1;
+		}
 		for (i = 3, p += 2; i < 22 && p != NULL; i++) {
 			p = strchr(p, ' ');
 			if (p != NULL)

@@ -7,7 +7,8 @@
  *             "q<255-prio><seq>"      queued jobs: a cursor's first entry
  *                                     is the highest priority, oldest job
  *             "r<id>"                 running jobs (recovery, cancel)
- * STORE_META  "jobs_seq", "jobs_count", "jobs_avg_ms"
+ * STORE_META  "jobs_seq", "jobs_count", "jobs_avg_ms", "jobs_run_seq" (the
+ *             order in which attempts started: a job's run_seq)
  * <seq> and <255-prio> are fixed-width lowercase hex, so the byte order of
  * the keys is the order we want.
  *
@@ -573,6 +574,7 @@ jobq_claim(pid_t pid, long long pid_start, struct job_claim *cl)
 	    dwhy[16][128], ts[32];
 	size_t ndoomed = 0, i;
 	time_t now = now_wall();
+	uint64_t run_seq;
 	int rc, ds, found = 0, attempt;
 
 	if ((rc = store_begin(1, &txn)) != 0)
@@ -628,6 +630,10 @@ jobq_claim(pid_t pid, long long pid_start, struct job_claim *cl)
 		return rc != 0 ? rc : MDB_NOTFOUND;
 	}
 	attempt = (int)jint(job, "attempt", 0) + 1;
+	run_seq = meta_get(txn, "jobs_run_seq") + 1;
+	if ((rc = meta_put(txn, "jobs_run_seq", run_seq)) != 0)
+		goto err;
+	jset_int(job, "run_seq", (int64_t)run_seq);
 	rkey_of(rk, id);
 	iso8601(ts, now);
 	jset_int(job, "attempt", attempt);
@@ -1012,8 +1018,8 @@ jobq_get_log(const char *id, int attempt, char **buf, size_t *len)
 /* ---- listing ---- */
 
 static const char *const internal[] = {
-	"seq", "qkey", "created_epoch", "not_before", "runner_pid",
-	"pid_start", "started_epoch", "retry_base", NULL
+	"seq", "qkey", "created_epoch", "not_before", "pid_start",
+	"started_epoch", "retry_base", NULL
 };
 
 /* The public shape of a record (container-codes-api.md), a new object. */
