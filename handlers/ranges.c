@@ -254,11 +254,10 @@ range_parse(const char *hdr, long long size, size_t max,
 	if (hdr == NULL)
 		return RANGE_NONE;
 	p = skip_ows(hdr);
-	if (strncasecmp(p, "bytes", 5) != 0)
+	/* range-unit "=" range-set: no whitespace around the "=". */
+	if (strncasecmp(p, "bytes=", 6) != 0)
 		return RANGE_NONE;
-	p = skip_ows(p + 5);
-	if (*p++ != '=')
-		return RANGE_NONE;
+	p += 6;
 	for (;;) {
 		p = skip_ows(p);
 		if (*p == ',') {	/* empty list elements are allowed */

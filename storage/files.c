@@ -7,15 +7,17 @@
  * A write goes: temporary file ".tmp-<random>" in the same directory
  * (O_EXCL, flock'd while it is written), fsync, rename to a fresh blob
  * name, fsync the directory, then one LMDB transaction that checks the
- * caller's preconditions against the current record and replaces it; the
- * old blob is unlinked after that commit.  A reader therefore sees the
+ * caller's preconditions against the current record and replaces it.  A reader therefore sees the
  * old record and blob or the new ones, never a mix, and a failed write
- * leaves neither a file nor a record.
+ * leaves neither a file nor a record.  A replaced blob is left for the
+ * sweep below rather than unlinked at once.
  *
- * Orphans (a worker killed mid-upload, or between rename and commit) are
- * swept once per process, on its first use of the store: unlocked
- * temporary files and blobs no record names, both only when older than a
- * minute so an upload in flight in another worker is never touched.
+ * Orphans (a worker killed mid-upload, or between rename and commit) and
+ * replaced blobs are swept by each worker on its first write and then at
+ * most once a minute: unlocked temporary files and blobs no record names,
+ * both only when their ctime is over a minute old, so an upload in flight
+ * in another worker, and a replaced blob a web server was just told to
+ * send (X-Accel-Redirect), are never touched.
  */
 #include "config.h"
 
@@ -137,8 +139,10 @@ sweep(void)
 		if (!tmp && (!is_blob_name(de->d_name) ||
 		    json_object_object_get_ex(known, de->d_name, NULL)))
 			continue;
+		/* ctime: a temporary file's last write, a blob's rename into
+		 * place or replacement (see files_writer_commit). */
 		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 ||
-		    !S_ISREG(st.st_mode) || now - st.st_mtime < ORPHAN_AGE)
+		    !S_ISREG(st.st_mode) || now - st.st_ctime < ORPHAN_AGE)
 			continue;
 		if (tmp) {
 			/* A writer holds its lock until it is done. */
@@ -161,8 +165,8 @@ out:
 }
 
 /*
- * Makes the store usable in this process: the directory, libmagic (once
- * per worker), the orphan sweep.  Returns 0 or FILES_E_IO.
+ * Makes the store usable in this process: the directory and libmagic
+ * (once per worker).  Returns 0 or FILES_E_IO.
  */
 int
 files_init(void)
@@ -186,9 +190,21 @@ files_init(void)
 		magic_close(magic);
 		magic = NULL;
 	}
-	sweep();
 	ready = 1;
 	return 0;
+}
+
+/* Sweeps on a process's first write and then at most every ORPHAN_AGE. */
+static void
+sweep_due(void)
+{
+	static time_t last;
+	time_t now = time(NULL);
+
+	if (last != 0 && now - last < ORPHAN_AGE)
+		return;
+	last = now;
+	sweep();
 }
 
 /*
@@ -397,6 +413,7 @@ files_writer_open(long long max, struct files_writer **out)
 	*out = NULL;
 	if ((rc = files_init()) != 0)
 		return rc;
+	sweep_due();
 	if ((w = calloc(1, sizeof(*w))) == NULL ||
 	    (w->head = malloc(MAGIC_HEAD)) == NULL)
 		goto nomem;
@@ -579,8 +596,11 @@ files_writer_commit(struct files_writer *w, const char *path,
 	if (rc != 0)
 		goto err;
 	json_object_put(rec);
+	/* The old blob stays for ORPHAN_AGE: a web server handed its name
+	 * by X-Accel-Redirect a moment ago may still be about to open it.
+	 * chmod marks the time (ctime) from which the sweep counts. */
 	if (old[0] != '\0' && strcmp(old, blob) != 0)
-		unlink(old);
+		chmod(old, 0644);
 	return 0;
 err:
 	store_abort(txn);

@@ -132,7 +132,7 @@ main(void)
 	CHECK_INT(rg[0].end, 999);
 	CHECK_INT(rp("bytes=990-2000", 1000, &n, rg), RANGE_PARTIAL);
 	CHECK_INT(rg[0].end, 999);
-	CHECK_INT(rp("BYTES = 1-1", 1000, &n, rg), RANGE_PARTIAL);
+	CHECK_INT(rp("BYTES=1-1", 1000, &n, rg), RANGE_PARTIAL);
 	CHECK_INT(rg[0].start, 1);
 	CHECK_INT(rp("bytes= 5 - 9 ", 1000, &n, rg), RANGE_PARTIAL);
 	CHECK_INT(rg[0].end, 9);
@@ -157,6 +157,8 @@ main(void)
 	CHECK_INT(rp("bytes=,", 1000, &n, rg), RANGE_NONE);
 	CHECK_INT(rp("items=0-1", 1000, &n, rg), RANGE_NONE);
 	CHECK_INT(rp("bytes 0-1", 1000, &n, rg), RANGE_NONE);
+	CHECK_INT(rp("bytes =0-1", 1000, &n, rg), RANGE_NONE);
+	CHECK_INT(rp("bytes= 0-1", 1000, &n, rg), RANGE_PARTIAL);
 	CHECK_INT(rp("bytes=0-1x", 1000, &n, rg), RANGE_NONE);
 	CHECK_INT(rp("bytes=99999999999999999999-", 1000, &n, rg), RANGE_NONE);
 	CHECK_INT(rp("bytes=--5", 1000, &n, rg), RANGE_NONE);
