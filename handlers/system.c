@@ -174,7 +174,8 @@ pool_status(struct pool_totals *t, int per_worker)
 	return arr;
 }
 
-/* GET /system/info: version, uptime, memory, cpu and the pool's state. */
+/* GET /system/info: version, uptime, memory, cpu, the pool's state and,
+ * under "runtime", the default engine's own info. */
 int
 h_system_info(struct request *r)
 {
@@ -204,6 +205,7 @@ h_system_info(struct request *r)
 	    json_object_new_int((int)sb->generation));
 	json_object_object_add(pool, "processes", workers);
 	json_object_object_add(o, "pool", pool);
+	json_object_object_add(o, "runtime", engine_info_json());
 	return resp_ok(r, 200, "system", o);
 }
 
