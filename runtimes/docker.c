@@ -139,6 +139,7 @@ dk_fail(const struct rt_endpoint *ep, long status, const char *body,
 	if (status == 404)
 		code = nf;
 	else if (status == 409 || strstr(msg, "state improper") != NULL ||
+	    strstr(msg, "already") != NULL ||
 	    strstr(msg, "in use") != NULL || strstr(msg, "is being used") !=
 	    NULL)
 		code = CC_E_CONFLICT;
