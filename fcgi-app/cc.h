@@ -96,6 +96,7 @@ struct config {
 	int	 runtime_timeout;
 	char	 endpoints[CFG_STRLEN];	/* "name=url; ..." extra engines */
 	char	 bind_roots[CFG_STRLEN];	/* "/a:/b" host dirs for binds */
+	char	 build_roots[CFG_STRLEN];	/* "/a:/b" build contexts */
 	int	 allow_privileged;	/* admin may ask privileged etc. */
 	size_t	 runtime_max_answer;	/* cap on one engine answer */
 	size_t	 exec_max_output;	/* exec output kept per call */
@@ -266,6 +267,7 @@ struct request {
 	FCGX_Request		*fcgx;
 	char			**envp;
 	const char		*method;
+	char			 method_buf[17];
 	int			 is_head;
 	const char		*reject;	/* why the request line is bad */
 	int			 refused_status; /* the web server's, if any */
@@ -409,6 +411,8 @@ int		 resp_ok(struct request *, int status, const char *kind,
 		    json_object *);
 int		 resp_list(struct request *, const char *kinds, json_object *,
 		    long total, long limit, long offset);
+int		 resp_list_x(struct request *, const char *kinds, json_object *,
+		    long total, long limit, long offset, json_object *extra);
 int		 resp_error(struct request *, enum cc_err, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 int		 resp_error_d(struct request *, enum cc_err, json_object *details,

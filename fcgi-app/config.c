@@ -68,6 +68,7 @@ static const struct cfg_key keys[] = {
 	    0, NULL },
 	{ "endpoints", T_STR, O(endpoints), "", 0, 0, NULL, 0, NULL },
 	{ "bind_roots", T_STR, O(bind_roots), "", 0, 0, NULL, 0, NULL },
+	{ "build_roots", T_STR, O(build_roots), "", 0, 0, NULL, 0, NULL },
 	{ "allow_privileged", T_BOOL, O(allow_privileged), "false", 0, 1, NULL,
 	    0, NULL },
 	{ "runtime_max_answer", T_SIZE, O(runtime_max_answer), "16m", 4096, 0,

@@ -283,11 +283,15 @@ request_init(struct request *r, FCGX_Request *f)
 	r->content_length = -1;
 	make_id(r);
 
+	/* Copied: the access log runs after FCGX_Finish_r frees params. */
 	m = req_env(r, "REQUEST_METHOD");
-	r->method = m != NULL && *m != '\0' && strlen(m) <= 16 &&
-	    strspn(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == strlen(m) ? m : "GET";
-	if (m == NULL || r->method != m)
+	if (m == NULL || *m == '\0' || strlen(m) >= sizeof(r->method_buf) ||
+	    strspn(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(m)) {
+		r->method = "GET";
 		return reject(r, "malformed request method");
+	}
+	memcpy(r->method_buf, m, strlen(m) + 1);
+	r->method = r->method_buf;
 	r->is_head = strcmp(r->method, "HEAD") == 0;
 
 	refused(r);

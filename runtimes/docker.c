@@ -139,6 +139,7 @@ dk_fail(const struct rt_endpoint *ep, long status, const char *body,
 	if (status == 404)
 		code = nf;
 	else if (status == 409 || strstr(msg, "state improper") != NULL ||
+	    strstr(msg, "already") != NULL ||
 	    strstr(msg, "in use") != NULL || strstr(msg, "is being used") !=
 	    NULL)
 		code = CC_E_CONFLICT;
@@ -336,14 +337,10 @@ row_of(json_object *c)
 }
 
 static int
-dk_stats_one(const struct rt_endpoint *, const char *, json_object **,
-    struct rt_err *);
-
-static int
 dk_list(const struct rt_endpoint *ep, const struct rt_list_opts *opts,
     json_object **rows, struct rt_err *err)
 {
-	json_object *arr = NULL, *out, *row, *f, *st;
+	json_object *arr = NULL, *out, *f;
 	char *path, *fq = NULL;
 	size_t i, n;
 	int rc;
@@ -375,19 +372,9 @@ dk_list(const struct rt_endpoint *ep, const struct rt_list_opts *opts,
 	}
 	out = json_object_new_array();
 	n = json_object_array_length(arr);
-	for (i = 0; i < n; i++) {
-		row = row_of(json_object_array_get_idx(arr, i));
-		/* Only with stats=true: one engine call per running row. */
-		if (opts->stats && strcmp(jstr(row, "status"), "running") ==
-		    0 && dk_stats_one(ep, jstr(row, "id"), &st, err) == 0) {
-			json_object_object_add(row, "cpu_usage",
-			    json_object_get(jget(st, "cpu_usage")));
-			json_object_object_add(row, "memory_usage",
-			    json_object_get(jget(st, "memory_usage")));
-			json_object_put(st);
-		}
-		json_object_array_add(out, row);
-	}
+	for (i = 0; i < n; i++)
+		json_object_array_add(out,
+		    row_of(json_object_array_get_idx(arr, i)));
 	json_object_put(arr);
 	*rows = out;
 	return 0;

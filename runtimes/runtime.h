@@ -174,7 +174,6 @@ struct rt_create_spec {
 struct rt_list_opts {
 	int		 all;		/* stopped ones too */
 	const char	*label;		/* "k=v": only those (engine-side) */
-	int		 stats;		/* add cpu_usage and memory_usage */
 };
 
 struct rt_logs_spec {
@@ -221,7 +220,7 @@ struct rt_endpoint;
  * The runtime interface.  Container rows and inspect/stats answers are
  * JSON in our shape (container-codes-api.md), built by the driver:
  *   row: {id, name, image, status, state, created_at, ports[], labels{},
- *         owner, command} (+ cpu_usage, memory_usage with stats)
+ *         owner, command}
  *   inspect: a row plus {exit_code, started_at, finished_at, pid,
  *         network_mode, restart_policy, environment[], mounts[], raw_state}
  *   stats: {cpu_usage, memory_usage, memory_limit, network_rx,
