@@ -105,6 +105,49 @@ struct scan {
 	int	busy;
 };
 
+/* This runner's own children and the attempt each was forked for. */
+static struct kid {
+	pid_t			 pid;
+	struct job_claim	 cl;
+} kids[128];
+
+/*
+ * Reaps children.  A child that died before writing its pid into the job
+ * left the runner's pid there, which stays alive: end that attempt here,
+ * as the scan would for any other dead process.
+ */
+static void
+reap_kids(void)
+{
+	struct job_result res;
+	json_object *job = NULL, *v;
+	pid_t pid;
+	size_t i;
+
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+		for (i = 0; i < sizeof(kids) / sizeof(kids[0]); i++)
+			if (kids[i].pid == pid)
+				break;
+		if (i == sizeof(kids) / sizeof(kids[0]))
+			continue;
+		kids[i].pid = 0;
+		if (jobq_get(kids[i].cl.id, &job) != 0)
+			continue;
+		if (jobq_attempt_live(kids[i].cl.id, kids[i].cl.attempt) == 0 &&
+		    json_object_object_get_ex(job, "runner_pid", &v) &&
+		    json_object_get_int64(v) == getpid()) {
+			memset(&res, 0, sizeof(res));
+			res.outcome = JOB_INTERRUPTED;
+			res.exit_code = -1;
+			snprintf(res.reason, sizeof(res.reason), "interrupted: "
+			    "the job's process could not start");
+			jobq_finish(kids[i].cl.id, kids[i].cl.attempt, &res);
+		}
+		json_object_put(job);
+		job = NULL;
+	}
+}
+
 /* One running job: busy if its process lives, else interrupted. */
 static int
 scan_one(const char *id, int attempt, pid_t pid, long long start,
@@ -169,6 +212,7 @@ start_one(void)
 {
 	struct job_claim cl;
 	pid_t pid;
+	size_t i;
 	int rc;
 
 	rc = jobq_claim(getpid(), proc_start_time(getpid()), &cl);
@@ -202,6 +246,12 @@ start_one(void)
 		jobq_finish(cl.id, cl.attempt, &res);
 		return -1;
 	}
+	for (i = 0; i < sizeof(kids) / sizeof(kids[0]); i++)
+		if (kids[i].pid == 0) {
+			kids[i].pid = pid;
+			kids[i].cl = cl;
+			break;
+		}
 	log_msg(LOG_L_DEBUG, "runner: job %s attempt %d in process %d",
 	    cl.id, cl.attempt, (int)pid);
 	return 0;
@@ -236,8 +286,7 @@ runner_main(int listen_fd)
 	tick.tv_sec = cfg.jobs_poll_ms / 1000;
 	tick.tv_nsec = (long)(cfg.jobs_poll_ms % 1000) * 1000000;
 	while (!stop) {
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
+		reap_kids();
 		memset(&s, 0, sizeof(s));
 		if ((rc = jobq_running(scan_one, &s)) != 0)
 			log_msg(LOG_L_ERROR, "runner: cannot read running "

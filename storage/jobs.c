@@ -555,86 +555,104 @@ deps_state(MDB_txn *txn, json_object *job, char *why, size_t whylen)
 	return ready;
 }
 
-/*
- * Takes the first queued job that may start now (its not-before time has
- * passed and its dependencies completed), in one write transaction: the
- * queue entry goes, the running entry comes, the record says running with
- * the executing pid and a new attempt.  A queued job whose dependency
- * failed or was cancelled is cancelled on the way.  MDB_NOTFOUND if no
- * job may start.
- */
-int
-jobq_claim(pid_t pid, long long pid_start, struct job_claim *cl)
+/* What a scan of the queue found: the first job that may start, and
+ * queued jobs whose dependency failed or was cancelled. */
+struct pick {
+	char	 id[JOB_IDLEN];
+	int	 found;
+	char	 doomed[16][JOB_IDLEN];
+	char	 why[16][128];
+	size_t	 ndoomed;
+};
+
+static int
+pick_scan(MDB_txn *txn, time_t now, struct pick *p)
 {
-	MDB_txn *txn = NULL;
 	MDB_cursor *cur = NULL;
 	MDB_val k = { 1, "q" }, v;
-	json_object *job = NULL, *att, *row;
-	char id[JOB_IDLEN], why[128], rk[40], doomed[16][JOB_IDLEN],
-	    dwhy[16][128], ts[32];
-	size_t ndoomed = 0, i;
-	time_t now = now_wall();
-	uint64_t run_seq;
-	int rc, ds, found = 0, attempt;
+	json_object *job = NULL;
+	char why[128];
+	int rc, ds;
 
-	if ((rc = store_begin(1, &txn)) != 0)
-		return rc;
+	memset(p, 0, sizeof(*p));
 	if ((rc = mdb_cursor_open(txn, store_dbi(STORE_JOBQ), &cur)) != 0)
-		goto err;
+		return rc;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (((char *)k.mv_data)[0] != 'q')
 			break;
-		if (v.mv_size >= sizeof(id))
+		if (v.mv_size >= sizeof(p->id))
 			continue;
-		memcpy(id, v.mv_data, v.mv_size);
-		id[v.mv_size] = '\0';
-		if (load(txn, id, &job) != 0)
+		memcpy(p->id, v.mv_data, v.mv_size);
+		p->id[v.mv_size] = '\0';
+		if (load(txn, p->id, &job) != 0)
 			continue;
-		if (jint(job, "not_before", 0) > now) {
-			json_object_put(job);
-			job = NULL;
-			continue;
-		}
-		if ((ds = deps_state(txn, job, why, sizeof(why))) < 0 &&
-		    ndoomed < 16) {
-			memcpy(doomed[ndoomed], id, JOB_IDLEN);
-			snprintf(dwhy[ndoomed++], 128, "%s", why);
-		}
-		if (ds == 1) {
-			found = 1;
-			break;
-		}
+		ds = jint(job, "not_before", 0) > now ? 0 :
+		    deps_state(txn, job, why, sizeof(why));
 		json_object_put(job);
 		job = NULL;
-	}
-	mdb_cursor_close(cur);
-	cur = NULL;
-	for (i = 0; i < ndoomed; i++) {
-		json_object *d = NULL;
-
-		if (load(txn, doomed[i], &d) == 0) {
-			const char *st = jstr(d, "status");
-
-			rc = st && strcmp(st, "queued") == 0 ?
-			    end_job(txn, d, "cancelled", dwhy[i]) : 0;
-			json_object_put(d);
-			if (rc != 0)
-				goto err;
+		if (ds < 0 && p->ndoomed < 16) {
+			memcpy(p->doomed[p->ndoomed], p->id, JOB_IDLEN);
+			snprintf(p->why[p->ndoomed++], 128, "%s", why);
+		}
+		if (ds == 1) {
+			p->found = 1;
+			break;
 		}
 	}
-	if (!found) {
-		rc = ndoomed > 0 ? store_commit(txn) : (store_abort(txn), 0);
-		txn = NULL;
+	mdb_cursor_close(cur);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/*
+ * In a write transaction: cancels the doomed jobs that are still queued
+ * with a failed dependency, and claims the picked job if it still may
+ * start.  0 claimed, MDB_NOTFOUND nothing to claim, JOBQ_E_GONE the pick
+ * went stale (another writer came between), or an LMDB error.
+ */
+static int
+pick_take(const struct pick *p, time_t now, pid_t pid, long long pid_start,
+    struct job_claim *cl)
+{
+	MDB_txn *txn = NULL;
+	json_object *job = NULL, *att, *row;
+	char rk[40], ts[32], why[128];
+	const char *st;
+	uint64_t run_seq;
+	size_t i;
+	int rc, attempt;
+
+	if ((rc = store_begin(1, &txn)) != 0)
+		return rc;
+	for (i = 0; i < p->ndoomed; i++) {
+		if (load(txn, p->doomed[i], &job) != 0)
+			continue;
+		st = jstr(job, "status");
+		rc = st && strcmp(st, "queued") == 0 && deps_state(txn, job, why,
+		    sizeof(why)) < 0 ? end_job(txn, job, "cancelled", why) : 0;
 		json_object_put(job);
+		job = NULL;
+		if (rc != 0)
+			goto err;
+	}
+	if (!p->found) {
+		rc = store_commit(txn);
 		return rc != 0 ? rc : MDB_NOTFOUND;
+	}
+	if ((rc = load(txn, p->id, &job)) != 0 ||
+	    (st = jstr(job, "status")) == NULL || strcmp(st, "queued") != 0 ||
+	    jint(job, "not_before", 0) > now ||
+	    deps_state(txn, job, why, sizeof(why)) != 1) {
+		json_object_put(job);
+		rc = store_commit(txn);
+		return rc != 0 ? rc : JOBQ_E_GONE;
 	}
 	attempt = (int)jint(job, "attempt", 0) + 1;
 	run_seq = meta_get(txn, "jobs_run_seq") + 1;
 	if ((rc = meta_put(txn, "jobs_run_seq", run_seq)) != 0)
 		goto err;
 	jset_int(job, "run_seq", (int64_t)run_seq);
-	rkey_of(rk, id);
+	rkey_of(rk, p->id);
 	iso8601(ts, now);
 	jset_int(job, "attempt", attempt);
 	jset_int(job, "runner_pid", pid);
@@ -659,16 +677,55 @@ jobq_claim(pid_t pid, long long pid_start, struct job_claim *cl)
 	txn = NULL;
 	if (rc != 0)
 		goto err;
-	snprintf(cl->id, sizeof(cl->id), "%s", id);
+	snprintf(cl->id, sizeof(cl->id), "%s", p->id);
 	cl->attempt = attempt;
 	json_object_put(job);
 	return 0;
 err:
-	if (cur != NULL)
-		mdb_cursor_close(cur);
 	if (txn != NULL)
 		store_abort(txn);
 	json_object_put(job);
+	return rc;
+}
+
+/*
+ * Takes the first queued job that may start now (its not-before time has
+ * passed and its dependencies completed): the queue entry goes, the
+ * running entry comes, the record says running with the executing pid
+ * and a new attempt.  A queued job whose dependency failed or was
+ * cancelled is cancelled on the way.  MDB_NOTFOUND if no job may start.
+ *
+ * The scan runs in a read transaction, so a long queue of waiting jobs
+ * never holds the writer (submissions go on meanwhile); the claim itself
+ * is one write transaction that checks the pick again, so no job is ever
+ * claimed twice.
+ */
+int
+jobq_claim(pid_t pid, long long pid_start, struct job_claim *cl)
+{
+	MDB_txn *txn = NULL;
+	struct pick *p;
+	time_t now = now_wall();
+	int rc = MDB_NOTFOUND, tries;
+
+	if ((p = malloc(sizeof(*p))) == NULL)
+		return ENOMEM;
+	for (tries = 0; tries < 3; tries++) {
+		if ((rc = store_begin(0, &txn)) != 0)
+			break;
+		rc = pick_scan(txn, now, p);
+		store_abort(txn);
+		if (rc != 0)
+			break;
+		if (!p->found && p->ndoomed == 0) {
+			rc = MDB_NOTFOUND;
+			break;
+		}
+		if ((rc = pick_take(p, now, pid, pid_start, cl)) != JOBQ_E_GONE)
+			break;
+		rc = MDB_NOTFOUND;
+	}
+	free(p);
 	return rc;
 }
 

@@ -342,11 +342,13 @@ static void
 test_progress(void)
 {
 	json_object *job = NULL;
+	struct http_resp r;
 	const char *id;
+	char path[128];
 	int i;
 
 	id = submit("{\"image\":\"" IMAGE "\",\"command\":\"echo PROGRESS "
-	    "40; sleep 3\"}");
+	    "40; sleep 4\"}");
 	for (i = 0; i < 150; i++) {
 		json_object_put(job);
 		job = get_job(id);
@@ -359,6 +361,12 @@ test_progress(void)
 	ok(json_str_at(job, "estimated_completion") != NULL,
 	    "estimated_completion follows from it");
 	json_object_put(job);
+	/* follow streams from the engine and ends with the job */
+	snprintf(path, sizeof(path), "/api/v1/jobs/%s/logs?follow=true", id);
+	is_int(api(&r, "GET", path, NULL), 200, "logs?follow=true");
+	ok(r.body && strstr(r.body, "PROGRESS 40") != NULL,
+	    "follow streams the running job's output");
+	http_resp_free(&r);
 	job = wait_for(id, "completed|failed", 30);
 	is_str(status_in(job), "completed", "progress job completed");
 	json_object_put(job);
