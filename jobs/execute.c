@@ -4,9 +4,10 @@
  * outputs out -> logs kept -> remove, then jobq_finish() decides what
  * comes next (completed, queued again after the backoff, failed).
  *
- * A helper process follows the container's output for PROGRESS lines
- * while this one waits in short slices, sampling the container's stats
- * (resource_usage) and noticing a cancel between slices.  Whenever the
+ * This process waits in short slices, sampling the container's stats
+ * (resource_usage) and noticing a cancel between slices; once the
+ * container outlives the first slice, a helper process follows its
+ * output for PROGRESS lines (a shorter job's are read from its logs).  Whenever the
  * job turns out to be no longer this attempt's (cancelled), the attempt
  * stops, the container goes, and only the attempt's row is written.
  */
@@ -85,6 +86,7 @@ struct follow {
 	char			 line[256];
 	size_t			 len;
 	int			 skip;		/* in an overlong line */
+	int			 quiet;		/* only note the last value */
 	double			 last;
 };
 
@@ -95,7 +97,7 @@ follow_line(struct follow *f)
 
 	if (job_progress_line(f->line, f->len, &p) == 0 && p != f->last) {
 		f->last = p;
-		if (jobq_set_progress(f->cl->id, f->cl->attempt, p) ==
+		if (!f->quiet && jobq_set_progress(f->cl->id, f->cl->attempt, p) ==
 		    JOBQ_E_GONE)
 			exit(0);
 	}
@@ -340,8 +342,16 @@ keep_logs(struct attempt *a)
 	struct membuf m = { .max = cfg.jobs_max_log };
 	struct rt_err err;
 
+	struct follow f = { .cl = a->cl, .last = -1, .quiet = 1 };
+
 	/* past the cap the sink stops: the first jobs_max_log bytes stay */
 	a->ep.driver->logs(&a->ep, a->cid, &ls, mem_sink, &m, &err);
+	/* the last PROGRESS line counts, also when no follower saw it */
+	follow_sink(&f, RT_STDOUT, m.p ? m.p : "", m.len);
+	if (f.len > 0 && !f.skip)
+		follow_line(&f);
+	if (f.last >= 0)
+		jobq_set_progress(a->cl->id, a->cl->attempt, f.last);
 	if (jobq_put_log(a->cl->id, a->cl->attempt, m.p ? m.p : "",
 	    m.len) != 0)
 		log_msg(LOG_L_WARN, "job %s: cannot store the logs of attempt "
@@ -449,20 +459,27 @@ out:
 	return rc;
 }
 
-/* Waits in slices until exit, timeout or cancel.  1 exited, 0 the
- * deadline passed, -1 error or cancelled (res says which). */
+/*
+ * Waits in slices until exit, timeout or cancel.  1 exited, 0 the
+ * deadline passed, -1 error or cancelled (res says which).  The first
+ * slice is short and has no follower: most short jobs end within it, and
+ * their PROGRESS lines are read from the kept logs instead (keep_logs).
+ */
 static int
-wait_exit(struct attempt *a, time_t deadline, int *code)
+wait_exit(struct attempt *a, time_t deadline, int *code, pid_t *follower)
 {
 	struct rt_err err;
-	long left;
+	long left, slice = 1;
 
 	for (;;) {
 		if ((left = (long)(deadline - now_wall())) <= 0)
 			return 0;
-		if (a->ep.driver->wait(&a->ep, a->cid, left < WAIT_SLICE_S ?
-		    left : WAIT_SLICE_S, code, &err) == 0)
+		if (a->ep.driver->wait(&a->ep, a->cid, left < slice ? left :
+		    slice, code, &err) == 0)
 			return 1;
+		slice = WAIT_SLICE_S;
+		if (*follower <= 0)
+			*follower = follow_start(a);
 		if (jobq_attempt_live(a->cl->id, a->cl->attempt) != 0)
 			return -1;
 		if (err.code != CC_E_TIMEOUT) {
@@ -521,8 +538,7 @@ job_execute(const struct job_claim *cl)
 		goto finish;
 	}
 	deadline = now_wall() + timeout;
-	follower = follow_start(&a);
-	w = wait_exit(&a, deadline, &code);
+	w = wait_exit(&a, deadline, &code, &follower);
 	if (w == 0) {
 		a.ep.driver->kill(&a.ep, a.cid, "KILL", &err);
 		a.ep.driver->wait(&a.ep, a.cid, 10, &code, &err);
