@@ -455,14 +455,23 @@ main(void)
 	/* the dependency walk */
 	graph = J("{\"a\":[\"b\"],\"b\":[\"c\"],\"c\":[\"a\"],\"d\":[\"b\"],"
 	    "\"e\":[],\"f\":[\"e\"]}");
-	CHECK(job_deps_check("new", J("[\"e\",\"f\"]"), deps_of, NULL, &bad,
-	    &cycle) == 0);
-	CHECK(job_deps_check("new", J("[\"d\"]"), deps_of, NULL, &bad,
-	    &cycle) < 0 && cycle == 1);
-	CHECK(job_deps_check("new", J("[\"e\",\"zz\"]"), deps_of, NULL, &bad,
-	    &cycle) < 0 && cycle == 0 && strcmp(bad, "zz") == 0);
-	CHECK(job_deps_check("e", J("[\"f\"]"), deps_of, NULL, &bad,
-	    &cycle) < 0 && cycle == 1);
+	{
+		json_object *d1 = J("[\"e\",\"f\"]"), *d2 = J("[\"d\"]"),
+		    *d3 = J("[\"e\",\"zz\"]"), *d4 = J("[\"f\"]");
+
+		CHECK(job_deps_check("new", d1, deps_of, NULL, &bad,
+		    &cycle) == 0);
+		CHECK(job_deps_check("new", d2, deps_of, NULL, &bad,
+		    &cycle) < 0 && cycle == 1);
+		CHECK(job_deps_check("new", d3, deps_of, NULL, &bad,
+		    &cycle) < 0 && cycle == 0 && strcmp(bad, "zz") == 0);
+		CHECK(job_deps_check("e", d4, deps_of, NULL, &bad,
+		    &cycle) < 0 && cycle == 1);
+		json_object_put(d1);
+		json_object_put(d2);
+		json_object_put(d3);
+		json_object_put(d4);
+	}
 	json_object_put(graph);
 
 	/* submissions */
