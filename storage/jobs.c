@@ -301,15 +301,22 @@ jobq_submit(json_object *job, const char *owner, char *id_out,
 	    (rc = store_tput_json(txn, STORE_JOBS, id, job,
 	    STORE_NOOVERWRITE)) != 0)
 		goto err;
+	if ((rc = store_commit(txn)) != 0)
+		return rc;
 	/* estimate: the jobs ahead, run `concurrency` at a time, each
-	 * taking the mean run time seen so far (10 s before any) */
-	ahead = ahead_of(txn, qk);
-	if ((avg = meta_get(txn, "jobs_avg_ms")) == 0)
+	 * taking the mean run time seen so far (10 s before any); counted
+	 * in a read transaction, so the writer is not held for it */
+	ahead = 0;
+	avg = 0;
+	if (store_begin(0, &txn) == 0) {
+		ahead = ahead_of(txn, qk);
+		avg = meta_get(txn, "jobs_avg_ms");
+		store_abort(txn);
+	}
+	if (avg == 0)
 		avg = 10000;
 	conc = cfg.jobs_concurrency > 0 ? cfg.jobs_concurrency : 1;
 	start = now + (time_t)((uint64_t)(ahead / conc) * avg / 1000);
-	if ((rc = store_commit(txn)) != 0)
-		return rc;
 	ans = json_object_new_object();
 	jset_str(ans, "job_id", id);
 	jset_str(ans, "status", "queued");
