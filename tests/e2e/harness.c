@@ -383,6 +383,8 @@ harness_start(const char *extra_conf)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* The TAP reader went away (e.g. "| head"): still clean up. */
+	sigaction(SIGPIPE, &sa, NULL);
 
 	start_argv[0] = H.script;
 	start_argv[1] = "start";
@@ -701,9 +703,9 @@ json_str_at(struct json_object *root, const char *path)
 
 /* ---- the end ---- */
 
-/* Did a sanitizer report anything in the pool's log? */
-static int
-log_has_sanitizer_report(const char *path, char *first, size_t firstlen)
+/* The offset of the first sanitizer report in the pool's log, or -1. */
+static long
+sanitizer_report_at(const char *path)
 {
 	static const char *const marks[] = {
 		"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
@@ -712,20 +714,39 @@ log_has_sanitizer_report(const char *path, char *first, size_t firstlen)
 	char line[4096];
 	FILE *f;
 	size_t i;
-	int found = 0;
+	long at = -1, pos = 0;
 
 	if ((f = fopen(path, "re")) == NULL)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f) != NULL)
+		return -1;
+	while (at < 0 && fgets(line, sizeof(line), f) != NULL) {
 		for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
 			if (strstr(line, marks[i]) != NULL) {
-				line[strcspn(line, "\n")] = '\0';
-				snprintf(first, firstlen, "%s", line);
-				found = 1;
+				at = pos;
 				break;
 			}
+		pos = ftell(f);
+	}
 	fclose(f);
-	return found;
+	return at;
+}
+
+/* Copy up to n lines of a file, from byte offset at, as comments. */
+static void
+diag_lines_from(const char *path, long at, int n)
+{
+	char line[4096];
+	FILE *f;
+
+	if ((f = fopen(path, "re")) == NULL || fseek(f, at, SEEK_SET) != 0) {
+		if (f != NULL)
+			fclose(f);
+		return;
+	}
+	printf("# ---- %s, from the first sanitizer report ----\n", path);
+	while (n-- > 0 && fgets(line, sizeof(line), f) != NULL)
+		printf("#   %s%s", line, strchr(line, '\n') ? "" : "\n");
+	fclose(f);
+	fflush(stdout);
 }
 
 /* Copy the last lines of a log into the TAP stream as comments, so a
@@ -771,18 +792,17 @@ diag_tail(const char *dir, const char *name, int lines)
 int
 done_testing(void)
 {
-	char first[512] = "";
-	int found;
+	long report;
 
 	if (H.started && getpid() == H.owner) {
-		/* Stop without deleting: the logs are read below. */
+		/* Stop without deleting: the logs are read below. Sanitizer
+		 * leak reports are written as the pool's processes exit. */
 		H.stop_argv[1] = "stop";
 		stop_now();
-		found = log_has_sanitizer_report(H.log_path, first,
-		    sizeof(first));
-		if (found)
-			diag("sanitizer report in %s: %s", H.log_path, first);
-		ok(!found, "pool log has no sanitizer reports");
+		report = sanitizer_report_at(H.log_path);
+		ok(report < 0, "pool log has no sanitizer reports");
+		if (report >= 0)
+			diag_lines_from(H.log_path, report, 60);
 		if (tap_failed > 0) {
 			diag_tail(H.dir, "pool.log", 40);
 			diag_tail(H.dir, "nginx-error.log", 15);
