@@ -4,7 +4,8 @@
  *  - uploads (0 bytes, 1 byte, a 70-character boundary, replacing a file,
  *    If-Match/If-None-Match), raw PUT, info, list, delete, libmagic types;
  *  - each bad path and each limit answers its status and leaves storage
- *    unchanged (same records, same files on disk);
+ *    unchanged (same records, same files on disk); no Content-Length is
+ *    411 (sent straight to the pool: both web servers add one);
  *  - a differential battery of Range and conditional cases: nginx's own
  *    static module serving the same bytes (DIR/static/, same mtime) is the
  *    reference, and the app must agree with it (status, Content-Range,
@@ -18,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -330,6 +333,82 @@ bad_input(void)
 	}
 	http_resp_free(&r);
 	free(body);
+}
+
+/* ---- straight to the pool: a request no web server would send ---- */
+
+static void
+fcgi_rec(unsigned char *b, size_t *n, int type, const void *data, size_t len)
+{
+	b[(*n)++] = 1;
+	b[(*n)++] = (unsigned char)type;
+	b[(*n)++] = 0;
+	b[(*n)++] = 1;
+	b[(*n)++] = (unsigned char)(len >> 8);
+	b[(*n)++] = (unsigned char)len;
+	b[(*n)++] = 0;
+	b[(*n)++] = 0;
+	memcpy(b + *n, data, len);
+	*n += len;
+}
+
+static void
+fcgi_param(unsigned char *p, size_t *n, const char *k, const char *v)
+{
+	p[(*n)++] = (unsigned char)strlen(k);
+	p[(*n)++] = (unsigned char)strlen(v);
+	memcpy(p + *n, k, strlen(k));
+	*n += strlen(k);
+	memcpy(p + *n, v, strlen(v));
+	*n += strlen(v);
+}
+
+/*
+ * A PUT with a body but no CONTENT_LENGTH, as a FastCGI client that
+ * streams would send it (nginx and Apache both add one): 411.
+ */
+static void
+no_length(void)
+{
+	static const unsigned char begin[8] = { 0, 1, 0, 0, 0, 0, 0, 0 };
+	unsigned char req[2048], params[1024], resp[8192];
+	struct sockaddr_un sa;
+	size_t n = 0, pn = 0, got = 0;
+	ssize_t k;
+	int fd;
+
+	fcgi_param(params, &pn, "REQUEST_METHOD", "PUT");
+	fcgi_param(params, &pn, "REQUEST_URI", "/api/v1/files/t/nolength");
+	if (harness_admin_header() != NULL)
+		fcgi_param(params, &pn, "HTTP_X_API_KEY",
+		    harness_admin_header() + strlen("X-API-Key: "));
+	fcgi_rec(req, &n, 1, begin, sizeof(begin));
+	fcgi_rec(req, &n, 4, params, pn);
+	fcgi_rec(req, &n, 4, "", 0);
+	fcgi_rec(req, &n, 5, "abc", 3);
+	fcgi_rec(req, &n, 5, "", 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s",
+	    harness_env("POOL_SOCK"));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    write(fd, req, n) != (ssize_t)n) {
+		ok(0, "talk FastCGI to the pool");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while (got < sizeof(resp) - 1 &&
+	    (k = read(fd, resp + got, sizeof(resp) - 1 - got)) > 0)
+		got += (size_t)k;
+	close(fd);
+	resp[got] = '\0';
+	/* the first record's content starts after its 8-byte header */
+	ok(got > 8 && memmem(resp, got, "Status: 411", 11) != NULL,
+	    "no CONTENT_LENGTH: 411 straight from the pool");
+	ok(memmem(resp, got, "LENGTH_REQUIRED", 15) != NULL,
+	    "with the LENGTH_REQUIRED code");
 }
 
 /* ---- the differential battery ---- */
@@ -840,6 +919,7 @@ main(void)
 	harness_start("files_max_size = 1m");
 	api_basics();
 	bad_input();
+	no_length();
 	battery();
 	return done_testing();
 }
