@@ -127,5 +127,6 @@ int		 files_store_stream(const char *path, const char *owner,
 		    files_check_fn, void *carg, struct files_meta *);
 int		 files_delete(const char *path, files_check_fn, void *arg);
 int		 files_list(const char *prefix, files_list_fn, void *arg);
+void		 files_sweep(long min_age);
 
 #endif /* STORAGE_H */
