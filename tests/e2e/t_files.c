@@ -262,6 +262,20 @@ bad_input(void)
 	    NULL, NULL, NULL, "x", 1);
 	refused("PUT to a//b (Apache)", 400, &r, total0, files0);
 
+	/* the path field after the file part: judged after the bytes */
+	{
+		static const char form[] = "--bb\r\nContent-Disposition: "
+		    "form-data; name=\"file\"; filename=\"f\"\r\n\r\ndata\r\n"
+		    "--bb\r\nContent-Disposition: form-data; name=\"path\"\r\n"
+		    "\r\n../x\r\n--bb--\r\n";
+
+		fx_do(&r, "POST", harness_url("NGINX_URL",
+		    "/api/v1/files/upload"), "Content-Type: multipart/form-data; "
+		    "boundary=bb", NULL, NULL, NULL, form, sizeof(form) - 1);
+		refused("a bad path after the file part", 400, &r, total0,
+		    files0);
+	}
+
 	/* the form */
 	fx_upload(&r, "NGINX_URL", NULL, "data", 4, NULL);
 	refused("upload without a path", 400, &r, total0, files0);
