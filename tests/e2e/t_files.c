@@ -146,6 +146,29 @@ api_basics(void)
 	    == 0, "PUT bytes download back through Apache");
 	http_resp_free(&r);
 
+	/* HEAD: GET's headers, no body, through both front ends */
+	{
+		const char *fes[] = { "NGINX_URL", "APACHE_URL" };
+		int i;
+
+		for (i = 0; i < 2; i++) {
+			fx_do(&r, "HEAD", harness_url(fes[i],
+			    "/api/v1/files/download/t/raw.bin"), NULL, NULL, NULL,
+			    NULL, NULL, 0);
+			is_int(r.status, 200, "HEAD via %s is 200", fes[i]);
+			ok(r.len == 0 && http_header(&r, "ETag") != NULL &&
+			    http_header(&r, "Last-Modified") != NULL,
+			    "HEAD via %s: validators, no body", fes[i]);
+			http_resp_free(&r);
+		}
+		fx_do(&r, "HEAD", harness_url("NGINX_URL",
+		    "/api/v1/files/download/t/raw.bin"), NULL, NULL, NULL, NULL,
+		    NULL, 0);
+		is_str(http_header(&r, "Content-Length"), "11",
+		    "HEAD via nginx: Content-Length of the file");
+		http_resp_free(&r);
+	}
+
 	/* info */
 	fx_do(&r, "GET", harness_url("NGINX_URL", "/api/files/info/t/raw.bin"),
 	    NULL, NULL, NULL, NULL, NULL, 0);
