@@ -243,8 +243,10 @@ struct request {
 	FCGX_Request		*fcgx;
 	char			**envp;
 	const char		*method;
+	char			 method_buf[17];
 	int			 is_head;
 	const char		*reject;	/* why the request line is bad */
+	int			 refused_status; /* the web server's, if any */
 	char			*path;		/* decoded once */
 	const char		*route_path;	/* path below /api[/v1] */
 	char			*query_raw;

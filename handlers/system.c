@@ -175,6 +175,26 @@ pool_status(struct pool_totals *t, int per_worker)
 	return arr;
 }
 
+/* The pool's figures shared by /system/info and /metrics. */
+static json_object *
+pool_summary(const struct pool_totals *t)
+{
+	json_object *pool = json_object_new_object();
+
+	json_object_object_add(pool, "master_pid",
+	    json_object_new_int(sb->master_pid));
+	json_object_object_add(pool, "workers", json_object_new_int(t->workers));
+	json_object_object_add(pool, "configured_workers",
+	    json_object_new_int(cfg.workers));
+	json_object_object_add(pool, "busy", json_object_new_int(t->busy));
+	json_object_object_add(pool, "idle", json_object_new_int(t->idle));
+	json_object_object_add(pool, "generation",
+	    json_object_new_int((int)sb->generation));
+	json_object_object_add(pool, "restarts",
+	    json_object_new_int64((int64_t)sb->restarts));
+	return pool;
+}
+
 /* GET /system/info: version, uptime, memory, cpu and the pool's state. */
 int
 h_system_info(struct request *r)
@@ -193,16 +213,7 @@ h_system_info(struct request *r)
 	    uptime > 0 ? 100.0 * t.cpu_s / (double)uptime : 0.0));
 	json_object_object_add(o, "active_connections",
 	    json_object_new_int(t.busy));
-	pool = json_object_new_object();
-	json_object_object_add(pool, "master_pid",
-	    json_object_new_int(sb->master_pid));
-	json_object_object_add(pool, "workers", json_object_new_int(t.workers));
-	json_object_object_add(pool, "configured_workers",
-	    json_object_new_int(cfg.workers));
-	json_object_object_add(pool, "busy", json_object_new_int(t.busy));
-	json_object_object_add(pool, "idle", json_object_new_int(t.idle));
-	json_object_object_add(pool, "generation",
-	    json_object_new_int((int)sb->generation));
+	pool = pool_summary(&t);
 	json_object_object_add(pool, "processes", workers);
 	json_object_object_add(o, "pool", pool);
 	return resp_ok(r, 200, "system", o);
@@ -251,7 +262,7 @@ int
 h_metrics(struct request *r)
 {
 	struct pool_totals t;
-	json_object *o, *pool, *workers;
+	json_object *o, *workers;
 	const char *fmt = req_query(r, "format"), *accept;
 	long uptime = (long)(now_wall() - sb->started_at);
 
@@ -273,13 +284,7 @@ h_metrics(struct request *r)
 	    json_object_new_int64((int64_t)t.requests));
 	json_object_object_add(o, "errors",
 	    json_object_new_int64((int64_t)t.errors));
-	pool = json_object_new_object();
-	json_object_object_add(pool, "workers", json_object_new_int(t.workers));
-	json_object_object_add(pool, "busy", json_object_new_int(t.busy));
-	json_object_object_add(pool, "idle", json_object_new_int(t.idle));
-	json_object_object_add(pool, "restarts",
-	    json_object_new_int64((int64_t)sb->restarts));
-	json_object_object_add(o, "pool", pool);
+	json_object_object_add(o, "pool", pool_summary(&t));
 	json_object_object_add(o, "workers", workers);
 	return resp_ok(r, 200, "metrics", o);
 }

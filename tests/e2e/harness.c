@@ -383,6 +383,8 @@ harness_start(const char *extra_conf)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* The TAP reader went away (e.g. "| head"): still clean up. */
+	sigaction(SIGPIPE, &sa, NULL);
 
 	start_argv[0] = H.script;
 	start_argv[1] = "start";

@@ -37,8 +37,9 @@
 /*
  * Start a stack in a fresh directory under $TMPDIR (or /tmp), with
  * extra_conf (may be NULL) appended to the pool's config file. Registers
- * harness_stop() with atexit() and for SIGINT, SIGTERM and SIGHUP. On
- * failure prints "Bail out!" and exits 99 (automake's hard error).
+ * harness_stop() with atexit() and for SIGINT, SIGTERM, SIGHUP and
+ * SIGPIPE. On failure prints "Bail out!" and exits 99 (automake's hard
+ * error).
  */
 void harness_start(const char *extra_conf);
 
