@@ -74,6 +74,7 @@ check(const char *method, const struct route *rt, const char *p1,
 
 	mkreq(&r, method, rt, p1, p2);
 	rc = auth_check(&r, rt->access);
+	flush_out(&out_stream, 0);	/* what was written, into sent */
 	if (rc != 0 && r.hdrs != NULL && strstr(r.hdrs, "Retry-After") == NULL
 	    && rc == 429)
 		rc = -429;	/* a 429 must carry Retry-After */
