@@ -315,7 +315,7 @@ const char	*access_name(enum access);
 int		 access_parse(const char *, enum access *);
 const char	*scope_name(enum access);
 int		 scope_parse(const char *, enum access *);
-const char	*auth_cookie(const struct request *, const char *name);
+const char	*auth_cookie(struct request *, const char *name);
 int		 auth_cookie_secure(const struct request *);
 
 /* ---- credentials (credentials.c, jwt.c) ----

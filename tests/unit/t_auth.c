@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,7 +59,7 @@ test_jwt(void)
 	const char *pl = "{\"sub\":\"bob\",\"role\":\"operator\",\"exp\":"
 	    "4000000000,\"jti\":\"abc\"}";
 	struct jwt_claims c, got;
-	char tok[1024], bad[1024];
+	char tok[1024], bad[1100];
 	time_t now = 1700000000;
 
 	randombytes_buf(key, sizeof(key));
@@ -182,7 +183,7 @@ test_keys_and_secrets(const char *dir)
 {
 	char k1[CRED_KEY_MAX], k2[CRED_KEY_MAX], p1[16], p2[16], pp[16];
 	char h1[CRED_HASH_HEX], h2[CRED_HASH_HEX], h3[CRED_HASH_HEX];
-	char path[512], bad[CRED_KEY_MAX + 8];
+	char path[1100], bad[CRED_KEY_MAX + 8];
 	unsigned char jwt1[32];
 	struct stat st;
 	pid_t pid;
@@ -375,12 +376,18 @@ count_cb(const char *k, size_t kl, const void *v, size_t vl, void *arg)
 	return 0;
 }
 
+static json_object *rec(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
 static json_object *
-rec(const char *fmt, const char *a)
+rec(const char *fmt, ...)
 {
 	char buf[256];
+	va_list ap;
 
-	snprintf(buf, sizeof(buf), fmt, a);
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
 	return json_tokener_parse(buf);
 }
 
