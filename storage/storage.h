@@ -78,6 +78,7 @@ int		 store_key_get(MDB_txn *, const char *hash, json_object **rec);
 int		 store_key_del(const char *prefix, const char *owner);
 int		 store_key_touch(const char *hash, int64_t now);
 int		 store_revoke(const char *jti, int64_t exp, int64_t now);
+int		 store_sessions_drop(const char *user, const char *keep);
 int		 store_session_purge(int64_t now, int64_t idle,
 		    int64_t max_age);
 

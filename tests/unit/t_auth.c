@@ -440,6 +440,23 @@ test_records(const char *dir)
 	    "vic");
 	CHECK(store_put_json(STORE_SESSIONS, "s1", o, 0) == 0);
 	json_object_put(o);
+	o = rec("{\"user\":\"%s\",\"created_at\":100,\"last_seen\":100}",
+	    "vic");
+	CHECK(store_put_json(STORE_SESSIONS, "s2", o, 0) == 0);
+	CHECK(store_put_json(STORE_SESSIONS, "s3", o, 0) == 0);
+	json_object_put(o);
+	o = rec("{\"user\":\"%s\",\"created_at\":100,\"last_seen\":100}",
+	    "other");
+	CHECK(store_put_json(STORE_SESSIONS, "s4", o, 0) == 0);
+	json_object_put(o);
+	CHECK(store_sessions_drop("vic", "s2") == 0);
+	CHECK(store_get_json(STORE_SESSIONS, "s2", &o) == 0);
+	json_object_put(o);
+	CHECK_INT(store_get_json(STORE_SESSIONS, "s1", &o), MDB_NOTFOUND);
+	CHECK_INT(store_get_json(STORE_SESSIONS, "s3", &o), MDB_NOTFOUND);
+	CHECK(store_get_json(STORE_SESSIONS, "s4", &o) == 0);
+	json_object_put(o);
+	CHECK(store_del(STORE_SESSIONS, "s4") == 0);
 	/* deleting a user takes their keys and sessions along */
 	CHECK(store_user_delete("vic") == 0);
 	n = 0;
