@@ -243,6 +243,8 @@ test_keys_and_secrets(const char *dir)
 				const unsigned char *k;
 
 				close(fds[0]);
+				snprintf(cfg.data_dir, sizeof(cfg.data_dir),
+				    "%s", d2);
 				if (cred_secrets_init(d2) < 0 ||
 				    (k = cred_jwt_key()) == NULL)
 					_exit(1);
