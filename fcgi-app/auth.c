@@ -72,7 +72,7 @@ scope_parse(const char *s, enum access *out)
  * memory, or NULL.
  */
 const char *
-auth_cookie(const struct request *r, const char *name)
+auth_cookie(struct request *r, const char *name)
 {
 	const char *c = req_header(r, "Cookie"), *p, *end;
 	size_t n = strlen(name);
@@ -83,8 +83,7 @@ auth_cookie(const struct request *r, const char *name)
 		end = p + strcspn(p, ";");
 		if ((size_t)(end - p) > n && strncmp(p, name, n) == 0 &&
 		    p[n] == '=') {
-			char *v = req_alloc((struct request *)r,
-			    (size_t)(end - p) - n);
+			char *v = req_alloc(r, (size_t)(end - p) - n);
 
 			if (v == NULL)
 				return NULL;

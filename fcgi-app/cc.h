@@ -115,6 +115,10 @@ struct config {
 	int	 jobs_max_attempts;	/* retry_policy defaults */
 	int	 jobs_retry_delay;	/* seconds */
 	int	 jobs_retry_max_delay;	/* seconds */
+	size_t	 files_max_size;
+	int	 files_max_ranges;
+	char	 files_offload[CFG_STRLEN];	/* auto|none|x-accel|x-sendfile */
+	char	 files_offload_prefix[CFG_STRLEN];
 	/* authentication (auth.c, credentials.c, handlers/users.c) */
 	char	 pwhash[CFG_STRLEN];	/* interactive|moderate|sensitive */
 	int	 pwhash_wait_ms;	/* queue for a free hashing slot */
@@ -128,10 +132,6 @@ struct config {
 	int	 request_rate;		/* per credential per window; 0 = off */
 	int	 request_window;	/* seconds */
 	char	 cookie_secure[CFG_STRLEN];	/* auto|on|off */
-	size_t	 files_max_size;
-	int	 files_max_ranges;
-	char	 files_offload[CFG_STRLEN];	/* auto|none|x-accel|x-sendfile */
-	char	 files_offload_prefix[CFG_STRLEN];
 };
 
 extern struct config cfg;
@@ -339,7 +339,7 @@ const char	*access_name(enum access);
 int		 access_parse(const char *, enum access *);
 const char	*scope_name(enum access);
 int		 scope_parse(const char *, enum access *);
-const char	*auth_cookie(const struct request *, const char *name);
+const char	*auth_cookie(struct request *, const char *name);
 int		 auth_cookie_secure(const struct request *);
 
 /* ---- credentials (credentials.c, jwt.c) ----

@@ -105,6 +105,15 @@ static const struct cfg_key keys[] = {
 	    NULL, 0, NULL },
 	{ "jobs_retry_max_delay", T_SECS, O(jobs_retry_max_delay), "5m", 0,
 	    86400, NULL, 0, NULL },
+	{ "files_max_size", T_SIZE, O(files_max_size), "10g", 0, 0, NULL, 0,
+	    NULL },
+	{ "files_max_ranges", T_INT, O(files_max_ranges), "16", 1, 1000, NULL,
+	    0, NULL },
+	/* auto: whatever the front end announces in CC_FRONTEND. */
+	{ "files_offload", T_STR, O(files_offload), "auto", 0, 0, NULL, 0,
+	    "auto|none|x-accel|x-sendfile" },
+	{ "files_offload_prefix", T_STR, O(files_offload_prefix),
+	    "/_cc_files/", 0, 0, NULL, 0, NULL },
 	/* authentication */
 	{ "pwhash", T_STR, O(pwhash), "interactive", 0, 0, NULL, 0,
 	    "interactive|moderate|sensitive" },
@@ -128,15 +137,6 @@ static const struct cfg_key keys[] = {
 	    0, NULL },
 	{ "cookie_secure", T_STR, O(cookie_secure), "auto", 0, 0, NULL, 0,
 	    "auto|on|off" },
-	{ "files_max_size", T_SIZE, O(files_max_size), "10g", 0, 0, NULL, 0,
-	    NULL },
-	{ "files_max_ranges", T_INT, O(files_max_ranges), "16", 1, 1000, NULL,
-	    0, NULL },
-	/* auto: whatever the front end announces in CC_FRONTEND. */
-	{ "files_offload", T_STR, O(files_offload), "auto", 0, 0, NULL, 0,
-	    "auto|none|x-accel|x-sendfile" },
-	{ "files_offload_prefix", T_STR, O(files_offload_prefix),
-	    "/_cc_files/", 0, 0, NULL, 0, NULL },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -123,10 +123,11 @@ cred_secrets_init(const char *dir)
 	return 0;
 }
 
+/* Loaded for the current data_dir (a reload may have changed it). */
 static int
 secrets_ready(void)
 {
-	return sec.loaded || cred_secrets_init(cfg.data_dir) == 0;
+	return cred_secrets_init(cfg.data_dir) == 0;
 }
 
 /* The JWT signing secret, or NULL when it cannot be loaded. */

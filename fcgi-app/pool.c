@@ -497,12 +497,15 @@ pool_run(const char *config_path, const struct cfg_override *ov, size_t nov)
 		return 1;
 	/* Shared by every child, so made before the first fork: login and
 	 * request counters, hashing slots, and the server secrets (made as
-	 * the run user, so workers can read them). */
-	if (rl_init(0) < 0 || cred_secrets_init(cfg.data_dir) < 0) {
-		log_msg(LOG_L_ERROR, "cannot set up the rate limiter or the "
-		    "server secrets");
+	 * the run user, so workers can read them).  Secrets that cannot be
+	 * made now (data_dir not there yet) are retried by each worker on
+	 * first use, and until then authenticated requests answer 500;
+	 * the master itself keeps running. */
+	if (rl_init(0) < 0) {
+		log_msg(LOG_L_ERROR, "cannot map the rate limiter");
 		return 1;
 	}
+	cred_secrets_init(cfg.data_dir);
 	users_bootstrap();
 
 	/* Signals are taken synchronously by sigtimedwait below. */

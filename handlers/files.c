@@ -37,11 +37,11 @@ enum {
 #define MP_MAX_HEADER	8192
 #define FIELD_MAX	2048		/* the path and permissions fields */
 
+/* Admins reach every file, anyone else only their own (auth.c). */
 static int
 owner_ok(const struct request *r, const char *owner)
 {
-	return r->who.role == ACCESS_ADMIN ||
-	    strcmp(owner, r->who.user) == 0;
+	return auth_may_access(r, owner);
 }
 
 static int
@@ -205,7 +205,34 @@ struct upload {
 	size_t			 perms_len;
 	int			 fail;		/* a files_* error, or */
 	const char		*why;		/* a 400 */
+	struct write_check	*chk;
+	char			 canon[FILES_PATH_MAX + 2];
 };
+
+/*
+ * With the path field before the file part, the refusals that depend
+ * only on the path (a bad path, another user's path, a failed
+ * precondition) come before the bytes rather than after them.  The
+ * commit checks again.
+ */
+static int
+up_precheck(struct upload *u)
+{
+	struct files_meta cur;
+	const char *why = NULL;
+	int rc;
+
+	u->path[u->path_len] = '\0';
+	if (strlen(u->path) != u->path_len ||
+	    (why = files_path_canon(u->path, u->canon)) != NULL) {
+		u->why = why != NULL ? why : "NUL is not allowed in a path";
+		return 1;
+	}
+	rc = files_get(u->canon, &cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return (u->fail = rc) != 0;
+	return (u->fail = write_check(rc == 0 ? &cur : NULL, u->chk)) != 0;
+}
 
 static int
 up_begin(void *arg, const struct mp_part *p)
@@ -218,6 +245,8 @@ up_begin(void *arg, const struct mp_part *p)
 			u->why = "the form has more than one 'file' part";
 			return 1;
 		}
+		if (u->path_len > 0 && up_precheck(u) != 0)
+			return 1;
 		if ((rc = files_writer_open((long long)cfg.files_max_size,
 		    &u->w)) != 0) {
 			u->fail = rc;
@@ -298,7 +327,8 @@ upload_read(struct request *r, struct upload *u, struct mp_parser *mp)
 	if (rc == 0)
 		rc = mp_finish(mp);
 	if (rc == MP_E_CALLBACK && u->fail != 0)
-		return store_fail(r, u->fail, "(upload)");
+		return store_fail(r, u->fail, u->canon[0] ? u->canon :
+		    "(upload)");
 	if (rc == MP_E_CALLBACK)
 		return resp_error(r, CC_E_INVALID_REQUEST, "%s", u->why);
 	if (rc == MP_E_TOO_MANY_PARTS || rc == MP_E_HEADER_TOO_LARGE)
@@ -349,6 +379,7 @@ h_files_upload(struct request *r)
 		goto out;
 	}
 	u->r = r;
+	u->chk = &chk;
 	if ((rc = upload_read(r, u, mp)) != 0)
 		goto out;
 	if (u->w == NULL) {

@@ -227,7 +227,8 @@ h_logout_page(struct request *r)
 
 /*
  * POST /users/changepassword {currentPassword, newPassword}: allowed while
- * must_change_password is set, and clears it.  400 for a bad new
+ * must_change_password is set, and clears it.  The user's other sessions
+ * end.  400 for a bad new
  * password, 401 for a wrong current one (counted like failed logins).
  */
 static int
@@ -255,6 +256,12 @@ changepassword_inner(struct request *r)
 		    resp_store_error(r, rc, "user");
 	}
 	json_object_put(u);
+	/* Whoever knew the old password loses their sessions; the caller
+	 * keeps the one they are using. */
+	if ((rc = store_sessions_drop(r->who.user,
+	    strcmp(r->who.via, "session") == 0 ? r->who.cred_id : NULL)) != 0)
+		log_msg(LOG_L_WARN, "could not end the other sessions of '%s': "
+		    "%s", r->who.user, store_strerror(rc));
 	o = json_object_new_object();
 	json_object_object_add(o, "message",
 	    json_object_new_string("Password changed successfully"));

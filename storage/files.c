@@ -119,9 +119,13 @@ collect_blob(const char *k, size_t kl, const void *v, size_t vl, void *arg)
 	return 0;
 }
 
-/* Removes orphans older than ORPHAN_AGE (see the top of this file). */
-static void
-sweep(void)
+/*
+ * Removes orphans (see the top of this file) whose ctime is at least
+ * min_age seconds old: unlocked temporary files and blobs no record
+ * names.  Workers pass ORPHAN_AGE; the unit test passes 0.
+ */
+void
+files_sweep(long min_age)
 {
 	json_object *known = json_object_new_object();
 	struct dirent *de;
@@ -142,7 +146,7 @@ sweep(void)
 		/* ctime: a temporary file's last write, a blob's rename into
 		 * place or replacement (see files_writer_commit). */
 		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 ||
-		    !S_ISREG(st.st_mode) || now - st.st_ctime < ORPHAN_AGE)
+		    !S_ISREG(st.st_mode) || now - st.st_ctime < min_age)
 			continue;
 		if (tmp) {
 			/* A writer holds its lock until it is done. */
@@ -204,7 +208,7 @@ sweep_due(void)
 	if (last != 0 && now - last < ORPHAN_AGE)
 		return;
 	last = now;
-	sweep();
+	files_sweep(ORPHAN_AGE);
 }
 
 /*

@@ -79,6 +79,7 @@ int		 store_key_get(MDB_txn *, const char *hash, json_object **rec);
 int		 store_key_del(const char *prefix, const char *owner);
 int		 store_key_touch(const char *hash, int64_t now);
 int		 store_revoke(const char *jti, int64_t exp, int64_t now);
+int		 store_sessions_drop(const char *user, const char *keep);
 int		 store_session_purge(int64_t now, int64_t idle,
 		    int64_t max_age);
 
@@ -139,5 +140,6 @@ int		 files_store_stream(const char *path, const char *owner,
 		    files_check_fn, void *carg, struct files_meta *);
 int		 files_delete(const char *path, files_check_fn, void *arg);
 int		 files_list(const char *prefix, files_list_fn, void *arg);
+void		 files_sweep(long min_age);
 
 #endif /* STORAGE_H */

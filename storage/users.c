@@ -85,10 +85,11 @@ store_admins(MDB_txn *txn, const char *skip, int *n)
 }
 
 /* Deletes, inside txn, every record of db whose key starts with prefix
- * and whose JSON field `field` equals user. */
+ * and whose JSON field `field` equals user, except the one keyed keep
+ * (may be NULL). */
 static int
 del_owned(MDB_txn *txn, enum store_db db, const char *prefix,
-    const char *field, const char *user)
+    const char *field, const char *user, const char *keep)
 {
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
@@ -102,6 +103,9 @@ del_owned(MDB_txn *txn, enum store_db db, const char *prefix,
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+			continue;
+		if (keep != NULL && k.mv_size == strlen(keep) &&
+		    memcmp(k.mv_data, keep, k.mv_size) == 0)
 			continue;
 		if ((o = parse(&v)) == NULL)
 			continue;
@@ -145,8 +149,10 @@ store_user_delete(const char *name)
 		goto err;
 	}
 	if (rc != 0 || (rc = store_tdel(txn, STORE_USERS, name)) != 0 ||
-	    (rc = del_owned(txn, STORE_KEYS, "h:", "owner", name)) != 0 ||
-	    (rc = del_owned(txn, STORE_SESSIONS, "", "user", name)) != 0)
+	    (rc = del_owned(txn, STORE_KEYS, "h:", "owner", name,
+	    NULL)) != 0 ||
+	    (rc = del_owned(txn, STORE_SESSIONS, "", "user", name,
+	    NULL)) != 0)
 		goto err;
 	json_object_put(u);
 	return store_commit(txn);
@@ -327,4 +333,21 @@ err:
 		mdb_cursor_close(cur);
 	store_abort(txn);
 	return rc;
+}
+
+/* Ends every session of user but keep (a session hash, or NULL). */
+int
+store_sessions_drop(const char *user, const char *keep)
+{
+	MDB_txn *txn = NULL;
+	int rc;
+
+	if ((rc = store_begin(1, &txn)) != 0)
+		return rc;
+	if ((rc = del_owned(txn, STORE_SESSIONS, "", "user", user,
+	    keep)) != 0) {
+		store_abort(txn);
+		return rc;
+	}
+	return store_commit(txn);
 }

@@ -516,7 +516,7 @@ static void
 check_must_change_patch(void)
 {
 	struct http_resp r;
-	struct session s;
+	struct session s, other;
 	char *key;
 
 	make_user("mona", "mona-password", "operator");
@@ -535,6 +535,8 @@ check_must_change_patch(void)
 	http_resp_free(&r);
 	is_int(login("APACHE_URL", "mona", "mona-password", &s), 200,
 	    "must change: login works");
+	is_int(login("NGINX_URL", "mona", "mona-password", &other), 200,
+	    "must change: a second session");
 	req(&r, "APACHE_URL", "POST", "/api/v1/users/changepassword", s.cookie,
 	    s.csrf, "{\"currentPassword\":\"wrong-password\","
 	    "\"newPassword\":\"mona-password-2\"}");
@@ -550,6 +552,13 @@ check_must_change_patch(void)
 	    "\"newPassword\":\"mona-password-2\"}");
 	is_int(r.status, 200, "changepassword works");
 	remember("mona-password-2");
+	http_resp_free(&r);
+	req(&r, "APACHE_URL", "GET", "/api/v1/users/me", s.cookie, NULL, NULL);
+	is_int(r.status, 200, "the session that changed the password stays");
+	http_resp_free(&r);
+	req(&r, "APACHE_URL", "GET", "/api/v1/users/me", other.cookie, NULL,
+	    NULL);
+	is_401(&r, "another session after the password change");
 	http_resp_free(&r);
 	req(&r, "APACHE_URL", "GET", "/api/v1/system/info", key, NULL, NULL);
 	is_int(r.status, 200, "after the change, other routes work");

@@ -4,7 +4,8 @@
  *  - uploads (0 bytes, 1 byte, a 70-character boundary, replacing a file,
  *    If-Match/If-None-Match), raw PUT, info, list, delete, libmagic types;
  *  - each bad path and each limit answers its status and leaves storage
- *    unchanged (same records, same files on disk);
+ *    unchanged (same records, same files on disk); no Content-Length is
+ *    411 (sent straight to the pool: both web servers add one);
  *  - a differential battery of Range and conditional cases: nginx's own
  *    static module serving the same bytes (DIR/static/, same mtime) is the
  *    reference, and the app must agree with it (status, Content-Range,
@@ -18,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -143,6 +146,29 @@ api_basics(void)
 	    == 0, "PUT bytes download back through Apache");
 	http_resp_free(&r);
 
+	/* HEAD: GET's headers, no body, through both front ends */
+	{
+		const char *fes[] = { "NGINX_URL", "APACHE_URL" };
+		int i;
+
+		for (i = 0; i < 2; i++) {
+			fx_do(&r, "HEAD", harness_url(fes[i],
+			    "/api/v1/files/download/t/raw.bin"), NULL, NULL, NULL,
+			    NULL, NULL, 0);
+			is_int(r.status, 200, "HEAD via %s is 200", fes[i]);
+			ok(r.len == 0 && http_header(&r, "ETag") != NULL &&
+			    http_header(&r, "Last-Modified") != NULL,
+			    "HEAD via %s: validators, no body", fes[i]);
+			http_resp_free(&r);
+		}
+		fx_do(&r, "HEAD", harness_url("NGINX_URL",
+		    "/api/v1/files/download/t/raw.bin"), NULL, NULL, NULL, NULL,
+		    NULL, 0);
+		is_str(http_header(&r, "Content-Length"), "11",
+		    "HEAD via nginx: Content-Length of the file");
+		http_resp_free(&r);
+	}
+
 	/* info */
 	fx_do(&r, "GET", harness_url("NGINX_URL", "/api/files/info/t/raw.bin"),
 	    NULL, NULL, NULL, NULL, NULL, 0);
@@ -259,6 +285,20 @@ bad_input(void)
 	    NULL, NULL, NULL, "x", 1);
 	refused("PUT to a//b (Apache)", 400, &r, total0, files0);
 
+	/* the path field after the file part: judged after the bytes */
+	{
+		static const char form[] = "--bb\r\nContent-Disposition: "
+		    "form-data; name=\"file\"; filename=\"f\"\r\n\r\ndata\r\n"
+		    "--bb\r\nContent-Disposition: form-data; name=\"path\"\r\n"
+		    "\r\n../x\r\n--bb--\r\n";
+
+		fx_do(&r, "POST", harness_url("NGINX_URL",
+		    "/api/v1/files/upload"), "Content-Type: multipart/form-data; "
+		    "boundary=bb", NULL, NULL, NULL, form, sizeof(form) - 1);
+		refused("a bad path after the file part", 400, &r, total0,
+		    files0);
+	}
+
 	/* the form */
 	fx_upload(&r, "NGINX_URL", NULL, "data", 4, NULL);
 	refused("upload without a path", 400, &r, total0, files0);
@@ -330,6 +370,82 @@ bad_input(void)
 	}
 	http_resp_free(&r);
 	free(body);
+}
+
+/* ---- straight to the pool: a request no web server would send ---- */
+
+static void
+fcgi_rec(unsigned char *b, size_t *n, int type, const void *data, size_t len)
+{
+	b[(*n)++] = 1;
+	b[(*n)++] = (unsigned char)type;
+	b[(*n)++] = 0;
+	b[(*n)++] = 1;
+	b[(*n)++] = (unsigned char)(len >> 8);
+	b[(*n)++] = (unsigned char)len;
+	b[(*n)++] = 0;
+	b[(*n)++] = 0;
+	memcpy(b + *n, data, len);
+	*n += len;
+}
+
+static void
+fcgi_param(unsigned char *p, size_t *n, const char *k, const char *v)
+{
+	p[(*n)++] = (unsigned char)strlen(k);
+	p[(*n)++] = (unsigned char)strlen(v);
+	memcpy(p + *n, k, strlen(k));
+	*n += strlen(k);
+	memcpy(p + *n, v, strlen(v));
+	*n += strlen(v);
+}
+
+/*
+ * A PUT with a body but no CONTENT_LENGTH, as a FastCGI client that
+ * streams would send it (nginx and Apache both add one): 411.
+ */
+static void
+no_length(void)
+{
+	static const unsigned char begin[8] = { 0, 1, 0, 0, 0, 0, 0, 0 };
+	unsigned char req[2048], params[1024], resp[8192];
+	struct sockaddr_un sa;
+	size_t n = 0, pn = 0, got = 0;
+	ssize_t k;
+	int fd;
+
+	fcgi_param(params, &pn, "REQUEST_METHOD", "PUT");
+	fcgi_param(params, &pn, "REQUEST_URI", "/api/v1/files/t/nolength");
+	if (harness_admin_header() != NULL)
+		fcgi_param(params, &pn, "HTTP_X_API_KEY",
+		    harness_admin_header() + strlen("X-API-Key: "));
+	fcgi_rec(req, &n, 1, begin, sizeof(begin));
+	fcgi_rec(req, &n, 4, params, pn);
+	fcgi_rec(req, &n, 4, "", 0);
+	fcgi_rec(req, &n, 5, "abc", 3);
+	fcgi_rec(req, &n, 5, "", 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s",
+	    harness_env("POOL_SOCK"));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    write(fd, req, n) != (ssize_t)n) {
+		ok(0, "talk FastCGI to the pool");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while (got < sizeof(resp) - 1 &&
+	    (k = read(fd, resp + got, sizeof(resp) - 1 - got)) > 0)
+		got += (size_t)k;
+	close(fd);
+	resp[got] = '\0';
+	/* the first record's content starts after its 8-byte header */
+	ok(got > 8 && memmem(resp, got, "Status: 411", 11) != NULL,
+	    "no CONTENT_LENGTH: 411 straight from the pool");
+	ok(memmem(resp, got, "LENGTH_REQUIRED", 15) != NULL,
+	    "with the LENGTH_REQUIRED code");
 }
 
 /* ---- the differential battery ---- */
@@ -840,6 +956,7 @@ main(void)
 	harness_start("files_max_size = 1m");
 	api_basics();
 	bad_input();
+	no_length();
 	battery();
 	return done_testing();
 }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,7 +59,7 @@ test_jwt(void)
 	const char *pl = "{\"sub\":\"bob\",\"role\":\"operator\",\"exp\":"
 	    "4000000000,\"jti\":\"abc\"}";
 	struct jwt_claims c, got;
-	char tok[1024], bad[1024];
+	char tok[1024], bad[1100];
 	time_t now = 1700000000;
 
 	randombytes_buf(key, sizeof(key));
@@ -182,7 +183,7 @@ test_keys_and_secrets(const char *dir)
 {
 	char k1[CRED_KEY_MAX], k2[CRED_KEY_MAX], p1[16], p2[16], pp[16];
 	char h1[CRED_HASH_HEX], h2[CRED_HASH_HEX], h3[CRED_HASH_HEX];
-	char path[512], bad[CRED_KEY_MAX + 8];
+	char path[1100], bad[CRED_KEY_MAX + 8];
 	unsigned char jwt1[32];
 	struct stat st;
 	pid_t pid;
@@ -242,6 +243,8 @@ test_keys_and_secrets(const char *dir)
 				const unsigned char *k;
 
 				close(fds[0]);
+				snprintf(cfg.data_dir, sizeof(cfg.data_dir),
+				    "%s", d2);
 				if (cred_secrets_init(d2) < 0 ||
 				    (k = cred_jwt_key()) == NULL)
 					_exit(1);
@@ -375,12 +378,18 @@ count_cb(const char *k, size_t kl, const void *v, size_t vl, void *arg)
 	return 0;
 }
 
+static json_object *rec(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
 static json_object *
-rec(const char *fmt, const char *a)
+rec(const char *fmt, ...)
 {
 	char buf[256];
+	va_list ap;
 
-	snprintf(buf, sizeof(buf), fmt, a);
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
 	return json_tokener_parse(buf);
 }
 
@@ -433,6 +442,23 @@ test_records(const char *dir)
 	    "vic");
 	CHECK(store_put_json(STORE_SESSIONS, "s1", o, 0) == 0);
 	json_object_put(o);
+	o = rec("{\"user\":\"%s\",\"created_at\":100,\"last_seen\":100}",
+	    "vic");
+	CHECK(store_put_json(STORE_SESSIONS, "s2", o, 0) == 0);
+	CHECK(store_put_json(STORE_SESSIONS, "s3", o, 0) == 0);
+	json_object_put(o);
+	o = rec("{\"user\":\"%s\",\"created_at\":100,\"last_seen\":100}",
+	    "other");
+	CHECK(store_put_json(STORE_SESSIONS, "s4", o, 0) == 0);
+	json_object_put(o);
+	CHECK(store_sessions_drop("vic", "s2") == 0);
+	CHECK(store_get_json(STORE_SESSIONS, "s2", &o) == 0);
+	json_object_put(o);
+	CHECK_INT(store_get_json(STORE_SESSIONS, "s1", &o), MDB_NOTFOUND);
+	CHECK_INT(store_get_json(STORE_SESSIONS, "s3", &o), MDB_NOTFOUND);
+	CHECK(store_get_json(STORE_SESSIONS, "s4", &o) == 0);
+	json_object_put(o);
+	CHECK(store_del(STORE_SESSIONS, "s4") == 0);
 	/* deleting a user takes their keys and sessions along */
 	CHECK(store_user_delete("vic") == 0);
 	n = 0;
