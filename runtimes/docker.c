@@ -1661,11 +1661,22 @@ dk_volume_create(const struct rt_endpoint *ep, const char *name,
     const char *driver, const struct rt_kv *labels, size_t nlabels,
     json_object **out, struct rt_err *err)
 {
-	json_object *b = named_body(name, driver ? driver : "local", labels,
-	    nlabels), *ans = NULL;
+	json_object *b, *ans = NULL;
+	char path[512];
+	struct rt_err e2;
 	int rc;
 
 	*out = NULL;
+	/* The engine answers a create of an existing name with that volume;
+	 * ours says so: 409, like networks and containers. */
+	snprintf(path, sizeof(path), API "/volumes/%s", name);
+	if (dk_call(ep, "GET", path, NULL, NULL, 0, 0, CC_E_VOLUME_NOT_FOUND,
+	    NULL, &e2) == 0) {
+		rt_err_set(err, CC_E_CONFLICT, "endpoint '%s': volume '%s' "
+		    "already exists", ep->name, name);
+		return -1;
+	}
+	b = named_body(name, driver ? driver : "local", labels, nlabels);
 	rc = dk_json(ep, "POST", API "/volumes/create", b, CC_E_NOT_FOUND,
 	    &ans, err);
 	json_object_put(b);
