@@ -374,6 +374,8 @@ h_container_exec(struct request *r)
 		return r->status;
 	}
 	xs.max_output = cfg.exec_max_output;
+	/* A command may run up to runtime_timeout, past request_timeout. */
+	req_set_streaming(r);
 	status = ctr_run(r, &ep, id, &xs, &x);
 	cspec_free(&cs);
 	if (status < 0)

@@ -65,6 +65,8 @@ h_image_pull(struct request *r)
 		return r->status;
 	if (ep.driver->image_pull == NULL)
 		return ctr_unsupported(r, &ep, "pulling images");
+	/* Bounded by runtime_timeout, not request_timeout. */
+	req_set_streaming(r);
 	if (ep.driver->image_pull(&ep, image, &out, &e) < 0)
 		return ctr_rt_error(r, &ep, &e, NULL);
 	json_object_object_add(out, "endpoint", json_object_new_string(ep.name));
@@ -283,6 +285,8 @@ h_image_build(struct request *r)
 			    "build the context");
 	}
 	req_defer(r, free, m.p);
+	/* Bounded by runtime_timeout, not request_timeout. */
+	req_set_streaming(r);
 	if (ep.driver->image_build(&ep, m.p, m.len, df, tag, &out, &e) < 0)
 		return ctr_rt_error(r, &ep, &e, NULL);
 	json_object_object_add(out, "endpoint", json_object_new_string(ep.name));

@@ -188,10 +188,17 @@ test_system(void)
 	http_resp_free(&r);
 	is_int(api(&r, "NGINX_URL", "GET", N "/system/info", NULL), 200,
 	    "system info");
+	/* Podman may take longer than the info budget on a loaded machine:
+	 * then info is null with an error, and the engine still counts as
+	 * available. */
 	ok(json_object_get_boolean(json_at(r.json, "system.runtime.available"))
-	    && json_at(r.json, "system.runtime.info") != NULL &&
+	    && (json_at(r.json, "system.runtime.info.ID") != NULL ||
+	    json_str_at(r.json, "system.runtime.error") != NULL) &&
 	    json_at(r.json, "system.pool") != NULL,
 	    "the engine's info under runtime, beside our own");
+	if (json_at(r.json, "system.runtime.info.ID") == NULL)
+		diag("runtime info missing: %s", json_str_at(r.json,
+		    "system.runtime.error"));
 	http_resp_free(&r);
 	is_int(api_code("NGINX_URL", "POST", N "/system/prune", NULL,
 	    "INVALID_REQUEST", "no force"), 400, "prune needs force=true");
