@@ -494,10 +494,9 @@ h_container_add_file(struct request *r)
 	    strcmp(enc, "utf8") != 0)
 		return resp_error(r, CC_E_INVALID_REQUEST, "encoding must be "
 		    "utf-8 or base64");
-	/* Inspected even for an admin, so a 404 below is the directory. */
-	if (ctr_endpoint(r, &ep) < 0 || ctr_lookup(r, &ep, &id, &o) < 0)
+	/* The container was found: a 404 below is the directory. */
+	if (ctr_endpoint(r, &ep) < 0 || ctr_lookup(r, &ep, &id, NULL) < 0)
 		return r->status;
-	json_object_put(o);
 	if (ep.driver->put_archive == NULL)
 		return ctr_unsupported(r, &ep, "adding files");
 	slash = strrchr(dest, '/');

@@ -136,11 +136,11 @@ ctr_unsupported(struct request *r, const struct rt_endpoint *ep,
 }
 
 /*
- * Resolves the {id} of the path to a container the caller may see.
- * *id is set to the engine's full id when it was inspected.  When info
- * is non-NULL it gets the inspect answer (caller puts it).  An admin
- * who needs no info skips the inspect: the engine's own 404 answers.
- * Writes the error (400, 404, 5xx) and returns -1.
+ * Resolves the {id} of the path (an id, a prefix or a name) to a
+ * container the caller may see, and *id to its full id, so events and
+ * answers name it one way.  When info is non-NULL it gets the inspect
+ * answer (caller puts it).  Writes the error (400, 404, 5xx) and
+ * returns -1.
  */
 int
 ctr_lookup(struct request *r, const struct rt_endpoint *ep, const char **id,
@@ -158,8 +158,6 @@ ctr_lookup(struct request *r, const struct rt_endpoint *ep, const char **id,
 		    "be 1 to 128 of [A-Za-z0-9_.-]");
 		return -1;
 	}
-	if (info == NULL && ctr_is_admin(r))
-		return 0;
 	if (ep->driver->inspect == NULL) {
 		ctr_unsupported(r, ep, "inspect");
 		return -1;

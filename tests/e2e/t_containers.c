@@ -19,6 +19,8 @@
 #include <curl/curl.h>
 
 #include "ctr_util.h"
+#include "fcgi-app/cc.h"
+#include "storage/storage.h"
 
 #define N "/api/v1"
 
@@ -187,6 +189,8 @@ test_not_found(void)
 	    "INVALID_REQUEST", "bad id"), 400, "bad id is 400");
 }
 
+static void	test_events(const char *);
+
 static long
 action(const char *name, const char *act, int *changed)
 {
@@ -205,7 +209,14 @@ action(const char *name, const char *act, int *changed)
 static void
 test_lifecycle(void)
 {
+	struct http_resp r;
+	char *full_id;
 	int changed;
+
+	api(&r, "NGINX_URL", "GET", N "/containers/cct-b", NULL);
+	full_id = strdup(json_str_at(r.json, "container.id") ?
+	    json_str_at(r.json, "container.id") : "?");
+	http_resp_free(&r);
 
 	is_int(action("cct-b", "pause", &changed), 200, "pause");
 	ok(changed, "pause changed it");
@@ -239,6 +250,60 @@ test_lifecycle(void)
 	    200, "remove with force (dokemon alias)");
 	is_int(api_code("NGINX_URL", "GET", N "/containers/cct-b/inspect",
 	    NULL, "CONTAINER_NOT_FOUND", "gone"), 404, "removed is gone");
+	test_events(full_id);
+	free(full_id);
+}
+
+struct seen {
+	const char	*id;
+	char		 events[512];
+	int		 actor_ok;
+};
+
+static int
+event_cb(uint64_t id, json_object *ev, void *arg)
+{
+	struct seen *s = arg;
+	const char *cid, *e;
+
+	(void)id;
+	if (json_str_at(ev, "type") == NULL ||
+	    strcmp(json_str_at(ev, "type"), "container_event") != 0)
+		return 0;
+	cid = json_str_at(ev, "data.container_id");
+	e = json_str_at(ev, "data.event");
+	if (cid == NULL || e == NULL || strcmp(cid, s->id) != 0)
+		return 0;
+	strncat(s->events, e, sizeof(s->events) - strlen(s->events) - 2);
+	strcat(s->events, " ");
+	s->actor_ok += json_str_at(ev, "data.actor") != NULL &&
+	    json_str_at(ev, "data.timestamp") != NULL &&
+	    strcmp(json_str_at(ev, "data.endpoint") ?
+	    json_str_at(ev, "data.endpoint") : "", "local") == 0;
+	return 0;
+}
+
+/* The lifecycle above left container_event records, read straight from
+ * the pool's LMDB (a second reader is fine). */
+static void
+test_events(const char *full_id)
+{
+	struct seen s;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	s.id = full_id;
+	config_defaults(&cfg);
+	rc = store_open(harness_env("DATA_DIR"), cfg.map_size);
+	is_int(rc, 0, "open the event log");
+	if (rc != 0)
+		return;
+	store_events_since(0, 100000, event_cb, &s);
+	store_close();
+	is_str(s.events, "create start pause unpause stop start restart "
+	    "remove ", "container_event per lifecycle action, in order "
+	    "(none for actions that changed nothing)");
+	ok(s.actor_ok >= 8, "events carry actor, timestamp and endpoint");
 }
 
 static void
