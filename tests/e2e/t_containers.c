@@ -9,7 +9,10 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -523,11 +526,11 @@ test_users_files(void)
 	    "bad base64 is 400");
 }
 
-/* A second engine on the same storage, on another socket. */
+/* A second engine on the same storage, at url (unix:// or tcp://). */
 static pid_t
-start_second(const char *sock)
+start_second(const char *url)
 {
-	char root[512], run[512], tmp[512], conf[512], url[600];
+	char root[512], run[512], tmp[512], conf[512];
 	const char *dir = harness_env("STACK_DIR"), *src = getenv("CC_SRCDIR");
 	pid_t pid;
 
@@ -536,7 +539,6 @@ start_second(const char *sock)
 	snprintf(tmp, sizeof(tmp), "%s/podman/tmp", dir);
 	snprintf(conf, sizeof(conf), "%s/tests/stack/containers.conf",
 	    src ? src : ".");
-	snprintf(url, sizeof(url), "unix://%s", sock);
 	if ((pid = fork()) == 0) {
 		setsid();
 		setenv("CONTAINERS_CONF", conf, 1);
@@ -551,15 +553,68 @@ start_second(const char *sock)
 }
 
 static int
-second_up(const char *base)
+second_up(const char *base, const char *name)
 {
 	struct http_resp r;
-	int up;
+	json_object *rows, *row;
+	size_t i;
+	int up = 0;
 
 	api(&r, base, "GET", N "/endpoints?check=true", NULL);
-	up = json_object_get_boolean(json_at(r.json, "endpoints.1.available"));
+	rows = json_at(r.json, "endpoints");
+	for (i = 0; rows && i < json_object_array_length(rows); i++) {
+		row = json_object_array_get_idx(rows, i);
+		if (json_str_at(row, "name") && strcmp(json_str_at(row, "name"),
+		    name) == 0)
+			up = json_object_get_boolean(json_at(row, "available"));
+	}
 	http_resp_free(&r);
 	return up;
+}
+
+/* A loopback port nobody listens on right now. */
+static int
+free_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		port = ntohs(sa.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* The engine's Docker API over plain tcp:// on loopback. */
+static void
+test_tcp_endpoint(void)
+{
+	char url[64], body[200];
+	int port = free_port(), tries;
+	pid_t pid;
+
+	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", port);
+	pid = start_second(url);
+	snprintf(body, sizeof(body), "{\"name\":\"tcp1\",\"url\":\"%s\"}",
+	    url);
+	is_int(api_code("NGINX_URL", "POST", N "/endpoints", body, NULL,
+	    "add tcp"), 201, "register a tcp:// endpoint");
+	for (tries = 0; tries < 150 && !second_up("NGINX_URL", "tcp1");
+	    tries++)
+		msleep(200);
+	is_int(api_code("NGINX_URL", "GET", N "/containers/cct-a"
+	    "?endpoint=tcp1", NULL, NULL, "over tcp"), 200,
+	    "a container through the tcp:// endpoint");
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	api_code("NGINX_URL", "DELETE", N "/endpoints/tcp1", NULL, NULL,
+	    "rm tcp1");
 }
 
 static void
@@ -572,10 +627,11 @@ test_second_endpoint(void)
 	int seen = 0, tries;
 	pid_t pid;
 
-	snprintf(sock, sizeof(sock), "%s/p2.sock", harness_env("STACK_DIR"));
+	snprintf(sock, sizeof(sock), "unix://%s/p2.sock",
+	    harness_env("STACK_DIR"));
 	pid = start_second(sock);
 	snprintf(body, sizeof(body), "{\"name\":\"second\",\"url\":"
-	    "\"unix://%s\"}", sock);
+	    "\"%s\"}", sock);
 	is_int(api_code("NGINX_URL", "POST", N "/endpoints", body, NULL,
 	    "add endpoint"), 201, "register a second endpoint");
 	is_int(api_code("NGINX_URL", "POST", N "/endpoints", body, "CONFLICT",
@@ -583,9 +639,10 @@ test_second_endpoint(void)
 	is_int(api_code("NGINX_URL", "POST", N "/endpoints",
 	    "{\"name\":\"x\",\"url\":\"ftp://h\"}", "INVALID_REQUEST",
 	    "bad url"), 400, "a bad URL is 400");
-	for (tries = 0; tries < 150 && !second_up("NGINX_URL"); tries++)
+	for (tries = 0; tries < 150 && !second_up("NGINX_URL", "second");
+	    tries++)
 		msleep(200);
-	ok(second_up("NGINX_URL"), "the second engine answers");
+	ok(second_up("NGINX_URL", "second"), "the second engine answers");
 	is_int(api(&r, "APACHE_URL", "GET", N "/containers?endpoint=all"
 	    "&name=cct-a", NULL), 200, "endpoint=all through Apache");
 	rows = json_at(r.json, "containers");
@@ -654,6 +711,7 @@ main(void)
 	test_exec();
 	test_users_files();
 	test_second_endpoint();
+	test_tcp_endpoint();
 	test_engine_down();
 	api_code("NGINX_URL", "DELETE", N "/containers/cct-a?force=true", NULL,
 	    NULL, "cleanup");
