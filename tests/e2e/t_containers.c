@@ -118,6 +118,19 @@ test_create(void)
 	    64 << 20, "memory limit mapped");
 	http_resp_free(&r);
 
+	/* detached false: waits for the exit (the driver's wait). */
+	is_int(api(&r, "NGINX_URL", "POST", N "/containers",
+	    "{\"image\":\"localhost/busybox:test\",\"name\":\"cct-w\","
+	    "\"detached\":false,\"command\":[\"sh\",\"-c\",\"exit 5\"],"
+	    "\"network_mode\":\"none\",\"labels\":{\"cc.test\":\"1\"}}"),
+	    201, "create with detached false");
+	is_int(json_object_get_int(json_at(r.json, "container.exit_code")), 5,
+	    "... answers after the exit, with its code");
+	is_str(json_str_at(r.json, "container.status"), "stopped",
+	    "... and status stopped");
+	http_resp_free(&r);
+	api_code("NGINX_URL", "DELETE", N "/containers/cct-w", NULL, NULL,
+	    "cleanup");
 	is_int(api_code("NGINX_URL", "POST", N "/containers", "{\"image\":",
 	    "INVALID_REQUEST", "malformed"), 400, "malformed body is 400");
 	is_int(api_code("NGINX_URL", "POST", N "/containers",
