@@ -11,22 +11,31 @@
 
 #include "harness.h"
 
-/* One request to base ("NGINX_URL", "APACHE_URL"); a body is sent as
+/* One request to base ("NGINX_URL", "APACHE_URL") as the holder of
+ * key_header ("X-API-Key: ..."; NULL: anonymous); a body is sent as
  * JSON.  The caller frees r. */
 static inline long
-api(struct http_resp *r, const char *base, const char *method,
-    const char *path, const char *body)
+api_as(struct http_resp *r, const char *key_header, const char *base,
+    const char *method, const char *path, const char *body)
 {
 	const char *h[3] = { NULL, NULL, NULL };
 	int n = 0;
 
-	if (harness_admin_header() != NULL)
-		h[n++] = harness_admin_header();
+	if (key_header != NULL)
+		h[n++] = key_header;
 	if (body != NULL)
 		h[n++] = "Content-Type: application/json";
 	http_do(r, method, harness_url(base, path), h, body,
 	    body ? strlen(body) : 0);
 	return r->status;
+}
+
+/* api_as() with the stack's admin key. */
+static inline long
+api(struct http_resp *r, const char *base, const char *method,
+    const char *path, const char *body)
+{
+	return api_as(r, harness_admin_header(), base, method, path, body);
 }
 
 /* Status of one request, checking the error code when code is given. */

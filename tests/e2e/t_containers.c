@@ -710,6 +710,94 @@ test_engine_down(void)
 	    "the container kept running");
 }
 
+static int
+has_name(json_object *arr, const char *key, const char *name)
+{
+	size_t i;
+	json_object *v;
+
+	for (i = 0; arr && i < json_object_array_length(arr); i++) {
+		v = json_object_array_get_idx(arr, i);
+		if (key != NULL)
+			v = json_at(v, key);
+		if (v && json_object_get_string(v) &&
+		    strcmp(json_object_get_string(v), name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * An operator sees and acts on their own containers only: another's is
+ * 404 and absent from lists and from available_containers.  Needs the
+ * users work (an admin key in the stack); skipped without it.
+ */
+static void
+test_operator(void)
+{
+	struct http_resp r;
+	char hdr[300];
+	const char *key;
+
+	if (harness_admin_header() == NULL) {
+		skip(12, "no users and keys on this build");
+		return;
+	}
+	is_int(api(&r, "NGINX_URL", "POST", N "/users", "{\"username\":"
+	    "\"cctop\",\"password\":\"Operator-pass-1234\",\"role\":"
+	    "\"operator\"}"), 201, "create an operator");
+	http_resp_free(&r);
+	api(&r, "NGINX_URL", "POST", N "/users/cctop/keys", "{}");
+	key = json_str_at(r.json, "key.api_key");
+	snprintf(hdr, sizeof(hdr), "X-API-Key: %s", key ? key : "");
+	http_resp_free(&r);
+	ok(key != NULL, "an API key for the operator");
+	is_int(api_as(&r, hdr, "NGINX_URL", "POST", N "/containers",
+	    "{\"name\":\"cct-op\",\"image\":\"localhost/busybox:test\","
+	    "\"command\":\"sleep 300\",\"network_mode\":\"none\","
+	    "\"labels\":{\"cc.test\":\"1\"}}"), 201,
+	    "the operator creates a container");
+	is_str(json_str_at(r.json, "container.owner"), "cctop",
+	    "owned by the operator");
+	http_resp_free(&r);
+	api_as(&r, hdr, "NGINX_URL", "GET", N "/containers", NULL);
+	ok(has_name(json_at(r.json, "containers"), "name", "cct-op") &&
+	    !has_name(json_at(r.json, "containers"), "name", "cct-a"),
+	    "the operator's list holds only their own");
+	http_resp_free(&r);
+	api_as(&r, hdr, "NGINX_URL", "GET", N "/containers/cct-a", NULL);
+	is_int(r.status, 404, "another's container is 404 to the operator");
+	ok(has_name(json_at(r.json, "error.details.available_containers"),
+	    NULL, "cct-op") && !has_name(json_at(r.json,
+	    "error.details.available_containers"), NULL, "cct-a"),
+	    "available_containers lists only the operator's");
+	http_resp_free(&r);
+	is_int(api_as(&r, hdr, "NGINX_URL", "POST",
+	    N "/containers/cct-a/stop", NULL), 404,
+	    "the operator cannot stop another's");
+	http_resp_free(&r);
+	is_int(api_as(&r, hdr, "NGINX_URL", "POST",
+	    N "/containers/cct-a/exec", "{\"command\":\"true\"}"), 404,
+	    "the operator cannot exec in another's");
+	http_resp_free(&r);
+	api(&r, "NGINX_URL", "GET", N "/containers", NULL);
+	ok(has_name(json_at(r.json, "containers"), "name", "cct-op") &&
+	    has_name(json_at(r.json, "containers"), "name", "cct-a"),
+	    "the admin sees both");
+	http_resp_free(&r);
+	is_int(api_as(&r, hdr, "NGINX_URL", "POST", N "/endpoints",
+	    "{\"name\":\"x\",\"url\":\"unix:///x\"}"), 403,
+	    "the operator cannot register endpoints");
+	http_resp_free(&r);
+	is_int(api_as(&r, hdr, "NGINX_URL", "DELETE",
+	    N "/containers/cct-op?force=true", NULL), 200,
+	    "the operator removes their own");
+	http_resp_free(&r);
+	is_int(api_as(&r, NULL, "NGINX_URL", "GET", N "/containers", NULL),
+	    401, "no key: 401");
+	http_resp_free(&r);
+}
+
 int
 main(void)
 {
@@ -723,6 +811,7 @@ main(void)
 	test_follow("APACHE_URL");
 	test_exec();
 	test_users_files();
+	test_operator();
 	test_second_endpoint();
 	test_tcp_endpoint();
 	test_engine_down();
