@@ -101,9 +101,9 @@ int	h_images_list(struct request *);
 int	h_image_pull(struct request *);
 int	h_image_delete(struct request *);
 int	h_image_build(struct request *);
-const char *named_body(struct request *, const char **driver,
+const char *ctr_named_body(struct request *, const char **driver,
 	    const char *what);
-size_t	named_labels(struct request *, struct rt_kv **out);
+size_t	ctr_named_labels(struct request *, struct rt_kv **out);
 int	h_networks_list(struct request *);
 int	h_network_create(struct request *);
 int	h_network_delete(struct request *);
