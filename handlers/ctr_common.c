@@ -12,26 +12,18 @@
 #include "handlers.h"
 #include "../storage/storage.h"
 
-/*
- * Admins see every container.  Until the users work lands on main,
- * auth.c lets every caller through unauthenticated; such a caller is
- * treated as admin (there is nobody else).  Swap for auth_may_access()
- * when it exists.
- */
+/* Admins see and act on every container (auth.c's roles). */
 int
 ctr_is_admin(const struct request *r)
 {
-	return r->who.role == ACCESS_ADMIN || !r->who.authenticated;
+	return r->who.authenticated && r->who.role >= ACCESS_ADMIN;
 }
 
-/* Others see the containers labelled with their own name. */
+/* Others only on the containers labelled with their own name. */
 int
 ctr_may_see(const struct request *r, const char *owner)
 {
-	if (ctr_is_admin(r))
-		return 1;
-	return owner != NULL && *owner != '\0' &&
-	    strcmp(owner, r->who.user) == 0;
+	return auth_may_access(r, owner);
 }
 
 /*
