@@ -111,6 +111,19 @@ const struct route routes[] = {
 	{ "GET", "/docker-debug", h_docker_debug, AD, BODY_NONE, R_ROOT,
 	    "engine connectivity diagnosis with advice" },
 
+	/* files.c */
+	{ "POST", "/files/upload", h_files_upload, OP, BODY_STREAM, 0,
+	    "upload a file (multipart/form-data: file, path, permissions)" },
+	{ "GET", "/files", h_files_list, V, BODY_NONE, 0,
+	    "list files (prefix, limit, offset)" },
+	{ "GET", "/files/download/{path*}", h_files_download, V, BODY_NONE, 0,
+	    "download a file (Range, If-None-Match, If-Modified-Since...)" },
+	{ "GET", "/files/info/{path*}", h_files_info, V, BODY_NONE, 0,
+	    "a file's metadata" },
+	{ "PUT", "/files/{path*}", h_files_put, OP, BODY_STREAM, 0,
+	    "store a file from the raw request body" },
+	{ "DELETE", "/files/{path*}", h_files_delete, OP, BODY_NONE, 0,
+	    "delete a file" },
 	/* users.c, login.c, keys.c: specific rows before /users/{name} */
 	{ "POST", "/users/login", h_login, P, BODY_JSON, 0,
 	    "log in: a session cookie and a CSRF token" },
