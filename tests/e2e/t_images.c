@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "ctr_util.h"
 
@@ -34,6 +36,61 @@ image_listed(const char *repo)
 	}
 	http_resp_free(&r);
 	return seen;
+}
+
+/* The same context as a tar in the file store. */
+static void
+test_build_from_store(const char *ctx)
+{
+	char tarpath[700], *buf = NULL;
+	const char *h[3] = { harness_admin_header(),
+	    "Content-Type: application/x-tar", NULL };
+	struct http_resp r;
+	long len = 0;
+	FILE *f;
+	pid_t pid;
+	int st = -1;
+
+	if (h[0] == NULL) {
+		h[0] = h[1];
+		h[1] = NULL;
+	}
+	snprintf(tarpath, sizeof(tarpath), "%s.tar", ctx);
+	if ((pid = fork()) == 0) {
+		execlp("tar", "tar", "-C", ctx, "-cf", tarpath, ".",
+		    (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	if ((f = fopen(tarpath, "rb")) != NULL && fseek(f, 0, SEEK_END) == 0 &&
+	    (len = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)len)) != NULL &&
+	    fread(buf, 1, (size_t)len, f) != (size_t)len)
+		len = 0;
+	if (f != NULL)
+		fclose(f);
+	ok(len > 0, "a context tar made");
+	http_do(&r, "PUT", harness_url("NGINX_URL",
+	    N "/files/cct/context.tar"), h, buf, (size_t)len);
+	ok(r.status == 201 || r.status == 200, "stored in the file store "
+	    "(%ld)", r.status);
+	http_resp_free(&r);
+	free(buf);
+	is_int(api_code("NGINX_URL", "POST", N "/images/build",
+	    "{\"tag\":\"localhost/cct-store:1\",\"file\":"
+	    "\"/cct/context.tar\"}", NULL, "build store"), 200,
+	    "build from a tar in the file store");
+	ok(image_listed("localhost/cct-store"), "... listed");
+	is_int(api_code("NGINX_URL", "POST", N "/images/build",
+	    "{\"tag\":\"localhost/x:1\",\"file\":\"/cct/none.tar\"}",
+	    "FILE_NOT_FOUND", "no file"), 404, "a missing stored file is 404");
+	is_int(api_code("NGINX_URL", "POST", N "/images/build",
+	    "{\"tag\":\"localhost/x:1\",\"file\":\"/a\",\"path\":\"/b\"}",
+	    "INVALID_REQUEST", "two sources"), 400, "two sources are 400");
+	api_code("NGINX_URL", "DELETE", N "/images/localhost/cct-store:1"
+	    "?force=true", NULL, NULL, "cleanup");
+	api_code("NGINX_URL", "DELETE", N "/files/cct/context.tar", NULL, NULL,
+	    "cleanup");
 }
 
 static void
@@ -106,6 +163,7 @@ test_images(void)
 		is_int(api_code("NGINX_URL", "POST", N "/images/build",
 		    "{\"tag\":\"localhost/x:1\",\"path\":\"/etc\"}", "FORBIDDEN",
 		    "outside"), 403, "a directory outside build_roots is 403");
+		test_build_from_store(dir);
 	}
 	is_int(api_code("NGINX_URL", "POST", N "/images/build",
 	    "{\"tag\":\"localhost/x:1\",\"dockerfile_content\":\"FROM "
