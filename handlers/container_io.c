@@ -74,11 +74,17 @@ logs_collect(void *arg, enum rt_stream s, const char *p, size_t n)
 	return 0;
 }
 
-/* A followed log: NDJSON lines {"stream", "line"}, flushed per chunk. */
+/* A followed log: NDJSON lines {"stream", "line"}, flushed per chunk.
+ * After FOLLOW_IDLE_S seconds of silence an empty line goes out: it
+ * keeps proxies' read timeouts from cutting a quiet stream, and a write
+ * is how a client that left is noticed. */
+#define FOLLOW_IDLE_S 15
+
 struct follow {
 	struct request	*r;
 	char		 part[2][8192];	/* an unfinished line per stream */
 	size_t		 plen[2];
+	uint64_t	 last_us;
 };
 
 static int
@@ -111,8 +117,13 @@ follow_sink(void *arg, enum rt_stream s, const char *p, size_t n)
 
 	if (worker_stop || f->r->client_gone)
 		return -1;
-	if (p == NULL)
-		return 0;	/* a tick: still here */
+	if (p == NULL) {	/* a tick */
+		if (now_us() - f->last_us < FOLLOW_IDLE_S * 1000000ULL)
+			return 0;
+		f->last_us = now_us();
+		return resp_write(f->r, "\n", 1) < 0 ? -1 : resp_flush(f->r);
+	}
+	f->last_us = now_us();
 	while (n > 0) {
 		nl = memchr(p, '\n', n);
 		take = nl ? (size_t)(nl - p) : n;
@@ -145,6 +156,7 @@ logs_follow(struct request *r, const struct rt_endpoint *ep, const char *id,
 	if ((f = req_alloc(r, sizeof(*f))) == NULL)
 		return resp_error(r, CC_E_INTERNAL_ERROR, "out of memory");
 	f->r = r;
+	f->last_us = now_us();
 	req_set_streaming(r);
 	resp_start(r, 200, "application/x-ndjson");
 	resp_flush(r);
@@ -374,6 +386,8 @@ h_container_exec(struct request *r)
 		return r->status;
 	}
 	xs.max_output = cfg.exec_max_output;
+	/* A command may run up to runtime_timeout, past request_timeout. */
+	req_set_streaming(r);
 	status = ctr_run(r, &ep, id, &xs, &x);
 	cspec_free(&cs);
 	if (status < 0)
@@ -492,10 +506,9 @@ h_container_add_file(struct request *r)
 	    strcmp(enc, "utf8") != 0)
 		return resp_error(r, CC_E_INVALID_REQUEST, "encoding must be "
 		    "utf-8 or base64");
-	/* Inspected even for an admin, so a 404 below is the directory. */
-	if (ctr_endpoint(r, &ep) < 0 || ctr_lookup(r, &ep, &id, &o) < 0)
+	/* The container was found: a 404 below is the directory. */
+	if (ctr_endpoint(r, &ep) < 0 || ctr_lookup(r, &ep, &id, NULL) < 0)
 		return r->status;
-	json_object_put(o);
 	if (ep.driver->put_archive == NULL)
 		return ctr_unsupported(r, &ep, "adding files");
 	slash = strrchr(dest, '/');

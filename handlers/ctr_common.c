@@ -12,26 +12,18 @@
 #include "handlers.h"
 #include "../storage/storage.h"
 
-/*
- * Admins see every container.  Until the users work lands on main,
- * auth.c lets every caller through unauthenticated; such a caller is
- * treated as admin (there is nobody else).  Swap for auth_may_access()
- * when it exists.
- */
+/* Admins see and act on every container (auth.c's roles). */
 int
 ctr_is_admin(const struct request *r)
 {
-	return r->who.role == ACCESS_ADMIN || !r->who.authenticated;
+	return r->who.authenticated && r->who.role >= ACCESS_ADMIN;
 }
 
-/* Others see the containers labelled with their own name. */
+/* Others only on the containers labelled with their own name. */
 int
 ctr_may_see(const struct request *r, const char *owner)
 {
-	if (ctr_is_admin(r))
-		return 1;
-	return owner != NULL && *owner != '\0' &&
-	    strcmp(owner, r->who.user) == 0;
+	return auth_may_access(r, owner);
 }
 
 /*
@@ -136,11 +128,11 @@ ctr_unsupported(struct request *r, const struct rt_endpoint *ep,
 }
 
 /*
- * Resolves the {id} of the path to a container the caller may see.
- * *id is set to the engine's full id when it was inspected.  When info
- * is non-NULL it gets the inspect answer (caller puts it).  An admin
- * who needs no info skips the inspect: the engine's own 404 answers.
- * Writes the error (400, 404, 5xx) and returns -1.
+ * Resolves the {id} of the path (an id, a prefix or a name) to a
+ * container the caller may see, and *id to its full id, so events and
+ * answers name it one way.  When info is non-NULL it gets the inspect
+ * answer (caller puts it).  Writes the error (400, 404, 5xx) and
+ * returns -1.
  */
 int
 ctr_lookup(struct request *r, const struct rt_endpoint *ep, const char **id,
@@ -158,8 +150,6 @@ ctr_lookup(struct request *r, const struct rt_endpoint *ep, const char **id,
 		    "be 1 to 128 of [A-Za-z0-9_.-]");
 		return -1;
 	}
-	if (info == NULL && ctr_is_admin(r))
-		return 0;
 	if (ep->driver->inspect == NULL) {
 		ctr_unsupported(r, ep, "inspect");
 		return -1;
@@ -230,4 +220,73 @@ ctr_list_page(struct request *r, const char *kinds, json_object *rows)
 		    json_object_get(json_object_array_get_idx(rows, i)));
 	json_object_put(rows);
 	return resp_list(r, kinds, page, (long)n, limit, offset);
+}
+
+/* name (and driver) of a create body, checked; NULL after an error. */
+const char *
+ctr_named_body(struct request *r, const char **driver, const char *what)
+{
+	json_object *v;
+	const char *name = NULL;
+
+	*driver = NULL;
+	json_object_object_foreach(r->json, k, val) {
+		if (strcmp(k, "endpoint") == 0 || strcmp(k, "labels") == 0)
+			continue;
+		if (strcmp(k, "name") != 0 && strcmp(k, "driver") != 0) {
+			resp_error(r, CC_E_INVALID_REQUEST, "unknown field "
+			    "'%.64s'", k);
+			return NULL;
+		}
+		if (!json_object_is_type(val, json_type_string) ||
+		    !ctr_name_ok(json_object_get_string(val), 64)) {
+			resp_error(r, CC_E_INVALID_REQUEST, "%s %s must be 1 "
+			    "to 64 of [A-Za-z0-9_.-], starting with a letter "
+			    "or digit", what, k);
+			return NULL;
+		}
+		if (strcmp(k, "name") == 0)
+			name = json_object_get_string(val);
+		else
+			*driver = json_object_get_string(val);
+	}
+	if (json_object_object_get_ex(r->json, "labels", &v) &&
+	    !json_object_is_type(v, json_type_object)) {
+		resp_error(r, CC_E_INVALID_REQUEST, "labels must be an object");
+		return NULL;
+	}
+	if (name == NULL)
+		resp_error(r, CC_E_INVALID_REQUEST, "%s name is required",
+		    what);
+	return name;
+}
+
+/* The labels of a create body (strings only), plus cc.owner. */
+size_t
+ctr_named_labels(struct request *r, struct rt_kv **out)
+{
+	json_object *l = NULL;
+	struct rt_kv *kv;
+	size_t n = 0;
+
+	json_object_object_get_ex(r->json, "labels", &l);
+	kv = req_alloc(r, ((l ? (size_t)json_object_object_length(l) : 0) +
+	    1) * sizeof(*kv));
+	*out = kv;
+	if (kv == NULL)
+		return 0;
+	if (l != NULL) {
+		json_object_object_foreach(l, k, v) {
+			if (!json_object_is_type(v, json_type_string) ||
+			    strcmp(k, CTR_OWNER_LABEL) == 0)
+				continue;
+			kv[n].key = k;
+			kv[n++].value = json_object_get_string(v);
+		}
+	}
+	if (r->who.user[0] != '\0') {
+		kv[n].key = CTR_OWNER_LABEL;
+		kv[n++].value = r->who.user;
+	}
+	return n;
 }

@@ -43,29 +43,56 @@ jcopy_str(json_object *o, const char *k)
 	    json_type_string) ? json_object_get_string(v) : "");
 }
 
-/* The default engine's info for /system/info: {endpoint, available,
- * info} or {endpoint, available: false, error}. */
+/*
+ * The default engine's info for /system/info: {endpoint, available,
+ * info} or {endpoint, available, info: null, error}.  Podman takes
+ * seconds to build its info, and /system/info is a cheap probe for
+ * monitors: so each worker keeps the answer (60 s; a failure 10 s) and
+ * fetches it within a third of request_timeout (1 to 5 s); past that
+ * the engine is still "available", only its info is missing.
+ */
 json_object *
 engine_info_json(void)
 {
+	static json_object *cached;
+	static uint64_t at_us;
+	static int cached_ok;
 	struct rt_endpoint ep;
-	json_object *o = json_object_new_object(), *info = NULL;
+	json_object *o, *info = NULL;
 	struct rt_err e;
+	uint64_t now = now_us();
+	long budget = cfg.request_timeout / 3;
 
-	if (rt_endpoint_default(&ep, &e) == 0) {
-		json_object_object_add(o, "endpoint",
-		    json_object_new_string(ep.name));
-		if (ep.driver->info != NULL && ep.driver->info(&ep, &info,
-		    &e) == 0) {
-			json_object_object_add(o, "available",
-			    json_object_new_boolean(1));
-			json_object_object_add(o, "info", info);
-			return o;
-		}
+	if (cached != NULL && now - at_us < (cached_ok ? 60 : 10) * 1000000ULL)
+		return json_object_get(cached);
+	json_object_put(cached);
+	o = json_object_new_object();
+	if (rt_endpoint_default(&ep, &e) < 0) {
+		json_object_object_add(o, "available",
+		    json_object_new_boolean(0));
+		json_object_object_add(o, "error", json_object_new_string(e.msg));
+		return o;	/* a config problem: not cached */
 	}
-	json_object_object_add(o, "available", json_object_new_boolean(0));
-	json_object_object_add(o, "error", json_object_new_string(e.msg));
-	return o;
+	json_object_object_add(o, "endpoint", json_object_new_string(ep.name));
+	budget = budget < 1 ? 1 : budget > 5 ? 5 : budget;
+	cached_ok = ep.driver->info != NULL &&
+	    ep.driver->info(&ep, budget, &info, &e) == 0;
+	if (cached_ok) {
+		json_object_object_add(o, "available",
+		    json_object_new_boolean(1));
+		json_object_object_add(o, "info", info);
+	} else {
+		/* Slow or odd is still there; unreachable is not. */
+		json_object_object_add(o, "available", json_object_new_boolean(
+		    ep.driver->info != NULL &&
+		    e.code != CC_E_SERVICE_UNAVAILABLE));
+		json_object_object_add(o, "info", NULL);
+		json_object_object_add(o, "error", json_object_new_string(
+		    ep.driver->info ? e.msg : "not supported"));
+	}
+	cached = o;
+	at_us = now;
+	return json_object_get(cached);
 }
 
 /*
@@ -85,7 +112,7 @@ h_system_summary(struct request *r)
 		return r->status;
 	if (ep.driver->info == NULL)
 		return ctr_unsupported(r, &ep, "system info");
-	if (ep.driver->info(&ep, &info, &e) < 0)
+	if (ep.driver->info(&ep, 0, &info, &e) < 0)
 		return ctr_rt_error(r, &ep, &e, NULL);
 	total = jint(info, "Containers");
 	run = jint(info, "ContainersRunning");

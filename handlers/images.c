@@ -15,6 +15,7 @@
 #include <archive_entry.h>
 
 #include "handlers.h"
+#include "../storage/storage.h"
 
 /* GET /images: {id, repository, tag, tags, size, created_at}, paged. */
 int
@@ -65,6 +66,8 @@ h_image_pull(struct request *r)
 		return r->status;
 	if (ep.driver->image_pull == NULL)
 		return ctr_unsupported(r, &ep, "pulling images");
+	/* Bounded by runtime_timeout, not request_timeout. */
+	req_set_streaming(r);
 	if (ep.driver->image_pull(&ep, image, &out, &e) < 0)
 		return ctr_rt_error(r, &ep, &e, NULL);
 	json_object_object_add(out, "endpoint", json_object_new_string(ep.name));
@@ -216,10 +219,59 @@ out:
 }
 
 /*
- * POST /images/build {tag, dockerfile?, path? | dockerfile_content?}:
- * the context is a directory under build_roots (path) or a Dockerfile
- * given inline.  200 image {tag, id, log}; 400 bad input or a failed
- * build step; 403 a path outside build_roots.
+ * A context stored in the file store (a tar the caller may read, at
+ * most m->max bytes).  0, or -1 with the error written: 400 bad path,
+ * 404 FILE_NOT_FOUND (also for another user's file), 413 too large.
+ */
+static int
+tar_stored(struct request *r, const char *upath, struct membuf *m)
+{
+	struct files_meta meta;
+	char canon[FILES_PATH_MAX + 2];
+	const char *why;
+	ssize_t n;
+	int fd = -1, rc;
+
+	if ((why = files_path_canon(upath, canon)) != NULL)
+		return resp_error(r, CC_E_INVALID_REQUEST, "file: %s", why), -1;
+	if ((rc = files_open(canon, &meta, &fd)) == MDB_NOTFOUND ||
+	    (rc == 0 && !auth_may_access(r, meta.owner))) {
+		if (fd >= 0)
+			close(fd);
+		return resp_error(r, CC_E_FILE_NOT_FOUND, "file '%s' not "
+		    "found", canon), -1;
+	}
+	if (rc != 0)
+		return resp_error(r, CC_E_INTERNAL_ERROR, "file '%s': %s",
+		    canon, files_strerror(rc)), -1;
+	if (meta.size < 0 || (size_t)meta.size > m->max) {
+		close(fd);
+		return resp_error(r, CC_E_PAYLOAD_TOO_LARGE, "build context "
+		    "'%s' is larger than %zu bytes", canon, m->max), -1;
+	}
+	if ((m->p = malloc((size_t)meta.size + 1)) == NULL) {
+		close(fd);
+		return resp_error(r, CC_E_INTERNAL_ERROR, "out of memory"), -1;
+	}
+	while (m->len < (size_t)meta.size &&
+	    (n = read(fd, m->p + m->len, (size_t)meta.size - m->len)) > 0)
+		m->len += (size_t)n;
+	close(fd);
+	if (m->len != (size_t)meta.size) {
+		free(m->p);
+		m->p = NULL;
+		return resp_error(r, CC_E_INTERNAL_ERROR, "file '%s' could "
+		    "not be read", canon), -1;
+	}
+	return 0;
+}
+
+/*
+ * POST /images/build {tag, dockerfile?, path? | file? |
+ * dockerfile_content?}: the context is a directory under build_roots
+ * (path), a tar in the file store (file), or a Dockerfile given inline.
+ * 200 image {tag, id, log}; 400 bad input or a failed build step; 403 a
+ * path outside build_roots; 404 FILE_NOT_FOUND.
  */
 int
 h_image_build(struct request *r)
@@ -227,7 +279,8 @@ h_image_build(struct request *r)
 	struct membuf m = { NULL, 0, 0 };
 	struct rt_endpoint ep;
 	json_object *out;
-	const char *tag = NULL, *df = "Dockerfile", *path = NULL, *text = NULL;
+	const char *tag = NULL, *df = "Dockerfile", *path = NULL, *text = NULL,
+	    *file = NULL;
 	char real[4096], msg[512];
 	struct rt_err e;
 
@@ -245,6 +298,8 @@ h_image_build(struct request *r)
 			path = json_object_get_string(val);
 		else if (strcmp(k, "dockerfile_content") == 0)
 			text = json_object_get_string(val);
+		else if (strcmp(k, "file") == 0)
+			file = json_object_get_string(val);
 		else
 			return resp_error(r, CC_E_INVALID_REQUEST, "unknown "
 			    "field '%.64s'", k);
@@ -255,10 +310,10 @@ h_image_build(struct request *r)
 	if (!ctr_name_ok(df, 255))
 		return resp_error(r, CC_E_INVALID_REQUEST, "dockerfile must be "
 		    "a file name inside the context");
-	if ((path == NULL) == (text == NULL))
+	if ((path != NULL) + (text != NULL) + (file != NULL) != 1)
 		return resp_error(r, CC_E_INVALID_REQUEST, "give exactly one "
-		    "of path (a directory under build_roots) or "
-		    "dockerfile_content");
+		    "of path (a directory under build_roots), file (a tar in "
+		    "the file store) or dockerfile_content");
 	if (ctr_endpoint(r, &ep) < 0)
 		return r->status;
 	if (ep.driver->image_build == NULL)
@@ -275,6 +330,9 @@ h_image_build(struct request *r)
 			free(m.p);
 			return resp_error(r, CC_E_INVALID_REQUEST, "%s", msg);
 		}
+	} else if (file != NULL) {
+		if (tar_stored(r, file, &m) < 0)
+			return r->status;
 	} else {
 		struct tar_ent ent = { df, text, strlen(text), 0644, 0, 0, 0 };
 
@@ -283,6 +341,8 @@ h_image_build(struct request *r)
 			    "build the context");
 	}
 	req_defer(r, free, m.p);
+	/* Bounded by runtime_timeout, not request_timeout. */
+	req_set_streaming(r);
 	if (ep.driver->image_build(&ep, m.p, m.len, df, tag, &out, &e) < 0)
 		return ctr_rt_error(r, &ep, &e, NULL);
 	json_object_object_add(out, "endpoint", json_object_new_string(ep.name));

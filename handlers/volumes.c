@@ -36,12 +36,12 @@ h_volume_create(struct request *r)
 	struct rt_err e;
 	size_t n;
 
-	if ((name = named_body(r, &driver, "volume")) == NULL ||
+	if ((name = ctr_named_body(r, &driver, "volume")) == NULL ||
 	    ctr_endpoint(r, &ep) < 0)
 		return r->status;
 	if (ep.driver->volume_create == NULL)
 		return ctr_unsupported(r, &ep, "creating volumes");
-	n = named_labels(r, &labels);
+	n = ctr_named_labels(r, &labels);
 	if (ep.driver->volume_create(&ep, name, driver, labels, n, &out,
 	    &e) < 0)
 		return ctr_rt_error(r, &ep, &e, NULL);

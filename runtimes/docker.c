@@ -234,6 +234,23 @@ esc(const char *s)
 	return curl_easy_escape(NULL, s, 0);
 }
 
+/* filters={"label":["k=v"]}, URL-escaped (curl_free it); NULL if none. */
+static char *
+label_filter(const char *label)
+{
+	json_object *f;
+	char *q;
+
+	if (label == NULL)
+		return NULL;
+	f = json_object_new_object();
+	json_object_object_add(f, "label", json_object_new_array());
+	json_object_array_add(jget(f, "label"), json_object_new_string(label));
+	q = esc(json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN));
+	json_object_put(f);
+	return q;
+}
+
 /* ---- containers ---- */
 
 /* Ports of a list row ([{IP, PrivatePort, PublicPort, Type}]) as
@@ -340,21 +357,12 @@ static int
 dk_list(const struct rt_endpoint *ep, const struct rt_list_opts *opts,
     json_object **rows, struct rt_err *err)
 {
-	json_object *arr = NULL, *out, *f;
-	char *path, *fq = NULL;
+	json_object *arr = NULL, *out;
+	char *path, *fq = label_filter(opts->label);
 	size_t i, n;
 	int rc;
 
 	*rows = NULL;
-	if (opts->label != NULL) {
-		f = json_object_new_object();
-		json_object_object_add(f, "label", json_object_new_array());
-		json_object_array_add(jget(f, "label"),
-		    json_object_new_string(opts->label));
-		fq = esc(json_object_to_json_string_ext(f,
-		    JSON_C_TO_STRING_PLAIN));
-		json_object_put(f);
-	}
 	if (asprintf(&path, API "/containers/json?all=%s%s%s",
 	    opts->all ? "true" : "false", fq ? "&filters=" : "",
 	    fq ? fq : "") < 0) {
@@ -1219,7 +1227,7 @@ dk_events(const struct rt_endpoint *ep, const struct rt_events_spec *es,
     rt_sink_fn fn, void *arg, struct rt_err *err)
 {
 	struct lines *l;
-	char path[1024], *fq = NULL, msg[512], lab[600];
+	char path[1024], *fq, msg[512];
 	long status;
 	int rc;
 
@@ -1229,10 +1237,7 @@ dk_events(const struct rt_endpoint *ep, const struct rt_events_spec *es,
 	}
 	l->fn = fn;
 	l->arg = arg;
-	if (es->label != NULL) {
-		snprintf(lab, sizeof(lab), "{\"label\":[\"%s\"]}", es->label);
-		fq = esc(lab);
-	}
+	fq = label_filter(es->label);
 	snprintf(path, sizeof(path), API "/events?since=%ld%s%.0ld%s%s",
 	    es->since > 0 ? es->since : (long)now_wall(),
 	    es->until > 0 ? "&until=" : "", es->until, fq ? "&filters=" : "",
@@ -1661,11 +1666,22 @@ dk_volume_create(const struct rt_endpoint *ep, const char *name,
     const char *driver, const struct rt_kv *labels, size_t nlabels,
     json_object **out, struct rt_err *err)
 {
-	json_object *b = named_body(name, driver ? driver : "local", labels,
-	    nlabels), *ans = NULL;
+	json_object *b, *ans = NULL;
+	char path[512];
+	struct rt_err e2;
 	int rc;
 
 	*out = NULL;
+	/* The engine answers a create of an existing name with that volume;
+	 * ours says so: 409, like networks and containers. */
+	snprintf(path, sizeof(path), API "/volumes/%s", name);
+	if (dk_call(ep, "GET", path, NULL, NULL, 0, 0, CC_E_VOLUME_NOT_FOUND,
+	    NULL, &e2) == 0) {
+		rt_err_set(err, CC_E_CONFLICT, "endpoint '%s': volume '%s' "
+		    "already exists", ep->name, name);
+		return -1;
+	}
+	b = named_body(name, driver ? driver : "local", labels, nlabels);
 	rc = dk_json(ep, "POST", API "/volumes/create", b, CC_E_NOT_FOUND,
 	    &ans, err);
 	json_object_put(b);
@@ -1692,9 +1708,10 @@ dk_volume_remove(const struct rt_endpoint *ep, const char *name, int force,
 
 static int
 dk_get_object(const struct rt_endpoint *ep, const char *path,
-    const char *what, json_object **out, struct rt_err *err)
+    const char *what, long timeout_s, json_object **out, struct rt_err *err)
 {
-	if (dk_json(ep, "GET", path, NULL, CC_E_NOT_FOUND, out, err) < 0)
+	if (dk_call(ep, "GET", path, NULL, NULL, 0, timeout_s, CC_E_NOT_FOUND,
+	    out, err) < 0)
 		return -1;
 	if (want_type(ep, *out, json_type_object, what, err) < 0) {
 		json_object_put(*out);
@@ -1704,17 +1721,20 @@ dk_get_object(const struct rt_endpoint *ep, const char *path,
 	return 0;
 }
 
+/* Podman builds /info (and /version) from package queries: seconds,
+ * hence the caller's budget. */
 static int
-dk_info(const struct rt_endpoint *ep, json_object **out, struct rt_err *err)
+dk_info(const struct rt_endpoint *ep, long timeout_s, json_object **out,
+    struct rt_err *err)
 {
-	return dk_get_object(ep, API "/info", "info", out, err);
+	return dk_get_object(ep, API "/info", "info", timeout_s, out, err);
 }
 
 static int
 dk_version(const struct rt_endpoint *ep, json_object **out,
     struct rt_err *err)
 {
-	return dk_get_object(ep, API "/version", "version", out, err);
+	return dk_get_object(ep, API "/version", "version", 0, out, err);
 }
 
 static int
@@ -1743,15 +1763,11 @@ dk_prune(const struct rt_endpoint *ep, const char *label, json_object **out,
 		{ "volumes", "VolumesDeleted", "volumes_deleted" },
 	};
 	json_object *ans, *o, *lst;
-	char path[1024], lab[600], *fq = NULL;
+	char path[1024], *fq = label_filter(label);
 	int64_t space = 0;
 	size_t i;
 
 	*out = NULL;
-	if (label != NULL) {
-		snprintf(lab, sizeof(lab), "{\"label\":[\"%s\"]}", label);
-		fq = esc(lab);
-	}
 	o = json_object_new_object();
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		snprintf(path, sizeof(path), API "/%s/prune%s%s", kinds[i].what,

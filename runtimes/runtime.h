@@ -65,7 +65,9 @@ struct rt_resp {
  * A sink for streamed bytes.  http.c calls it with stream RT_RAW for each
  * chunk it receives; drivers that demultiplex call their caller's sink
  * with RT_STDOUT/RT_STDERR.  Return 0 to go on, -1 to stop the transfer
- * (the client went away, or enough was read).
+ * (the client went away, or enough was read).  About once a second
+ * during a stream the sink also gets buf NULL, len 0: a tick that lets a
+ * quiet follow notice a client or worker that has gone.
  */
 enum rt_stream { RT_STDIN = 0, RT_STDOUT = 1, RT_STDERR = 2, RT_RAW = 3 };
 typedef int (*rt_sink_fn)(void *arg, enum rt_stream, const char *buf,
@@ -307,12 +309,13 @@ struct rt_driver {
 		    size_t nlabels, json_object **out, struct rt_err *);
 	int	(*volume_remove)(const struct rt_endpoint *, const char *name,
 		    int force, struct rt_err *);
-	/* system: the engine's own info and version objects (as it sends
-	 * them, size-capped), and a prune of stopped containers, unused
+	/* system: the engine's own info (within timeout_s; 0 means
+	 * runtime_timeout) and version objects (as it sends them,
+	 * size-capped), and a prune of stopped containers, unused
 	 * images, networks and volumes: {containers_deleted, ...,
 	 * space_reclaimed}. */
-	int	(*info)(const struct rt_endpoint *, json_object **out,
-		    struct rt_err *);
+	int	(*info)(const struct rt_endpoint *, long timeout_s,
+		    json_object **out, struct rt_err *);
 	int	(*version)(const struct rt_endpoint *, json_object **out,
 		    struct rt_err *);
 	int	(*ping)(const struct rt_endpoint *, struct rt_err *);
