@@ -198,6 +198,70 @@ ctr_event(struct request *r, const struct rt_endpoint *ep, const char *id,
 	json_object_put(d);
 }
 
+/* The cc.owner label of a network or volume row, NULL if unlabelled. */
+static const char *
+row_owner(json_object *row)
+{
+	json_object *labels, *v;
+
+	if (!json_object_object_get_ex(row, "labels", &labels) ||
+	    !json_object_object_get_ex(labels, CTR_OWNER_LABEL, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/*
+ * Drops the network or volume rows another user created: a non-admin
+ * sees their own and the engine's unlabelled ones (the defaults they may
+ * attach to).  Rows is changed in place.
+ */
+void
+ctr_visible_named(const struct request *r, json_object *rows)
+{
+	size_t i = json_object_array_length(rows);
+	const char *owner;
+
+	while (i-- > 0) {
+		owner = row_owner(json_object_array_get_idx(rows, i));
+		if (owner != NULL && !ctr_may_see(r, owner))
+			json_object_array_del_idx(rows, i, 1);
+	}
+}
+
+/*
+ * Lets a removal of the named network or volume go ahead: admins always,
+ * others only for one labelled with their name.  Returns 0, or the status
+ * of the answer it wrote (nf, e.g. NETWORK_NOT_FOUND, for someone else's:
+ * 404 rather than 403, so names of others' objects do not leak).
+ */
+int
+ctr_named_removable(struct request *r, const struct rt_endpoint *ep,
+    int (*list)(const struct rt_endpoint *, json_object **, struct rt_err *),
+    const char *name, enum cc_err nf, const char *what)
+{
+	json_object *rows, *row, *v;
+	struct rt_err e;
+	size_t i, n;
+	int mine = 0;
+
+	if (ctr_is_admin(r) || list == NULL)
+		return 0;
+	if (list(ep, &rows, &e) < 0)
+		return ctr_rt_error(r, ep, &e, NULL);
+	n = json_object_array_length(rows);
+	for (i = 0; i < n && !mine; i++) {
+		row = json_object_array_get_idx(rows, i);
+		mine = json_object_object_get_ex(row, "name", &v) &&
+		    strcmp(json_object_get_string(v), name) == 0 &&
+		    row_owner(row) != NULL && ctr_may_see(r, row_owner(row));
+	}
+	json_object_put(rows);
+	if (mine)
+		return 0;
+	return resp_error(r, nf, "%s '%s' not found on endpoint '%s'", what,
+	    name, ep->name);
+}
+
 /*
  * Answers a list with paging: limit (default 1000, 1..1000) and offset
  * from the query.  Takes ownership of rows.

@@ -65,6 +65,11 @@ int	ctr_unsupported(struct request *, const struct rt_endpoint *,
 void	ctr_event(struct request *, const struct rt_endpoint *,
 	    const char *id, const char *event);
 int	ctr_list_page(struct request *, const char *kinds, json_object *rows);
+void	ctr_visible_named(const struct request *, json_object *rows);
+int	ctr_named_removable(struct request *, const struct rt_endpoint *,
+	    int (*)(const struct rt_endpoint *, json_object **,
+	    struct rt_err *), const char *name, enum cc_err nf,
+	    const char *what);
 
 /* tarutil.c */
 struct tar_ent {

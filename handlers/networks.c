@@ -9,7 +9,10 @@
 
 #include "handlers.h"
 
-/* GET /networks: {id, name, driver, scope, created_at, labels}, paged. */
+/*
+ * GET /networks: {id, name, driver, scope, created_at, labels}, paged;
+ * a non-admin does not see other users' labelled networks.
+ */
 int
 h_networks_list(struct request *r)
 {
@@ -23,6 +26,7 @@ h_networks_list(struct request *r)
 		return ctr_unsupported(r, &ep, "networks");
 	if (ep.driver->network_list(&ep, &rows, &e) < 0)
 		return ctr_rt_error(r, &ep, &e, NULL);
+	ctr_visible_named(r, rows);
 	return ctr_list_page(r, "networks", rows);
 }
 
@@ -68,6 +72,9 @@ h_network_delete(struct request *r)
 		return r->status;
 	if (ep.driver->network_remove == NULL)
 		return ctr_unsupported(r, &ep, "removing networks");
+	if (ctr_named_removable(r, &ep, ep.driver->network_list, name,
+	    CC_E_NETWORK_NOT_FOUND, "network") != 0)
+		return r->status;
 	if (ep.driver->network_remove(&ep, name, &e) < 0)
 		return ctr_rt_error(r, &ep, &e, NULL);
 	o = json_object_new_object();

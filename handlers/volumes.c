@@ -7,8 +7,10 @@
 
 #include "handlers.h"
 
-/* GET /volumes: {name, volume_name, driver, mountpoint, created_at,
- * labels}, paged. */
+/*
+ * GET /volumes: {name, volume_name, driver, mountpoint, created_at,
+ * labels}, paged; a non-admin does not see other users' labelled volumes.
+ */
 int
 h_volumes_list(struct request *r)
 {
@@ -22,6 +24,7 @@ h_volumes_list(struct request *r)
 		return ctr_unsupported(r, &ep, "volumes");
 	if (ep.driver->volume_list(&ep, &rows, &e) < 0)
 		return ctr_rt_error(r, &ep, &e, NULL);
+	ctr_visible_named(r, rows);
 	return ctr_list_page(r, "volumes", rows);
 }
 
@@ -68,6 +71,9 @@ h_volume_delete(struct request *r)
 		return r->status;
 	if (ep.driver->volume_remove == NULL)
 		return ctr_unsupported(r, &ep, "removing volumes");
+	if (ctr_named_removable(r, &ep, ep.driver->volume_list, name,
+	    CC_E_VOLUME_NOT_FOUND, "volume") != 0)
+		return r->status;
 	if (ep.driver->volume_remove(&ep, name, force, &e) < 0)
 		return ctr_rt_error(r, &ep, &e, NULL);
 	o = json_object_new_object();

@@ -740,7 +740,7 @@ test_operator(void)
 	const char *key;
 
 	if (harness_admin_header() == NULL) {
-		skip(12, "no users and keys on this build");
+		skip(22, "no users and keys on this build");
 		return;
 	}
 	is_int(api(&r, "NGINX_URL", "POST", N "/users", "{\"username\":"
@@ -795,6 +795,46 @@ test_operator(void)
 	http_resp_free(&r);
 	is_int(api_as(&r, NULL, "NGINX_URL", "GET", N "/containers", NULL),
 	    401, "no key: 401");
+	http_resp_free(&r);
+
+	/* networks and volumes: others' are hidden and not removable */
+	is_int(api(&r, "NGINX_URL", "POST", N "/volumes", "{\"name\":"
+	    "\"cct-admvol\",\"labels\":{\"cc.test\":\"1\"}}"), 201,
+	    "the admin creates a volume");
+	http_resp_free(&r);
+	api_as(&r, hdr, "NGINX_URL", "GET", N "/volumes", NULL);
+	ok(!has_name(json_at(r.json, "volumes"), "name", "cct-admvol"),
+	    "the operator does not see the admin's volume");
+	http_resp_free(&r);
+	is_int(api_as(&r, hdr, "NGINX_URL", "DELETE", N "/volumes/cct-admvol",
+	    NULL), 404, "the operator cannot remove the admin's volume");
+	is_str(json_str_at(r.json, "error.code"), "VOLUME_NOT_FOUND",
+	    "... VOLUME_NOT_FOUND");
+	http_resp_free(&r);
+	is_int(api_as(&r, hdr, "NGINX_URL", "POST", N "/volumes", "{\"name\":"
+	    "\"cct-opvol\",\"labels\":{\"cc.test\":\"1\"}}"), 201,
+	    "the operator creates a volume");
+	http_resp_free(&r);
+	api_as(&r, hdr, "NGINX_URL", "GET", N "/volumes", NULL);
+	ok(has_name(json_at(r.json, "volumes"), "name", "cct-opvol"),
+	    "the operator sees their own volume");
+	http_resp_free(&r);
+	is_int(api_as(&r, hdr, "NGINX_URL", "DELETE", N "/volumes/cct-opvol",
+	    NULL), 200, "the operator removes their own volume");
+	http_resp_free(&r);
+	is_int(api(&r, "NGINX_URL", "DELETE", N "/volumes/cct-admvol", NULL),
+	    200, "the admin removes theirs");
+	http_resp_free(&r);
+	is_int(api(&r, "NGINX_URL", "POST", N "/networks", "{\"name\":"
+	    "\"cct-admnet\",\"labels\":{\"cc.test\":\"1\"}}"), 201,
+	    "the admin creates a network");
+	http_resp_free(&r);
+	is_int(api_as(&r, hdr, "NGINX_URL", "DELETE",
+	    N "/networks/cct-admnet", NULL), 404,
+	    "the operator cannot remove the admin's network");
+	http_resp_free(&r);
+	is_int(api(&r, "NGINX_URL", "DELETE", N "/networks/cct-admnet", NULL),
+	    200, "the admin removes it");
 	http_resp_free(&r);
 }
 
