@@ -29,13 +29,25 @@ now_wall(void)
 	return time(NULL);
 }
 
+/*
+ * Formats t as "YYYY-MM-DDTHH:MM:SSZ".  Every response and log line asks
+ * for the current second several times, and gmtime_r + strftime cost more
+ * instructions than the rest of a health request's envelope, so the last
+ * second formatted is kept (per process; workers are single-threaded).
+ */
 void
 iso8601(char buf[32], time_t t)
 {
+	static time_t last = (time_t)-1;
+	static char last_buf[32];
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (t != last) {
+		gmtime_r(&t, &tm);
+		strftime(last_buf, sizeof(last_buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		last = t;
+	}
+	memcpy(buf, last_buf, sizeof(last_buf));
 }
 
 /* A whole decimal number in [min, max], nothing else around it. */
