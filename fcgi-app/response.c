@@ -161,6 +161,24 @@ send_json(struct request *r, int status, json_object *o)
 }
 
 static json_object *
+envelope(struct request *r);
+
+/* The json-c envelope with obj's members merged in (they win). */
+static int
+resp_ok_merge(struct request *r, int status, json_object *obj)
+{
+	json_object *env = envelope(r);
+
+	if (json_object_is_type(obj, json_type_object)) {
+		json_object_object_foreach(obj, k, v)
+			json_object_object_add(env, k, json_object_get(v));
+	} else
+		json_object_object_add(env, "data", json_object_get(obj));
+	json_object_put(obj);
+	return send_json(r, status, env);
+}
+
+static json_object *
 envelope(struct request *r)
 {
 	json_object *env = json_object_new_object();
@@ -176,22 +194,56 @@ envelope(struct request *r)
 
 /*
  * Sends a success envelope.  With a kind, obj goes under that key;
- * without one, obj's members are merged into the envelope (health's
- * top-level "status" and "checks").  Takes ownership of obj.
+ * without one, obj (an object) has its members merged into the envelope
+ * (health's top-level "status" and "checks").  Takes ownership of obj.
+ *
+ * The envelope's own fields are written as text around obj's
+ * serialization instead of being built as json-c objects: that saves an
+ * object, three members, a merge and their frees on every response (a
+ * third of a health request's instructions).  The bytes are the same as
+ * the json-c envelope's.  An obj that would override an envelope field
+ * takes the json-c path, where its value wins as before.
  */
 int
 resp_ok(struct request *r, int status, const char *kind, json_object *obj)
 {
-	json_object *env = envelope(r);
+	static const int flags = JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE;
+	char ts[32], stackbuf[2048], *buf = stackbuf, *heap = NULL;
+	const char *s = "null";
+	size_t slen = 4, cap;
+	int n;
 
-	if (kind != NULL)
-		json_object_object_add(env, kind, obj);
-	else if (obj != NULL) {
-		json_object_object_foreach(obj, k, v)
-			json_object_object_add(env, k, json_object_get(v));
-		json_object_put(obj);
+	if (kind == NULL && obj != NULL &&
+	    (!json_object_is_type(obj, json_type_object) ||
+	    json_object_object_get_ex(obj, "success", NULL) ||
+	    json_object_object_get_ex(obj, "request_id", NULL) ||
+	    json_object_object_get_ex(obj, "timestamp", NULL)))
+		return resp_ok_merge(r, status, obj);
+	if (obj != NULL)
+		s = json_object_to_json_string_length(obj, flags, &slen);
+	if (kind == NULL) {
+		/* The members alone: "{...}" without its braces. */
+		s = slen > 2 ? s + 1 : "";
+		slen = slen > 2 ? slen - 2 : 0;
 	}
-	return send_json(r, status, env);
+	iso8601(ts, now_wall());
+	cap = slen + (kind ? strlen(kind) : 0) + sizeof(r->id) + 96;
+	if (cap > sizeof(stackbuf) && (buf = heap = malloc(cap)) == NULL) {
+		json_object_put(obj);
+		return resp_error(r, CC_E_INTERNAL_ERROR, "out of memory");
+	}
+	n = snprintf(buf, cap, "{\"success\":true,\"request_id\":\"%s\","
+	    "\"timestamp\":\"%s\"%s%s%s%s%.*s}", r->id, ts,
+	    kind || slen ? "," : "", kind ? "\"" : "", kind ? kind : "",
+	    kind ? "\":" : "", (int)slen, s);
+	if (n > 0 && (size_t)n < cap)
+		resp_send(r, status, "application/json", buf, (size_t)n);
+	else
+		resp_error(r, CC_E_INTERNAL_ERROR, "response too large");
+	free(heap);
+	json_object_put(obj);
+	return r->status;
 }
 
 /* Sends a list envelope with paging fields.  Takes ownership of arr. */
