@@ -100,25 +100,68 @@ resp_header(struct request *r, const char *name, const char *fmt, ...)
 	r->hdrs_len += n;
 }
 
+/* Appends s to the head being built in b (cap bytes); returns the new
+ * length, which may pass cap (then nothing more is copied). */
+static size_t
+head_put(char *b, size_t len, size_t cap, const char *s, size_t n)
+{
+	if (len + n < cap)
+		memcpy(b + len, s, n);
+	return len + n;
+}
+
+static size_t
+head_num(char *b, size_t len, size_t cap, unsigned long long v)
+{
+	char digits[24];
+	size_t i = sizeof(digits);
+
+	do
+		digits[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return head_put(b, len, cap, digits + i, sizeof(digits) - i);
+}
+
+#define HEAD_LIT(b, len, cap, s) head_put(b, len, cap, s, sizeof(s) - 1)
+
+/*
+ * Writes the status line and headers.  They are put together by hand in
+ * one buffer: libfcgi's FCGX_FPrintF, three calls of it, and glibc's
+ * snprintf both cost thousands of instructions per response.
+ */
 static int
 send_head(struct request *r, int status, const char *ctype, long long clen)
 {
 	FCGX_Stream *out = r->fcgx->out;
+	const char *why = reason(status);
+	char b[1024];
+	size_t n = 0, cap = sizeof(b);
 
 	r->status = status;
 	r->headers_sent = 1;
-	if (FCGX_FPrintF(out, "Status: %d %s\r\nX-Request-Id: %s\r\n", status,
-	    reason(status), r->id) < 0)
-		goto gone;
-	if (ctype != NULL &&
-	    FCGX_FPrintF(out, "Content-Type: %s\r\n", ctype) < 0)
-		goto gone;
-	if (clen >= 0 && FCGX_FPrintF(out, "Content-Length: %lld\r\n",
-	    clen) < 0)
+	n = HEAD_LIT(b, n, cap, "Status: ");
+	n = head_num(b, n, cap, (unsigned)status);
+	n = head_put(b, n, cap, " ", 1);
+	n = head_put(b, n, cap, why, strlen(why));
+	n = HEAD_LIT(b, n, cap, "\r\nX-Request-Id: ");
+	n = head_put(b, n, cap, r->id, strlen(r->id));
+	n = HEAD_LIT(b, n, cap, "\r\n");
+	if (ctype != NULL) {
+		n = HEAD_LIT(b, n, cap, "Content-Type: ");
+		n = head_put(b, n, cap, ctype, strlen(ctype));
+		n = HEAD_LIT(b, n, cap, "\r\n");
+	}
+	if (clen >= 0) {
+		n = HEAD_LIT(b, n, cap, "Content-Length: ");
+		n = head_num(b, n, cap, (unsigned long long)clen);
+		n = HEAD_LIT(b, n, cap, "\r\n");
+	}
+	/* Only an absurd Content-Type overflows: refuse it rather than cut. */
+	if (n >= cap || FCGX_PutStr(b, (int)n, out) < 0)
 		goto gone;
 	if (r->hdrs_len > 0 && FCGX_PutStr(r->hdrs, (int)r->hdrs_len, out) < 0)
 		goto gone;
-	if (FCGX_PutS("\r\n", out) < 0)
+	if (FCGX_PutStr("\r\n", 2, out) < 0)
 		goto gone;
 	return 0;
 gone:
