@@ -298,6 +298,8 @@ int		 resp_send(struct request *, int status, const char *ctype,
 		    const void *body, size_t len);
 int		 resp_ok(struct request *, int status, const char *kind,
 		    json_object *);
+int		 resp_ok_text(struct request *, int status, const char *kind,
+		    const char *json, size_t len);
 int		 resp_list(struct request *, const char *kinds, json_object *,
 		    long total, long limit, long offset);
 int		 resp_error(struct request *, enum cc_err, const char *fmt, ...)

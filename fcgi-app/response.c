@@ -252,10 +252,8 @@ resp_ok(struct request *r, int status, const char *kind, json_object *obj)
 {
 	static const int flags = JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE;
-	char ts[32], stackbuf[2048], *buf = stackbuf, *heap = NULL;
 	const char *s = "null";
-	size_t slen = 4, cap;
-	int n;
+	size_t slen = 4;
 
 	if (kind == NULL && obj != NULL &&
 	    (!json_object_is_type(obj, json_type_object) ||
@@ -270,22 +268,38 @@ resp_ok(struct request *r, int status, const char *kind, json_object *obj)
 		s = slen > 2 ? s + 1 : "";
 		slen = slen > 2 ? slen - 2 : 0;
 	}
+	resp_ok_text(r, status, kind, s, slen);
+	json_object_put(obj);
+	return r->status;
+}
+
+/*
+ * resp_ok() for a payload already serialized: with a kind, json is the
+ * value under it; without one, json is a list of members ("a":1,"b":2,
+ * without braces, possibly empty) merged into the envelope.  The caller
+ * keeps json; health hands its cached members here.
+ */
+int
+resp_ok_text(struct request *r, int status, const char *kind,
+    const char *json, size_t len)
+{
+	char ts[32], stackbuf[2048], *buf = stackbuf, *heap = NULL;
+	size_t cap;
+	int n;
+
 	iso8601(ts, now_wall());
-	cap = slen + (kind ? strlen(kind) : 0) + sizeof(r->id) + 96;
-	if (cap > sizeof(stackbuf) && (buf = heap = malloc(cap)) == NULL) {
-		json_object_put(obj);
+	cap = len + (kind ? strlen(kind) : 0) + sizeof(r->id) + 96;
+	if (cap > sizeof(stackbuf) && (buf = heap = malloc(cap)) == NULL)
 		return resp_error(r, CC_E_INTERNAL_ERROR, "out of memory");
-	}
 	n = snprintf(buf, cap, "{\"success\":true,\"request_id\":\"%s\","
 	    "\"timestamp\":\"%s\"%s%s%s%s%.*s}", r->id, ts,
-	    kind || slen ? "," : "", kind ? "\"" : "", kind ? kind : "",
-	    kind ? "\":" : "", (int)slen, s);
+	    kind || len ? "," : "", kind ? "\"" : "", kind ? kind : "",
+	    kind ? "\":" : "", (int)len, json);
 	if (n > 0 && (size_t)n < cap)
 		resp_send(r, status, "application/json", buf, (size_t)n);
 	else
 		resp_error(r, CC_E_INTERNAL_ERROR, "response too large");
 	free(heap);
-	json_object_put(obj);
 	return r->status;
 }
 
