@@ -100,61 +100,36 @@ resp_header(struct request *r, const char *name, const char *fmt, ...)
 	r->hdrs_len += n;
 }
 
-/* Appends s to the head being built in b (cap bytes); returns the new
- * length, which may pass cap (then nothing more is copied). */
-static size_t
-head_put(char *b, size_t len, size_t cap, const char *s, size_t n)
-{
-	if (len + n < cap)
-		memcpy(b + len, s, n);
-	return len + n;
-}
-
-static size_t
-head_num(char *b, size_t len, size_t cap, unsigned long long v)
-{
-	char digits[24];
-	size_t i = sizeof(digits);
-
-	do
-		digits[--i] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	return head_put(b, len, cap, digits + i, sizeof(digits) - i);
-}
-
-#define HEAD_LIT(b, len, cap, s) head_put(b, len, cap, s, sizeof(s) - 1)
-
 /*
- * Writes the status line and headers.  They are put together by hand in
- * one buffer: libfcgi's FCGX_FPrintF, three calls of it, and glibc's
+ * Writes the status line and headers.  They are put together with cat_*()
+ * in one buffer: libfcgi's FCGX_FPrintF, three calls of it, and glibc's
  * snprintf both cost thousands of instructions per response.
  */
 static int
 send_head(struct request *r, int status, const char *ctype, long long clen)
 {
 	FCGX_Stream *out = r->fcgx->out;
-	const char *why = reason(status);
 	char b[1024];
 	size_t n = 0, cap = sizeof(b);
 
 	r->status = status;
 	r->headers_sent = 1;
-	n = HEAD_LIT(b, n, cap, "Status: ");
-	n = head_num(b, n, cap, (unsigned)status);
-	n = head_put(b, n, cap, " ", 1);
-	n = head_put(b, n, cap, why, strlen(why));
-	n = HEAD_LIT(b, n, cap, "\r\nX-Request-Id: ");
-	n = head_put(b, n, cap, r->id, strlen(r->id));
-	n = HEAD_LIT(b, n, cap, "\r\n");
+	n = cat_str(b, n, cap, "Status: ");
+	n = cat_num(b, n, cap, (unsigned)status);
+	n = cat_str(b, n, cap, " ");
+	n = cat_str(b, n, cap, reason(status));
+	n = cat_str(b, n, cap, "\r\nX-Request-Id: ");
+	n = cat_str(b, n, cap, r->id);
+	n = cat_str(b, n, cap, "\r\n");
 	if (ctype != NULL) {
-		n = HEAD_LIT(b, n, cap, "Content-Type: ");
-		n = head_put(b, n, cap, ctype, strlen(ctype));
-		n = HEAD_LIT(b, n, cap, "\r\n");
+		n = cat_str(b, n, cap, "Content-Type: ");
+		n = cat_str(b, n, cap, ctype);
+		n = cat_str(b, n, cap, "\r\n");
 	}
 	if (clen >= 0) {
-		n = HEAD_LIT(b, n, cap, "Content-Length: ");
-		n = head_num(b, n, cap, (unsigned long long)clen);
-		n = HEAD_LIT(b, n, cap, "\r\n");
+		n = cat_str(b, n, cap, "Content-Length: ");
+		n = cat_num(b, n, cap, (unsigned long long)clen);
+		n = cat_str(b, n, cap, "\r\n");
 	}
 	/* Only an absurd Content-Type overflows: refuse it rather than cut. */
 	if (n >= cap || FCGX_PutStr(b, (int)n, out) < 0)
@@ -284,19 +259,29 @@ resp_ok_text(struct request *r, int status, const char *kind,
     const char *json, size_t len)
 {
 	char ts[32], stackbuf[2048], *buf = stackbuf, *heap = NULL;
-	size_t cap;
-	int n;
+	size_t cap, n = 0;
 
 	iso8601(ts, now_wall());
 	cap = len + (kind ? strlen(kind) : 0) + sizeof(r->id) + 96;
 	if (cap > sizeof(stackbuf) && (buf = heap = malloc(cap)) == NULL)
 		return resp_error(r, CC_E_INTERNAL_ERROR, "out of memory");
-	n = snprintf(buf, cap, "{\"success\":true,\"request_id\":\"%s\","
-	    "\"timestamp\":\"%s\"%s%s%s%s%.*s}", r->id, ts,
-	    kind || len ? "," : "", kind ? "\"" : "", kind ? kind : "",
-	    kind ? "\":" : "", (int)len, json);
-	if (n > 0 && (size_t)n < cap)
-		resp_send(r, status, "application/json", buf, (size_t)n);
+	if (cap <= sizeof(stackbuf))
+		cap = sizeof(stackbuf);
+	n = cat_str(buf, n, cap, "{\"success\":true,\"request_id\":\"");
+	n = cat_str(buf, n, cap, r->id);
+	n = cat_str(buf, n, cap, "\",\"timestamp\":\"");
+	n = cat_str(buf, n, cap, ts);
+	n = cat_str(buf, n, cap, "\"");
+	if (kind != NULL) {
+		n = cat_str(buf, n, cap, ",\"");
+		n = cat_str(buf, n, cap, kind);
+		n = cat_str(buf, n, cap, "\":");
+	} else if (len > 0)
+		n = cat_str(buf, n, cap, ",");
+	n = cat_mem(buf, n, cap, json, len);
+	n = cat_str(buf, n, cap, "}");
+	if (n < cap)
+		resp_send(r, status, "application/json", buf, n);
 	else
 		resp_error(r, CC_E_INTERNAL_ERROR, "response too large");
 	free(heap);

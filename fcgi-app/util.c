@@ -50,6 +50,34 @@ iso8601(char buf[32], time_t t)
 	memcpy(buf, last_buf, sizeof(last_buf));
 }
 
+size_t
+cat_mem(char *b, size_t len, size_t cap, const void *s, size_t n)
+{
+	/* Room is kept for a NUL; what does not fit makes the length cap. */
+	if (len >= cap || n >= cap - len)
+		return cap;
+	memcpy(b + len, s, n);
+	return len + n;
+}
+
+size_t
+cat_str(char *b, size_t len, size_t cap, const char *s)
+{
+	return cat_mem(b, len, cap, s, strlen(s));
+}
+
+size_t
+cat_num(char *b, size_t len, size_t cap, unsigned long long v)
+{
+	char digits[24];
+	size_t i = sizeof(digits);
+
+	do
+		digits[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return cat_mem(b, len, cap, digits + i, sizeof(digits) - i);
+}
+
 /* A whole decimal number in [min, max], nothing else around it. */
 int
 parse_long(const char *s, long min, long max, long *out)
