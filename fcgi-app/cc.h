@@ -116,6 +116,7 @@ int		 config_parse_text(struct config *, const char *text,
 		    char *err, size_t errlen);
 json_object	*config_to_json(const struct config *);
 json_object	*config_check_json(json_object *settings);
+const char	*config_key_name(size_t);
 
 /* ---- logging (log.c) ---- */
 
@@ -232,8 +233,10 @@ struct request {
 	FCGX_Request		*fcgx;
 	char			**envp;
 	const char		*method;
+	char			 method_buf[17];
 	int			 is_head;
 	const char		*reject;	/* why the request line is bad */
+	int			 refused_status; /* the web server's, if any */
 	char			*path;		/* decoded once */
 	const char		*route_path;	/* path below /api[/v1] */
 	char			*query_raw;

@@ -76,6 +76,13 @@ static const struct cfg_key keys[] = {
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
+/* The name of the i-th setting, NULL past the last (for docs checks). */
+const char *
+config_key_name(size_t i)
+{
+	return i < NKEYS ? keys[i].name : NULL;
+}
+
 static const struct cfg_key *
 find_key(const char *name)
 {

@@ -219,6 +219,26 @@ reject(struct request *r, const char *why)
 	return -1;
 }
 
+/*
+ * A request the web server refused itself (a malformed URI, a %00, an
+ * oversized header) reaches us only through nginx's error_page or
+ * Apache's ErrorDocument pointing at /_cc/rejected, so that its client
+ * still gets a JSON error.  Records the web server's status; the router
+ * answers with it unless our own parse finds the request bad first.
+ */
+static void
+refused(struct request *r)
+{
+	const char *doc = req_env(r, "DOCUMENT_URI");
+	const char *st = req_env(r, "REDIRECT_STATUS");
+	long v;
+
+	if (st != NULL && parse_long(st, 400, 599, &v) == 0)
+		r->refused_status = (int)v;
+	else if (doc != NULL && strcmp(doc, "/_cc/rejected") == 0)
+		r->refused_status = 400;
+}
+
 static void
 make_id(struct request *r)
 {
@@ -272,13 +292,18 @@ request_init(struct request *r, FCGX_Request *f)
 	r->content_length = -1;
 	make_id(r);
 
+	/* Copied: the access log runs after FCGX_Finish_r frees params. */
 	m = req_env(r, "REQUEST_METHOD");
-	r->method = m != NULL && *m != '\0' && strlen(m) <= 16 &&
-	    strspn(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == strlen(m) ? m : "GET";
-	if (m == NULL || r->method != m)
+	if (m == NULL || *m == '\0' || strlen(m) >= sizeof(r->method_buf) ||
+	    strspn(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(m)) {
+		r->method = "GET";
 		return reject(r, "malformed request method");
+	}
+	memcpy(r->method_buf, m, strlen(m) + 1);
+	r->method = r->method_buf;
 	r->is_head = strcmp(r->method, "HEAD") == 0;
 
+	refused(r);
 	uri = req_env(r, "REQUEST_URI");
 	if (uri == NULL || *uri != '/')
 		uri = req_env(r, "DOCUMENT_URI");

@@ -124,6 +124,27 @@ method_not_allowed(struct request *r, const char *path, int is_api)
 	    "allowed on %s; allowed: %s", r->method, r->path, allow);
 }
 
+/* Answers, as JSON, a request the web server refused and handed over
+ * only for its error body (request.c's refused()). */
+static int
+refused(struct request *r)
+{
+	switch (r->refused_status) {
+	case 404:
+		return resp_error(r, CC_E_NOT_FOUND, "no route for %s %s",
+		    r->method, r->path);
+	case 408:
+		return resp_error(r, CC_E_REQUEST_TIMEOUT, "the request was "
+		    "not received in time");
+	case 413:
+		return resp_error(r, CC_E_PAYLOAD_TOO_LARGE, "the request body "
+		    "is larger than the web server accepts");
+	default:
+		return resp_error(r, CC_E_INVALID_REQUEST, "malformed request: "
+		    "the web server refused it (status %d)", r->refused_status);
+	}
+}
+
 /* Routes one well-formed request and returns the status sent. */
 static int
 dispatch(struct request *r)
@@ -182,5 +203,7 @@ router_dispatch(struct request *r)
 {
 	if (r->reject != NULL)
 		return resp_error(r, CC_E_INVALID_REQUEST, "%s", r->reject);
+	if (r->refused_status != 0)
+		return refused(r);
 	return dispatch(r);
 }

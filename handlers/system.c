@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "handlers.h"
@@ -201,6 +202,26 @@ pool_status(struct pool_totals *t, int per_worker)
 	return arr;
 }
 
+/* The pool's figures shared by /system/info and /metrics. */
+static json_object *
+pool_summary(const struct pool_totals *t)
+{
+	json_object *pool = json_object_new_object();
+
+	json_object_object_add(pool, "master_pid",
+	    json_object_new_int(sb->master_pid));
+	json_object_object_add(pool, "workers", json_object_new_int(t->workers));
+	json_object_object_add(pool, "configured_workers",
+	    json_object_new_int(cfg.workers));
+	json_object_object_add(pool, "busy", json_object_new_int(t->busy));
+	json_object_object_add(pool, "idle", json_object_new_int(t->idle));
+	json_object_object_add(pool, "generation",
+	    json_object_new_int((int)sb->generation));
+	json_object_object_add(pool, "restarts",
+	    json_object_new_int64((int64_t)sb->restarts));
+	return pool;
+}
+
 /* GET /system/info: version, uptime, memory, cpu and the pool's state. */
 int
 h_system_info(struct request *r)
@@ -219,16 +240,7 @@ h_system_info(struct request *r)
 	    uptime > 0 ? 100.0 * t.cpu_s / (double)uptime : 0.0));
 	json_object_object_add(o, "active_connections",
 	    json_object_new_int(t.busy));
-	pool = json_object_new_object();
-	json_object_object_add(pool, "master_pid",
-	    json_object_new_int(sb->master_pid));
-	json_object_object_add(pool, "workers", json_object_new_int(t.workers));
-	json_object_object_add(pool, "configured_workers",
-	    json_object_new_int(cfg.workers));
-	json_object_object_add(pool, "busy", json_object_new_int(t.busy));
-	json_object_object_add(pool, "idle", json_object_new_int(t.idle));
-	json_object_object_add(pool, "generation",
-	    json_object_new_int((int)sb->generation));
+	pool = pool_summary(&t);
 	json_object_object_add(pool, "processes", workers);
 	json_object_object_add(o, "pool", pool);
 	return resp_ok(r, 200, "system", o);
@@ -277,7 +289,7 @@ int
 h_metrics(struct request *r)
 {
 	struct pool_totals t;
-	json_object *o, *pool, *workers;
+	json_object *o, *workers;
 	const char *fmt = req_query(r, "format"), *accept;
 	long uptime = (long)(now_wall() - sb->started_at);
 
@@ -299,13 +311,7 @@ h_metrics(struct request *r)
 	    json_object_new_int64((int64_t)t.requests));
 	json_object_object_add(o, "errors",
 	    json_object_new_int64((int64_t)t.errors));
-	pool = json_object_new_object();
-	json_object_object_add(pool, "workers", json_object_new_int(t.workers));
-	json_object_object_add(pool, "busy", json_object_new_int(t.busy));
-	json_object_object_add(pool, "idle", json_object_new_int(t.idle));
-	json_object_object_add(pool, "restarts",
-	    json_object_new_int64((int64_t)sb->restarts));
-	json_object_object_add(o, "pool", pool);
+	json_object_object_add(o, "pool", pool_summary(&t));
 	json_object_object_add(o, "workers", workers);
 	return resp_ok(r, 200, "metrics", o);
 }
@@ -405,18 +411,30 @@ h_index(struct request *r)
 	return resp_ok(r, 200, "api", o);
 }
 
-/* ANY /_echo/...: debug only; shows what arrived through the web server. */
+/*
+ * ANY /_echo/...: debug only; shows what arrived through the web server.
+ * ?sleep_ms=N holds the worker busy first, for the pool's own tests
+ * (timeouts, kills, graceful stops).
+ */
 int
 h_echo(struct request *r)
 {
-	json_object *o = json_object_new_object(), *hdrs, *q;
+	json_object *o, *hdrs, *q;
 	char name[128];
 	size_t i, j;
+	long sleep_ms;
 
-	if (req_read_body(r) < 0) {
-		json_object_put(o);
+	if (req_query_long(r, "sleep_ms", 0, 0, 600000, &sleep_ms) < 0 ||
+	    req_read_body(r) < 0)
 		return r->status;
+	if (sleep_ms > 0) {
+		struct timespec ts = { sleep_ms / 1000,
+		    (sleep_ms % 1000) * 1000000 };
+
+		while (nanosleep(&ts, &ts) < 0)
+			;
 	}
+	o = json_object_new_object();
 	hdrs = json_object_new_object();
 	for (i = 0; r->envp[i] != NULL; i++) {
 		const char *kv = r->envp[i], *eq = strchr(kv, '=');

@@ -308,7 +308,8 @@ store_scan(enum store_db db, const char *prefix, store_scan_fn fn, void *arg)
 	rc = plen ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) :
 	    mdb_cursor_get(cur, &k, &v, MDB_FIRST);
 	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+		if (plen > 0 && (k.mv_size < plen ||
+		    memcmp(k.mv_data, prefix, plen) != 0))
 			break;
 		if (fn(k.mv_data, k.mv_size, v.mv_data, v.mv_size, arg) != 0)
 			break;

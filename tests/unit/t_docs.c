@@ -1,0 +1,101 @@
+/*
+ * Unit test: the documentation stays true to the code.  Every setting in
+ * config.c's table is in README.md's configuration reference, and every
+ * route in the route table is a path of docs/openapi.yaml with its method.
+ */
+#include "config.h"
+
+#include "fcgi-app/cc.h"
+#include <ctype.h>
+
+#include "unit.h"
+
+static char *
+slurp(const char *rel)
+{
+	const char *src = getenv("CC_SRCDIR");
+	char path[4096];
+	char *buf = NULL;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", src ? src : ".", rel);
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 && (buf = calloc(1, (size_t)n + 1)) &&
+	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* "/files/download/{path*}" is "/files/download/{path}" in OpenAPI. */
+static void
+openapi_path(const char *pattern, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *pattern && o + 1 < len; pattern++)
+		if (*pattern != '*')
+			out[o++] = *pattern;
+	out[o] = '\0';
+}
+
+/* True if the OpenAPI text has the method under the path's entry. */
+static int
+openapi_has(const char *doc, const char *path, const char *method)
+{
+	char key[600], meth[32];
+	const char *p, *next;
+	size_t i;
+
+	snprintf(key, sizeof(key), "\n  %s:\n", path);
+	if ((p = strstr(doc, key)) == NULL)
+		return 0;
+	p += strlen(key);
+	/* the entry ends at the next path key ("\n  /") */
+	next = strstr(p, "\n  /");
+	for (i = 0; method[i] && i < sizeof(meth) - 1; i++)
+		meth[i] = (char)tolower((unsigned char)method[i]);
+	meth[i] = '\0';
+	snprintf(key, sizeof(key), "\n    %s:", meth);
+	if (strcmp(meth, "any") == 0)
+		return 1;
+	p = strstr(p - 1, key);
+	return p != NULL && (next == NULL || p < next);
+}
+
+int
+main(void)
+{
+	char *readme = slurp("README.md"), *api = slurp("docs/openapi.yaml");
+	char want[600];
+	const char *k;
+	size_t i;
+
+	CHECK(readme != NULL);
+	CHECK(api != NULL);
+	if (readme == NULL || api == NULL)
+		return unit_done();
+	for (i = 0; (k = config_key_name(i)) != NULL; i++) {
+		snprintf(want, sizeof(want), "`%s`", k);
+		if (strstr(readme, want) == NULL)
+			printf("# README.md does not document setting %s\n", k);
+		CHECK(strstr(readme, want) != NULL);
+	}
+	for (i = 0; i < nroutes; i++) {
+		if (routes[i].flags & R_DEBUG)
+			continue;
+		openapi_path(routes[i].pattern, want, sizeof(want));
+		if (!openapi_has(api, want, routes[i].method))
+			printf("# docs/openapi.yaml lacks %s %s\n",
+			    routes[i].method, want);
+		CHECK(openapi_has(api, want, routes[i].method));
+	}
+	free(readme);
+	free(api);
+	return unit_done();
+}
