@@ -24,17 +24,18 @@ tune_port() { echo $((PORT + 10 + $1)); }
 tune_setup() {
 	local w i=0
 	for w in $TUNE_WORKERS; do
-		start_pool "tw$w" "$w" "unix:$D/tw$w.sock"
+		start_pool "tw$w" "$w" "unix:$D/tw$w.sock" "$POOL_EXTRA"
 		tune_server "$(tune_port $i)" "unix:$D/tw$w.sock" ""
 		TUNE_W_PORT[$w]=$(tune_port $i)
 		i=$((i + 1))
 	done
-	start_pool tka "$WORKERS" "unix:$D/tka.sock"
+	start_pool tka "$WORKERS" "unix:$D/tka.sock" "$POOL_EXTRA"
 	tune_server "$(tune_port 10)" cc_tka on \
 		"upstream cc_tka { server unix:$D/tka.sock; keepalive $WORKERS; }"
-	start_pool ttcp "$WORKERS" "127.0.0.1:$((PORT + 40))"
+	start_pool ttcp "$WORKERS" "127.0.0.1:$((PORT + 40))" "$POOL_EXTRA"
 	tune_server "$(tune_port 11)" "127.0.0.1:$((PORT + 40))" ""
-	start_pool tbl "$WORKERS" "unix:$D/tbl.sock" "backlog = 128"
+	start_pool tbl "$WORKERS" "unix:$D/tbl.sock" \
+		"$POOL_EXTRA"$'\n'"backlog = 128"
 	tune_server "$(tune_port 12)" "unix:$D/tbl.sock" ""
 }
 declare -A TUNE_W_PORT=()
