@@ -9,6 +9,8 @@ import os
 import sys
 import time
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
 
 def tsv(path):
     """The rows of a tab-separated file, or none when it is missing."""
@@ -41,19 +43,29 @@ def main():
         req, dur, nbytes = int(r[3]), int(r[4]), int(r[5])
         errors = sum(int(x) for x in r[6:11])
         secs = dur / 1e6 if dur > 0 else 1
+        ticks = int(r[15]) if len(r) > 15 else 0
         runs.setdefault(sc, {}).setdefault(peer, []).append(
             (req / secs, int(r[11]) / 1000, int(r[13]) / 1000, errors,
-             nbytes / secs / 1048576))
+             nbytes / secs / 1048576, ticks, req))
         order.setdefault(sc, [])
         if peer not in order[sc]:
             order[sc].append(peer)
 
+    # Bulk scenarios (downloads) are compared by bytes per second: a 100 MiB
+    # run completes few requests, and its partial ones still moved bytes.
+    bulk = {sc for sc, peers in runs.items()
+            if any(x[4] > 50 for rs in peers.values() for x in rs)}
     best = {}
     for sc, peers in runs.items():
         for peer, rs in peers.items():
-            b = max(rs, key=lambda x: x[0])
+            b = max(rs, key=lambda x: x[4] if sc in bulk else x[0])
+            # CPU per request over all rounds: busy time of the peer's own
+            # processes (not nginx's, not wrk's) divided by its requests.
+            nreq = sum(x[6] for x in rs)
+            cpu_us = sum(x[5] for x in rs) * 1e6 / TICKS / nreq if nreq else 0
             best[(sc, peer)] = (b[0], b[1], b[2], sum(x[3] for x in rs),
-                                b[4], [x[0] for x in rs])
+                                b[4], [x[0] for x in rs], cpu_us,
+                                b[4] if sc in bulk else b[0])
 
     lines = []
     new_file = not os.path.exists(out)
@@ -76,23 +88,28 @@ def main():
         peers = order.get(sc, [])
         if not peers:
             continue
-        lines += [f"### {title}", "", f"wrk connections: {conns}", ""]
+        lines += [f"### {title}", "", f"wrk connections: {conns}"
+                  + ("; ratios compare MiB/s" if sc in bulk else
+                     "; ratios compare req/s"), ""]
         head = ["peer", "req/s", "p50 ms", "p99 ms", "errors"]
-        bulk = any(best[(sc, p)][4] > 50 for p in peers)
-        if bulk:
+        if sc in bulk:
             head.append("MiB/s")
-        head += [f"÷ {p}" for p in peers] + ["RSS/worker MiB", "rounds req/s"]
+        head += [f"÷ {p}" for p in peers] + ["CPU µs/req", "RSS/worker MiB",
+                                               "rounds req/s"]
         lines.append("| " + " | ".join(head) + " |")
         lines.append("|" + "---|" * len(head))
         for p in peers:
-            rps, p50, p99, errs, mbs, rounds = best[(sc, p)]
-            cells = [p, f"{rps:.0f}", f"{p50:.2f}", f"{p99:.2f}", str(errs)]
-            if bulk:
+            rps, p50, p99, errs, mbs, rounds, cpu_us, metric = best[(sc, p)]
+            cells = [p, f"{rps:.1f}" if rps < 100 else f"{rps:.0f}",
+                     f"{p50:.2f}", f"{p99:.2f}", str(errs)]
+            if sc in bulk:
                 cells.append(f"{mbs:.0f}")
-            cells += [fmt_ratio(rps, best[(sc, q)][0]) for q in peers]
+            cells += [fmt_ratio(metric, best[(sc, q)][7]) for q in peers]
+            cells.append(f"{cpu_us:.0f}" if cpu_us else "-")
             kib, n = rss.get((sc, p), (0, 0))
             cells.append(f"{kib / 1024:.1f} (x{n})" if n else "-")
-            cells.append(", ".join(f"{x:.0f}" for x in rounds))
+            cells.append(", ".join(f"{x:.1f}" if x < 100 else f"{x:.0f}"
+                                   for x in rounds))
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
         for nsc, text in notes:
@@ -110,7 +127,7 @@ def main():
             if (sc, peer) not in best or (sc, ref) not in best:
                 continue
             a, b = best[(sc, peer)], best[(sc, ref)]
-            ratio = a[0] / b[0] if b[0] > 0 else 0
+            ratio = a[7] / b[7] if b[7] > 0 else 0
             ok = ratio >= float(minimum) and a[3] == 0
             lines.append(f"| {sc} | {text} | {peer} ÷ {ref} = {ratio:.2f}"
                          f"{'' if a[3] == 0 else f', {a[3]} errors'} | "
