@@ -20,7 +20,7 @@ $(cc_snippet "$2" "$3" | sed 's/^/        /')
 tune_port() { echo $((PORT + 10 + $1)); }
 
 # Pools: one per worker count; keep_conn on with an upstream keepalive pool
-# of as many connections as workers; TCP; a short backlog.
+# of as many connections as workers; TCP; a short backlog; no recycling.
 tune_setup() {
 	local w i=0
 	for w in $TUNE_WORKERS; do
@@ -37,6 +37,9 @@ tune_setup() {
 	start_pool tbl "$WORKERS" "unix:$D/tbl.sock" \
 		"$POOL_EXTRA"$'\n'"backlog = 128"
 	tune_server "$(tune_port 12)" "unix:$D/tbl.sock" ""
+	start_pool tmr "$WORKERS" "unix:$D/tmr.sock" \
+		"$POOL_EXTRA"$'\n'"max_requests = 0"
+	tune_server "$(tune_port 13)" "unix:$D/tmr.sock" ""
 }
 declare -A TUNE_W_PORT=()
 
@@ -84,6 +87,11 @@ tune_run() {
 	add_row tcp "http://127.0.0.1:$(tune_port 11)/api/v1/health" \
 		"children:${POOL_PIDS[ttcp]}"
 	measure tune-socket "Tuning: unix socket against TCP 127.0.0.1"
+
+	add_row "max_requests default" "$(url 4 /api/v1/health)" "$CC_PROC"
+	add_row "max_requests 0" "http://127.0.0.1:$(tune_port 13)/api/v1/health" \
+		"children:${POOL_PIDS[tmr]}"
+	measure tune-recycle "Tuning: worker recycling (max_requests) against none"
 }
 
 # soak: Container Codes' health (a pool with max_requests = 0, so the same
