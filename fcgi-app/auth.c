@@ -1,12 +1,25 @@
 /*
  * auth.c: decides who is calling and whether their role reaches the
- * route's access level, before any handler runs.  Answers 401 (with
- * WWW-Authenticate) or 403 itself and returns that status; 0 lets the
- * request through.
+ * route's access level, before any handler runs.  Credentials are tried
+ * in order: X-API-Key, then Authorization: Bearer (a JWT), then the
+ * session cookie; the first one present decides, and a bad one is a 401
+ * (never a fall-through to the next).  Answers 401 (with
+ * WWW-Authenticate), 403, 429 or 500 itself and returns that status; 0
+ * lets the request through with r->who filled in.
+ *
+ * Messages name the kind of credential and what is wrong with it, never
+ * the credential itself.
  */
 #include "config.h"
 
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
 #include "cc.h"
+#include "../storage/storage.h"
+
+#define TOUCH_EVERY_S	60	/* last_used_at / last_seen granularity */
 
 const char *
 access_name(enum access a)
@@ -17,10 +30,374 @@ access_name(enum access a)
 	return a <= ACCESS_ADMIN ? names[a] : "admin";
 }
 
+/* A user role: viewer, operator or admin. */
+int
+access_parse(const char *s, enum access *out)
+{
+	if (strcmp(s, "viewer") == 0)
+		*out = ACCESS_VIEWER;
+	else if (strcmp(s, "operator") == 0)
+		*out = ACCESS_OPERATOR;
+	else if (strcmp(s, "admin") == 0)
+		*out = ACCESS_ADMIN;
+	else
+		return -1;
+	return 0;
+}
+
+/* An API key's scope: read (viewer), write (operator) or admin. */
+const char *
+scope_name(enum access a)
+{
+	return a >= ACCESS_ADMIN ? "admin" : a == ACCESS_OPERATOR ? "write" :
+	    "read";
+}
+
+int
+scope_parse(const char *s, enum access *out)
+{
+	if (strcmp(s, "read") == 0)
+		*out = ACCESS_VIEWER;
+	else if (strcmp(s, "write") == 0)
+		*out = ACCESS_OPERATOR;
+	else if (strcmp(s, "admin") == 0)
+		*out = ACCESS_ADMIN;
+	else
+		return -1;
+	return 0;
+}
+
+/*
+ * The value of cookie name from the Cookie header, copied into request
+ * memory, or NULL.
+ */
+const char *
+auth_cookie(struct request *r, const char *name)
+{
+	const char *c = req_header(r, "Cookie"), *p, *end;
+	size_t n = strlen(name);
+
+	for (p = c; p != NULL && *p != '\0'; p = end) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		end = p + strcspn(p, ";");
+		if ((size_t)(end - p) > n && strncmp(p, name, n) == 0 &&
+		    p[n] == '=') {
+			char *v = req_alloc(r, (size_t)(end - p) - n);
+
+			if (v == NULL)
+				return NULL;
+			memcpy(v, p + n + 1, (size_t)(end - p) - n - 1);
+			v[end - p - (long)n - 1] = '\0';
+			return v;
+		}
+	}
+	return NULL;
+}
+
+/* Whether cookies get the Secure attribute (cookie_secure auto: HTTPS). */
+int
+auth_cookie_secure(const struct request *r)
+{
+	const char *https;
+
+	if (strcmp(cfg.cookie_secure, "on") == 0)
+		return 1;
+	if (strcmp(cfg.cookie_secure, "off") == 0)
+		return 0;
+	https = req_env(r, "HTTPS");
+	return https != NULL && strcasecmp(https, "on") == 0;
+}
+
+/* Admins reach everything; anyone else only what they own. */
+int
+auth_may_access(const struct request *r, const char *owner)
+{
+	if (!r->who.authenticated)
+		return 0;
+	if (r->who.role >= ACCESS_ADMIN)
+		return 1;
+	return owner != NULL && strcmp(owner, r->who.user) == 0;
+}
+
+static int64_t
+jint(json_object *o, const char *k)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) :
+	    0;
+}
+
+static const char *
+jstr(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return "";
+	return json_object_get_string(v);
+}
+
+/*
+ * Fills r->who from user name, with the role capped at cap.  0, or a
+ * status sent: 401 when the user is gone or disabled.
+ */
+static int
+load_user(struct request *r, MDB_txn *txn, const char *name, enum access cap,
+    const char *via, const char *what)
+{
+	json_object *u = NULL;
+	enum access role;
+	int rc;
+
+	if ((rc = store_tget_json(txn, STORE_USERS, name, &u)) != 0) {
+		if (rc == MDB_NOTFOUND)
+			return resp_error(r, CC_E_UNAUTHORIZED, "the user of "
+			    "this %s no longer exists", what);
+		return resp_store_error(r, rc, "user");
+	}
+	if (jint(u, "disabled") != 0 ||
+	    access_parse(jstr(u, "role"), &role) < 0) {
+		json_object_put(u);
+		return resp_error(r, CC_E_UNAUTHORIZED, "the user of this %s "
+		    "is disabled", what);
+	}
+	snprintf(r->who.user, sizeof(r->who.user), "%s", name);
+	r->who.role = role < cap ? role : cap;
+	r->who.must_change = jint(u, "must_change_password") != 0;
+	r->who.authenticated = 1;
+	snprintf(r->who.via, sizeof(r->who.via), "%s", via);
+	json_object_put(u);
+	return 0;
+}
+
+/*
+ * X-API-Key: one get of the key's hash, one of its owner.  Also used by
+ * POST /auth/token to trade a key for a token.
+ */
+int
+auth_with_key(struct request *r, const char *key)
+{
+	char prefix[CRED_PREFIX_LEN + 1], hash[CRED_HASH_HEX];
+	json_object *rec = NULL;
+	MDB_txn *txn = NULL;
+	enum access scope;
+	int64_t now = now_wall(), last = 0;
+	int rc;
+
+	if (cred_key_parse(key, prefix) < 0)
+		return resp_error(r, CC_E_UNAUTHORIZED, "malformed API key: "
+		    "expected cc_<prefix>_<secret>");
+	if (cred_hash(key, hash) < 0)
+		return resp_error(r, CC_E_INTERNAL_ERROR, "server secrets "
+		    "unavailable");
+	if ((rc = store_begin(0, &txn)) != 0)
+		return resp_store_error(r, rc, "API keys");
+	if ((rc = store_key_get(txn, hash, &rec)) != 0) {
+		store_abort(txn);
+		if (rc == MDB_NOTFOUND)
+			return resp_error(r, CC_E_UNAUTHORIZED, "unknown or "
+			    "revoked API key");
+		return resp_store_error(r, rc, "API key");
+	}
+	if (jint(rec, "expires_at") != 0 && jint(rec, "expires_at") <= now) {
+		rc = resp_error(r, CC_E_UNAUTHORIZED, "API key %s expired",
+		    prefix);
+		goto out;
+	}
+	if (scope_parse(jstr(rec, "scope"), &scope) < 0)
+		scope = ACCESS_VIEWER;
+	if ((rc = load_user(r, txn, jstr(rec, "owner"), scope, "api_key",
+	    "API key")) != 0)
+		goto out;
+	snprintf(r->who.cred_id, sizeof(r->who.cred_id), "%s", prefix);
+	last = jint(rec, "last_used_at");
+out:
+	json_object_put(rec);
+	store_abort(txn);
+	/* At most one write per key per minute: the key path stays cheap. */
+	if (rc == 0 && now - last >= TOUCH_EVERY_S)
+		store_key_touch(hash, now);
+	return rc;
+}
+
+/* Authorization: Bearer <jwt>, checked against the revocation list. */
+static int
+via_jwt(struct request *r, const char *tok)
+{
+	const unsigned char *key = cred_jwt_key();
+	struct jwt_claims c;
+	MDB_txn *txn = NULL;
+	MDB_val v;
+	int rc;
+
+	if (key == NULL)
+		return resp_error(r, CC_E_INTERNAL_ERROR, "server secrets "
+		    "unavailable");
+	switch (jwt_verify(key, tok, now_wall(), &c)) {
+	case 0:
+		break;
+	case CRED_E_EXPIRED:
+		return resp_error(r, CC_E_UNAUTHORIZED, "token expired");
+	case CRED_E_ALG:
+		return resp_error(r, CC_E_UNAUTHORIZED, "token algorithm "
+		    "refused: only HS256 is accepted");
+	default:
+		return resp_error(r, CC_E_UNAUTHORIZED, "malformed or wrongly "
+		    "signed token");
+	}
+	if ((rc = store_begin(0, &txn)) != 0)
+		return resp_store_error(r, rc, "tokens");
+	if ((rc = store_tget(txn, STORE_REVOKED, c.jti, &v)) == 0)
+		rc = resp_error(r, CC_E_UNAUTHORIZED, "token revoked");
+	else if (rc != MDB_NOTFOUND)
+		rc = resp_store_error(r, rc, "token");
+	else if ((rc = load_user(r, txn, c.sub, c.role, "jwt", "token")) == 0) {
+		snprintf(r->who.cred_id, sizeof(r->who.cred_id), "%s", c.jti);
+		r->who.cred_exp = c.exp;
+	}
+	store_abort(txn);
+	return rc;
+}
+
+static int
+method_unsafe(const char *m)
+{
+	return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 &&
+	    strcmp(m, "OPTIONS") != 0;
+}
+
+/*
+ * The session cookie: a server-side session with idle and absolute
+ * timeouts.  Unsafe methods also need the X-CSRF-Token given at login
+ * (403 without it).
+ */
+static int
+via_session(struct request *r, const char *tok)
+{
+	char hash[CRED_HASH_HEX];
+	const char *csrf;
+	json_object *s = NULL;
+	MDB_txn *txn = NULL;
+	int64_t now = now_wall(), seen, made;
+	int rc;
+
+	if (strlen(tok) != 43 || cred_hash(tok, hash) < 0)
+		return resp_error(r, CC_E_UNAUTHORIZED, "malformed session "
+		    "cookie");
+	if ((rc = store_begin(0, &txn)) != 0)
+		return resp_store_error(r, rc, "sessions");
+	if ((rc = store_tget_json(txn, STORE_SESSIONS, hash, &s)) != 0) {
+		store_abort(txn);
+		if (rc == MDB_NOTFOUND)
+			return resp_error(r, CC_E_UNAUTHORIZED, "session "
+			    "expired or logged out");
+		return resp_store_error(r, rc, "session");
+	}
+	seen = jint(s, "last_seen");
+	made = jint(s, "created_at");
+	if (now - seen > cfg.session_idle_timeout ||
+	    now - made > cfg.session_max_age) {
+		rc = resp_error(r, CC_E_UNAUTHORIZED, "session expired");
+		json_object_put(s);
+		store_abort(txn);
+		store_del(STORE_SESSIONS, hash);
+		return rc;
+	}
+	if (method_unsafe(r->method) &&
+	    ((csrf = req_header(r, "X-CSRF-Token")) == NULL ||
+	    !cred_equal(csrf, jstr(s, "csrf")))) {
+		rc = resp_error(r, CC_E_FORBIDDEN, "a %s authenticated by the "
+		    "session cookie needs the X-CSRF-Token header returned "
+		    "at login", r->method);
+		goto out;
+	}
+	if ((rc = load_user(r, txn, jstr(s, "user"), ACCESS_ADMIN, "session",
+	    "session")) == 0)
+		snprintf(r->who.cred_id, sizeof(r->who.cred_id), "%s", hash);
+out:
+	store_abort(txn);
+	if (rc == 0 && now - seen >= TOUCH_EVERY_S) {
+		json_object_object_add(s, "last_seen",
+		    json_object_new_int64(now));
+		store_put_json(STORE_SESSIONS, hash, s, 0);
+	}
+	json_object_put(s);
+	return rc;
+}
+
+/*
+ * Finds and checks the caller's credential.  Returns 0 with r->who set,
+ * 1 when the request carries none, or the status of the error sent.
+ */
+static int
+identify(struct request *r)
+{
+	const char *v;
+
+	if ((v = req_header(r, "X-API-Key")) != NULL)
+		return auth_with_key(r, v);
+	if ((v = req_header(r, "Authorization")) != NULL) {
+		if (strncasecmp(v, "Bearer ", 7) != 0)
+			return resp_error(r, CC_E_UNAUTHORIZED, "unsupported "
+			    "Authorization scheme: use Bearer <token> or "
+			    "X-API-Key");
+		v += 7;
+		while (*v == ' ')
+			v++;
+		return via_jwt(r, v);
+	}
+	if ((v = auth_cookie(r, "session")) != NULL)
+		return via_session(r, v);
+	return 1;
+}
+
+/*
+ * The router's check before every handler.  Public routes are not
+ * authenticated at all (health stays cheap).  A route flagged R_SIGNUP is
+ * public with optional credentials while allow_signup is on.
+ */
 int
 auth_check(struct request *r, enum access need)
 {
-	(void)need;
-	r->who.authenticated = 0;
+	char key[128];
+	int rc, retry, optional;
+
+	memset(&r->who, 0, sizeof(r->who));
+	if (need == ACCESS_PUBLIC)
+		return 0;
+	optional = r->route != NULL && (r->route->flags & R_SIGNUP) &&
+	    cfg.allow_signup;
+	if ((rc = identify(r)) == 1) {
+		if (optional)
+			return 0;
+		return resp_error(r, CC_E_UNAUTHORIZED, "authentication "
+		    "required: send X-API-Key, Authorization: Bearer <token> "
+		    "or the session cookie");
+	}
+	if (rc != 0)
+		return rc;
+	if (r->who.must_change && (r->route == NULL ||
+	    !(r->route->flags & R_PWCHANGE)))
+		return resp_error(r, CC_E_PASSWORD_CHANGE_REQUIRED, "user '%s' "
+		    "must change their password first (POST "
+		    "/api/v1/users/changepassword)", r->who.user);
+	if (cfg.request_rate > 0) {
+		snprintf(key, sizeof(key), "req:%s:%s", r->who.via,
+		    r->who.cred_id);
+		if (rl_hit(key, cfg.request_rate, cfg.request_window,
+		    &retry)) {
+			resp_header(r, "Retry-After", "%d", retry);
+			return resp_error(r, CC_E_RATE_LIMITED, "more than %d "
+			    "requests in %d s with this credential",
+			    cfg.request_rate, cfg.request_window);
+		}
+	}
+	if (!optional && r->who.role < need)
+		return resp_error(r, CC_E_FORBIDDEN, "%s %s needs role %s; "
+		    "'%s' acts as %s here", r->method, r->path,
+		    access_name(need), r->who.user, access_name(r->who.role));
 	return 0;
 }

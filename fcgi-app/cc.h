@@ -96,6 +96,19 @@ struct config {
 	int	 health_cache_ms;
 	long	 events_max;
 	long	 events_max_age;	/* seconds */
+	/* authentication (auth.c, credentials.c, handlers/users.c) */
+	char	 pwhash[CFG_STRLEN];	/* interactive|moderate|sensitive */
+	int	 pwhash_wait_ms;	/* queue for a free hashing slot */
+	int	 session_idle_timeout;	/* seconds */
+	int	 session_max_age;	/* seconds */
+	int	 jwt_ttl;		/* seconds */
+	int	 allow_signup;
+	int	 login_rate;		/* failed logins per user per window */
+	int	 login_rate_addr;	/* failed logins per address per window */
+	int	 login_window;		/* seconds */
+	int	 request_rate;		/* per credential per window; 0 = off */
+	int	 request_window;	/* seconds */
+	char	 cookie_secure[CFG_STRLEN];	/* auto|on|off */
 };
 
 extern struct config cfg;
@@ -208,6 +221,8 @@ struct route {
 };
 #define R_ROOT	0x1	/* also answers outside /api (e.g. /health) */
 #define R_DEBUG	0x2	/* exists only when debug = true */
+#define R_PWCHANGE 0x4	/* allowed while must_change_password is set */
+#define R_SIGNUP 0x8	/* public with optional auth when allow_signup */
 
 extern const struct route	 routes[];
 extern const size_t		 nroutes;
@@ -218,6 +233,9 @@ struct principal {
 	enum access	 role;
 	int		 authenticated;
 	char		 via[16];	/* "api_key", "jwt", "session" */
+	int		 must_change;	/* must_change_password is set */
+	char		 cred_id[72];	/* key prefix, jti or session hash */
+	int64_t		 cred_exp;	/* a JWT's exp */
 };
 
 #define REQ_MAX_PARAMS 4
@@ -299,7 +317,73 @@ int		 route_match(const char *pattern, const char *path,
 		    struct request *);
 const char	*route_strip_prefix(const char *path, int *is_api);
 int		 auth_check(struct request *, enum access need);
+int		 auth_with_key(struct request *, const char *key);
+int		 auth_may_access(const struct request *, const char *owner);
 const char	*access_name(enum access);
+int		 access_parse(const char *, enum access *);
+const char	*scope_name(enum access);
+int		 scope_parse(const char *, enum access *);
+const char	*auth_cookie(struct request *, const char *name);
+int		 auth_cookie_secure(const struct request *);
+
+/* ---- credentials (credentials.c, jwt.c) ----
+ * Functions return 0 or a negative CRED_E_*.  No secret ever reaches a
+ * log line or an error message: callers name the credential kind only. */
+
+enum cred_err {
+	CRED_E_INVALID = -1,	/* malformed, wrong, or does not match */
+	CRED_E_BUSY = -2,	/* every hashing slot busy past the wait */
+	CRED_E_INTERNAL = -3,	/* out of memory, unreadable secret */
+	CRED_E_EXPIRED = -4,
+	CRED_E_ALG = -5,	/* a JWT signed with anything but HS256 */
+};
+
+#define CRED_SECRET_LEN	32
+#define CRED_HASH_HEX	65	/* keyed BLAKE2b-256 as hex, with NUL */
+#define CRED_PREFIX_LEN	12	/* hex characters of a key's public part */
+#define CRED_KEY_MAX	64	/* "cc_" prefix "_" 43 base64url, NUL */
+#define CRED_PWHASH_MAX	128	/* crypto_pwhash_STRBYTES */
+#define CRED_TOKEN_MAX	48	/* base64url of 32 random bytes, NUL */
+#define CRED_PW_MIN	8
+#define CRED_PW_MAX	1024
+
+int		 cred_secrets_init(const char *data_dir);
+const unsigned char *cred_jwt_key(void);
+int		 cred_username_ok(const char *);
+int		 cred_password_ok(const char *, const char **why);
+int		 cred_pw_hash(const char *pw, char out[CRED_PWHASH_MAX]);
+int		 cred_pw_verify(const char *hash, const char *pw, int *rehash);
+int		 cred_key_new(char key[CRED_KEY_MAX],
+		    char prefix[CRED_PREFIX_LEN + 1]);
+int		 cred_key_parse(const char *key,
+		    char prefix[CRED_PREFIX_LEN + 1]);
+int		 cred_hash(const char *secret, char hex[CRED_HASH_HEX]);
+int		 cred_token(char out[CRED_TOKEN_MAX]);
+int		 cred_equal(const char *a, const char *b);
+
+struct jwt_claims {
+	char		 sub[72];
+	enum access	 role;
+	time_t		 exp;
+	char		 jti[40];
+};
+
+int		 jwt_sign(const unsigned char key[CRED_SECRET_LEN],
+		    const struct jwt_claims *, time_t iat, char *out,
+		    size_t outlen);
+int		 jwt_verify(const unsigned char key[CRED_SECRET_LEN],
+		    const char *token, time_t now, struct jwt_claims *);
+
+/* ---- shared counters across workers (ratelimit.c) ---- */
+
+int		 rl_init(int hash_slots);
+int		 rl_over(const char *key, int limit, int window_s,
+		    int *retry_after);
+int		 rl_hit(const char *key, int limit, int window_s,
+		    int *retry_after);
+void		 rl_reset(const char *key);
+int		 rl_pw_acquire(int wait_ms);
+void		 rl_pw_release(int slot);
 
 /* ---- responses (response.c) ---- */
 

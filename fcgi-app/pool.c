@@ -30,6 +30,7 @@
 
 #include "cc.h"
 #include "../storage/storage.h"
+#include "../handlers/handlers.h"
 
 #define CRASH_WINDOW_US	(10ULL * 1000000)
 #define CRASH_LIMIT	5
@@ -485,6 +486,18 @@ pool_run(const char *config_path, const struct cfg_override *ov, size_t nov)
 		return 1;
 	if (drop_privileges() < 0)
 		return 1;
+	/* Shared by every child, so made before the first fork: login and
+	 * request counters, hashing slots, and the server secrets (made as
+	 * the run user, so workers can read them).  Secrets that cannot be
+	 * made now (data_dir not there yet) are retried by each worker on
+	 * first use, and until then authenticated requests answer 500;
+	 * the master itself keeps running. */
+	if (rl_init(0) < 0) {
+		log_msg(LOG_L_ERROR, "cannot map the rate limiter");
+		return 1;
+	}
+	cred_secrets_init(cfg.data_dir);
+	users_bootstrap();
 
 	/* Signals are taken synchronously by sigtimedwait below. */
 	sigemptyset(&set);

@@ -69,6 +69,19 @@ typedef int (*store_scan_fn)(const char *key, size_t klen, const void *val,
 int		 store_scan(enum store_db, const char *prefix, store_scan_fn,
 		    void *arg);
 
+/* Users, keys, sessions and revocations (users.c). */
+int		 store_admins(MDB_txn *, const char *skip, int *n);
+int		 store_user_delete(const char *name);
+int		 store_key_put(const char *hash, const char *prefix,
+		    json_object *rec);
+int		 store_key_get(MDB_txn *, const char *hash, json_object **rec);
+int		 store_key_del(const char *prefix, const char *owner);
+int		 store_key_touch(const char *hash, int64_t now);
+int		 store_revoke(const char *jti, int64_t exp, int64_t now);
+int		 store_sessions_drop(const char *user, const char *keep);
+int		 store_session_purge(int64_t now, int64_t idle,
+		    int64_t max_age);
+
 /* The append-only event log (events.c). */
 typedef int (*store_event_fn)(uint64_t id, json_object *event, void *arg);
 int		 store_event_append(MDB_txn *, const char *type,

@@ -821,3 +821,129 @@ done_testing(void)
 		diag("%d of %d tests failed", tap_failed, tap_n);
 	return tap_failed > 0 ? 1 : 0;
 }
+
+/* ---- restarting the pool ---- */
+
+/* The pid is alive and not a zombie (like the stack script's alive()). */
+static int
+pid_alive(pid_t pid)
+{
+	char path[64], buf[512], *rp;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	if ((rp = strrchr(buf, ')')) == NULL || rp[1] == '\0')
+		return 0;
+	return rp[2] != 'Z';
+}
+
+static void
+set_env_value(const char *key, const char *val)
+{
+	size_t i;
+
+	for (i = 0; i < H.nenv; i++)
+		if (strcmp(H.keys[i], key) == 0) {
+			free(H.vals[i]);
+			if ((H.vals[i] = strdup(val)) == NULL)
+				bail_out("out of memory");
+			return;
+		}
+}
+
+int
+harness_stop_pool(void)
+{
+	const char *pidstr = harness_env("POOL_PID");
+	pid_t old;
+	int i;
+
+	if (pidstr == NULL)
+		return -1;
+	old = (pid_t)atoi(pidstr);
+	if (old > 1 && pid_alive(old)) {
+		kill(old, SIGTERM);
+		for (i = 0; i < 300 && pid_alive(old); i++)	/* 30 s */
+			usleep(100000);
+		if (pid_alive(old)) {
+			diag("pool %d did not stop within 30 s", (int)old);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+harness_restart_pool(void)
+{
+	const char *conf = harness_env("POOL_CONF");
+	const char *sock = harness_env("POOL_SOCK");
+	const char *bin = getenv("STACK_BIN");
+	char path[PATH_MAX + 32], log[PATH_MAX + 32], buf[32];
+	struct stat st;
+	pid_t mid, pool = -1;
+	int fds[2], i, status, fd;
+	FILE *f;
+
+	if (conf == NULL || sock == NULL || bin == NULL ||
+	    harness_stop_pool() < 0)
+		return -1;
+	/* Detached like the stack script's spawn(): own session, stdin from
+	 * /dev/null, output appended to the pool log, CC_STACK_DIR set so the
+	 * script's stop recognises it.  A double fork leaves no zombie here;
+	 * the pool's pid comes back through a pipe. */
+	snprintf(log, sizeof(log), "%s/pool.log", harness_env("LOG_DIR"));
+	if (pipe(fds) < 0 || (mid = fork()) < 0)
+		return -1;
+	if (mid == 0) {
+		pid_t p;
+
+		close(fds[0]);
+		if ((p = fork()) == 0) {
+			close(fds[1]);
+			setsid();
+			if ((fd = open("/dev/null", O_RDONLY)) >= 0)
+				dup2(fd, 0);
+			if ((fd = open(log, O_WRONLY | O_APPEND | O_CREAT,
+			    0644)) >= 0) {
+				dup2(fd, 1);
+				dup2(fd, 2);
+			}
+			setenv("CC_STACK_DIR", H.dir, 1);
+			execl(bin, bin, "-c", conf, (char *)NULL);
+			_exit(127);
+		}
+		if (write(fds[1], &p, sizeof(p)) != (ssize_t)sizeof(p))
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (read(fds[0], &pool, sizeof(pool)) != (ssize_t)sizeof(pool))
+		pool = -1;
+	close(fds[0]);
+	waitpid(mid, &status, 0);
+	if (pool <= 0)
+		return -1;
+	snprintf(buf, sizeof(buf), "%d", (int)pool);
+	snprintf(path, sizeof(path), "%s/pool.pid", H.dir);
+	if ((f = fopen(path, "we")) != NULL) {
+		fprintf(f, "%s\n", buf);
+		fclose(f);
+	}
+	set_env_value("POOL_PID", buf);
+	for (i = 0; i < 300; i++) {		/* 30 s for the socket */
+		if (stat(sock, &st) == 0 && S_ISSOCK(st.st_mode))
+			return 0;
+		if (!pid_alive(pool))
+			break;
+		usleep(100000);
+	}
+	diag("restarted pool %d did not create %s", (int)pool, sock);
+	return -1;
+}

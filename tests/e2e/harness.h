@@ -70,6 +70,18 @@ int harness_stack(const char *command);
  */
 const char *harness_url(const char *base_key, const char *path);
 
+/*
+ * Restart the stack's pool with the same configuration and data: SIGTERM
+ * POOL_PID, wait for it to exit, start the same binary again detached
+ * (the stack's stop still finds it), update POOL_PID and wait for the
+ * socket. Every wait is bounded (30 s). Returns 0, or -1 after diag().
+ */
+int harness_restart_pool(void);
+
+/* Just the first half: SIGTERM POOL_PID and wait (30 s) until it is gone.
+ * Returns 0 (also when it was not running), or -1 after diag(). */
+int harness_stop_pool(void);
+
 /* "X-API-Key: <ADMIN_KEY>", or NULL when the stack has no admin key. */
 const char *harness_admin_header(void);
 

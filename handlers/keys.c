@@ -1,0 +1,268 @@
+/*
+ * keys.c: API keys.  A key "cc_<prefix>_<secret>" is shown once, when it
+ * is made; storage keeps its keyed hash and a record of name, owner,
+ * scope (read, write, admin), expires_at and last_used_at.  The prefix is
+ * public: it names the key in lists and in DELETE.
+ *
+ * /users/me/keys works on the caller's keys; /users/{name}/keys is the
+ * admin's view of anyone's.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "handlers.h"
+#include "../storage/storage.h"
+
+/* The view of a key record that leaves this process (never a secret). */
+json_object *
+keys_public(json_object *k)
+{
+	json_object *o = json_object_new_object();
+	const char *s;
+
+	json_object_object_add(o, "prefix",
+	    json_object_new_string((s = uj_str(k, "prefix")) ? s : ""));
+	json_object_object_add(o, "name",
+	    json_object_new_string((s = uj_str(k, "name")) ? s : ""));
+	json_object_object_add(o, "owner",
+	    json_object_new_string((s = uj_str(k, "owner")) ? s : ""));
+	json_object_object_add(o, "scope",
+	    json_object_new_string((s = uj_str(k, "scope")) ? s : "read"));
+	json_object_object_add(o, "created_at",
+	    uj_time(uj_int(k, "created_at")));
+	json_object_object_add(o, "expires_at",
+	    uj_time(uj_int(k, "expires_at")));
+	json_object_object_add(o, "last_used_at",
+	    uj_time(uj_int(k, "last_used_at")));
+	return o;
+}
+
+/*
+ * Makes a key for owner and stores its hash.  The key text goes to key
+ * (the caller shows it once and wipes it); *pub (may be NULL) gets the
+ * public record.  Returns 0, a CRED_E_* or an LMDB code.
+ */
+int
+keys_create(const char *owner, const char *label, enum access scope,
+    int64_t expires_at, char key[CRED_KEY_MAX], json_object **pub)
+{
+	char prefix[CRED_PREFIX_LEN + 1], hash[CRED_HASH_HEX];
+	json_object *rec;
+	int rc, tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		cred_key_new(key, prefix);
+		if ((rc = cred_hash(key, hash)) < 0)
+			return rc;
+		rec = json_object_new_object();
+		json_object_object_add(rec, "prefix",
+		    json_object_new_string(prefix));
+		json_object_object_add(rec, "name",
+		    json_object_new_string(label ? label : ""));
+		json_object_object_add(rec, "owner",
+		    json_object_new_string(owner));
+		json_object_object_add(rec, "scope",
+		    json_object_new_string(scope_name(scope)));
+		json_object_object_add(rec, "created_at",
+		    json_object_new_int64(now_wall()));
+		json_object_object_add(rec, "expires_at",
+		    json_object_new_int64(expires_at));
+		json_object_object_add(rec, "last_used_at",
+		    json_object_new_int64(0));
+		/* A prefix collision (48 random bits) just draws again. */
+		if ((rc = store_key_put(hash, prefix, rec)) == 0 && pub != NULL)
+			*pub = keys_public(rec);
+		json_object_put(rec);
+		if (rc != MDB_KEYEXIST)
+			break;
+	}
+	if (rc != 0)
+		sodium_memzero(key, CRED_KEY_MAX);
+	return rc;
+}
+
+/* Printable, at most 64 bytes. */
+static int
+label_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < ' ' || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * Reads expires_in from the body: seconds as a number, or a duration
+ * string ("30d").  Returns 0 with *at (0: never), or the 400 sent.
+ */
+static int
+body_expiry(struct request *r, int64_t *at)
+{
+	json_object *v;
+	long secs = 0;
+
+	*at = 0;
+	if (r->json == NULL || !json_object_object_get_ex(r->json,
+	    "expires_in", &v) || json_object_is_type(v, json_type_null))
+		return 0;
+	if (json_object_is_type(v, json_type_int))
+		secs = (long)json_object_get_int64(v);
+	else if (!json_object_is_type(v, json_type_string) ||
+	    parse_duration(json_object_get_string(v), &secs) < 0)
+		secs = -1;
+	if (secs <= 0 || secs > 10L * 365 * 86400)
+		return resp_error(r, CC_E_INVALID_REQUEST, "'expires_in' must "
+		    "be seconds from 1 to 10 years, or a duration like "
+		    "\"30d\"");
+	*at = now_wall() + secs;
+	return 0;
+}
+
+/*
+ * POST /users/me/keys, POST /users/{name}/keys (admin): body {name?,
+ * scope?, expires_in?}.  The scope defaults to the owner's role, may not
+ * exceed it (400), nor the caller's own (403).  201 with the key record
+ * plus "api_key", the secret, shown this once.
+ */
+int
+h_key_create(struct request *r)
+{
+	const char *owner = users_target(r), *label = NULL, *scope_s = NULL;
+	char key[CRED_KEY_MAX];
+	json_object *u = NULL, *pub = NULL, *v;
+	enum access owner_role, scope;
+	int64_t exp;
+	int rc;
+
+	if (r->json != NULL && json_object_object_get_ex(r->json, "name", &v)) {
+		if (!json_object_is_type(v, json_type_string) ||
+		    !label_ok(label = json_object_get_string(v)))
+			return resp_error(r, CC_E_INVALID_REQUEST, "'name' "
+			    "must be a string of at most 64 printable bytes");
+	}
+	if (r->json != NULL && json_object_object_get_ex(r->json, "scope", &v)
+	    && (!json_object_is_type(v, json_type_string) ||
+	    scope_parse(scope_s = json_object_get_string(v), &scope) < 0))
+		return resp_error(r, CC_E_INVALID_REQUEST, "'scope' must be "
+		    "read, write or admin");
+	if ((rc = body_expiry(r, &exp)) != 0)
+		return rc;
+	if ((rc = store_get_json(STORE_USERS, owner, &u)) == MDB_NOTFOUND)
+		return resp_error(r, CC_E_USER_NOT_FOUND, "user '%s' not found",
+		    owner);
+	if (rc != 0)
+		return resp_store_error(r, rc, "user");
+	if (access_parse(uj_str(u, "role") ? uj_str(u, "role") : "",
+	    &owner_role) < 0)
+		owner_role = ACCESS_VIEWER;
+	json_object_put(u);
+	if (scope_s == NULL)
+		scope = owner_role < r->who.role ? owner_role : r->who.role;
+	if (scope > owner_role)
+		return resp_error(r, CC_E_INVALID_REQUEST, "user '%s' is %s: a "
+		    "key's scope can be at most %s", owner,
+		    access_name(owner_role), scope_name(owner_role));
+	if (scope > r->who.role)
+		return resp_error(r, CC_E_FORBIDDEN, "you act as %s: you cannot "
+		    "make a key with scope %s", access_name(r->who.role),
+		    scope_name(scope));
+	if ((rc = keys_create(owner, label, scope, exp, key, &pub)) != 0)
+		return rc < 0 ? resp_error(r, CC_E_INTERNAL_ERROR, "server "
+		    "secrets unavailable") : resp_store_error(r, rc, "key");
+	json_object_object_add(pub, "api_key", json_object_new_string(key));
+	sodium_memzero(key, sizeof(key));
+	json_object_object_add(pub, "note", json_object_new_string("store "
+	    "api_key now: it is shown only this once"));
+	return resp_ok(r, 201, "key", pub);
+}
+
+struct keys_ctx {
+	const char	*owner;
+	json_object	*arr;
+};
+
+static int
+list_cb(const char *k, size_t kl, const void *v, size_t vl, void *arg)
+{
+	struct keys_ctx *c = arg;
+	json_tokener *tok;
+	json_object *rec;
+
+	(void)k; (void)kl;
+	if ((tok = json_tokener_new()) == NULL)
+		return 1;
+	rec = json_tokener_parse_ex(tok, v, (int)vl);
+	json_tokener_free(tok);
+	if (rec != NULL && uj_str(rec, "owner") != NULL &&
+	    strcmp(uj_str(rec, "owner"), c->owner) == 0)
+		json_object_array_add(c->arr, keys_public(rec));
+	json_object_put(rec);
+	return 0;
+}
+
+/* Collects owner's keys (public records) into a new array in *out. */
+int
+keys_list(const char *owner, json_object **out)
+{
+	struct keys_ctx c = { owner, json_object_new_array() };
+	int rc;
+
+	if ((rc = store_scan(STORE_KEYS, "h:", list_cb, &c)) != 0) {
+		json_object_put(c.arr);
+		c.arr = NULL;
+	}
+	*out = c.arr;
+	return rc;
+}
+
+/* GET /users/me/keys, GET /users/{name}/keys (admin): never a secret. */
+int
+h_keys_list(struct request *r)
+{
+	const char *owner = users_target(r);
+	json_object *arr, *u;
+	int rc;
+
+	if ((rc = store_get_json(STORE_USERS, owner, &u)) == MDB_NOTFOUND)
+		return resp_error(r, CC_E_USER_NOT_FOUND, "user '%s' not found",
+		    owner);
+	json_object_put(u);
+	if (rc != 0 || (rc = keys_list(owner, &arr)) != 0)
+		return resp_store_error(r, rc, "keys");
+	/* Keys per user are few: the whole list, in one page. */
+	return resp_list(r, "keys", arr, (long)json_object_array_length(arr),
+	    1000, 0);
+}
+
+/*
+ * DELETE /users/me/keys/{prefix}, DELETE /users/{name}/keys/{prefix}
+ * (admin): revokes the key at once.  404 KEY_NOT_FOUND for a key that is
+ * not the owner's.
+ */
+int
+h_key_delete(struct request *r)
+{
+	const char *owner = users_target(r), *prefix = req_param(r, "prefix");
+	json_object *o;
+	int rc;
+
+	if (strlen(prefix) != CRED_PREFIX_LEN ||
+	    (rc = store_key_del(prefix, owner)) == MDB_NOTFOUND)
+		return resp_error(r, CC_E_KEY_NOT_FOUND, "key '%s' of user '%s' "
+		    "not found", prefix, owner);
+	if (rc != 0)
+		return resp_store_error(r, rc, "key");
+	o = json_object_new_object();
+	json_object_object_add(o, "message",
+	    json_object_new_string("API key revoked"));
+	json_object_object_add(o, "prefix", json_object_new_string(prefix));
+	return resp_ok(r, 200, NULL, o);
+}

@@ -1,0 +1,600 @@
+/*
+ * users.c: users and their credentials.  The user model (create, the
+ * public view of a record) is shared with the CLI (cli.c) and the first
+ * start (users_bootstrap); the handlers below cover the dokemon users flow
+ * (login, me, changepassword, logout as JSON and HTML), user
+ * administration, and token issue.  API keys live in keys.c.
+ *
+ * Who may do what is the route table's business (routes.c); the handlers
+ * here only narrow what a non-admin sees to themselves.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "handlers.h"
+#include "../storage/storage.h"
+
+static const char *reserved[] = { "me", "login", "logout", "changepassword",
+    "keys", NULL };
+
+const char *
+uj_str(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+int64_t
+uj_int(json_object *o, const char *k)
+{
+	json_object *v;
+
+	return o != NULL && json_object_object_get_ex(o, k, &v) ?
+	    json_object_get_int64(v) : 0;
+}
+
+/* An epoch time as an ISO-8601 string, or JSON null for 0. */
+json_object *
+uj_time(int64_t t)
+{
+	char buf[32];
+
+	if (t == 0)
+		return NULL;
+	iso8601(buf, (time_t)t);
+	return json_object_new_string(buf);
+}
+
+/* A username check with the reason, for 400s and the CLI. */
+const char *
+users_name_problem(const char *name)
+{
+	size_t i;
+
+	if (cred_username_ok(name) < 0)
+		return "username must be 3 to 64 characters of a-z, 0-9, "
+		    "'_', '.' or '-', starting with a letter or digit";
+	for (i = 0; reserved[i] != NULL; i++)
+		if (strcmp(name, reserved[i]) == 0)
+			return "that username is reserved";
+	return NULL;
+}
+
+/* Empty, or at most 254 printable characters with one '@' inside. */
+static int
+email_ok(const char *e)
+{
+	const char *at = strchr(e, '@');
+	size_t n = strlen(e), i;
+
+	if (n == 0)
+		return 1;
+	if (n > 254 || at == NULL || at == e || at[1] == '\0' ||
+	    strchr(at + 1, '@') != NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)e[i] <= ' ' || e[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The view of a user record that leaves this process: no hash. */
+json_object *
+users_public(json_object *u)
+{
+	json_object *o = json_object_new_object();
+	const char *s;
+
+	json_object_object_add(o, "username",
+	    json_object_new_string((s = uj_str(u, "username")) ? s : ""));
+	json_object_object_add(o, "email",
+	    json_object_new_string((s = uj_str(u, "email")) ? s : ""));
+	json_object_object_add(o, "role",
+	    json_object_new_string((s = uj_str(u, "role")) ? s : "viewer"));
+	json_object_object_add(o, "created_at",
+	    uj_time(uj_int(u, "created_at")));
+	json_object_object_add(o, "disabled",
+	    json_object_new_boolean(uj_int(u, "disabled") != 0));
+	json_object_object_add(o, "must_change_password",
+	    json_object_new_boolean(uj_int(u, "must_change_password") != 0));
+	json_object_object_add(o, "has_password",
+	    json_object_new_boolean(uj_str(u, "password_hash") != NULL));
+	return o;
+}
+
+/*
+ * Creates user name.  pw may be NULL (a user who only uses API keys).
+ * Returns 0; USERS_E_NAME / USERS_E_EMAIL / USERS_E_PASSWORD for bad
+ * input (*why says what); a CRED_E_* (BUSY: no hashing slot); or an
+ * LMDB code (MDB_KEYEXIST when the name is taken).
+ */
+int
+users_create(const char *name, const char *email, enum access role,
+    const char *pw, int must_change, const char **why)
+{
+	char hash[CRED_PWHASH_MAX];
+	json_object *u = NULL;
+	int rc;
+
+	if ((*why = users_name_problem(name)) != NULL)
+		return USERS_E_NAME;
+	if (email == NULL)
+		email = "";
+	if (!email_ok(email)) {
+		*why = "email must look like name@domain (at most 254 "
+		    "characters, no spaces)";
+		return USERS_E_EMAIL;
+	}
+	if (pw != NULL && cred_password_ok(pw, why) < 0)
+		return USERS_E_PASSWORD;
+	if (pw != NULL && (rc = cred_pw_hash(pw, hash)) < 0)
+		return rc;
+	u = json_object_new_object();
+	json_object_object_add(u, "username", json_object_new_string(name));
+	json_object_object_add(u, "email", json_object_new_string(email));
+	json_object_object_add(u, "role",
+	    json_object_new_string(access_name(role)));
+	json_object_object_add(u, "created_at",
+	    json_object_new_int64(now_wall()));
+	json_object_object_add(u, "disabled", json_object_new_int(0));
+	json_object_object_add(u, "must_change_password",
+	    json_object_new_int(must_change ? 1 : 0));
+	if (pw != NULL) {
+		json_object_object_add(u, "password_hash",
+		    json_object_new_string(hash));
+		json_object_object_add(u, "password_changed_at",
+		    json_object_new_int64(now_wall()));
+	}
+	rc = store_put_json(STORE_USERS, name, u, STORE_NOOVERWRITE);
+	json_object_put(u);
+	sodium_memzero(hash, sizeof(hash));
+	return rc;
+}
+
+/*
+ * Sets a new password on user record u (in memory) and stores it, with
+ * must_change_password set to must_change.  Returns 0, a CRED_E_* or an
+ * LMDB code.
+ */
+int
+users_set_password(json_object *u, const char *pw, int must_change)
+{
+	char hash[CRED_PWHASH_MAX];
+	int rc;
+
+	if ((rc = cred_pw_hash(pw, hash)) < 0)
+		return rc;
+	json_object_object_add(u, "password_hash",
+	    json_object_new_string(hash));
+	json_object_object_add(u, "password_changed_at",
+	    json_object_new_int64(now_wall()));
+	json_object_object_add(u, "must_change_password",
+	    json_object_new_int(must_change ? 1 : 0));
+	sodium_memzero(hash, sizeof(hash));
+	return store_put_json(STORE_USERS, uj_str(u, "username"), u, 0);
+}
+
+static int
+has_admin_cb(const char *k, size_t kl, const void *v, size_t vl, void *arg)
+{
+	json_object *u;
+	json_tokener *tok = json_tokener_new();
+
+	(void)k; (void)kl;
+	if (tok == NULL)
+		return 0;
+	u = json_tokener_parse_ex(tok, v, (int)vl);
+	json_tokener_free(tok);
+	if (u != NULL && uj_str(u, "role") != NULL &&
+	    strcmp(uj_str(u, "role"), "admin") == 0)
+		*(int *)arg = 1;
+	json_object_put(u);
+	return *(int *)arg;
+}
+
+/*
+ * First start: with DEFAULT_ADMIN_PASSWORD in the environment and no
+ * admin yet, creates "admin" with that password and must_change_password.
+ * The master calls this before forking; it opens and closes storage
+ * itself (no LMDB handle may cross fork) and takes the variable out of
+ * the environment so no child inherits it.
+ */
+void
+users_bootstrap(void)
+{
+	const char *pw = getenv("DEFAULT_ADMIN_PASSWORD"), *why = NULL;
+	int has_admin = 0, rc;
+
+	if (pw == NULL)
+		return;
+	if ((rc = store_open(cfg.data_dir, cfg.map_size)) != 0) {
+		log_msg(LOG_L_ERROR, "cannot open storage in %s to create the "
+		    "first admin: %s", cfg.data_dir, store_strerror(rc));
+		goto out;
+	}
+	if (store_scan(STORE_USERS, NULL, has_admin_cb, &has_admin) != 0 ||
+	    has_admin)
+		goto out;
+	rc = users_create("admin", "", ACCESS_ADMIN, pw, 1, &why);
+	if (rc == 0)
+		log_msg(LOG_L_INFO, "created user 'admin' from "
+		    "DEFAULT_ADMIN_PASSWORD; it must change its password "
+		    "before anything else");
+	else
+		log_msg(LOG_L_ERROR, "DEFAULT_ADMIN_PASSWORD: admin not "
+		    "created: %s", why ? why : rc > 0 ? store_strerror(rc) :
+		    "password hashing failed");
+out:
+	store_close();
+	unsetenv("DEFAULT_ADMIN_PASSWORD");
+}
+
+/* ---- handlers ---- */
+
+/*
+ * Overwrites the passwords and keys a request body carried, in the raw
+ * body and in its parsed JSON, once the handler is done with them.
+ */
+void
+users_wipe_secrets(struct request *r)
+{
+	static const char *members[] = { "password", "currentPassword",
+	    "newPassword", "api_key", NULL };
+	const char *s;
+	size_t i;
+
+	if (r->body != NULL)
+		sodium_memzero(r->body, r->body_len);
+	for (i = 0; members[i] != NULL; i++)
+		if ((s = uj_str(r->json, members[i])) != NULL)
+			sodium_memzero((char *)s, strlen(s));
+}
+
+/* Answers the error for a users_create / users_set_password failure. */
+static int
+model_error(struct request *r, int rc, const char *why, const char *name)
+{
+	switch (rc) {
+	case USERS_E_NAME:
+	case USERS_E_EMAIL:
+	case USERS_E_PASSWORD:
+		return resp_error(r, CC_E_INVALID_REQUEST, "%s", why);
+	case CRED_E_BUSY:
+		resp_header(r, "Retry-After", "1");
+		return resp_error(r, CC_E_SERVICE_UNAVAILABLE, "every password "
+		    "hashing slot is busy; retry shortly");
+	case CRED_E_INTERNAL:
+		return resp_error(r, CC_E_INTERNAL_ERROR, "password hashing "
+		    "failed");
+	case MDB_KEYEXIST:
+		return resp_error(r, CC_E_CONFLICT, "user '%s' already exists",
+		    name);
+	default:
+		return resp_store_error(r, rc, "user");
+	}
+}
+
+/*
+ * A string member of the body: NULL when absent; when present and not a
+ * string, answers 400 and sets *bad.
+ */
+static const char *
+body_str(struct request *r, const char *k, int *bad)
+{
+	json_object *v;
+
+	if (r->json == NULL || !json_object_object_get_ex(r->json, k, &v) ||
+	    json_object_is_type(v, json_type_null))
+		return NULL;
+	if (!json_object_is_type(v, json_type_string)) {
+		resp_error(r, CC_E_INVALID_REQUEST, "'%s' must be a string",
+		    k);
+		*bad = 1;
+		return NULL;
+	}
+	return json_object_get_string(v);
+}
+
+/*
+ * POST /users: admin only, or anyone when allow_signup is on (then a
+ * caller who is not an admin gets a viewer).  Body {username, password,
+ * email?, role?}.  201 with the user; 400, 403, 409, 503.
+ */
+static int
+user_create_inner(struct request *r)
+{
+	const char *name, *pw, *email, *role_s, *why = NULL;
+	enum access role = ACCESS_VIEWER;
+	json_object *o, *u;
+	int bad = 0, admin = r->who.role >= ACCESS_ADMIN, rc;
+
+	name = body_str(r, "username", &bad);
+	pw = bad ? NULL : body_str(r, "password", &bad);
+	email = bad ? NULL : body_str(r, "email", &bad);
+	role_s = bad ? NULL : body_str(r, "role", &bad);
+	if (bad)
+		return r->status;
+	if (name == NULL)
+		return resp_error(r, CC_E_INVALID_REQUEST, "'username' is "
+		    "required");
+	if (pw == NULL && !admin)
+		return resp_error(r, CC_E_INVALID_REQUEST, "'password' is "
+		    "required");
+	if (role_s != NULL && access_parse(role_s, &role) < 0)
+		return resp_error(r, CC_E_INVALID_REQUEST, "'role' must be "
+		    "viewer, operator or admin");
+	if (role > ACCESS_VIEWER && !admin)
+		return resp_error(r, CC_E_FORBIDDEN, "only an admin may create "
+		    "a user with role %s", access_name(role));
+	if ((rc = users_create(name, email, role, pw, 0, &why)) != 0)
+		return model_error(r, rc, why, name);
+	if ((rc = store_get_json(STORE_USERS, name, &u)) != 0)
+		return resp_store_error(r, rc, "user");
+	o = json_object_new_object();
+	json_object_object_add(o, "message",
+	    json_object_new_string("User created successfully"));
+	json_object_object_add(o, "username", json_object_new_string(name));
+	json_object_object_add(o, "user", users_public(u));
+	json_object_put(u);
+	return resp_ok(r, 201, NULL, o);
+}
+
+int
+h_user_create(struct request *r)
+{
+	int rc = user_create_inner(r);
+
+	users_wipe_secrets(r);
+	return rc;
+}
+
+struct list_ctx {
+	json_object	*arr;
+	long		 total, limit, offset;
+};
+
+static int
+list_cb(const char *k, size_t kl, const void *v, size_t vl, void *arg)
+{
+	struct list_ctx *c = arg;
+	json_tokener *tok;
+	json_object *u;
+
+	(void)k; (void)kl;
+	if (c->total++ < c->offset ||
+	    (long)json_object_array_length(c->arr) >= c->limit)
+		return 0;
+	if ((tok = json_tokener_new()) == NULL)
+		return 1;
+	u = json_tokener_parse_ex(tok, v, (int)vl);
+	json_tokener_free(tok);
+	if (u != NULL)
+		json_object_array_add(c->arr, users_public(u));
+	json_object_put(u);
+	return 0;
+}
+
+/*
+ * GET /users: every user for an admin; for anyone else, only themselves.
+ * ?limit (1-1000, 100) and ?offset.
+ */
+int
+h_users_list(struct request *r)
+{
+	struct list_ctx c = { NULL, 0, 100, 0 };
+	json_object *u;
+	int rc;
+
+	if (req_query_long(r, "limit", 100, 1, 1000, &c.limit) < 0 ||
+	    req_query_long(r, "offset", 0, 0, 1000000000L, &c.offset) < 0)
+		return r->status;
+	c.arr = json_object_new_array();
+	if (r->who.role >= ACCESS_ADMIN) {
+		rc = store_scan(STORE_USERS, NULL, list_cb, &c);
+	} else if ((rc = store_get_json(STORE_USERS, r->who.user, &u)) == 0) {
+		c.total = 1;
+		if (c.offset == 0)
+			json_object_array_add(c.arr, users_public(u));
+		json_object_put(u);
+	}
+	if (rc != 0) {
+		json_object_put(c.arr);
+		return resp_store_error(r, rc, "users");
+	}
+	return resp_list(r, "users", c.arr, c.total, c.limit, c.offset);
+}
+
+/* The {name} of the path, with "me" meaning the caller. */
+const char *
+users_target(const struct request *r)
+{
+	const char *n = req_param(r, "name");
+
+	return n == NULL || strcmp(n, "me") == 0 ? r->who.user : n;
+}
+
+/*
+ * Loads the user the path names, if the caller may see it: a non-admin
+ * sees only themselves, and anyone else is 404 like a missing user.
+ * Returns 0 with *u, or the status sent.
+ */
+static int
+load_target(struct request *r, const char *name, json_object **u)
+{
+	int rc;
+
+	*u = NULL;
+	if (!auth_may_access(r, name) ||
+	    (rc = store_get_json(STORE_USERS, name, u)) == MDB_NOTFOUND)
+		return resp_error(r, CC_E_USER_NOT_FOUND, "user '%s' not found",
+		    name);
+	if (rc != 0)
+		return resp_store_error(r, rc, "user");
+	return 0;
+}
+
+/* GET /users/{name}: one user (a non-admin: only themselves). */
+int
+h_user_get(struct request *r)
+{
+	json_object *u;
+	int rc;
+
+	if ((rc = load_target(r, users_target(r), &u)) != 0)
+		return rc;
+	rc = resp_ok(r, 200, "user", users_public(u));
+	json_object_put(u);
+	return rc;
+}
+
+/*
+ * GET /users/me: the caller, with how they authenticated (dokemon's
+ * {user: {username, authenticated}} plus our fields).
+ */
+int
+h_me(struct request *r)
+{
+	json_object *u, *o;
+	int rc;
+
+	if ((rc = load_target(r, r->who.user, &u)) != 0)
+		return rc;
+	o = users_public(u);
+	json_object_put(u);
+	json_object_object_add(o, "authenticated",
+	    json_object_new_boolean(1));
+	json_object_object_add(o, "via", json_object_new_string(r->who.via));
+	json_object_object_add(o, "effective_role",
+	    json_object_new_string(access_name(r->who.role)));
+	return resp_ok(r, 200, "user", o);
+}
+
+/*
+ * PATCH /users/{name}: {role?, disabled?, email?, must_change_password?}.
+ * A non-admin may change only their own email.  The last enabled admin
+ * cannot be demoted or disabled (409).  Unknown members are 400.
+ */
+int
+h_user_patch(struct request *r)
+{
+	const char *name = users_target(r);
+	json_object *u = NULL, *v;
+	MDB_txn *txn = NULL;
+	enum access role;
+	int admin = r->who.role >= ACCESS_ADMIN, rc, n, was_admin;
+
+	if (!json_object_is_type(r->json, json_type_object))
+		return resp_error(r, CC_E_INVALID_REQUEST, "body must be a JSON "
+		    "object");
+	json_object_object_foreach(r->json, key, val) {
+		int is_bool = json_object_is_type(val, json_type_boolean);
+
+		if (strcmp(key, "email") == 0) {
+			if (!json_object_is_type(val, json_type_string) ||
+			    !email_ok(json_object_get_string(val)))
+				return resp_error(r, CC_E_INVALID_REQUEST,
+				    "'email' must look like name@domain");
+		} else if (strcmp(key, "role") == 0) {
+			if (!json_object_is_type(val, json_type_string) ||
+			    access_parse(json_object_get_string(val),
+			    &role) < 0)
+				return resp_error(r, CC_E_INVALID_REQUEST,
+				    "'role' must be viewer, operator or admin");
+		} else if (strcmp(key, "disabled") == 0 ||
+		    strcmp(key, "must_change_password") == 0) {
+			if (!is_bool)
+				return resp_error(r, CC_E_INVALID_REQUEST,
+				    "'%s' must be true or false", key);
+		} else
+			return resp_error(r, CC_E_INVALID_REQUEST, "unknown "
+			    "member '%s': expected email, role, disabled or "
+			    "must_change_password", key);
+		if (!admin && strcmp(key, "email") != 0)
+			return resp_error(r, CC_E_FORBIDDEN, "only an admin may "
+			    "change '%s'", key);
+	}
+	if (!auth_may_access(r, name))
+		return resp_error(r, CC_E_USER_NOT_FOUND, "user '%s' not found",
+		    name);
+	/* Read, check the last-admin rule and write in one transaction. */
+	if ((rc = store_begin(1, &txn)) != 0)
+		return resp_store_error(r, rc, "user");
+	if ((rc = store_tget_json(txn, STORE_USERS, name, &u)) != 0) {
+		store_abort(txn);
+		if (rc == MDB_NOTFOUND)
+			return resp_error(r, CC_E_USER_NOT_FOUND, "user '%s' "
+			    "not found", name);
+		return resp_store_error(r, rc, "user");
+	}
+	was_admin = uj_str(u, "role") != NULL &&
+	    strcmp(uj_str(u, "role"), "admin") == 0 &&
+	    uj_int(u, "disabled") == 0;
+	json_object_object_foreach(r->json, k2, v2) {
+		if (strcmp(k2, "email") == 0 || strcmp(k2, "role") == 0)
+			json_object_object_add(u, k2,
+			    json_object_get(v2));
+		else
+			json_object_object_add(u, k2, json_object_new_int(
+			    json_object_get_boolean(v2) ? 1 : 0));
+	}
+	if (was_admin && (strcmp(uj_str(u, "role"), "admin") != 0 ||
+	    uj_int(u, "disabled") != 0)) {
+		if ((rc = store_admins(txn, name, &n)) != 0)
+			goto store_err;
+		if (n == 0) {
+			store_abort(txn);
+			json_object_put(u);
+			return resp_error(r, CC_E_CONFLICT, "'%s' is the last "
+			    "enabled admin: it cannot be demoted or disabled",
+			    name);
+		}
+	}
+	if ((rc = store_tput_json(txn, STORE_USERS, name, u, 0)) != 0)
+		goto store_err;
+	if ((rc = store_commit(txn)) != 0) {
+		txn = NULL;
+		goto store_err;
+	}
+	v = users_public(u);
+	json_object_put(u);
+	return resp_ok(r, 200, "user", v);
+store_err:
+	store_abort(txn);
+	json_object_put(u);
+	return resp_store_error(r, rc, "user");
+}
+
+/*
+ * DELETE /users/{name} (admin): the user, their keys and sessions.  409
+ * for the last enabled admin, 404 for nobody.
+ */
+int
+h_user_delete(struct request *r)
+{
+	const char *name = users_target(r);
+	json_object *o;
+	int rc;
+
+	if ((rc = store_user_delete(name)) == MDB_NOTFOUND)
+		return resp_error(r, CC_E_USER_NOT_FOUND, "user '%s' not found",
+		    name);
+	if (rc == MDB_KEYEXIST)
+		return resp_error(r, CC_E_CONFLICT, "'%s' is the last enabled "
+		    "admin and cannot be deleted", name);
+	if (rc != 0)
+		return resp_store_error(r, rc, "user");
+	o = json_object_new_object();
+	json_object_object_add(o, "message",
+	    json_object_new_string("User deleted"));
+	json_object_object_add(o, "username", json_object_new_string(name));
+	return resp_ok(r, 200, NULL, o);
+}

@@ -1,0 +1,305 @@
+/* Unit tests: auth_check() against a real LMDB, with requests whose
+ * responses go to an in-memory FastCGI stream.  Covers what the e2e test
+ * cannot reach without waiting: expired keys, idle and too-old sessions;
+ * plus scope caps, CSRF, must_change_password by route flag, open
+ * sign-up, the per-credential request rate, cookies and ownership. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "fcgi-app/cc.h"
+#include "handlers/handlers.h"
+#include "storage/storage.h"
+#include "unit.h"
+
+static unsigned char outbuf[1 << 16];
+static char sent[1 << 16];
+
+/* libfcgi calls this when the buffer is full or on close: keep what was
+ * written (the test reads the status line from it) and start over. */
+static void
+flush_out(FCGX_Stream *s, int doClose)
+{
+	size_t n = (size_t)(s->wrNext - outbuf), have = strlen(sent);
+
+	(void)doClose;
+	if (have + n < sizeof(sent)) {
+		memcpy(sent + have, outbuf, n);
+		sent[have + n] = '\0';
+	}
+	s->wrNext = outbuf;
+}
+
+static FCGX_Stream out_stream;
+static FCGX_Request fr;
+static char *envp[8];
+
+/* A request for route rt with up to two "NAME=value" params. */
+static void
+mkreq(struct request *r, const char *method, const struct route *rt,
+    const char *p1, const char *p2)
+{
+	size_t n = 0;
+
+	memset(r, 0, sizeof(*r));
+	memset(&out_stream, 0, sizeof(out_stream));
+	out_stream.wrNext = outbuf;
+	out_stream.stop = outbuf + sizeof(outbuf);
+	out_stream.emptyBuffProc = flush_out;
+	fr.out = &out_stream;
+	sent[0] = '\0';
+	if (p1 != NULL)
+		envp[n++] = (char *)p1;
+	if (p2 != NULL)
+		envp[n++] = (char *)p2;
+	envp[n] = NULL;
+	r->fcgx = &fr;
+	r->envp = envp;
+	r->method = method;
+	r->path = (char *)"/api/v1/x";
+	r->route = rt;
+	snprintf(r->id, sizeof(r->id), "req_test");
+}
+
+static int
+check(const char *method, const struct route *rt, const char *p1,
+    const char *p2, struct principal *who)
+{
+	struct request r;
+	int rc;
+
+	mkreq(&r, method, rt, p1, p2);
+	rc = auth_check(&r, rt->access);
+	flush_out(&out_stream, 0);	/* what was written, into sent */
+	if (rc != 0 && r.hdrs != NULL && strstr(r.hdrs, "Retry-After") == NULL
+	    && rc == 429)
+		rc = -429;	/* a 429 must carry Retry-After */
+	if (who != NULL)
+		*who = r.who;
+	request_free(&r);
+	return rc;
+}
+
+static char *
+env(const char *name, const char *v)
+{
+	static char bufs[8][256];
+	static int i;
+	char *b = bufs[i++ % 8];
+
+	snprintf(b, 256, "%s=%s", name, v);
+	return b;
+}
+
+/* Stores a session for user with the given times; the cookie in tok. */
+static void
+put_session(const char *user, int64_t created, int64_t seen,
+    char tok[CRED_TOKEN_MAX], const char *csrf)
+{
+	char hash[CRED_HASH_HEX];
+	json_object *s = json_object_new_object();
+
+	cred_token(tok);
+	cred_hash(tok, hash);
+	json_object_object_add(s, "user", json_object_new_string(user));
+	json_object_object_add(s, "created_at", json_object_new_int64(created));
+	json_object_object_add(s, "last_seen", json_object_new_int64(seen));
+	json_object_object_add(s, "csrf", json_object_new_string(csrf));
+	store_put_json(STORE_SESSIONS, hash, s, 0);
+	json_object_put(s);
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/cc-t-authcheck-XXXXXX", cmd[300];
+	char key[CRED_KEY_MAX], expired[CRED_KEY_MAX], adminkey[CRED_KEY_MAX];
+	char mkey[CRED_KEY_MAX], tok[CRED_TOKEN_MAX], cookie[128];
+	const char *why;
+	struct route viewer = { "GET", "/x", NULL, ACCESS_VIEWER, BODY_NONE,
+	    0, "t" };
+	struct route admin = { "GET", "/x", NULL, ACCESS_ADMIN, BODY_NONE, 0,
+	    "t" };
+	struct route pub = { "GET", "/x", NULL, ACCESS_PUBLIC, BODY_NONE, 0,
+	    "t" };
+	struct route pwc = { "GET", "/x", NULL, ACCESS_VIEWER, BODY_NONE,
+	    R_PWCHANGE, "t" };
+	struct route signup = { "POST", "/x", NULL, ACCESS_ADMIN, BODY_NONE,
+	    R_SIGNUP, "t" };
+	struct principal who;
+	struct request r;
+	int64_t now;
+	json_object *u;
+	int i, got429 = 0;
+
+	if (sodium_init() < 0)
+		return 1;
+	config_defaults(&cfg);
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
+	CHECK(store_open(dir, 1 << 22) == 0);
+	CHECK(cred_secrets_init(dir) == 0);
+	now = now_wall();
+
+	CHECK(users_create("ann", "", ACCESS_OPERATOR, NULL, 0, &why) == 0);
+	CHECK(users_create("root", "", ACCESS_ADMIN, NULL, 0, &why) == 0);
+	CHECK(users_create("mia", "", ACCESS_VIEWER, NULL, 1, &why) == 0);
+	CHECK(keys_create("ann", "k", ACCESS_VIEWER, 0, key, NULL) == 0);
+	CHECK(keys_create("ann", "old", ACCESS_OPERATOR, now - 1, expired,
+	    NULL) == 0);
+	CHECK(keys_create("root", "a", ACCESS_ADMIN, 0, adminkey, NULL) == 0);
+	CHECK(keys_create("mia", "m", ACCESS_VIEWER, 0, mkey, NULL) == 0);
+
+	/* public routes do not look at credentials at all */
+	CHECK_INT(check("GET", &pub, env("HTTP_X_API_KEY", "junk"), NULL,
+	    &who), 0);
+	CHECK(!who.authenticated);
+	CHECK_INT(check("GET", &viewer, NULL, NULL, NULL), 401);
+	CHECK(strstr(sent, "WWW-Authenticate") != NULL);
+
+	/* API keys: scope caps the role; expiry */
+	CHECK_INT(check("GET", &viewer, env("HTTP_X_API_KEY", key), NULL,
+	    &who), 0);
+	CHECK_STR(who.user, "ann");
+	CHECK_INT(who.role, ACCESS_VIEWER);
+	CHECK_STR(who.via, "api_key");
+	CHECK(strstr(sent, key) == NULL);
+	CHECK_INT(check("GET", &admin, env("HTTP_X_API_KEY", key), NULL,
+	    NULL), 403);
+	CHECK_INT(check("GET", &viewer, env("HTTP_X_API_KEY", expired), NULL,
+	    NULL), 401);
+	CHECK(strstr(sent, "expired") != NULL && strstr(sent, expired) == NULL);
+	CHECK_INT(check("GET", &admin, env("HTTP_X_API_KEY", adminkey), NULL,
+	    &who), 0);
+	CHECK_INT(who.role, ACCESS_ADMIN);
+	/* a key record claiming more than its owner has is capped */
+	CHECK(store_get_json(STORE_USERS, "root", &u) == 0);
+	json_object_object_add(u, "role", json_object_new_string("viewer"));
+	CHECK(store_put_json(STORE_USERS, "root", u, 0) == 0);
+	CHECK_INT(check("GET", &admin, env("HTTP_X_API_KEY", adminkey), NULL,
+	    &who), 403);
+	json_object_object_add(u, "role", json_object_new_string("admin"));
+	CHECK(store_put_json(STORE_USERS, "root", u, 0) == 0);
+	json_object_put(u);
+	/* the first credential present decides: a bad key is not rescued
+	 * by a good cookie */
+	put_session("ann", now, now, tok, "csrf1");
+	snprintf(cookie, sizeof(cookie), "session=%s", tok);
+	CHECK_INT(check("GET", &viewer, env("HTTP_X_API_KEY", "cc_x"),
+	    env("HTTP_COOKIE", cookie), NULL), 401);
+
+	/* sessions: valid, CSRF on unsafe methods, idle, absolute age */
+	CHECK_INT(check("GET", &viewer, env("HTTP_COOKIE", cookie), NULL,
+	    &who), 0);
+	CHECK_STR(who.via, "session");
+	CHECK_INT(who.role, ACCESS_OPERATOR);
+	CHECK_INT(check("POST", &viewer, env("HTTP_COOKIE", cookie), NULL,
+	    NULL), 403);
+	CHECK_INT(check("DELETE", &viewer, env("HTTP_COOKIE", cookie),
+	    env("HTTP_X_CSRF_TOKEN", "csrf2"), NULL), 403);
+	CHECK_INT(check("POST", &viewer, env("HTTP_COOKIE", cookie),
+	    env("HTTP_X_CSRF_TOKEN", "csrf1"), NULL), 0);
+	put_session("ann", now - 100, now - cfg.session_idle_timeout - 1, tok,
+	    "c");
+	snprintf(cookie, sizeof(cookie), "a=b; session=%s; c=d", tok);
+	CHECK_INT(check("GET", &viewer, env("HTTP_COOKIE", cookie), NULL,
+	    NULL), 401);
+	CHECK_INT(check("GET", &viewer, env("HTTP_COOKIE", cookie), NULL,
+	    NULL), 401);	/* and it is gone */
+	put_session("ann", now - cfg.session_max_age - 1, now, tok, "c");
+	snprintf(cookie, sizeof(cookie), "session=%s", tok);
+	CHECK_INT(check("GET", &viewer, env("HTTP_COOKIE", cookie), NULL,
+	    NULL), 401);
+	CHECK_INT(check("GET", &viewer, env("HTTP_COOKIE", "session=short"),
+	    NULL, NULL), 401);
+
+	/* must_change_password: only routes flagged R_PWCHANGE */
+	CHECK_INT(check("GET", &viewer, env("HTTP_X_API_KEY", mkey), NULL,
+	    NULL), 403);
+	CHECK(strstr(sent, "PASSWORD_CHANGE_REQUIRED") != NULL);
+	CHECK_INT(check("GET", &pwc, env("HTTP_X_API_KEY", mkey), NULL, &who),
+	    0);
+	CHECK(who.must_change);
+
+	/* bearer tokens: Basic is refused, a good one passes */
+	CHECK_INT(check("GET", &viewer, env("HTTP_AUTHORIZATION",
+	    "Basic YTpi"), NULL, NULL), 401);
+	{
+		struct jwt_claims c;
+		char jwt[1024], hdr[1100];
+
+		memset(&c, 0, sizeof(c));
+		snprintf(c.sub, sizeof(c.sub), "ann");
+		snprintf(c.jti, sizeof(c.jti), "j1");
+		c.role = ACCESS_ADMIN;	/* capped by ann's operator role */
+		c.exp = now + 60;
+		CHECK(jwt_sign(cred_jwt_key(), &c, now, jwt, sizeof(jwt)) == 0);
+		snprintf(hdr, sizeof(hdr), "Bearer %s", jwt);
+		CHECK_INT(check("GET", &viewer, env("HTTP_AUTHORIZATION", hdr),
+		    NULL, &who), 0);
+		CHECK_INT(who.role, ACCESS_OPERATOR);
+		CHECK(store_revoke("j1", now + 60, now) == 0);
+		CHECK_INT(check("GET", &viewer, env("HTTP_AUTHORIZATION", hdr),
+		    NULL, NULL), 401);
+		CHECK(strstr(sent, "revoked") != NULL);
+	}
+
+	/* open sign-up: anonymous allowed only when allow_signup is on */
+	CHECK_INT(check("POST", &signup, NULL, NULL, NULL), 401);
+	cfg.allow_signup = 1;
+	CHECK_INT(check("POST", &signup, NULL, NULL, &who), 0);
+	CHECK(!who.authenticated);
+	CHECK_INT(check("POST", &signup, env("HTTP_X_API_KEY", key), NULL,
+	    &who), 0);
+	CHECK(who.authenticated && who.role == ACCESS_VIEWER);
+	CHECK_INT(check("POST", &signup, env("HTTP_X_API_KEY", "bad"), NULL,
+	    NULL), 401);
+	cfg.allow_signup = 0;
+
+	/* disabled owner */
+	CHECK(store_get_json(STORE_USERS, "ann", &u) == 0);
+	json_object_object_add(u, "disabled", json_object_new_int(1));
+	CHECK(store_put_json(STORE_USERS, "ann", u, 0) == 0);
+	json_object_put(u);
+	CHECK_INT(check("GET", &viewer, env("HTTP_X_API_KEY", key), NULL,
+	    NULL), 401);
+	CHECK(strstr(sent, "disabled") != NULL);
+
+	/* the request rate per credential, with Retry-After */
+	CHECK(rl_init(0) == 0);
+	cfg.request_rate = 3;
+	for (i = 0; i < 5; i++)
+		if (check("GET", &admin, env("HTTP_X_API_KEY", adminkey), NULL,
+		    NULL) == 429)
+			got429++;
+	CHECK_INT(got429, 2);
+	cfg.request_rate = 0;
+
+	/* cookies and ownership */
+	mkreq(&r, "GET", &viewer, env("HTTP_COOKIE",
+	    "xsession=1; session=abc;other=2"), NULL);
+	CHECK_STR(auth_cookie(&r, "session"), "abc");
+	CHECK(auth_cookie(&r, "sess") == NULL);
+	CHECK(auth_cookie(&r, "nope") == NULL);
+	r.who.authenticated = 1;
+	snprintf(r.who.user, sizeof(r.who.user), "ann");
+	r.who.role = ACCESS_OPERATOR;
+	CHECK(auth_may_access(&r, "ann"));
+	CHECK(!auth_may_access(&r, "bob"));
+	CHECK(!auth_may_access(&r, NULL));
+	r.who.role = ACCESS_ADMIN;
+	CHECK(auth_may_access(&r, "bob"));
+	r.who.authenticated = 0;
+	CHECK(!auth_may_access(&r, "ann"));
+	request_free(&r);
+
+	store_close();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return 1;
+	return unit_done();
+}
