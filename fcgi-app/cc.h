@@ -42,6 +42,7 @@
 	X(METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", 405, "MethodNotAllowed")  \
 	X(REQUEST_TIMEOUT, "TIMEOUT", 408, "Timeout")                         \
 	X(CONFLICT, "CONFLICT", 409, "Conflict")                              \
+	X(LENGTH_REQUIRED, "LENGTH_REQUIRED", 411, "LengthRequired")         \
 	X(PRECONDITION_FAILED, "PRECONDITION_FAILED", 412,                    \
 	    "PreconditionFailed")                                              \
 	X(PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", 413, "PayloadTooLarge")     \
@@ -96,6 +97,10 @@ struct config {
 	int	 health_cache_ms;
 	long	 events_max;
 	long	 events_max_age;	/* seconds */
+	size_t	 files_max_size;
+	int	 files_max_ranges;
+	char	 files_offload[CFG_STRLEN];	/* auto|none|x-accel|x-sendfile */
+	char	 files_offload_prefix[CFG_STRLEN];
 	/* authentication (auth.c, credentials.c, handlers/users.c) */
 	char	 pwhash[CFG_STRLEN];	/* interactive|moderate|sensitive */
 	int	 pwhash_wait_ms;	/* queue for a free hashing slot */
@@ -403,6 +408,10 @@ int		 resp_error_d(struct request *, enum cc_err, json_object *details,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int		 resp_store_error(struct request *, int rc, const char *what);
 int		 resp_start(struct request *, int status, const char *ctype);
+int		 resp_head(struct request *, int status, const char *ctype,
+		    long long clen);
+int		 resp_write_fd(struct request *, int fd, long long off,
+		    long long len);
 int		 resp_write(struct request *, const void *, size_t);
 int		 resp_flush(struct request *);
 json_object	*envelope_error(enum cc_err, const char *msg,

@@ -72,6 +72,15 @@ static const struct cfg_key keys[] = {
 	    0, NULL },
 	{ "events_max_age", T_SECS, O(events_max_age), "7d", 1, 315360000L,
 	    NULL, 0, NULL },
+	{ "files_max_size", T_SIZE, O(files_max_size), "10g", 0, 0, NULL, 0,
+	    NULL },
+	{ "files_max_ranges", T_INT, O(files_max_ranges), "16", 1, 1000, NULL,
+	    0, NULL },
+	/* auto: whatever the front end announces in CC_FRONTEND. */
+	{ "files_offload", T_STR, O(files_offload), "auto", 0, 0, NULL, 0,
+	    "auto|none|x-accel|x-sendfile" },
+	{ "files_offload_prefix", T_STR, O(files_offload_prefix),
+	    "/_cc_files/", 0, 0, NULL, 0, NULL },
 	/* authentication */
 	{ "pwhash", T_STR, O(pwhash), "interactive", 0, 0, NULL, 0,
 	    "interactive|moderate|sensitive" },

@@ -8,9 +8,14 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
@@ -55,6 +60,7 @@ reason(int status)
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
 	case 409: return "Conflict";
+	case 411: return "Length Required";
 	case 412: return "Precondition Failed";
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
@@ -446,4 +452,117 @@ resp_flush(struct request *r)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Sends the status line and headers of a body the caller writes next
+ * (resp_write, resp_write_fd), with Content-Length clen (none if < 0).
+ * For the file store, whose bodies have a known length.
+ */
+int
+resp_head(struct request *r, int status, const char *ctype, long long clen)
+{
+	if (r->headers_sent)
+		return r->status;
+	send_head(r, status, ctype, clen);
+	return status;
+}
+
+/* Writes all of buf to the socket; -1 on error. */
+static int
+write_all(int fd, const void *buf, size_t len, int more)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = send(fd, p, len, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Writes len bytes of the open file fd from offset off as body bytes.
+ * libfcgi frames output in 8 KiB records; a file is sent instead as
+ * FastCGI stdout records of nearly 64 KiB written straight to the
+ * connection, the data by sendfile (pread and send where sendfile is
+ * refused), after flushing what libfcgi holds.  Nothing for HEAD.
+ * Returns 0, -1 when the client went away, -2 on a read error.
+ */
+int
+resp_write_fd(struct request *r, int fd, long long off, long long len)
+{
+	enum { REC_MAX = 65528 };	/* a multiple of 8: no padding */
+	unsigned char hdr[8];
+	char *buf = NULL;
+	int sock = r->fcgx->ipcFd, rc = 0;
+	off_t pos = (off_t)off;
+
+	if (r->client_gone)
+		return -1;
+	if (r->is_head || len <= 0)
+		return 0;
+	if (FCGX_FFlush(r->fcgx->out) < 0)
+		goto gone;
+	while (len > 0) {
+		size_t rec = len > REC_MAX ? REC_MAX : (size_t)len, done = 0;
+		ssize_t n;
+
+		hdr[0] = 1;		/* FCGI_VERSION_1 */
+		hdr[1] = 6;		/* FCGI_STDOUT */
+		hdr[2] = (unsigned char)(r->fcgx->requestId >> 8);
+		hdr[3] = (unsigned char)r->fcgx->requestId;
+		hdr[4] = (unsigned char)(rec >> 8);
+		hdr[5] = (unsigned char)rec;
+		hdr[6] = hdr[7] = 0;
+		if (write_all(sock, hdr, sizeof(hdr), 1) < 0)
+			goto gone;
+		while (done < rec && buf == NULL) {
+			n = sendfile(sock, fd, &pos, rec - done);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && (errno == EINVAL || errno == ENOSYS) &&
+			    done == 0 && (buf = malloc(REC_MAX)) != NULL)
+				break;
+			if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+				goto gone;
+			if (n <= 0) {
+				rc = -2;
+				goto out_broken;
+			}
+			done += (size_t)n;
+		}
+		if (buf != NULL && done < rec) {
+			n = pread(fd, buf, rec, pos);
+			if (n != (ssize_t)rec) {
+				rc = -2;
+				goto out_broken;
+			}
+			if (write_all(sock, buf, rec, 0) < 0)
+				goto gone;
+			pos += (off_t)rec;
+		}
+		len -= (long long)rec;
+		r->bytes_out += rec;
+	}
+	free(buf);
+	return 0;
+out_broken:
+	/* A record header promised bytes that cannot come: the connection
+	 * is unusable, so end it as a client that went away. */
+	log_msg(LOG_L_ERROR, "reading a file for the response failed: %s",
+	    strerror(errno));
+	free(buf);
+	r->client_gone = 1;
+	return rc;
+gone:
+	free(buf);
+	r->client_gone = 1;
+	return -1;
 }

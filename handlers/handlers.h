@@ -7,6 +7,8 @@
 #ifndef HANDLERS_H
 #define HANDLERS_H
 
+#include <time.h>
+
 #include "../fcgi-app/cc.h"
 
 /* system.c */
@@ -19,6 +21,70 @@ int	h_config_validate(struct request *);
 int	h_index(struct request *);
 int	h_echo(struct request *);
 
+/* files.c: the file store's routes (container-codes-api.md, Files) */
+int	h_files_upload(struct request *);
+int	h_files_put(struct request *);
+int	h_files_download(struct request *);
+int	h_files_info(struct request *);
+int	h_files_list(struct request *);
+int	h_files_delete(struct request *);
+int	files_serve(struct request *, const char *path);
+
+/* ranges.c: conditional requests and Range, as pure functions */
+struct cond_headers {
+	const char	*if_match;
+	const char	*if_none_match;
+	const char	*if_modified_since;
+	const char	*if_unmodified_since;
+};
+enum cond_result { COND_OK, COND_NOT_MODIFIED, COND_FAILED };
+enum range_result { RANGE_NONE, RANGE_PARTIAL, RANGE_UNSATISFIABLE };
+struct byte_range {
+	long long	 start, end;	/* inclusive, as in Content-Range */
+};
+
+int		 etag_list_match(const char *list, const char *etag,
+		    int weak_cmp);
+int		 http_date_parse(const char *, time_t *);
+void		 http_date_format(char buf[32], time_t);
+enum cond_result cond_evaluate(const struct cond_headers *, int exists,
+		    const char *etag, time_t last_modified, int is_get_or_head);
+int		 cond_if_range(const char *if_range, const char *etag,
+		    time_t last_modified);
+enum range_result range_parse(const char *hdr, long long size, size_t max,
+		    struct byte_range *out, size_t *n);
+
+/* multipart.c: a streaming multipart/form-data parser */
+#define MP_BOUNDARY_MAX 70	/* RFC 2046 */
+enum mp_err {
+	MP_E_BOUNDARY = -1, MP_E_SYNTAX = -2, MP_E_TOO_MANY_PARTS = -3,
+	MP_E_HEADER_TOO_LARGE = -4, MP_E_TRUNCATED = -5, MP_E_NOMEM = -6,
+	MP_E_CALLBACK = -7
+};
+struct mp_part {
+	char	 name[64];
+	char	 filename[256];
+	int	 has_filename;
+	char	 content_type[128];
+};
+struct mp_limits {
+	size_t	 max_parts;
+	size_t	 max_header;	/* bytes of one part's header block */
+};
+struct mp_callbacks {
+	int	(*part_begin)(void *arg, const struct mp_part *);
+	int	(*part_data)(void *arg, const char *, size_t);
+	int	(*part_end)(void *arg);
+};
+struct mp_parser;
+
+int		 mp_boundary(const char *ctype, char *out);
+struct mp_parser *mp_new(const char *boundary, const struct mp_limits *,
+		    const struct mp_callbacks *, void *arg);
+int		 mp_feed(struct mp_parser *, const char *, size_t);
+int		 mp_finish(struct mp_parser *);
+void		 mp_free(struct mp_parser *);
+const char	*mp_strerror(int);
 /* users.c: the user model (shared with the CLI) and its routes */
 #define USERS_E_NAME		(-10)
 #define USERS_E_EMAIL		(-11)

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <json-c/json.h>
 #include <lmdb.h>
@@ -89,5 +90,56 @@ int		 store_event_append(MDB_txn *, const char *type,
 int		 store_events_since(uint64_t after, size_t max, store_event_fn,
 		    void *arg);
 uint64_t	 store_events_last(void);
+
+/* The file store (files.c): blobs under DATA_DIR/files, records in
+ * STORE_FILES keyed by the canonical user path. */
+#define FILES_PATH_MAX		400	/* bytes of a canonical path */
+#define FILES_NAME_MAX		255	/* bytes of one segment */
+#define FILES_ETAG_BYTES	16	/* BLAKE2b digest: 32 hex digits */
+#define FILES_IO_CHUNK		(256 * 1024)
+
+/* Errors of their own; otherwise LMDB's (and errno) values pass through. */
+enum files_err {
+	FILES_E_IO = -1001,
+	FILES_E_NOSPACE = -1002,
+	FILES_E_TOO_LARGE = -1003,
+};
+
+struct files_meta {
+	char		 path[FILES_PATH_MAX + 2];
+	long long	 size;
+	char		 mime[128];
+	time_t		 created, modified;
+	char		 perms[8];		/* octal, "644" */
+	char		 owner[72];
+	char		 etag[FILES_ETAG_BYTES * 2 + 1];	/* hex */
+	char		 blob[33];		/* name in files_dir() */
+};
+
+struct files_writer;
+typedef int (*files_check_fn)(const struct files_meta *cur, void *arg);
+typedef long (*files_read_fn)(void *arg, char *buf, size_t len);
+typedef int (*files_list_fn)(const struct files_meta *, void *arg);
+
+int		 files_init(void);
+const char	*files_dir(void);
+const char	*files_strerror(int);
+const char	*files_path_canon(const char *in, char *out);
+json_object	*files_meta_json(const struct files_meta *);
+int		 files_get(const char *path, struct files_meta *);
+int		 files_open(const char *path, struct files_meta *, int *fd);
+int		 files_writer_open(long long max, struct files_writer **);
+int		 files_writer_write(struct files_writer *, const void *, size_t);
+long long	 files_writer_size(const struct files_writer *);
+int		 files_writer_commit(struct files_writer *, const char *path,
+		    const char *owner, const char *perms, files_check_fn,
+		    void *arg, struct files_meta *);
+void		 files_writer_free(struct files_writer *);
+int		 files_store_stream(const char *path, const char *owner,
+		    const char *perms, long long max, files_read_fn, void *rarg,
+		    files_check_fn, void *carg, struct files_meta *);
+int		 files_delete(const char *path, files_check_fn, void *arg);
+int		 files_list(const char *prefix, files_list_fn, void *arg);
+void		 files_sweep(long min_age);
 
 #endif /* STORAGE_H */
