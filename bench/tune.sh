@@ -32,6 +32,11 @@ tune_setup() {
 	start_pool tka "$WORKERS" "unix:$D/tka.sock" "$POOL_EXTRA"
 	tune_server "$(tune_port 10)" cc_tka on \
 		"upstream cc_tka { server unix:$D/tka.sock; keepalive $WORKERS; }"
+	# Kept connections fewer than workers over all nginx workers: at most
+	# NGINX_WORKERS pool workers can be pinned, the rest stay free.
+	start_pool tka1 "$WORKERS" "unix:$D/tka1.sock" "$POOL_EXTRA"
+	tune_server "$(tune_port 14)" cc_tka1 on \
+		"upstream cc_tka1 { server unix:$D/tka1.sock; keepalive 1; }"
 	start_pool ttcp "$WORKERS" "127.0.0.1:$((PORT + 40))" "$POOL_EXTRA"
 	tune_server "$(tune_port 11)" "127.0.0.1:$((PORT + 40))" ""
 	start_pool tbl "$WORKERS" "unix:$D/tbl.sock" \
@@ -69,12 +74,17 @@ tune_run() {
 	add_row "keep_conn off" "$(url 4 /api/v1/health)" "$CC_PROC"
 	add_row "keep_conn on" "http://127.0.0.1:$(tune_port 10)/api/v1/health" \
 		"children:${POOL_PIDS[tka]}"
-	measure tune-keepconn "Tuning: fastcgi_keep_conn + upstream keepalive $WORKERS, against a connection per request"
-	for t in off on; do
-		if [[ $t == off ]]; then u=$(url 4 /api/v1/health); else
-			u="http://127.0.0.1:$(tune_port 10)/api/v1/health"; fi
+	add_row "keep_conn on, keepalive 1" "http://127.0.0.1:$(tune_port 14)/api/v1/health" \
+		"children:${POOL_PIDS[tka1]}"
+	measure tune-keepconn "Tuning: fastcgi_keep_conn + upstream keepalive ($WORKERS, or 1 per nginx worker), against a connection per request"
+	for t in off on on1; do
+		case $t in
+		off) u=$(url 4 /api/v1/health) ;;
+		on) u="http://127.0.0.1:$(tune_port 10)/api/v1/health" ;;
+		on1) u="http://127.0.0.1:$(tune_port 14)/api/v1/health" ;;
+		esac
 		read -r slow max < <(starve_probe "$u")
-		note tune-keepconn "starvation probe, keep_conn $t: after a 2 s burst at -c$CONNS, $slow of 20 sequential requests failed or took over 3 s; slowest ${max} ms"
+		note tune-keepconn "starvation probe, keep_conn ${t/on1/on with keepalive 1}: after a 2 s burst at -c$CONNS, $slow of 20 sequential requests failed or took over 3 s; slowest ${max} ms"
 	done
 
 	add_row "backlog 1024" "$(url 4 /api/v1/health)" "$CC_PROC"
