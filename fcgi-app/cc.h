@@ -94,6 +94,13 @@ struct config {
 	char	 docker_tls_key[CFG_STRLEN];
 	int	 runtime_connect_timeout;
 	int	 runtime_timeout;
+	char	 endpoints[CFG_STRLEN];	/* "name=url; ..." extra engines */
+	char	 bind_roots[CFG_STRLEN];	/* "/a:/b" host dirs for binds */
+	char	 build_roots[CFG_STRLEN];	/* "/a:/b" build contexts */
+	int	 allow_privileged;	/* admin may ask privileged etc. */
+	size_t	 runtime_max_answer;	/* cap on one engine answer */
+	size_t	 exec_max_output;	/* exec output kept per call */
+	long	 logs_max_tail;
 	int	 health_cache_ms;
 	long	 events_max;
 	long	 events_max_age;	/* seconds */
@@ -402,6 +409,8 @@ int		 resp_ok_text(struct request *, int status, const char *kind,
 		    const char *json, size_t len);
 int		 resp_list(struct request *, const char *kinds, json_object *,
 		    long total, long limit, long offset);
+int		 resp_list_x(struct request *, const char *kinds, json_object *,
+		    long total, long limit, long offset, json_object *extra);
 int		 resp_error(struct request *, enum cc_err, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 int		 resp_error_d(struct request *, enum cc_err, json_object *details,

@@ -308,6 +308,26 @@ resp_list(struct request *r, const char *kinds, json_object *arr, long total,
 	return send_json(r, 200, env);
 }
 
+/* resp_list with extra top-level members (e.g. endpoint_errors); takes
+ * ownership of arr and extra (which may be NULL). */
+int
+resp_list_x(struct request *r, const char *kinds, json_object *arr,
+    long total, long limit, long offset, json_object *extra)
+{
+	json_object *env = envelope(r);
+
+	json_object_object_add(env, kinds, arr);
+	json_object_object_add(env, "total", json_object_new_int64(total));
+	json_object_object_add(env, "limit", json_object_new_int64(limit));
+	json_object_object_add(env, "offset", json_object_new_int64(offset));
+	if (extra != NULL) {
+		json_object_object_foreach(extra, k, v)
+			json_object_object_add(env, k, json_object_get(v));
+		json_object_put(extra);
+	}
+	return send_json(r, 200, env);
+}
+
 /* The error envelope of spec/README.md; takes ownership of details. */
 json_object *
 envelope_error(enum cc_err e, const char *msg, json_object *details,

@@ -21,6 +21,109 @@ int	h_config_validate(struct request *);
 int	h_index(struct request *);
 int	h_echo(struct request *);
 
+/* ---- containers, images, networks, volumes, engines ---- */
+
+#include "../runtimes/runtime.h"
+
+#define CTR_OWNER_LABEL "cc.owner"
+
+/* A create request parsed (container_spec.c). */
+struct cspec {
+	struct rt_create_spec	 s;
+	int			 detached;
+	int			 is_admin;
+	char			**argv_cmd, **argv_ep;
+	void			**own;
+	size_t			 nown, cown;
+	enum cc_err		 err_code;
+	char			 err_field[64];
+	char			 err_msg[320];
+};
+
+int	argv_split(const char *, char ***out, char *err, size_t errlen);
+void	argv_free(char **);
+int	ctr_name_ok(const char *, size_t max);
+int	ctr_image_ok(const char *);
+int	ctr_path_under(const char *path, const char *roots);
+int	cspec_parse(json_object *body, int is_admin, struct cspec *);
+int	cspec_env(struct cspec *, json_object *, const char *const **out);
+int	cspec_set_owner(struct cspec *, const char *user);
+void	cspec_free(struct cspec *);
+
+/* ctr_common.c: what the container-side handlers share */
+int	ctr_is_admin(const struct request *);
+int	ctr_may_see(const struct request *, const char *owner);
+int	ctr_endpoint(struct request *, struct rt_endpoint *);
+int	ctr_rt_error(struct request *, const struct rt_endpoint *,
+	    const struct rt_err *, const char *id);
+int	ctr_not_found(struct request *, const struct rt_endpoint *,
+	    const char *id);
+int	ctr_lookup(struct request *, const struct rt_endpoint *,
+	    const char **id, json_object **info);
+int	ctr_unsupported(struct request *, const struct rt_endpoint *,
+	    const char *what);
+void	ctr_event(struct request *, const struct rt_endpoint *,
+	    const char *id, const char *event);
+int	ctr_list_page(struct request *, const char *kinds, json_object *rows);
+
+/* tarutil.c */
+struct tar_ent {
+	const char	*name;
+	const void	*data;
+	size_t		 len;
+	unsigned	 mode;
+	long		 uid, gid;
+	int		 dir;
+};
+int	ctr_tar(const struct tar_ent *, size_t, void **out, size_t *outlen);
+int	ctr_untar_first(const void *tar, size_t len, size_t max, char **data,
+	    size_t *dlen);
+
+/* containers.c */
+int	h_containers_list(struct request *);
+int	h_container_create(struct request *);
+int	h_container_get(struct request *);
+int	h_container_action(struct request *);
+int	h_container_delete(struct request *);
+
+/* container_io.c */
+int	h_container_logs(struct request *);
+int	h_container_stats(struct request *);
+int	h_container_exec(struct request *);
+int	h_container_add_file(struct request *);
+const char *ctr_body_str(json_object *, const char *key, int *bad);
+int	ctr_run(struct request *, const struct rt_endpoint *, const char *id,
+	    struct rt_exec_spec *, struct rt_exec_result *);
+
+/* container_users.c */
+int	h_container_add_user(struct request *);
+
+/* images.c, networks.c, volumes.c */
+int	h_images_list(struct request *);
+int	h_image_pull(struct request *);
+int	h_image_delete(struct request *);
+int	h_image_build(struct request *);
+const char *ctr_named_body(struct request *, const char **driver,
+	    const char *what);
+size_t	ctr_named_labels(struct request *, struct rt_kv **out);
+int	h_networks_list(struct request *);
+int	h_network_create(struct request *);
+int	h_network_delete(struct request *);
+int	h_volumes_list(struct request *);
+int	h_volume_create(struct request *);
+int	h_volume_delete(struct request *);
+
+/* endpoints.c */
+int	h_endpoints_list(struct request *);
+int	h_endpoint_create(struct request *);
+int	h_endpoint_delete(struct request *);
+
+/* engine_system.c */
+int	h_system_summary(struct request *);
+int	h_system_stats(struct request *);
+int	h_system_prune(struct request *);
+int	h_docker_debug(struct request *);
+json_object *engine_info_json(void);
 /* files.c: the file store's routes (container-codes-api.md, Files) */
 int	h_files_upload(struct request *);
 int	h_files_put(struct request *);

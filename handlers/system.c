@@ -222,7 +222,8 @@ pool_summary(const struct pool_totals *t)
 	return pool;
 }
 
-/* GET /system/info: version, uptime, memory, cpu and the pool's state. */
+/* GET /system/info: version, uptime, memory, cpu, the pool's state and,
+ * under "runtime", the default engine's own info. */
 int
 h_system_info(struct request *r)
 {
@@ -243,6 +244,7 @@ h_system_info(struct request *r)
 	pool = pool_summary(&t);
 	json_object_object_add(pool, "processes", workers);
 	json_object_object_add(o, "pool", pool);
+	json_object_object_add(o, "runtime", engine_info_json());
 	return resp_ok(r, 200, "system", o);
 }
 

@@ -5,9 +5,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <curl/curl.h>
 
@@ -115,6 +118,34 @@ set_target(CURL *h, const struct rt_target *t)
 	    (long)cfg.runtime_connect_timeout);
 }
 
+static const char *
+where(const struct rt_target *t)
+{
+	return t->unix_path[0] ? t->unix_path : t->base;
+}
+
+/* A libcurl result as RT_OK or an RT_E_* with err naming the target. */
+static int
+map_curl(const struct rt_target *t, CURLcode cc, char *err, size_t errlen)
+{
+	switch (cc) {
+	case CURLE_OK:
+		return RT_OK;
+	case CURLE_OPERATION_TIMEDOUT:
+		snprintf(err, errlen, "runtime at %s timed out", where(t));
+		return RT_E_TIMEOUT;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+		snprintf(err, errlen, "cannot connect to runtime at %s",
+		    where(t));
+		return RT_E_CONNECT;
+	default:
+		snprintf(err, errlen, "runtime at %s: %s", where(t),
+		    curl_easy_strerror(cc));
+		return RT_E_PROTO;
+	}
+}
+
 /*
  * Makes one request and collects the answer (at most max_resp bytes).
  * Returns RT_OK with out filled (any HTTP status), or an RT_E_* error
@@ -163,24 +194,10 @@ rt_http(const struct rt_target *t, const char *method, const char *path,
 	curl_slist_free_all(hdrs);
 	if (s.over) {
 		snprintf(err, errlen, "runtime answer from %s larger than "
-		    "%zu bytes", t->unix_path[0] ? t->unix_path : t->base,
-		    max_resp);
+		    "%zu bytes", where(t), max_resp);
 		rc = RT_E_TOO_BIG;
-	} else if (cc == CURLE_OPERATION_TIMEDOUT) {
-		snprintf(err, errlen, "runtime at %s timed out",
-		    t->unix_path[0] ? t->unix_path : t->base);
-		rc = RT_E_TIMEOUT;
-	} else if (cc == CURLE_COULDNT_CONNECT ||
-	    cc == CURLE_COULDNT_RESOLVE_HOST) {
-		snprintf(err, errlen, "cannot connect to runtime at %s",
-		    t->unix_path[0] ? t->unix_path : t->base);
-		rc = RT_E_CONNECT;
-	} else if (cc != CURLE_OK) {
-		snprintf(err, errlen, "runtime at %s: %s",
-		    t->unix_path[0] ? t->unix_path : t->base,
-		    curl_easy_strerror(cc));
-		rc = RT_E_PROTO;
-	}
+	} else
+		rc = map_curl(t, cc, err, errlen);
 	if (rc != RT_OK) {
 		free(s.buf);
 		return rc;
@@ -189,6 +206,273 @@ rt_http(const struct rt_target *t, const char *method, const char *path,
 	out->body = s.buf ? s.buf : calloc(1, 1);
 	out->len = s.len;
 	return RT_OK;
+}
+
+/*
+ * Streaming: a 2xx body goes to the caller's sink; any other status's body
+ * is collected (capped) so the driver can report the engine's message.
+ */
+struct stream {
+	CURL		*h;
+	rt_sink_fn	 fn;
+	void		*arg;
+	int		 checked, error, stopped;
+	struct sink	 errbody;
+};
+
+static size_t
+stream_write(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct stream *s = arg;
+	size_t n = size * nmemb;
+	long code = 0;
+
+	if (!s->checked) {
+		curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &code);
+		s->error = code < 200 || code >= 300;
+		s->checked = 1;
+	}
+	if (s->error) {
+		(void)collect(data, size, nmemb, &s->errbody);
+		return n;	/* what does not fit is dropped */
+	}
+	if (s->fn(s->arg, RT_RAW, data, n) != 0) {
+		s->stopped = 1;
+		return 0;
+	}
+	return n;
+}
+
+/* About once a second libcurl calls this: the sink gets an empty chunk,
+ * so a quiet follow still notices a worker told to stop. */
+static int
+stream_tick(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+    curl_off_t un)
+{
+	struct stream *s = arg;
+
+	(void)dt, (void)dn, (void)ut, (void)un;
+	if (s->fn(s->arg, RT_RAW, NULL, 0) != 0) {
+		s->stopped = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int
+rt_http_stream(const struct rt_target *t, const char *method,
+    const char *path, const char *ctype, const void *body, size_t blen,
+    long timeout_s, long *status, rt_sink_fn fn, void *arg, char *err,
+    size_t errlen)
+{
+	struct curl_slist *hdrs = NULL;
+	struct stream s;
+	char url[RT_PATHLEN * 3], ct[128];
+	CURLcode cc;
+	CURL *h;
+	int rc;
+
+	*status = 0;
+	memset(&s, 0, sizeof(s));
+	s.fn = fn;
+	s.arg = arg;
+	s.errbody.max = 8192;
+	if ((h = get_handle()) == NULL) {
+		snprintf(err, errlen, "cannot create a libcurl handle");
+		return RT_E_PROTO;
+	}
+	s.h = h;
+	snprintf(url, sizeof(url), "%s%s", t->base, path);
+	set_target(h, t);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout_s > 0 ? timeout_s : 0L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, stream_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, stream_tick);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &s);
+	if (body != NULL || strcmp(method, "POST") == 0 ||
+	    strcmp(method, "PUT") == 0) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)blen);
+	}
+	if (ctype != NULL) {
+		snprintf(ct, sizeof(ct), "Content-Type: %s", ctype);
+		hdrs = curl_slist_append(hdrs, ct);
+	}
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	cc = curl_easy_perform(h);
+	curl_slist_free_all(hdrs);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+	if (s.stopped)
+		rc = RT_E_STOPPED;
+	else if ((rc = map_curl(t, cc, err, errlen)) == RT_OK && s.error)
+		snprintf(err, errlen, "%s", s.errbody.buf ? s.errbody.buf : "");
+	free(s.errbody.buf);
+	return rc;
+}
+
+/* Waits until fd is ready for ev, at most ms; 0 ready, -1 not. */
+static int
+wait_fd(curl_socket_t fd, short ev, int ms)
+{
+	struct pollfd p = { fd, ev, 0 };
+	int n;
+
+	do
+		n = poll(&p, 1, ms);
+	while (n < 0 && errno == EINTR);
+	return n > 0 ? 0 : -1;
+}
+
+static int
+send_all(CURL *h, curl_socket_t fd, const void *buf, size_t len, int ms)
+{
+	const char *p = buf;
+	size_t n;
+	CURLcode cc;
+
+	while (len > 0) {
+		cc = curl_easy_send(h, p, len, &n);
+		if (cc == CURLE_AGAIN) {
+			if (wait_fd(fd, POLLOUT, ms) < 0)
+				return RT_E_TIMEOUT;
+			continue;
+		}
+		if (cc != CURLE_OK)
+			return RT_E_PROTO;
+		p += n;
+		len -= n;
+	}
+	return RT_OK;
+}
+
+/*
+ * The hijacked exchange: libcurl only connects (CONNECT_ONLY), then the
+ * request goes out by hand, the answer's head is read up to its blank
+ * line, stdin follows and the write side is shut so the process in the
+ * container sees end of input.  A separate handle: a hijacked connection
+ * can never be reused.
+ */
+int
+rt_http_hijack(const struct rt_target *t, const char *path,
+    const char *json_body, const void *in, size_t in_len, long timeout_s,
+    long *status, rt_sink_fn fn, void *arg, char *err, size_t errlen)
+{
+	char head[4096], buf[16384], *req = NULL, *eoh;
+	size_t hlen = 0, n, blen = strlen(json_body);
+	curl_socket_t fd;
+	int ms = (int)(timeout_s > 0 ? timeout_s : cfg.runtime_timeout) * 1000;
+	CURLcode cc;
+	CURL *h = NULL;
+	int rc = RT_E_PROTO;
+
+	*status = 0;
+	if (t->unix_path[0] == '\0' && strncmp(t->base, "http://", 7) != 0) {
+		snprintf(err, errlen, "stdin to a process needs a unix or tcp "
+		    "endpoint, not TLS");
+		return RT_E_PROTO;
+	}
+	if ((h = curl_easy_init()) == NULL)
+		goto err;
+	set_target(h, t);
+	snprintf(buf, sizeof(buf), "%s/", t->base);
+	curl_easy_setopt(h, CURLOPT_URL, buf);
+	curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
+	if ((cc = curl_easy_perform(h)) != CURLE_OK) {
+		rc = map_curl(t, cc, err, errlen);
+		goto err;
+	}
+	if (curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
+	    fd == CURL_SOCKET_BAD)
+		goto err;
+	if (asprintf(&req, "POST %s HTTP/1.1\r\nHost: localhost\r\n"
+	    "Content-Type: application/json\r\nConnection: Upgrade\r\n"
+	    "Upgrade: tcp\r\nContent-Length: %zu\r\n\r\n%s", path, blen,
+	    json_body) < 0) {
+		req = NULL;
+		goto err;
+	}
+	if ((rc = send_all(h, fd, req, strlen(req), ms)) != RT_OK)
+		goto io;
+	/* The head, byte-capped; anything after its blank line is output. */
+	eoh = NULL;
+	while (eoh == NULL) {
+		if (hlen + 1 >= sizeof(head)) {
+			rc = RT_E_PROTO;
+			goto io;
+		}
+		cc = curl_easy_recv(h, head + hlen, sizeof(head) - 1 - hlen,
+		    &n);
+		if (cc == CURLE_AGAIN) {
+			if (wait_fd(fd, POLLIN, ms) < 0) {
+				rc = RT_E_TIMEOUT;
+				goto io;
+			}
+			continue;
+		}
+		if (cc != CURLE_OK || n == 0) {
+			rc = RT_E_PROTO;
+			goto io;
+		}
+		hlen += n;
+		head[hlen] = '\0';
+		eoh = strstr(head, "\r\n\r\n");
+	}
+	if (sscanf(head, "HTTP/1.%*c %ld", status) != 1) {
+		rc = RT_E_PROTO;
+		goto io;
+	}
+	if (*status != 101 && *status != 200) {
+		snprintf(err, errlen, "%s", eoh + 4);
+		rc = RT_OK;
+		goto out;
+	}
+	if (head + hlen > eoh + 4 &&
+	    fn(arg, RT_RAW, eoh + 4, (size_t)(head + hlen - eoh - 4)) != 0) {
+		rc = RT_E_STOPPED;
+		goto out;
+	}
+	if (in_len > 0 && (rc = send_all(h, fd, in, in_len, ms)) != RT_OK)
+		goto io;
+	shutdown(fd, SHUT_WR);
+	for (;;) {
+		cc = curl_easy_recv(h, buf, sizeof(buf), &n);
+		if (cc == CURLE_AGAIN) {
+			if (wait_fd(fd, POLLIN, ms) < 0) {
+				rc = RT_E_TIMEOUT;
+				goto io;
+			}
+			continue;
+		}
+		if (cc != CURLE_OK || n == 0)
+			break;
+		if (fn(arg, RT_RAW, buf, n) != 0) {
+			rc = RT_E_STOPPED;
+			goto out;
+		}
+	}
+	rc = RT_OK;
+	goto out;
+io:
+	if (rc == RT_E_TIMEOUT)
+		snprintf(err, errlen, "runtime at %s timed out", where(t));
+	else
+		snprintf(err, errlen, "runtime at %s: broken stream exchange",
+		    where(t));
+	goto out;
+err:
+	if (rc == RT_E_PROTO)
+		snprintf(err, errlen, "runtime at %s: cannot open a stream "
+		    "connection", where(t));
+out:
+	free(req);
+	if (h != NULL)
+		curl_easy_cleanup(h);
+	return rc;
 }
 
 void

@@ -328,7 +328,7 @@ harness_start(const char *extra_conf)
 	const char *e, *tmp;
 	char *start_argv[4];
 	struct sigaction sa;
-	int rc;
+	int rc, attempt;
 
 	/* Line-buffered so TAP lines and diagnostics keep their order. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -392,7 +392,13 @@ harness_start(const char *extra_conf)
 	start_argv[3] = NULL;
 	diag("starting stack in %s (STACK_BIN=%s)", H.dir,
 	    getenv("STACK_BIN"));
-	if ((rc = run_script(start_argv)) != 0)
+	/* A randomly picked free port can be taken by a parallel test
+	 * between the check and nginx's or Apache's bind: the script undoes
+	 * a failed start, so try again with fresh ports. */
+	for (attempt = 1; (rc = run_script(start_argv)) != 0 && attempt < 3;
+	    attempt++)
+		diag("stack start failed (exit %d); retrying", rc);
+	if (rc != 0)
 		bail_out("tests/stack/stack start %s failed (exit %d); "
 		    "its messages are in this test's log", H.dir, rc);
 	read_stack_env();

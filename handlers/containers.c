@@ -1,0 +1,370 @@
+/*
+ * containers.c: list, create, inspect, lifecycle actions and removal of
+ * containers, on one endpoint or (listing) all of them.  The engine work
+ * goes through the endpoint's driver (runtimes/runtime.h); nothing here
+ * knows which engine answers.
+ *
+ * An action on a container already in the target state (start a running
+ * one, pause a paused one) answers 200 with the current status and
+ * "changed": false; the engine's 304 is not passed on, because a 304 has
+ * no body to carry the status.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+
+static const char *
+row_str(json_object *row, const char *k)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(row, k, &v) &&
+	    json_object_is_type(v, json_type_string) ?
+	    json_object_get_string(v) : "";
+}
+
+struct list_q {
+	const char	*status, *image, *name;
+	long		 limit, offset;
+	int		 stats, all;
+};
+
+static int
+row_wanted(struct request *r, const struct list_q *q, json_object *row)
+{
+	if (!ctr_may_see(r, row_str(row, "owner")))
+		return 0;
+	if (q->status != NULL && strcmp(row_str(row, "status"), q->status) != 0)
+		return 0;
+	if (q->image != NULL && strstr(row_str(row, "image"), q->image) == NULL)
+		return 0;
+	if (q->name != NULL && strstr(row_str(row, "name"), q->name) == NULL)
+		return 0;
+	return 1;
+}
+
+/* Adds one endpoint's matching rows to out; -1 with e on failure. */
+static int
+list_one(struct request *r, const struct rt_endpoint *ep,
+    const struct list_q *q, json_object *out, struct rt_err *e)
+{
+	struct rt_list_opts lo = { q->all, NULL };
+	json_object *rows = NULL, *row;
+	size_t i, n;
+
+	if (!ctr_is_admin(r))
+		lo.label = req_printf(r, CTR_OWNER_LABEL "=%s", r->who.user);
+	if (ep->driver->list == NULL) {
+		rt_err_set(e, CC_E_INVALID_REQUEST, "endpoint '%s' cannot list "
+		    "containers", ep->name);
+		return -1;
+	}
+	if (ep->driver->list(ep, &lo, &rows, e) < 0)
+		return -1;
+	n = json_object_array_length(rows);
+	for (i = 0; i < n; i++) {
+		row = json_object_array_get_idx(rows, i);
+		if (!row_wanted(r, q, row))
+			continue;
+		json_object_object_add(row, "endpoint",
+		    json_object_new_string(ep->name));
+		json_object_array_add(out, json_object_get(row));
+	}
+	json_object_put(rows);
+	return 0;
+}
+
+/* cpu_usage and memory_usage for the running rows of one page. */
+static void
+add_stats(struct request *r, json_object *page)
+{
+	struct rt_endpoint ep;
+	json_object *row, *st, *v;
+	struct rt_err e;
+	size_t i, n = json_object_array_length(page);
+
+	(void)r;
+	for (i = 0; i < n; i++) {
+		row = json_object_array_get_idx(page, i);
+		if (strcmp(row_str(row, "status"), "running") != 0 ||
+		    rt_endpoint_get(row_str(row, "endpoint"), &ep, &e) < 0 ||
+		    ep.driver->stats == NULL ||
+		    ep.driver->stats(&ep, row_str(row, "id"), &st, &e) < 0)
+			continue;
+		if (json_object_object_get_ex(st, "cpu_usage", &v))
+			json_object_object_add(row, "cpu_usage",
+			    json_object_get(v));
+		if (json_object_object_get_ex(st, "memory_usage", &v))
+			json_object_object_add(row, "memory_usage",
+			    json_object_get(v));
+		json_object_put(st);
+	}
+}
+
+/*
+ * GET /containers: running and stopped containers the caller may see.
+ * Filters status (running|stopped|paused), image and name (substrings);
+ * limit (default 50, 1..1000), offset, total; stats=true adds usage to
+ * the page's running rows; all=false lists running ones only.
+ * endpoint=all lists every endpoint: an endpoint that fails is named in
+ * endpoint_errors and the others still answer.
+ * 400 bad parameters; single endpoint: 503/504/502 from the engine.
+ */
+int
+h_containers_list(struct request *r)
+{
+	struct list_q q = { NULL, NULL, NULL, 50, 0, 0, 1 };
+	struct rt_endpoint *eps = NULL, one;
+	json_object *rows, *page, *errs = NULL, *eo;
+	const char *epname = req_query(r, "endpoint");
+	struct rt_err e;
+	size_t i, n;
+	long total;
+
+	q.status = req_query(r, "status");
+	if (q.status != NULL && strcmp(q.status, "running") != 0 &&
+	    strcmp(q.status, "stopped") != 0 && strcmp(q.status, "paused") != 0)
+		return resp_error(r, CC_E_INVALID_REQUEST, "status must be "
+		    "running, stopped or paused");
+	q.image = req_query(r, "image");
+	q.name = req_query(r, "name");
+	if (req_query_long(r, "limit", 50, 1, 1000, &q.limit) < 0 ||
+	    req_query_long(r, "offset", 0, 0, 1000000, &q.offset) < 0 ||
+	    req_query_bool(r, "stats", 0, &q.stats) < 0 ||
+	    req_query_bool(r, "all", 1, &q.all) < 0)
+		return r->status;
+	rows = json_object_new_array();
+	req_defer_json(r, rows);
+	if (epname != NULL && strcmp(epname, "all") == 0) {
+		if (rt_endpoint_all(&eps, &n, &e) < 0)
+			return resp_error(r, e.code, "%s", e.msg);
+		req_defer(r, free, eps);
+		errs = json_object_new_array();
+		req_defer_json(r, errs);
+		for (i = 0; i < n; i++) {
+			if (list_one(r, &eps[i], &q, rows, &e) == 0)
+				continue;
+			eo = json_object_new_object();
+			json_object_object_add(eo, "endpoint",
+			    json_object_new_string(eps[i].name));
+			json_object_object_add(eo, "code", json_object_new_string(
+			    cc_err_code(e.code)));
+			json_object_object_add(eo, "message",
+			    json_object_new_string(e.msg));
+			json_object_array_add(errs, eo);
+		}
+	} else {
+		if (ctr_endpoint(r, &one) < 0)
+			return r->status;
+		if (list_one(r, &one, &q, rows, &e) < 0)
+			return ctr_rt_error(r, &one, &e, NULL);
+	}
+	total = (long)json_object_array_length(rows);
+	page = json_object_new_array();
+	for (i = (size_t)q.offset; i < (size_t)total &&
+	    i < (size_t)(q.offset + q.limit); i++)
+		json_object_array_add(page,
+		    json_object_get(json_object_array_get_idx(rows, i)));
+	if (q.stats)
+		add_stats(r, page);
+	eo = NULL;
+	if (errs != NULL) {
+		eo = json_object_new_object();
+		json_object_object_add(eo, "endpoint_errors",
+		    json_object_get(errs));
+	}
+	return resp_list_x(r, "containers", page, total, q.limit, q.offset,
+	    eo);
+}
+
+/*
+ * POST /containers (and /containers/run): creates and starts a container
+ * from either body shape (container_spec.c), labelled with its owner.
+ * detached=false waits for it to exit (runtime_timeout) and adds
+ * exit_code.  201 with the container; 400 bad body, 403 a privileged
+ * option (field named), 404 IMAGE_NOT_FOUND, 409 name taken, 5xx engine.
+ * If the start fails the container is removed again.
+ */
+int
+h_container_create(struct request *r)
+{
+	struct rt_endpoint ep;
+	struct cspec cs;
+	json_object *info = NULL, *d;
+	struct rt_err e;
+	char id[160];
+	int status, exit_code = 0, waited = 0, detached;
+
+	if (ctr_endpoint(r, &ep) < 0)
+		return r->status;
+	if (cspec_parse(r->json, ctr_is_admin(r), &cs) < 0) {
+		d = json_object_new_object();
+		json_object_object_add(d, "field",
+		    json_object_new_string(cs.err_field));
+		status = resp_error_d(r, cs.err_code, d, "%s", cs.err_msg);
+		cspec_free(&cs);
+		return status;
+	}
+	detached = cs.detached;
+	if (cspec_set_owner(&cs, r->who.user) < 0) {
+		cspec_free(&cs);
+		return resp_error(r, CC_E_INTERNAL_ERROR, "out of memory");
+	}
+	if (ep.driver->create == NULL || ep.driver->start == NULL) {
+		cspec_free(&cs);
+		return ctr_unsupported(r, &ep, "creating containers");
+	}
+	if (ep.driver->create(&ep, &cs.s, id, sizeof(id), &e) < 0) {
+		cspec_free(&cs);
+		if (e.code == CC_E_IMAGE_NOT_FOUND)
+			return resp_error(r, CC_E_IMAGE_NOT_FOUND, "image not "
+			    "found on endpoint '%s': %s", ep.name, e.msg);
+		return ctr_rt_error(r, &ep, &e, NULL);
+	}
+	cspec_free(&cs);
+	ctr_event(r, &ep, id, "create");
+	if (ep.driver->start(&ep, id, &e) < 0) {
+		struct rt_err e2;
+
+		/* Nothing half-made is left behind. */
+		if (ep.driver->remove(&ep, id, 1, &e2) == 0)
+			ctr_event(r, &ep, id, "remove");
+		return ctr_rt_error(r, &ep, &e, NULL);
+	}
+	ctr_event(r, &ep, id, "start");
+	if (!detached && ep.driver->wait != NULL) {
+		req_set_streaming(r);	/* runtime_timeout bounds the wait */
+		if (ep.driver->wait(&ep, id, cfg.runtime_timeout, &exit_code,
+		    &e) < 0)
+			return ctr_rt_error(r, &ep, &e, id);
+		waited = 1;
+	}
+	if (ep.driver->inspect(&ep, id, &info, &e) < 0)
+		return ctr_rt_error(r, &ep, &e, id);
+	json_object_object_add(info, "endpoint",
+	    json_object_new_string(ep.name));
+	if (waited)
+		json_object_object_add(info, "exit_code",
+		    json_object_new_int(exit_code));
+	return resp_ok(r, 201, "container", info);
+}
+
+/* GET /containers/{id} (and /inspect): the container in our shape. */
+int
+h_container_get(struct request *r)
+{
+	struct rt_endpoint ep;
+	json_object *info;
+	const char *id;
+
+	if (ctr_endpoint(r, &ep) < 0 || ctr_lookup(r, &ep, &id, &info) < 0)
+		return r->status;
+	json_object_object_add(info, "endpoint",
+	    json_object_new_string(ep.name));
+	return resp_ok(r, 200, "container", info);
+}
+
+/*
+ * POST /containers/{id}/start|stop|restart|pause|unpause; the action is
+ * the route's last segment.  stop and restart take timeout (seconds
+ * before the engine kills, default 10, query or body).  200 with
+ * {id, name, status, state, changed}; 404, 409 (e.g. pause a stopped
+ * one), 5xx.
+ */
+int
+h_container_action(struct request *r)
+{
+	const char *action = strrchr(r->route->pattern, '/') + 1, *id;
+	struct rt_endpoint ep;
+	const struct rt_driver *d;
+	json_object *info = NULL, *o, *v;
+	struct rt_err e;
+	long timeout = 10;
+	int rc;
+
+	if (ctr_endpoint(r, &ep) < 0)
+		return r->status;
+	if (req_query_long(r, "timeout", 10, 0, 3600, &timeout) < 0)
+		return r->status;
+	if (r->json != NULL && json_object_object_get_ex(r->json, "timeout",
+	    &v)) {
+		if (!json_object_is_type(v, json_type_int) ||
+		    json_object_get_int64(v) < 0 ||
+		    json_object_get_int64(v) > 3600)
+			return resp_error(r, CC_E_INVALID_REQUEST, "timeout "
+			    "must be a number of seconds from 0 to 3600");
+		timeout = (long)json_object_get_int64(v);
+	}
+	if (ctr_lookup(r, &ep, &id, NULL) < 0)
+		return r->status;
+	d = ep.driver;
+	if (strcmp(action, "start") == 0 && d->start)
+		rc = d->start(&ep, id, &e);
+	else if (strcmp(action, "stop") == 0 && d->stop)
+		rc = d->stop(&ep, id, (int)timeout, &e);
+	else if (strcmp(action, "restart") == 0 && d->restart)
+		rc = d->restart(&ep, id, (int)timeout, &e);
+	else if (strcmp(action, "pause") == 0 && d->pause)
+		rc = d->pause(&ep, id, &e);
+	else if (strcmp(action, "unpause") == 0 && d->unpause)
+		rc = d->unpause(&ep, id, &e);
+	else
+		return ctr_unsupported(r, &ep, action);
+	if (rc < 0)
+		return ctr_rt_error(r, &ep, &e, id);
+	if (rc != RT_CHANGED_NOT)
+		ctr_event(r, &ep, id, action);
+	if (d->inspect(&ep, id, &info, &e) < 0)
+		return ctr_rt_error(r, &ep, &e, id);
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(row_str(info,
+	    "id")));
+	json_object_object_add(o, "name", json_object_new_string(row_str(info,
+	    "name")));
+	json_object_object_add(o, "status", json_object_new_string(
+	    row_str(info, "status")));
+	json_object_object_add(o, "state", json_object_new_string(
+	    row_str(info, "state")));
+	json_object_object_add(o, "action", json_object_new_string(action));
+	json_object_object_add(o, "changed",
+	    json_object_new_boolean(rc != RT_CHANGED_NOT));
+	json_object_object_add(o, "endpoint", json_object_new_string(ep.name));
+	json_object_put(info);
+	return resp_ok(r, 200, "container", o);
+}
+
+/*
+ * DELETE /containers/{id}[?force=true] (and DELETE .../remove).  200
+ * {id, removed}; 409 CONFLICT for a running container without force.
+ */
+int
+h_container_delete(struct request *r)
+{
+	struct rt_endpoint ep;
+	json_object *o;
+	struct rt_err e;
+	const char *id;
+	int force;
+
+	if (req_query_bool(r, "force", 0, &force) < 0 ||
+	    ctr_endpoint(r, &ep) < 0 || ctr_lookup(r, &ep, &id, NULL) < 0)
+		return r->status;
+	if (ep.driver->remove == NULL)
+		return ctr_unsupported(r, &ep, "removing containers");
+	if (ep.driver->remove(&ep, id, force, &e) < 0) {
+		if (e.code == CC_E_CONFLICT && !force)
+			return resp_error(r, CC_E_CONFLICT, "%s (stop it first, "
+			    "or remove with force=true)", e.msg);
+		return ctr_rt_error(r, &ep, &e, id);
+	}
+	ctr_event(r, &ep, id, "remove");
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "removed", json_object_new_boolean(1));
+	json_object_object_add(o, "endpoint", json_object_new_string(ep.name));
+	return resp_ok(r, 200, "container", o);
+}

@@ -1,0 +1,385 @@
+/*
+ * engine_system.c: the engine side of /system (dokemon-api.md): summary,
+ * per-container usage, prune, and /docker-debug, the connectivity
+ * diagnosis for each endpoint.  /system/info's "runtime" member comes
+ * from engine_info_json() here.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "handlers.h"
+
+static json_object *
+jget(json_object *o, const char *k)
+{
+	json_object *v = NULL;
+
+	if (o == NULL || !json_object_object_get_ex(o, k, &v))
+		return NULL;
+	return v;
+}
+
+static int64_t
+jint(json_object *o, const char *k)
+{
+	json_object *v = jget(o, k);
+
+	return v != NULL && json_object_is_type(v, json_type_int) ?
+	    json_object_get_int64(v) : 0;
+}
+
+static json_object *
+jcopy_str(json_object *o, const char *k)
+{
+	json_object *v = jget(o, k);
+
+	return json_object_new_string(v != NULL && json_object_is_type(v,
+	    json_type_string) ? json_object_get_string(v) : "");
+}
+
+/*
+ * The default engine's info for /system/info: {endpoint, available,
+ * info} or {endpoint, available, info: null, error}.  Podman takes
+ * seconds to build its info, and /system/info is a cheap probe for
+ * monitors: so each worker keeps the answer (60 s; a failure 10 s) and
+ * fetches it within a third of request_timeout (1 to 5 s); past that
+ * the engine is still "available", only its info is missing.
+ */
+json_object *
+engine_info_json(void)
+{
+	static json_object *cached;
+	static uint64_t at_us;
+	static int cached_ok;
+	struct rt_endpoint ep;
+	json_object *o, *info = NULL;
+	struct rt_err e;
+	uint64_t now = now_us();
+	long budget = cfg.request_timeout / 3;
+
+	if (cached != NULL && now - at_us < (cached_ok ? 60 : 10) * 1000000ULL)
+		return json_object_get(cached);
+	json_object_put(cached);
+	o = json_object_new_object();
+	if (rt_endpoint_default(&ep, &e) < 0) {
+		json_object_object_add(o, "available",
+		    json_object_new_boolean(0));
+		json_object_object_add(o, "error", json_object_new_string(e.msg));
+		return o;	/* a config problem: not cached */
+	}
+	json_object_object_add(o, "endpoint", json_object_new_string(ep.name));
+	budget = budget < 1 ? 1 : budget > 5 ? 5 : budget;
+	cached_ok = ep.driver->info != NULL &&
+	    ep.driver->info(&ep, budget, &info, &e) == 0;
+	if (cached_ok) {
+		json_object_object_add(o, "available",
+		    json_object_new_boolean(1));
+		json_object_object_add(o, "info", info);
+	} else {
+		/* Slow or odd is still there; unreachable is not. */
+		json_object_object_add(o, "available", json_object_new_boolean(
+		    ep.driver->info != NULL &&
+		    e.code != CC_E_SERVICE_UNAVAILABLE));
+		json_object_object_add(o, "info", NULL);
+		json_object_object_add(o, "error", json_object_new_string(
+		    ep.driver->info ? e.msg : "not supported"));
+	}
+	cached = o;
+	at_us = now;
+	return json_object_get(cached);
+}
+
+/*
+ * GET /system/summary: dokemon's summary of one endpoint: docker_version,
+ * containers {total, running, paused, stopped}, images, storage_driver,
+ * operating_system, architecture, cpus, total_memory.
+ */
+int
+h_system_summary(struct request *r)
+{
+	struct rt_endpoint ep;
+	json_object *info = NULL, *o, *c;
+	struct rt_err e;
+	int64_t total, run, paused, stopped;
+
+	if (ctr_endpoint(r, &ep) < 0)
+		return r->status;
+	if (ep.driver->info == NULL)
+		return ctr_unsupported(r, &ep, "system info");
+	if (ep.driver->info(&ep, 0, &info, &e) < 0)
+		return ctr_rt_error(r, &ep, &e, NULL);
+	total = jint(info, "Containers");
+	run = jint(info, "ContainersRunning");
+	paused = jint(info, "ContainersPaused");
+	stopped = jint(info, "ContainersStopped");
+	o = json_object_new_object();
+	json_object_object_add(o, "endpoint", json_object_new_string(ep.name));
+	json_object_object_add(o, "docker_version",
+	    jcopy_str(info, "ServerVersion"));
+	c = json_object_new_object();
+	json_object_object_add(c, "total", json_object_new_int64(total));
+	json_object_object_add(c, "running", json_object_new_int64(run));
+	json_object_object_add(c, "paused", json_object_new_int64(paused));
+	json_object_object_add(c, "stopped", json_object_new_int64(stopped));
+	json_object_object_add(o, "containers", c);
+	json_object_object_add(o, "images",
+	    json_object_new_int64(jint(info, "Images")));
+	json_object_object_add(o, "storage_driver", jcopy_str(info, "Driver"));
+	json_object_object_add(o, "operating_system",
+	    jcopy_str(info, "OperatingSystem"));
+	json_object_object_add(o, "architecture",
+	    jcopy_str(info, "Architecture"));
+	json_object_object_add(o, "cpus",
+	    json_object_new_int64(jint(info, "NCPU")));
+	json_object_object_add(o, "total_memory", json_object_new_string(
+	    req_printf(r, "%.3fGiB", (double)jint(info, "MemTotal") /
+	    (1024.0 * 1024 * 1024))));
+	json_object_object_add(o, "total_memory_bytes",
+	    json_object_new_int64(jint(info, "MemTotal")));
+	json_object_put(info);
+	return resp_ok(r, 200, "summary", o);
+}
+
+/*
+ * GET /system/stats: one usage sample per running container the caller
+ * may see (at most 100; no-stream is the only mode).  A container that
+ * stops meanwhile is skipped.
+ */
+int
+h_system_stats(struct request *r)
+{
+	struct rt_list_opts lo = { 0, NULL };
+	struct rt_endpoint ep;
+	json_object *rows = NULL, *out, *row, *st, *v;
+	struct rt_err e;
+	size_t i, n;
+
+	if (ctr_endpoint(r, &ep) < 0)
+		return r->status;
+	if (ep.driver->list == NULL || ep.driver->stats == NULL)
+		return ctr_unsupported(r, &ep, "stats");
+	if (!ctr_is_admin(r))
+		lo.label = req_printf(r, CTR_OWNER_LABEL "=%s", r->who.user);
+	if (ep.driver->list(&ep, &lo, &rows, &e) < 0)
+		return ctr_rt_error(r, &ep, &e, NULL);
+	out = json_object_new_array();
+	n = json_object_array_length(rows);
+	for (i = 0; i < n && json_object_array_length(out) < 100; i++) {
+		row = json_object_array_get_idx(rows, i);
+		if (!ctr_may_see(r, json_object_get_string(jget(row, "owner"))))
+			continue;
+		v = jget(row, "id");
+		if (ep.driver->stats(&ep, json_object_get_string(v), &st,
+		    &e) < 0)
+			continue;
+		json_object_object_add(st, "id", json_object_get(v));
+		json_object_object_add(st, "name",
+		    json_object_get(jget(row, "name")));
+		json_object_object_add(st, "endpoint",
+		    json_object_new_string(ep.name));
+		json_object_array_add(out, st);
+	}
+	json_object_put(rows);
+	n = json_object_array_length(out);
+	return resp_list(r, "stats", out, (long)n, (long)n, 0);
+}
+
+/*
+ * POST /system/prune?force=true[&label=k=v]: removes stopped containers,
+ * dangling images, unused networks and volumes (only those labelled so,
+ * with label).  Without force=true: 400, nothing removed.
+ */
+int
+h_system_prune(struct request *r)
+{
+	struct rt_endpoint ep;
+	const char *label = req_query(r, "label");
+	json_object *out;
+	struct rt_err e;
+	int force;
+
+	if (req_query_bool(r, "force", 0, &force) < 0)
+		return r->status;
+	if (!force)
+		return resp_error(r, CC_E_INVALID_REQUEST, "prune removes "
+		    "stopped containers, dangling images and unused networks "
+		    "and volumes: confirm with force=true");
+	if (label != NULL && (strlen(label) > 200 || strspn(label,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	    "_.=-") != strlen(label)))
+		return resp_error(r, CC_E_INVALID_REQUEST, "label must be "
+		    "key or key=value of [A-Za-z0-9_.-]");
+	if (ctr_endpoint(r, &ep) < 0)
+		return r->status;
+	if (ep.driver->prune == NULL)
+		return ctr_unsupported(r, &ep, "prune");
+	if (ep.driver->prune(&ep, label, &out, &e) < 0)
+		return ctr_rt_error(r, &ep, &e, NULL);
+	json_object_object_add(out, "endpoint", json_object_new_string(ep.name));
+	return resp_ok(r, 200, "prune", out);
+}
+
+static void
+advise(json_object *adv, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+advise(json_object *adv, const char *fmt, ...)
+{
+	char buf[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	json_object_array_add(adv, json_object_new_string(buf));
+}
+
+/* The diagnosis of one endpoint. */
+static json_object *
+diagnose(const struct rt_endpoint *ep)
+{
+	json_object *o = json_object_new_object(), *sock, *adv, *ver = NULL,
+	    *p, *rows = NULL;
+	struct rt_list_opts lo = { 1, NULL };
+	const char *path = ep->target.unix_path;
+	struct rt_err e;
+	struct stat st;
+	char mode[8];
+	int exists = 0, rw = 0, ping_ok;
+
+	adv = json_object_new_array();
+	json_object_object_add(o, "name", json_object_new_string(ep->name));
+	json_object_object_add(o, "url", json_object_new_string(ep->url));
+	json_object_object_add(o, "transport", json_object_new_string(
+	    path[0] ? "unix" : strncmp(ep->url, "https://", 8) == 0 ? "https" :
+	    "tcp"));
+	if (path[0] != '\0') {
+		sock = json_object_new_object();
+		json_object_object_add(sock, "path",
+		    json_object_new_string(path));
+		exists = stat(path, &st) == 0;
+		json_object_object_add(sock, "exists",
+		    json_object_new_boolean(exists));
+		if (exists) {
+			rw = access(path, R_OK | W_OK) == 0;
+			json_object_object_add(sock, "is_socket",
+			    json_object_new_boolean(S_ISSOCK(st.st_mode)));
+			snprintf(mode, sizeof(mode), "%04o",
+			    (unsigned)(st.st_mode & 07777));
+			json_object_object_add(sock, "mode",
+			    json_object_new_string(mode));
+			json_object_object_add(sock, "uid",
+			    json_object_new_int((int)st.st_uid));
+			json_object_object_add(sock, "gid",
+			    json_object_new_int((int)st.st_gid));
+			json_object_object_add(sock, "readable_writable",
+			    json_object_new_boolean(rw));
+		}
+		json_object_object_add(o, "socket", sock);
+	}
+	ping_ok = ep->driver->ping != NULL && ep->driver->ping(ep, &e) == 0;
+	p = json_object_new_object();
+	json_object_object_add(p, "ok", json_object_new_boolean(ping_ok));
+	if (!ping_ok)
+		json_object_object_add(p, "error", json_object_new_string(
+		    ep->driver->ping ? e.msg : "not supported"));
+	json_object_object_add(o, "ping", p);
+	if (ping_ok && ep->driver->version != NULL &&
+	    ep->driver->version(ep, &ver, &e) == 0) {
+		p = json_object_new_object();
+		json_object_object_add(p, "version", jcopy_str(ver, "Version"));
+		json_object_object_add(p, "api_version",
+		    jcopy_str(ver, "ApiVersion"));
+		json_object_object_add(p, "min_api_version",
+		    jcopy_str(ver, "MinAPIVersion"));
+		json_object_object_add(p, "os", jcopy_str(ver, "Os"));
+		json_object_object_add(p, "arch", jcopy_str(ver, "Arch"));
+		json_object_object_add(o, "version", p);
+		json_object_put(ver);
+	}
+	if (ping_ok && ep->driver->list != NULL) {
+		p = json_object_new_object();
+		if (ep->driver->list(ep, &lo, &rows, &e) == 0) {
+			json_object_object_add(p, "ok",
+			    json_object_new_boolean(1));
+			json_object_object_add(p, "containers",
+			    json_object_new_int((int)
+			    json_object_array_length(rows)));
+			json_object_put(rows);
+		} else {
+			json_object_object_add(p, "ok",
+			    json_object_new_boolean(0));
+			json_object_object_add(p, "error",
+			    json_object_new_string(e.msg));
+		}
+		json_object_object_add(o, "list_test", p);
+	}
+	if (path[0] != '\0' && !exists)
+		advise(adv, "The socket %s does not exist. Start the engine "
+		    "(podman system service --time=0 unix://%s, or systemctl "
+		    "start podman.socket / docker) or point docker_host at the "
+		    "right socket.", path, path);
+	else if (path[0] != '\0' && !rw)
+		advise(adv, "The server (uid %d) cannot read and write %s. Add "
+		    "its user to the socket's group, or run the engine's "
+		    "socket with a group the server is in.", (int)geteuid(),
+		    path);
+	else if (!ping_ok && path[0] != '\0')
+		advise(adv, "The socket %s exists but no engine answers on it: "
+		    "the engine has probably stopped; restart it.", path);
+	else if (!ping_ok)
+		advise(adv, "No engine answers at %s. Check that it listens "
+		    "there, that the host and port are reachable, and for "
+		    "https that tls_ca, tls_cert and tls_key match the "
+		    "engine's certificates.", ep->url);
+	if (json_object_array_length(adv) == 0)
+		advise(adv, "No problems found.");
+	json_object_object_add(o, "healthy", json_object_new_boolean(ping_ok));
+	json_object_object_add(o, "advice", adv);
+	return o;
+}
+
+/*
+ * GET /docker-debug[?endpoint=name]: for each endpoint (or the one
+ * named): socket existence and permissions, ping, version, a list test
+ * and concrete advice.  Always 200: the diagnosis is the answer.
+ */
+int
+h_docker_debug(struct request *r)
+{
+	struct rt_endpoint *eps = NULL, one;
+	json_object *o, *arr;
+	const char *name = req_query(r, "endpoint");
+	struct rt_err e;
+	size_t i, n = 1;
+
+	if (name != NULL && strcmp(name, "all") != 0) {
+		if (ctr_endpoint(r, &one) < 0)
+			return r->status;
+		eps = &one;
+	} else if (rt_endpoint_all(&eps, &n, &e) < 0)
+		return resp_error(r, e.code, "%s", e.msg);
+	arr = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(arr, diagnose(&eps[i]));
+	if (eps != &one)
+		free(eps);
+	o = json_object_new_object();
+	json_object_object_add(o, "server_uid", json_object_new_int(
+	    (int)geteuid()));
+	json_object_object_add(o, "server_gid", json_object_new_int(
+	    (int)getegid()));
+	json_object_object_add(o, "docker_host_config",
+	    json_object_new_string(cfg.docker_host));
+	json_object_object_add(o, "docker_host_env_ignored",
+	    json_object_new_boolean(getenv("DOCKER_HOST") != NULL));
+	json_object_object_add(o, "endpoints", arr);
+	return resp_ok(r, 200, "diagnostics", o);
+}
