@@ -104,6 +104,17 @@ struct config {
 	int	 health_cache_ms;
 	long	 events_max;
 	long	 events_max_age;	/* seconds */
+	int	 jobs_enabled;		/* run the jobs runner */
+	int	 jobs_concurrency;	/* jobs running at once */
+	int	 jobs_max_timeout;	/* seconds */
+	int	 jobs_default_timeout;	/* seconds */
+	char	 jobs_network_mode[CFG_STRLEN];
+	size_t	 jobs_max_output;	/* bytes collected per attempt */
+	size_t	 jobs_max_log;		/* bytes of log kept per attempt */
+	int	 jobs_poll_ms;
+	int	 jobs_max_attempts;	/* retry_policy defaults */
+	int	 jobs_retry_delay;	/* seconds */
+	int	 jobs_retry_max_delay;	/* seconds */
 	size_t	 files_max_size;
 	int	 files_max_ranges;
 	char	 files_offload[CFG_STRLEN];	/* auto|none|x-accel|x-sendfile */
@@ -211,6 +222,7 @@ const char	*sb_state_name(int);
 int		 pool_run(const char *config_path,
 		    const struct cfg_override *, size_t);
 void		 worker_main(int listen_fd);
+const char	*pool_kind_name(int);
 extern volatile sig_atomic_t	 worker_stop;
 
 /* ---- requests (request.c) ---- */

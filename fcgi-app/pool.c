@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cc.h"
+#include "../jobs/jobs.h"
 #include "../storage/storage.h"
 #include "../handlers/handlers.h"
 
@@ -51,8 +52,16 @@ worker_count(const struct config *c)
 
 static const struct proc_kind kinds[] = {
 	{ "worker", worker_main, worker_count },
+	{ "runner", runner_main, runner_count },	/* jobs/runner.c */
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+/* The name of a process kind, for listings ("worker", "runner"). */
+const char *
+pool_kind_name(int kind)
+{
+	return kind >= 0 && (size_t)kind < NKINDS ? kinds[kind].name : "?";
+}
 
 static struct {
 	const char		*config_path;

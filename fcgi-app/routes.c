@@ -31,6 +31,23 @@ const struct route routes[] = {
 	{ "PUT", "/config/validate", h_config_validate, AD, BODY_STREAM, 0,
 	    "check settings without applying them" },
 
+	/* jobs.c */
+	{ "POST", "/jobs", h_job_submit, OP, BODY_JSON, 0,
+	    "submit a batch job" },
+	{ "GET", "/jobs", h_job_list, V, BODY_NONE, 0,
+	    "list jobs (status, user, created_since, name, limit, offset)" },
+	{ "GET", "/jobs/{id}", h_job_get, V, BODY_NONE, 0,
+	    "a job's status, progress, attempts and outputs" },
+	{ "POST", "/jobs/{id}/cancel", h_job_cancel, OP, BODY_JSON_OPT, 0,
+	    "cancel a queued or running job" },
+	{ "POST", "/jobs/{id}/retry", h_job_retry, OP, BODY_JSON_OPT, 0,
+	    "queue a failed or cancelled job again" },
+	{ "GET", "/jobs/{id}/logs", h_job_logs, V, BODY_NONE, 0,
+	    "a job's output (tail, follow, attempt)" },
+	{ "GET", "/jobs/{id}/output", h_job_output, V, BODY_NONE, 0,
+	    "the files collected from a job" },
+	{ "GET", "/jobs/{id}/output/{file}", h_job_output_file, V, BODY_NONE,
+	    0, "download a collected file (Range, ETag)" },
 	/* containers.c, container_io.c */
 	{ "GET", "/containers", h_containers_list, V, BODY_NONE, 0,
 	    "containers (status, image, name, limit, offset, stats, "

@@ -102,6 +102,15 @@ route_path(struct request *r)
 	return out;
 }
 
+/* Job outputs live under /jobs/ (jobs/filestore.c); API writes there
+ * would let a user plant a file that reads as a job's output. */
+static const char *
+reserved(const char *canon)
+{
+	return strncmp(canon, "/jobs/", 6) == 0 || strcmp(canon, "/jobs") == 0 ?
+	    "the /jobs/ prefix is reserved for job outputs" : NULL;
+}
+
 /* "644" or "0644": three or four octal digits, at most 0777. */
 static int
 perms_ok(const char *s, char out[8])
@@ -224,7 +233,8 @@ up_precheck(struct upload *u)
 
 	u->path[u->path_len] = '\0';
 	if (strlen(u->path) != u->path_len ||
-	    (why = files_path_canon(u->path, u->canon)) != NULL) {
+	    (why = files_path_canon(u->path, u->canon)) != NULL ||
+	    (why = reserved(u->canon)) != NULL) {
 		u->why = why != NULL ? why : "NUL is not allowed in a path";
 		return 1;
 	}
@@ -438,6 +448,9 @@ h_files_put(struct request *r)
 
 	if ((path = route_path(r)) == NULL)
 		return r->status;
+	if (reserved(path) != NULL)
+		return resp_error(r, CC_E_INVALID_REQUEST, "invalid file path: %s",
+		    reserved(path));
 	if ((pq = req_query(r, "permissions")) != NULL && !perms_ok(pq, perms))
 		return resp_error(r, CC_E_INVALID_REQUEST, "'permissions' must "
 		    "be octal, 000 to 777 (e.g. 644)");

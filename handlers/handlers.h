@@ -124,6 +124,16 @@ int	h_system_stats(struct request *);
 int	h_system_prune(struct request *);
 int	h_docker_debug(struct request *);
 json_object *engine_info_json(void);
+/* jobs.c: batch jobs (the queue is storage/jobs.c, the runner jobs/) */
+int	h_job_submit(struct request *);
+int	h_job_list(struct request *);
+int	h_job_get(struct request *);
+int	h_job_cancel(struct request *);
+int	h_job_retry(struct request *);
+int	h_job_logs(struct request *);
+int	h_job_output(struct request *);
+int	h_job_output_file(struct request *);
+
 /* files.c: the file store's routes (container-codes-api.md, Files) */
 int	h_files_upload(struct request *);
 int	h_files_put(struct request *);

@@ -160,12 +160,18 @@ struct pool_totals {
 	double		 cpu_s;
 };
 
+/*
+ * The pool's processes.  Counts (workers, busy, idle) are of request
+ * workers only; the list has every process with its kind ("worker",
+ * "runner") when all_kinds, else the workers alone.  Memory and CPU add
+ * up every process.
+ */
 static json_object *
-pool_status(struct pool_totals *t, int per_worker)
+pool_status(struct pool_totals *t, int per_worker, int all_kinds)
 {
 	json_object *arr = json_object_new_array(), *w;
 	const struct sb_slot *s;
-	int i;
+	int i, worker;
 
 	memset(t, 0, sizeof(*t));
 	t->requests = sb->reaped_requests;
@@ -177,17 +183,23 @@ pool_status(struct pool_totals *t, int per_worker)
 		s = &sb->slots[i];
 		if (s->pid <= 0)
 			continue;
-		t->workers++;
-		t->busy += s->state == SB_BUSY || s->state == SB_STREAMING;
-		t->idle += s->state == SB_IDLE;
+		worker = strcmp(pool_kind_name(s->kind), "worker") == 0;
+		if (worker) {
+			t->workers++;
+			t->busy += s->state == SB_BUSY ||
+			    s->state == SB_STREAMING;
+			t->idle += s->state == SB_IDLE;
+		}
 		t->requests += s->requests;
 		t->errors += s->errors;
 		proc_usage(s->pid, &rss, &t->cpu_s);
 		t->rss += rss;
-		if (!per_worker)
+		if (!per_worker || (!worker && !all_kinds))
 			continue;
 		w = json_object_new_object();
 		json_object_object_add(w, "pid", json_object_new_int(s->pid));
+		json_object_object_add(w, "kind",
+		    json_object_new_string(pool_kind_name(s->kind)));
 		json_object_object_add(w, "state",
 		    json_object_new_string(sb_state_name(s->state)));
 		json_object_object_add(w, "requests",
@@ -231,7 +243,7 @@ h_system_info(struct request *r)
 	json_object *o = json_object_new_object(), *pool, *workers;
 	long uptime = (long)(now_wall() - sb->started_at);
 
-	workers = pool_status(&t, 1);
+	workers = pool_status(&t, 1, 1);
 	json_object_object_add(o, "version",
 	    json_object_new_string(PACKAGE_VERSION));
 	json_object_object_add(o, "uptime", json_object_new_int64(uptime));
@@ -300,7 +312,7 @@ h_metrics(struct request *r)
 	    strcmp(fmt, "json") != 0)
 		return resp_error(r, CC_E_INVALID_REQUEST, "format must be "
 		    "json or prometheus");
-	workers = pool_status(&t, 1);
+	workers = pool_status(&t, 1, 0);
 	if ((fmt != NULL && strcmp(fmt, "prometheus") == 0) ||
 	    (fmt == NULL && accept != NULL &&
 	    strstr(accept, "text/plain") != NULL)) {

@@ -245,6 +245,7 @@ bad_input(void)
 	static const char *bad_paths[] = {
 		"../etc/passwd", "a/../../b", "a/./b", "a//b", "a/", "/", "",
 		"a\\b", "a\x01z", "a\x7fz", "%2e%2e/x", "x/..%2f", "a%00b",
+		"jobs/job_1/out.json", "/jobs",	/* reserved for job outputs */
 	};
 	struct http_resp r;
 	char url[1400], seg[300], *body, ct[128];
@@ -284,6 +285,10 @@ bad_input(void)
 	fx_do(&r, "PUT", harness_url("APACHE_URL", "/api/v1/files/a//b"), NULL,
 	    NULL, NULL, NULL, "x", 1);
 	refused("PUT to a//b (Apache)", 400, &r, total0, files0);
+	fx_do(&r, "PUT", harness_url("NGINX_URL", "/api/v1/files/jobs/j/x"),
+	    NULL, NULL, NULL, NULL, "x", 1);
+	refused("PUT under the reserved /jobs/ prefix", 400, &r, total0,
+	    files0);
 
 	/* the path field after the file part: judged after the bytes */
 	{

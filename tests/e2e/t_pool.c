@@ -65,8 +65,7 @@ req(const char *base, const char *method, const char *path,
 static int
 healthy(const char *base)
 {
-	return req(base, "GET", "/api/v1/system/info", NULL, NULL, 0, NULL) ==
-	    200;
+	return req(base, "GET", "/api/v1/metrics", NULL, NULL, 0, NULL) == 200;
 }
 
 static void
