@@ -173,6 +173,14 @@ void		 iso8601(char buf[32], time_t);
 int		 parse_long(const char *, long min, long max, long *out);
 int		 parse_size(const char *, size_t *out);
 int		 parse_duration(const char *, long *seconds);
+/* Appending to a fixed buffer without printf, for per-request text (the
+ * response head, the envelope, the access log): each returns the new
+ * length, or cap once something did not fit (with room kept for a NUL),
+ * so one check at the end tells whether it all fitted. */
+size_t		 cat_mem(char *b, size_t len, size_t cap, const void *s,
+		    size_t n);
+size_t		 cat_str(char *b, size_t len, size_t cap, const char *s);
+size_t		 cat_num(char *b, size_t len, size_t cap, unsigned long long);
 
 /* ---- the shared scoreboard (scoreboard.c) ---- */
 
@@ -409,6 +417,8 @@ int		 resp_send(struct request *, int status, const char *ctype,
 		    const void *body, size_t len);
 int		 resp_ok(struct request *, int status, const char *kind,
 		    json_object *);
+int		 resp_ok_text(struct request *, int status, const char *kind,
+		    const char *json, size_t len);
 int		 resp_list(struct request *, const char *kinds, json_object *,
 		    long total, long limit, long offset);
 int		 resp_list_x(struct request *, const char *kinds, json_object *,

@@ -242,8 +242,11 @@ refused(struct request *r)
 static void
 make_id(struct request *r)
 {
+	static const char hex[] = "0123456789abcdef";
 	const char *given = req_header(r, "X-Request-Id");
+	unsigned long c;
 	size_t n;
+	int i;
 
 	/* A well-formed upstream id (nginx $request_id, a load balancer's)
 	 * is kept so one id follows the request end to end. */
@@ -259,8 +262,14 @@ make_id(struct request *r)
 		randombytes_buf(rnd, sizeof(rnd));
 		sodium_bin2hex(id_prefix, sizeof(id_prefix), rnd, sizeof(rnd));
 	}
-	snprintf(r->id, sizeof(r->id), "req_%s%06lx", id_prefix,
-	    ++id_counter & 0xffffff);
+	/* "req_", the 12-digit prefix, then 6 hex digits of the counter;
+	 * written without snprintf (a thousand instructions a request). */
+	c = ++id_counter & 0xffffff;
+	n = cat_str(r->id, 0, sizeof(r->id), "req_");
+	n = cat_str(r->id, n, sizeof(r->id), id_prefix);
+	for (i = 20; i >= 0 && n < sizeof(r->id) - 7; i -= 4)
+		r->id[n++] = hex[(c >> i) & 15];
+	r->id[n < sizeof(r->id) ? n : sizeof(r->id) - 1] = '\0';
 }
 
 /*

@@ -106,25 +106,43 @@ resp_header(struct request *r, const char *name, const char *fmt, ...)
 	r->hdrs_len += n;
 }
 
+/*
+ * Writes the status line and headers.  They are put together with cat_*()
+ * in one buffer: libfcgi's FCGX_FPrintF, three calls of it, and glibc's
+ * snprintf both cost thousands of instructions per response.
+ */
 static int
 send_head(struct request *r, int status, const char *ctype, long long clen)
 {
 	FCGX_Stream *out = r->fcgx->out;
+	char b[1024];
+	size_t n = 0, cap = sizeof(b);
 
 	r->status = status;
 	r->headers_sent = 1;
-	if (FCGX_FPrintF(out, "Status: %d %s\r\nX-Request-Id: %s\r\n", status,
-	    reason(status), r->id) < 0)
-		goto gone;
-	if (ctype != NULL &&
-	    FCGX_FPrintF(out, "Content-Type: %s\r\n", ctype) < 0)
-		goto gone;
-	if (clen >= 0 && FCGX_FPrintF(out, "Content-Length: %lld\r\n",
-	    clen) < 0)
+	n = cat_str(b, n, cap, "Status: ");
+	n = cat_num(b, n, cap, (unsigned)status);
+	n = cat_str(b, n, cap, " ");
+	n = cat_str(b, n, cap, reason(status));
+	n = cat_str(b, n, cap, "\r\nX-Request-Id: ");
+	n = cat_str(b, n, cap, r->id);
+	n = cat_str(b, n, cap, "\r\n");
+	if (ctype != NULL) {
+		n = cat_str(b, n, cap, "Content-Type: ");
+		n = cat_str(b, n, cap, ctype);
+		n = cat_str(b, n, cap, "\r\n");
+	}
+	if (clen >= 0) {
+		n = cat_str(b, n, cap, "Content-Length: ");
+		n = cat_num(b, n, cap, (unsigned long long)clen);
+		n = cat_str(b, n, cap, "\r\n");
+	}
+	/* Only an absurd Content-Type overflows: refuse it rather than cut. */
+	if (n >= cap || FCGX_PutStr(b, (int)n, out) < 0)
 		goto gone;
 	if (r->hdrs_len > 0 && FCGX_PutStr(r->hdrs, (int)r->hdrs_len, out) < 0)
 		goto gone;
-	if (FCGX_PutS("\r\n", out) < 0)
+	if (FCGX_PutStr("\r\n", 2, out) < 0)
 		goto gone;
 	return 0;
 gone:
@@ -167,6 +185,24 @@ send_json(struct request *r, int status, json_object *o)
 }
 
 static json_object *
+envelope(struct request *r);
+
+/* The json-c envelope with obj's members merged in (they win). */
+static int
+resp_ok_merge(struct request *r, int status, json_object *obj)
+{
+	json_object *env = envelope(r);
+
+	if (json_object_is_type(obj, json_type_object)) {
+		json_object_object_foreach(obj, k, v)
+			json_object_object_add(env, k, json_object_get(v));
+	} else
+		json_object_object_add(env, "data", json_object_get(obj));
+	json_object_put(obj);
+	return send_json(r, status, env);
+}
+
+static json_object *
 envelope(struct request *r)
 {
 	json_object *env = json_object_new_object();
@@ -182,22 +218,80 @@ envelope(struct request *r)
 
 /*
  * Sends a success envelope.  With a kind, obj goes under that key;
- * without one, obj's members are merged into the envelope (health's
- * top-level "status" and "checks").  Takes ownership of obj.
+ * without one, obj (an object) has its members merged into the envelope
+ * (health's top-level "status" and "checks").  Takes ownership of obj.
+ *
+ * The envelope's own fields are written as text around obj's
+ * serialization instead of being built as json-c objects: that saves an
+ * object, three members, a merge and their frees on every response (a
+ * third of a health request's instructions).  The bytes are the same as
+ * the json-c envelope's.  An obj that would override an envelope field
+ * takes the json-c path, where its value wins as before.
  */
 int
 resp_ok(struct request *r, int status, const char *kind, json_object *obj)
 {
-	json_object *env = envelope(r);
+	static const int flags = JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE;
+	const char *s = "null";
+	size_t slen = 4;
 
-	if (kind != NULL)
-		json_object_object_add(env, kind, obj);
-	else if (obj != NULL) {
-		json_object_object_foreach(obj, k, v)
-			json_object_object_add(env, k, json_object_get(v));
-		json_object_put(obj);
+	if (kind == NULL && obj != NULL &&
+	    (!json_object_is_type(obj, json_type_object) ||
+	    json_object_object_get_ex(obj, "success", NULL) ||
+	    json_object_object_get_ex(obj, "request_id", NULL) ||
+	    json_object_object_get_ex(obj, "timestamp", NULL)))
+		return resp_ok_merge(r, status, obj);
+	if (obj != NULL)
+		s = json_object_to_json_string_length(obj, flags, &slen);
+	if (kind == NULL) {
+		/* The members alone: "{...}" without its braces. */
+		s = slen > 2 ? s + 1 : "";
+		slen = slen > 2 ? slen - 2 : 0;
 	}
-	return send_json(r, status, env);
+	resp_ok_text(r, status, kind, s, slen);
+	json_object_put(obj);
+	return r->status;
+}
+
+/*
+ * resp_ok() for a payload already serialized: with a kind, json is the
+ * value under it; without one, json is a list of members ("a":1,"b":2,
+ * without braces, possibly empty) merged into the envelope.  The caller
+ * keeps json; health hands its cached members here.
+ */
+int
+resp_ok_text(struct request *r, int status, const char *kind,
+    const char *json, size_t len)
+{
+	char ts[32], stackbuf[2048], *buf = stackbuf, *heap = NULL;
+	size_t cap, n = 0;
+
+	iso8601(ts, now_wall());
+	cap = len + (kind ? strlen(kind) : 0) + sizeof(r->id) + 96;
+	if (cap > sizeof(stackbuf) && (buf = heap = malloc(cap)) == NULL)
+		return resp_error(r, CC_E_INTERNAL_ERROR, "out of memory");
+	if (cap <= sizeof(stackbuf))
+		cap = sizeof(stackbuf);
+	n = cat_str(buf, n, cap, "{\"success\":true,\"request_id\":\"");
+	n = cat_str(buf, n, cap, r->id);
+	n = cat_str(buf, n, cap, "\",\"timestamp\":\"");
+	n = cat_str(buf, n, cap, ts);
+	n = cat_str(buf, n, cap, "\"");
+	if (kind != NULL) {
+		n = cat_str(buf, n, cap, ",\"");
+		n = cat_str(buf, n, cap, kind);
+		n = cat_str(buf, n, cap, "\":");
+	} else if (len > 0)
+		n = cat_str(buf, n, cap, ",");
+	n = cat_mem(buf, n, cap, json, len);
+	n = cat_str(buf, n, cap, "}");
+	if (n < cap)
+		resp_send(r, status, "application/json", buf, n);
+	else
+		resp_error(r, CC_E_INTERNAL_ERROR, "response too large");
+	free(heap);
+	return r->status;
 }
 
 /* Sends a list envelope with paging fields.  Takes ownership of arr. */

@@ -29,13 +29,53 @@ now_wall(void)
 	return time(NULL);
 }
 
+/*
+ * Formats t as "YYYY-MM-DDTHH:MM:SSZ".  Every response and log line asks
+ * for the current second several times, and gmtime_r + strftime cost more
+ * instructions than the rest of a health request's envelope, so the last
+ * second formatted is kept (per process; workers are single-threaded).
+ */
 void
 iso8601(char buf[32], time_t t)
 {
+	static time_t last = (time_t)-1;
+	static char last_buf[32];
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (t != last) {
+		gmtime_r(&t, &tm);
+		strftime(last_buf, sizeof(last_buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		last = t;
+	}
+	memcpy(buf, last_buf, sizeof(last_buf));
+}
+
+size_t
+cat_mem(char *b, size_t len, size_t cap, const void *s, size_t n)
+{
+	/* Room is kept for a NUL; what does not fit makes the length cap. */
+	if (len >= cap || n >= cap - len)
+		return cap;
+	memcpy(b + len, s, n);
+	return len + n;
+}
+
+size_t
+cat_str(char *b, size_t len, size_t cap, const char *s)
+{
+	return cat_mem(b, len, cap, s, strlen(s));
+}
+
+size_t
+cat_num(char *b, size_t len, size_t cap, unsigned long long v)
+{
+	char digits[24];
+	size_t i = sizeof(digits);
+
+	do
+		digits[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return cat_mem(b, len, cap, digits + i, sizeof(digits) - i);
 }
 
 /* A whole decimal number in [min, max], nothing else around it. */
