@@ -1,5 +1,5 @@
 /*
- * engine_system.c: the engine side of /system (dokemon-api.md): summary,
+ * engine_system.c: the engine side of the /system routes, after dokemon-api.md: summary,
  * per-container usage, prune, and /docker-debug, the connectivity
  * diagnosis for each endpoint.  /system/info's "runtime" member comes
  * from engine_info_json() here.
