@@ -228,6 +228,24 @@ want_type(const struct rt_endpoint *ep, json_object *o, json_type t,
 	return -1;
 }
 
+/*
+ * GET path and check the answer is of type t; on any failure *out is NULL
+ * and err says why (nf names a 404).  The caller puts *out.
+ */
+static int
+dk_get_as(const struct rt_endpoint *ep, const char *path, enum cc_err nf,
+    json_type t, const char *what, json_object **out, struct rt_err *err)
+{
+	*out = NULL;
+	if (dk_json(ep, "GET", path, NULL, nf, out, err) < 0 ||
+	    want_type(ep, *out, t, what, err) < 0) {
+		json_object_put(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 static char *
 esc(const char *s)
 {
@@ -371,13 +389,11 @@ dk_list(const struct rt_endpoint *ep, const struct rt_list_opts *opts,
 		return -1;
 	}
 	curl_free(fq);
-	rc = dk_json(ep, "GET", path, NULL, CC_E_NOT_FOUND, &arr, err);
+	rc = dk_get_as(ep, path, CC_E_NOT_FOUND, json_type_array,
+	    "container list", &arr, err);
 	free(path);
-	if (rc < 0 || want_type(ep, arr, json_type_array, "container list",
-	    err) < 0) {
-		json_object_put(arr);
+	if (rc < 0)
 		return -1;
-	}
 	out = json_object_new_array();
 	n = json_object_array_length(arr);
 	for (i = 0; i < n; i++)
@@ -953,13 +969,9 @@ dk_stats_one(const struct rt_endpoint *ep, const char *id, json_object **out,
 	*out = NULL;
 	snprintf(path, sizeof(path), API "/containers/%s/stats?stream=false",
 	    id);
-	if (dk_json(ep, "GET", path, NULL, CC_E_CONTAINER_NOT_FOUND, &st,
-	    err) < 0)
+	if (dk_get_as(ep, path, CC_E_CONTAINER_NOT_FOUND, json_type_object,
+	    "stats", &st, err) < 0)
 		return -1;
-	if (want_type(ep, st, json_type_object, "stats", err) < 0) {
-		json_object_put(st);
-		return -1;
-	}
 	*out = stats_of(st);
 	json_object_put(st);
 	return 0;
@@ -1270,13 +1282,9 @@ dk_image_list(const struct rt_endpoint *ep, json_object **rows,
 	size_t i, n;
 
 	*rows = NULL;
-	if (dk_json(ep, "GET", API "/images/json", NULL, CC_E_NOT_FOUND, &arr,
-	    err) < 0)
+	if (dk_get_as(ep, API "/images/json", CC_E_NOT_FOUND, json_type_array,
+	    "image list", &arr, err) < 0)
 		return -1;
-	if (want_type(ep, arr, json_type_array, "image list", err) < 0) {
-		json_object_put(arr);
-		return -1;
-	}
 	out = json_object_new_array();
 	n = json_object_array_length(arr);
 	for (i = 0; i < n; i++) {
@@ -1540,13 +1548,9 @@ dk_network_list(const struct rt_endpoint *ep, json_object **rows,
 	size_t i, cnt;
 
 	*rows = NULL;
-	if (dk_json(ep, "GET", API "/networks", NULL, CC_E_NOT_FOUND, &arr,
-	    err) < 0)
+	if (dk_get_as(ep, API "/networks", CC_E_NOT_FOUND, json_type_array,
+	    "network list", &arr, err) < 0)
 		return -1;
-	if (want_type(ep, arr, json_type_array, "network list", err) < 0) {
-		json_object_put(arr);
-		return -1;
-	}
 	out = json_object_new_array();
 	cnt = json_object_array_length(arr);
 	for (i = 0; i < cnt; i++) {
