@@ -215,8 +215,8 @@ row_owner(json_object *row)
  * sees their own and the engine's unlabelled ones (the defaults they may
  * attach to).  Rows is changed in place.
  */
-void
-ctr_visible_named(const struct request *r, json_object *rows)
+static void
+visible_named(const struct request *r, json_object *rows)
 {
 	size_t i = json_object_array_length(rows);
 	const char *owner;
@@ -226,6 +226,50 @@ ctr_visible_named(const struct request *r, json_object *rows)
 		if (owner != NULL && !ctr_may_see(r, owner))
 			json_object_array_del_idx(rows, i, 1);
 	}
+}
+
+/*
+ * GET /networks and /volumes: the endpoint's list (list may be NULL when
+ * its driver has none: 400), others' labelled ones hidden from a
+ * non-admin, paged under kinds.
+ */
+int
+ctr_named_list(struct request *r, const struct rt_endpoint *ep,
+    ctr_named_list_fn list, const char *kinds)
+{
+	json_object *rows;
+	struct rt_err e;
+
+	if (list == NULL)
+		return ctr_unsupported(r, ep, kinds);
+	if (list(ep, &rows, &e) < 0)
+		return ctr_rt_error(r, ep, &e, NULL);
+	visible_named(r, rows);
+	return ctr_list_page(r, kinds, rows);
+}
+
+/*
+ * POST /networks and /volumes: creates name (labelled with the caller)
+ * and answers 201 with it under kind; create may be NULL (400).
+ */
+int
+ctr_named_create(struct request *r, const struct rt_endpoint *ep,
+    ctr_named_create_fn create, const char *name, const char *driver,
+    const char *kind)
+{
+	struct rt_kv *labels;
+	json_object *out;
+	struct rt_err e;
+	size_t n;
+
+	if (create == NULL)
+		return ctr_unsupported(r, ep, req_printf(r, "creating %ss",
+		    kind));
+	n = ctr_named_labels(r, &labels);
+	if (create(ep, name, driver, labels, n, &out, &e) < 0)
+		return ctr_rt_error(r, ep, &e, NULL);
+	json_object_object_add(out, "endpoint", json_object_new_string(ep->name));
+	return resp_ok(r, 201, kind, out);
 }
 
 /*

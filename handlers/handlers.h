@@ -65,7 +65,16 @@ int	ctr_unsupported(struct request *, const struct rt_endpoint *,
 void	ctr_event(struct request *, const struct rt_endpoint *,
 	    const char *id, const char *event);
 int	ctr_list_page(struct request *, const char *kinds, json_object *rows);
-void	ctr_visible_named(const struct request *, json_object *rows);
+typedef int (*ctr_named_list_fn)(const struct rt_endpoint *, json_object **,
+    struct rt_err *);
+typedef int (*ctr_named_create_fn)(const struct rt_endpoint *, const char *,
+    const char *, const struct rt_kv *, size_t, json_object **,
+    struct rt_err *);
+int	ctr_named_list(struct request *, const struct rt_endpoint *,
+	    ctr_named_list_fn, const char *kinds);
+int	ctr_named_create(struct request *, const struct rt_endpoint *,
+	    ctr_named_create_fn, const char *name, const char *driver,
+	    const char *kind);
 int	ctr_named_removable(struct request *, const struct rt_endpoint *,
 	    int (*)(const struct rt_endpoint *, json_object **,
 	    struct rt_err *), const char *name, enum cc_err nf,

@@ -17,17 +17,10 @@ int
 h_networks_list(struct request *r)
 {
 	struct rt_endpoint ep;
-	json_object *rows;
-	struct rt_err e;
 
 	if (ctr_endpoint(r, &ep) < 0)
 		return r->status;
-	if (ep.driver->network_list == NULL)
-		return ctr_unsupported(r, &ep, "networks");
-	if (ep.driver->network_list(&ep, &rows, &e) < 0)
-		return ctr_rt_error(r, &ep, &e, NULL);
-	ctr_visible_named(r, rows);
-	return ctr_list_page(r, "networks", rows);
+	return ctr_named_list(r, &ep, ep.driver->network_list, "networks");
 }
 
 /* POST /networks (and /networks/create) {name, driver?}: 201 network;
@@ -36,23 +29,13 @@ int
 h_network_create(struct request *r)
 {
 	struct rt_endpoint ep;
-	struct rt_kv *labels;
-	json_object *out;
 	const char *name, *driver;
-	struct rt_err e;
-	size_t n;
 
 	if ((name = ctr_named_body(r, &driver, "network")) == NULL ||
 	    ctr_endpoint(r, &ep) < 0)
 		return r->status;
-	if (ep.driver->network_create == NULL)
-		return ctr_unsupported(r, &ep, "creating networks");
-	n = ctr_named_labels(r, &labels);
-	if (ep.driver->network_create(&ep, name, driver, labels, n, &out,
-	    &e) < 0)
-		return ctr_rt_error(r, &ep, &e, NULL);
-	json_object_object_add(out, "endpoint", json_object_new_string(ep.name));
-	return resp_ok(r, 201, "network", out);
+	return ctr_named_create(r, &ep, ep.driver->network_create, name, driver,
+	    "network");
 }
 
 /* DELETE /networks/{name} (and .../remove): 200; 404 NETWORK_NOT_FOUND;

@@ -15,17 +15,10 @@ int
 h_volumes_list(struct request *r)
 {
 	struct rt_endpoint ep;
-	json_object *rows;
-	struct rt_err e;
 
 	if (ctr_endpoint(r, &ep) < 0)
 		return r->status;
-	if (ep.driver->volume_list == NULL)
-		return ctr_unsupported(r, &ep, "volumes");
-	if (ep.driver->volume_list(&ep, &rows, &e) < 0)
-		return ctr_rt_error(r, &ep, &e, NULL);
-	ctr_visible_named(r, rows);
-	return ctr_list_page(r, "volumes", rows);
+	return ctr_named_list(r, &ep, ep.driver->volume_list, "volumes");
 }
 
 /* POST /volumes (and /volumes/create) {name, driver?}: 201 volume. */
@@ -33,23 +26,13 @@ int
 h_volume_create(struct request *r)
 {
 	struct rt_endpoint ep;
-	struct rt_kv *labels;
-	json_object *out;
 	const char *name, *driver;
-	struct rt_err e;
-	size_t n;
 
 	if ((name = ctr_named_body(r, &driver, "volume")) == NULL ||
 	    ctr_endpoint(r, &ep) < 0)
 		return r->status;
-	if (ep.driver->volume_create == NULL)
-		return ctr_unsupported(r, &ep, "creating volumes");
-	n = ctr_named_labels(r, &labels);
-	if (ep.driver->volume_create(&ep, name, driver, labels, n, &out,
-	    &e) < 0)
-		return ctr_rt_error(r, &ep, &e, NULL);
-	json_object_object_add(out, "endpoint", json_object_new_string(ep.name));
-	return resp_ok(r, 201, "volume", out);
+	return ctr_named_create(r, &ep, ep.driver->volume_create, name, driver,
+	    "volume");
 }
 
 /* DELETE /volumes/{name}[?force=true] (and .../remove): 200; 404
