@@ -123,7 +123,7 @@ store_event_append(MDB_txn *txn, const char *type, json_object *data,
 	purge(cur, id);
 	mdb_cursor_close(cur);
 	cur = NULL;
-	if (own != NULL && (rc = mdb_txn_commit(own)) != 0) {
+	if (own != NULL && (rc = store_commit(own)) != 0) {
 		own = NULL;
 		goto err;
 	}
