@@ -148,28 +148,24 @@ static int
 load_user(struct request *r, MDB_txn *txn, const char *name, enum access cap,
     const char *via, const char *what)
 {
-	json_object *u = NULL;
+	struct store_user u;
 	enum access role;
 	int rc;
 
-	if ((rc = store_tget_json(txn, STORE_USERS, name, &u)) != 0) {
+	if ((rc = store_user_read(txn, name, &u)) != 0) {
 		if (rc == MDB_NOTFOUND)
 			return resp_error(r, CC_E_UNAUTHORIZED, "the user of "
 			    "this %s no longer exists", what);
 		return resp_store_error(r, rc, "user");
 	}
-	if (jint(u, "disabled") != 0 ||
-	    access_parse(jstr(u, "role"), &role) < 0) {
-		json_object_put(u);
+	if (u.disabled || access_parse(u.role, &role) < 0)
 		return resp_error(r, CC_E_UNAUTHORIZED, "the user of this %s "
 		    "is disabled", what);
-	}
 	snprintf(r->who.user, sizeof(r->who.user), "%s", name);
 	r->who.role = role < cap ? role : cap;
-	r->who.must_change = jint(u, "must_change_password") != 0;
+	r->who.must_change = u.must_change;
 	r->who.authenticated = 1;
 	snprintf(r->who.via, sizeof(r->who.via), "%s", via);
-	json_object_put(u);
 	return 0;
 }
 
@@ -181,10 +177,10 @@ int
 auth_with_key(struct request *r, const char *key)
 {
 	char prefix[CRED_PREFIX_LEN + 1], hash[CRED_HASH_HEX];
-	json_object *rec = NULL;
+	struct store_key k;
 	MDB_txn *txn = NULL;
 	enum access scope;
-	int64_t now = now_wall(), last = 0;
+	int64_t now = now_wall();
 	int rc;
 
 	if (cred_key_parse(key, prefix) < 0)
@@ -195,30 +191,28 @@ auth_with_key(struct request *r, const char *key)
 		    "unavailable");
 	if ((rc = store_begin(0, &txn)) != 0)
 		return resp_store_error(r, rc, "API keys");
-	if ((rc = store_key_get(txn, hash, &rec)) != 0) {
+	if ((rc = store_key_read(txn, hash, &k)) != 0) {
 		store_abort(txn);
 		if (rc == MDB_NOTFOUND)
 			return resp_error(r, CC_E_UNAUTHORIZED, "unknown or "
 			    "revoked API key");
 		return resp_store_error(r, rc, "API key");
 	}
-	if (jint(rec, "expires_at") != 0 && jint(rec, "expires_at") <= now) {
+	if (k.expires_at != 0 && k.expires_at <= now) {
 		rc = resp_error(r, CC_E_UNAUTHORIZED, "API key %s expired",
 		    prefix);
 		goto out;
 	}
-	if (scope_parse(jstr(rec, "scope"), &scope) < 0)
+	if (scope_parse(k.scope, &scope) < 0)
 		scope = ACCESS_VIEWER;
-	if ((rc = load_user(r, txn, jstr(rec, "owner"), scope, "api_key",
+	if ((rc = load_user(r, txn, k.owner, scope, "api_key",
 	    "API key")) != 0)
 		goto out;
 	snprintf(r->who.cred_id, sizeof(r->who.cred_id), "%s", prefix);
-	last = jint(rec, "last_used_at");
 out:
-	json_object_put(rec);
 	store_abort(txn);
 	/* At most one write per key per minute: the key path stays cheap. */
-	if (rc == 0 && now - last >= TOUCH_EVERY_S)
+	if (rc == 0 && now - k.last_used_at >= TOUCH_EVERY_S)
 		store_key_touch(hash, now);
 	return rc;
 }

@@ -287,10 +287,15 @@ jint(json_object *o, const char *k)
 	    : 0;
 }
 
-/* Fills m from a stored record (json). */
-static void
-meta_from_json(json_object *o, struct files_meta *m)
+/* Decodes a stored record (JSON) into m, a struct files_meta. */
+static int
+meta_decode(const void *val, size_t len, void *out)
 {
+	struct files_meta *m = out;
+	json_object *o;
+
+	if ((o = store_parse_json(val, len)) == NULL)
+		return MDB_CORRUPTED;
 	memset(m, 0, sizeof(*m));
 	snprintf(m->path, sizeof(m->path), "%s", jstr(o, "path"));
 	snprintf(m->mime, sizeof(m->mime), "%s", jstr(o, "mime_type"));
@@ -301,6 +306,8 @@ meta_from_json(json_object *o, struct files_meta *m)
 	m->size = jint(o, "size");
 	m->created = (time_t)jint(o, "created_at");
 	m->modified = (time_t)jint(o, "modified_at");
+	json_object_put(o);
+	return 0;
 }
 
 static json_object *
@@ -350,14 +357,8 @@ files_meta_json(const struct files_meta *m)
 static int
 tget(MDB_txn *txn, const char *path, struct files_meta *m)
 {
-	json_object *o = NULL;
-	int rc;
-
-	if ((rc = store_tget_json(txn, STORE_FILES, path, &o)) != 0)
-		return rc;
-	meta_from_json(o, m);
-	json_object_put(o);
-	return 0;
+	return store_tget_decoded(txn, STORE_FILES, path, meta_decode, m,
+	    sizeof(*m));
 }
 
 int
@@ -688,21 +689,11 @@ list_cb(const char *k, size_t kl, const void *v, size_t vl, void *arg)
 {
 	struct list_ctx *c = arg;
 	struct files_meta m;
-	json_object *o;
-	char *s;
-	int rc;
 
 	(void)k; (void)kl;
-	if ((s = strndup(v, vl)) == NULL)
-		return 1;
-	o = json_tokener_parse(s);
-	free(s);
-	if (o == NULL)
+	if (meta_decode(v, vl, &m) != 0)
 		return 0;
-	meta_from_json(o, &m);
-	json_object_put(o);
-	rc = c->fn(&m, c->arg);
-	return rc;
+	return c->fn(&m, c->arg);
 }
 
 /* Calls fn for each file whose path starts with prefix, in path order;

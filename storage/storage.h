@@ -58,6 +58,16 @@ int		 store_tget_json(MDB_txn *, enum store_db, const char *key,
 int		 store_tput_json(MDB_txn *, enum store_db, const char *key,
 		    json_object *, unsigned flags);
 
+/*
+ * Typed reads (memo.c): fn decodes a stored value into a struct without
+ * pointers; the result is remembered by the value's exact bytes, so a
+ * record read again unchanged is not decoded again.
+ */
+typedef int (*store_decode_fn)(const void *val, size_t len, void *out);
+int		 store_tget_decoded(MDB_txn *, enum store_db, const char *key,
+		    store_decode_fn, void *out, size_t outlen);
+json_object	*store_parse_json(const void *val, size_t len);
+
 /* One-shot transactions. */
 int		 store_get_json(enum store_db, const char *key,
 		    json_object **out);
@@ -71,11 +81,21 @@ int		 store_scan(enum store_db, const char *prefix, store_scan_fn,
 		    void *arg);
 
 /* Users, keys, sessions and revocations (users.c). */
+struct store_key {		/* what authentication needs of a key */
+	int64_t		 expires_at, last_used_at;
+	char		 scope[16];
+	char		 owner[72];
+};
+struct store_user {		/* ... and of a user */
+	int		 disabled, must_change;
+	char		 role[16];
+};
 int		 store_admins(MDB_txn *, const char *skip, int *n);
 int		 store_user_delete(const char *name);
 int		 store_key_put(const char *hash, const char *prefix,
 		    json_object *rec);
-int		 store_key_get(MDB_txn *, const char *hash, json_object **rec);
+int		 store_key_read(MDB_txn *, const char *hash, struct store_key *);
+int		 store_user_read(MDB_txn *, const char *name, struct store_user *);
 int		 store_key_del(const char *prefix, const char *owner);
 int		 store_key_touch(const char *hash, int64_t now);
 int		 store_revoke(const char *jti, int64_t exp, int64_t now);

@@ -229,17 +229,13 @@ int
 store_tget_json(MDB_txn *txn, enum store_db db, const char *key,
     json_object **out)
 {
-	json_tokener *tok;
 	MDB_val v;
 	int rc;
 
 	*out = NULL;
 	if ((rc = store_tget(txn, db, key, &v)) != 0)
 		return rc;
-	if ((tok = json_tokener_new()) == NULL)
-		return ENOMEM;
-	*out = json_tokener_parse_ex(tok, v.mv_data, (int)v.mv_size);
-	json_tokener_free(tok);
+	*out = store_parse_json(v.mv_data, v.mv_size);
 	return *out != NULL ? 0 : MDB_CORRUPTED;
 }
 

@@ -40,19 +40,6 @@ int_of(json_object *o, const char *k)
 	    0;
 }
 
-static json_object *
-parse(const MDB_val *v)
-{
-	json_tokener *tok = json_tokener_new();
-	json_object *o;
-
-	if (tok == NULL)
-		return NULL;
-	o = json_tokener_parse_ex(tok, v->mv_data, (int)v->mv_size);
-	json_tokener_free(tok);
-	return o;
-}
-
 /*
  * Counts the enabled admins other than skip (NULL: all) into *n, inside
  * txn, so "not the last admin" checks and the change they guard are one
@@ -74,7 +61,7 @@ store_admins(MDB_txn *txn, const char *skip, int *n)
 		if (skip != NULL && k.mv_size == strlen(skip) &&
 		    memcmp(k.mv_data, skip, k.mv_size) == 0)
 			continue;
-		if ((o = parse(&v)) == NULL)
+		if ((o = store_parse_json(v.mv_data, v.mv_size)) == NULL)
 			continue;
 		if (str_eq(o, "role", "admin") && int_of(o, "disabled") == 0)
 			(*n)++;
@@ -107,7 +94,7 @@ del_owned(MDB_txn *txn, enum store_db db, const char *prefix,
 		if (keep != NULL && k.mv_size == strlen(keep) &&
 		    memcmp(k.mv_data, keep, k.mv_size) == 0)
 			continue;
-		if ((o = parse(&v)) == NULL)
+		if ((o = store_parse_json(v.mv_data, v.mv_size)) == NULL)
 			continue;
 		mine = str_eq(o, field, user);
 		if (mine && db == STORE_KEYS)
@@ -184,14 +171,64 @@ store_key_put(const char *hash, const char *prefix, json_object *rec)
 	return store_commit(txn);
 }
 
-/* The key record for a key hash: one LMDB get. */
+static void
+copy_str(char *dst, size_t size, json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(o, k, &v) &&
+	    json_object_is_type(v, json_type_string))
+		snprintf(dst, size, "%s", json_object_get_string(v));
+}
+
+static int
+key_decode(const void *val, size_t len, void *out)
+{
+	struct store_key *k = out;
+	json_object *o;
+
+	if ((o = store_parse_json(val, len)) == NULL)
+		return MDB_CORRUPTED;
+	k->expires_at = int_of(o, "expires_at");
+	k->last_used_at = int_of(o, "last_used_at");
+	copy_str(k->scope, sizeof(k->scope), o, "scope");
+	copy_str(k->owner, sizeof(k->owner), o, "owner");
+	json_object_put(o);
+	return 0;
+}
+
+/* What authentication needs of the key with this hash: one LMDB get. */
 int
-store_key_get(MDB_txn *txn, const char *hash, json_object **rec)
+store_key_read(MDB_txn *txn, const char *hash, struct store_key *k)
 {
 	char hk[80];
 
 	snprintf(hk, sizeof(hk), "h:%s", hash);
-	return store_tget_json(txn, STORE_KEYS, hk, rec);
+	return store_tget_decoded(txn, STORE_KEYS, hk, key_decode, k,
+	    sizeof(*k));
+}
+
+static int
+user_decode(const void *val, size_t len, void *out)
+{
+	struct store_user *u = out;
+	json_object *o;
+
+	if ((o = store_parse_json(val, len)) == NULL)
+		return MDB_CORRUPTED;
+	u->disabled = int_of(o, "disabled") != 0;
+	u->must_change = int_of(o, "must_change_password") != 0;
+	copy_str(u->role, sizeof(u->role), o, "role");
+	json_object_put(o);
+	return 0;
+}
+
+/* What authentication needs of user name: one LMDB get. */
+int
+store_user_read(MDB_txn *txn, const char *name, struct store_user *u)
+{
+	return store_tget_decoded(txn, STORE_USERS, name, user_decode, u,
+	    sizeof(*u));
 }
 
 /*
@@ -279,7 +316,7 @@ store_revoke(const char *jti, int64_t exp, int64_t now)
 		goto err;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		o = parse(&v);
+		o = store_parse_json(v.mv_data, v.mv_size);
 		if (o == NULL || int_of(o, "exp") <= now)
 			rc = mdb_cursor_del(cur, 0);
 		json_object_put(o);
@@ -318,7 +355,7 @@ store_session_purge(int64_t now, int64_t idle, int64_t max_age)
 		goto err;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		o = parse(&v);
+		o = store_parse_json(v.mv_data, v.mv_size);
 		if (o == NULL || now - int_of(o, "last_seen") > idle ||
 		    now - int_of(o, "created_at") > max_age)
 			rc = mdb_cursor_del(cur, 0);

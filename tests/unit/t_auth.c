@@ -396,6 +396,7 @@ rec(const char *fmt, ...)
 static void
 test_records(const char *dir)
 {
+	struct store_key kr;
 	json_object *o;
 	MDB_txn *txn;
 	MDB_val v;
@@ -427,13 +428,23 @@ test_records(const char *dir)
 	CHECK(store_key_put("22", "cccccccccccc", o) == 0);
 	json_object_put(o);
 	CHECK(store_begin(0, &txn) == 0);
-	CHECK(store_key_get(txn, "11", &o) == 0);
-	json_object_put(o);
+	CHECK(store_key_read(txn, "11", &kr) == 0);
+	CHECK(strcmp(kr.owner, "vic") == 0 && strcmp(kr.scope, "read") == 0);
+	CHECK(store_key_read(txn, "11", &kr) == 0);	/* remembered */
+	CHECK(strcmp(kr.owner, "vic") == 0 && kr.expires_at == 0);
 	store_abort(txn);
 	CHECK_INT(store_key_del("aaaaaaaaaaaa", "root1"), MDB_NOTFOUND);
 	CHECK(store_key_del("aaaaaaaaaaaa", "vic") == 0);
 	CHECK_INT(store_key_del("aaaaaaaaaaaa", "vic"), MDB_NOTFOUND);
+	CHECK(store_begin(0, &txn) == 0);
+	CHECK(store_key_read(txn, "22", &kr) == 0 && kr.last_used_at == 0);
+	store_abort(txn);
 	CHECK(store_key_touch("22", 12345) == 0);
+	/* The remembered decoding is of the old bytes: the new ones count. */
+	CHECK(store_begin(0, &txn) == 0);
+	CHECK(store_key_read(txn, "22", &kr) == 0);
+	CHECK_INT(kr.last_used_at, 12345);
+	store_abort(txn);
 	CHECK(store_get_json(STORE_KEYS, "h:22", &o) == 0);
 	CHECK_INT(json_object_get_int64(json_object_object_get(o,
 	    "last_used_at")), 12345);
