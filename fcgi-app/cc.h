@@ -263,6 +263,7 @@ struct principal {
 };
 
 #define REQ_MAX_PARAMS 4
+#define REQ_MAX_HDRS 48		/* HTTP_* parameters indexed per request */
 
 struct req_kv {
 	char	*key;
@@ -284,6 +285,8 @@ struct request {
 	char			*query_raw;
 	struct req_kv		*query;
 	size_t			 nquery;
+	const char		*inhdr[REQ_MAX_HDRS];	/* "HTTP_...=value" */
+	size_t			 ninhdr;		/* > MAX: not indexed */
 	const char		*content_type;
 	long long		 content_length;
 	size_t			 body_read;
@@ -310,6 +313,7 @@ struct request {
 };
 
 int		 request_init(struct request *, FCGX_Request *);
+void		 req_use_env(struct request *, char **envp);
 void		 request_free(struct request *);
 void		*req_alloc(struct request *, size_t);
 char		*req_strdup(struct request *, const char *);

@@ -279,6 +279,42 @@ make_id(struct request *r)
  * The path comes from REQUEST_URI, undecoded by the web server, so both
  * nginx and Apache give the app the same bytes to judge.
  */
+/*
+ * Takes the request's parameters and notes where the HTTP_* ones are, in
+ * one pass, so that looking up a header scans those few and not every
+ * CGI variable (FCGX_GetParam compares each in full; a download asks for
+ * about ten headers).  Past REQ_MAX_HDRS the lookup scans them all.
+ */
+void
+req_use_env(struct request *r, char **envp)
+{
+	char **e;
+
+	r->envp = envp;
+	r->ninhdr = 0;
+	for (e = envp; e != NULL && *e != NULL; e++)
+		if (strncmp(*e, "HTTP_", 5) == 0 &&
+		    r->ninhdr++ < REQ_MAX_HDRS)
+			r->inhdr[r->ninhdr - 1] = *e;
+}
+
+/* The value if entry is "HTTP_" name "=value", name compared as CGI
+ * spells it (upper case, '-' as '_'), else NULL. */
+static const char *
+header_value(const char *entry, const char *name)
+{
+	const char *p = entry + 5;
+	int c;
+
+	for (; *name != '\0'; name++, p++) {
+		c = *name == '-' ? '_' : (*name >= 'a' && *name <= 'z') ?
+		    *name - 'a' + 'A' : *name;
+		if (*p != c)
+			return NULL;
+	}
+	return *p == '=' ? p + 1 : NULL;
+}
+
 int
 request_init(struct request *r, FCGX_Request *f)
 {
@@ -287,10 +323,10 @@ request_init(struct request *r, FCGX_Request *f)
 
 	memset(r, 0, sizeof(*r));
 	r->fcgx = f;
-	r->envp = f->envp;
 	r->start_us = now_us();
 	r->content_length = -1;
 	make_id(r);
+	req_use_env(r, f->envp);
 
 	/* Copied: the access log runs after FCGX_Finish_r frees params. */
 	m = req_env(r, "REQUEST_METHOD");
@@ -361,11 +397,18 @@ req_env(const struct request *r, const char *name)
 const char *
 req_header(const struct request *r, const char *name)
 {
+	const char *v;
 	char key[128];
 	size_t i;
 
 	if (strcasecmp(name, "Content-Type") == 0)
 		return req_env(r, "CONTENT_TYPE");
+	if (r->ninhdr <= REQ_MAX_HDRS) {
+		for (i = 0; i < r->ninhdr; i++)
+			if ((v = header_value(r->inhdr[i], name)) != NULL)
+				return v;
+		return NULL;
+	}
 	memcpy(key, "HTTP_", 5);
 	for (i = 0; name[i] != '\0' && i + 6 < sizeof(key); i++)
 		key[5 + i] = name[i] == '-' ? '_' :

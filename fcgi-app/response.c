@@ -79,21 +79,25 @@ reason(int status)
 void
 resp_header(struct request *r, const char *name, const char *fmt, ...)
 {
-	char val[1024], line[1200];
+	char val[1024];
+	const char *v = val;
+	size_t nlen = strlen(name), vlen, n;
 	va_list ap;
-	size_t n;
 	char *p;
 
 	if (r->headers_sent)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(val, sizeof(val), fmt, ap);
+	if (strcmp(fmt, "%s") == 0)	/* most headers: no formatting */
+		v = va_arg(ap, const char *);
+	else
+		vsnprintf(val, sizeof(val), fmt, ap);
 	va_end(ap);
 	/* A header value never carries a line break (response splitting). */
-	val[strcspn(val, "\r\n")] = '\0';
-	n = (size_t)snprintf(line, sizeof(line), "%s: %s\r\n", name, val);
-	if (n >= sizeof(line))
-		return;
+	vlen = strcspn(v, "\r\n");
+	if (vlen >= sizeof(val))
+		vlen = sizeof(val) - 1;
+	n = nlen + 2 + vlen + 2;
 	if (r->hdrs_len + n + 1 > r->hdrs_cap) {
 		size_t cap = (r->hdrs_cap ? r->hdrs_cap * 2 : 256) + n;
 
@@ -102,7 +106,11 @@ resp_header(struct request *r, const char *name, const char *fmt, ...)
 		r->hdrs = p;
 		r->hdrs_cap = cap;
 	}
-	memcpy(r->hdrs + r->hdrs_len, line, n + 1);
+	p = r->hdrs + r->hdrs_len;
+	memcpy(p, name, nlen);
+	memcpy(p + nlen, ": ", 2);
+	memcpy(p + nlen + 2, v, vlen);
+	memcpy(p + nlen + 2 + vlen, "\r\n", 3);
 	r->hdrs_len += n;
 }
 

@@ -58,7 +58,7 @@ mkreq(struct request *r, const char *method, const struct route *rt,
 		envp[n++] = (char *)p2;
 	envp[n] = NULL;
 	r->fcgx = &fr;
-	r->envp = envp;
+	req_use_env(r, envp);
 	r->method = method;
 	r->path = (char *)"/api/v1/x";
 	r->route = rt;

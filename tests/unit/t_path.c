@@ -1,4 +1,4 @@
-/* Unit tests: path decoding and query parsing (request.c). */
+/* Unit tests: path decoding, query parsing and header lookup (request.c). */
 #include "config.h"
 
 #include "fcgi-app/cc.h"
@@ -53,6 +53,36 @@ main(void)
 	memset(&r, 0, sizeof(r));
 	CHECK(query_parse(&r, "") == 0 && r.nquery == 0);
 	request_free(&r);
+
+	/* Headers: looked up among the HTTP_* parameters, any spelling. */
+	{
+		static char *env[80] = { "REQUEST_METHOD=GET",
+		    "HTTP_X_API_KEY=k1", "CONTENT_TYPE=text/plain",
+		    "HTTP_IF_NONE_MATCH=\"e\"", "HTTP_X=short", NULL };
+		static char many[60][24];
+		int i;
+
+		memset(&r, 0, sizeof(r));
+		req_use_env(&r, env);
+		CHECK_STR(req_header(&r, "X-API-Key"), "k1");
+		CHECK_STR(req_header(&r, "x-api-key"), "k1");
+		CHECK_STR(req_header(&r, "If-None-Match"), "\"e\"");
+		CHECK_STR(req_header(&r, "Content-Type"), "text/plain");
+		CHECK_STR(req_header(&r, "X"), "short");
+		CHECK(req_header(&r, "X-API") == NULL);
+		CHECK(req_header(&r, "If-Match") == NULL);
+		CHECK(req_header(&r, "REQUEST-METHOD") == NULL);
+		/* More than REQ_MAX_HDRS: every parameter is scanned. */
+		for (i = 0; i < 60; i++) {
+			snprintf(many[i], sizeof(many[i]), "HTTP_H%d=%d", i, i);
+			env[5 + i] = many[i];
+		}
+		env[65] = NULL;
+		req_use_env(&r, env);
+		CHECK_STR(req_header(&r, "H59"), "59");
+		CHECK_STR(req_header(&r, "X-API-Key"), "k1");
+		CHECK(req_header(&r, "H60") == NULL);
+	}
 
 	CHECK(content_type_is("application/json", "application/json"));
 	CHECK(content_type_is("application/json; charset=utf-8",
