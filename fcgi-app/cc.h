@@ -87,6 +87,7 @@ struct config {
 	size_t	 map_size;
 	size_t	 max_body;
 	char	 log[CFG_STRLEN];	/* stderr | syslog */
+	int	 access_log;		/* a line per request */
 	int	 debug;
 	char	 docker_host[CFG_STRLEN];
 	char	 docker_tls_ca[CFG_STRLEN];
@@ -417,6 +418,7 @@ void		 rl_pw_release(int slot);
 
 void		 resp_header(struct request *, const char *name,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void		 resp_clear_headers(struct request *);
 int		 resp_send(struct request *, int status, const char *ctype,
 		    const void *body, size_t len);
 int		 resp_ok(struct request *, int status, const char *kind,

@@ -54,6 +54,7 @@ static const struct cfg_key keys[] = {
 	{ "map_size", T_SIZE, O(map_size), "1g", 1L << 20, 0, NULL, 0, NULL },
 	{ "max_body", T_SIZE, O(max_body), "1m", 1, 0, NULL, 0, NULL },
 	{ "log", T_STR, O(log), "stderr", 0, 0, NULL, 0, "stderr|syslog" },
+	{ "access_log", T_BOOL, O(access_log), "true", 0, 1, NULL, 0, NULL },
 	{ "debug", T_BOOL, O(debug), "false", 0, 1, "DEBUG", 0, NULL },
 	{ "docker_host", T_STR, O(docker_host), "unix:///run/podman/podman.sock",
 	    0, 0, NULL, 0, NULL },

@@ -325,8 +325,8 @@ request_init(struct request *r, FCGX_Request *f)
 	r->fcgx = f;
 	r->start_us = now_us();
 	r->content_length = -1;
-	make_id(r);
 	req_use_env(r, f->envp);
+	make_id(r);
 
 	/* Copied: the access log runs after FCGX_Finish_r frees params. */
 	m = req_env(r, "REQUEST_METHOD");

@@ -114,6 +114,14 @@ resp_header(struct request *r, const char *name, const char *fmt, ...)
 	r->hdrs_len += n;
 }
 
+/* Drops the headers added so far, before any is sent (a retry). */
+void
+resp_clear_headers(struct request *r)
+{
+	if (!r->headers_sent)
+		r->hdrs_len = 0;
+}
+
 /*
  * Writes the status line and headers.  They are put together with cat_*()
  * in one buffer: libfcgi's FCGX_FPrintF, three calls of it, and glibc's

@@ -84,7 +84,8 @@ worker_main(int listen_fd)
 		request_init(&r, &fr);
 		router_dispatch(&r);
 		FCGX_Finish_r(&fr);
-		log_request(&r);
+		if (cfg.access_log)
+			log_request(&r);
 		sb_self->requests++;
 		if (r.status >= 500)
 			sb_self->errors++;

@@ -603,15 +603,13 @@ send_multi(struct request *r, int fd, const struct files_meta *m,
 }
 
 /*
- * Serves the stored file at path (canonical) to GET or HEAD, for any
- * route that exposes stored files (downloads here, job outputs later):
- * 404 when it is missing or the caller's role does not reach it, the
- * preconditions (412, 304), then Range (206, multipart/byteranges, 416),
- * else 200; the body comes from the app or, when configured, from the
- * web server.
+ * One attempt of files_serve, from the record as read now.  The blob is
+ * opened only when the app sends the body itself (the answers that have
+ * none, and offloaded ones, need only the record); *again is set when
+ * the blob was replaced since the record was read.
  */
-int
-files_serve(struct request *r, const char *path)
+static int
+serve_once(struct request *r, const char *path, int *again)
 {
 	struct byte_range *rg = NULL;
 	struct cond_headers h = cond_of(r);
@@ -623,7 +621,7 @@ files_serve(struct request *r, const char *path)
 	size_t n = 0;
 	int fd = -1, rc;
 
-	if ((rc = files_open(path, &m, &fd)) != 0)
+	if ((rc = files_get(path, &m)) != 0)
 		return store_fail(r, rc, path);
 	if (!owner_ok(r, m.owner)) {
 		rc = not_found(r, path);
@@ -661,6 +659,13 @@ files_serve(struct request *r, const char *path)
 		rc = offload(r, how, &m);
 		goto out;
 	}
+	if (rr != RANGE_UNSATISFIABLE && (rc = files_open_blob(&m, &fd)) != 0) {
+		if (rc == FILES_E_GONE)
+			*again = 1;
+		else
+			rc = store_fail(r, rc, path);
+		goto out;
+	}
 	if (m.size > FILES_IO_CHUNK)
 		req_set_streaming(r);
 	switch (rr) {
@@ -688,8 +693,32 @@ files_serve(struct request *r, const char *path)
 		break;
 	}
 out:
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return rc;
+}
+
+/*
+ * Serves the stored file at path (canonical) to GET or HEAD, for any
+ * route that exposes stored files (downloads here, job outputs later):
+ * 404 when it is missing or the caller's role does not reach it, the
+ * preconditions (412, 304), then Range (206, multipart/byteranges, 416),
+ * else 200; the body comes from the app or, when configured, from the
+ * web server.  A concurrent overwrite gives the old file or the new one.
+ */
+int
+files_serve(struct request *r, const char *path)
+{
+	int tries, rc, again;
+
+	for (tries = 0; tries < 5; tries++) {
+		again = 0;
+		rc = serve_once(r, path, &again);
+		if (!again)
+			return rc;
+		resp_clear_headers(r);
+	}
+	return store_fail(r, FILES_E_IO, path);
 }
 
 /* GET|HEAD /files/download/{path}: see files_serve. */

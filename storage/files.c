@@ -377,29 +377,44 @@ files_get(const char *path, struct files_meta *m)
 }
 
 /*
- * Looks up a path and opens its blob for reading.  A concurrent overwrite
- * may unlink the blob between the two steps; the lookup is then retried
- * and finds the new record.  Returns 0 with *fd open (the caller closes
- * it), MDB_NOTFOUND, or another rc.
+ * Opens the blob of a record read before.  0 with *fd open (the caller
+ * closes it), FILES_E_GONE when a concurrent overwrite or delete has
+ * unlinked it since (read the record again), or FILES_E_IO.
+ */
+int
+files_open_blob(const struct files_meta *m, int *fd)
+{
+	char p[4200];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, m->blob);
+	if ((*fd = open(p, O_RDONLY | O_CLOEXEC)) >= 0)
+		return 0;
+	if (errno == ENOENT)
+		return FILES_E_GONE;
+	log_msg(LOG_L_ERROR, "files: cannot open the blob of %s: %s",
+	    m->path, strerror(errno));
+	return FILES_E_IO;
+}
+
+/*
+ * Looks up a path and opens its blob for reading, reading the record
+ * again when a concurrent overwrite replaced the blob in between.
+ * Returns 0 with *fd open (the caller closes it), MDB_NOTFOUND, or
+ * another rc.
  */
 int
 files_open(const char *path, struct files_meta *m, int *fd)
 {
-	char p[4200];
 	int rc, tries;
 
 	*fd = -1;
 	for (tries = 0; tries < 5; tries++) {
 		if ((rc = files_get(path, m)) != 0)
 			return rc;
-		snprintf(p, sizeof(p), "%s/%s", dir, m->blob);
-		if ((*fd = open(p, O_RDONLY | O_CLOEXEC)) >= 0)
-			return 0;
-		if (errno != ENOENT)
-			break;
+		if ((rc = files_open_blob(m, fd)) != FILES_E_GONE)
+			return rc;
 	}
-	log_msg(LOG_L_ERROR, "files: cannot open the blob of %s: %s", path,
-	    strerror(errno));
+	log_msg(LOG_L_ERROR, "files: the blob of %s keeps vanishing", path);
 	return FILES_E_IO;
 }
 

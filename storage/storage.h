@@ -123,6 +123,8 @@ enum files_err {
 	FILES_E_IO = -1001,
 	FILES_E_NOSPACE = -1002,
 	FILES_E_TOO_LARGE = -1003,
+	FILES_E_GONE = -1004,	/* the blob was replaced after its record
+				 * was read: read the record again */
 };
 
 struct files_meta {
@@ -148,6 +150,7 @@ const char	*files_path_canon(const char *in, char *out);
 json_object	*files_meta_json(const struct files_meta *);
 int		 files_get(const char *path, struct files_meta *);
 int		 files_open(const char *path, struct files_meta *, int *fd);
+int		 files_open_blob(const struct files_meta *, int *fd);
 int		 files_writer_open(long long max, struct files_writer **);
 int		 files_writer_write(struct files_writer *, const void *, size_t);
 long long	 files_writer_size(const struct files_writer *);

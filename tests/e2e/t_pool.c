@@ -346,6 +346,50 @@ log_has(const char *needle)
 	return found;
 }
 
+/* GET /health with this X-Request-Id; its status. */
+static long
+health_with_id(const char *id)
+{
+	struct http_resp r;
+	char hdr[80];
+	const char *h[2] = { hdr, NULL };
+	long status;
+
+	snprintf(hdr, sizeof(hdr), "X-Request-Id: %s", id);
+	http_do(&r, "GET", harness_url("NGINX_URL", "/health"), h, NULL, 0);
+	status = r.status;
+	http_resp_free(&r);
+	return status;
+}
+
+/* access_log = false (taken on reload) drops the line per request only. */
+static void
+access_log_switch(void)
+{
+	FILE *f;
+	int i;
+
+	is_int(health_with_id("acclog-on-0001"), 200, "a logged request");
+	for (i = 0; i < 50 && !log_has("\"acclog-on-0001\""); i++)
+		msleep(100);
+	ok(log_has("\"acclog-on-0001\""), "access_log on: the request is "
+	    "in the log");
+	if ((f = fopen(harness_env("POOL_CONF"), "a")) != NULL) {
+		fputs("access_log = false\n", f);
+		fclose(f);
+	}
+	is_int(req("NGINX_URL", "POST", "/api/v1/config/reload", NULL, NULL,
+	    0, NULL), 202, "reload with access_log = false");
+	msleep(1500);	/* the old generation finishes and leaves */
+	for (i = 0; i < 10; i++)
+		if (health_with_id("acclog-off-0001") != 200)
+			break;
+	is_int(i, 10, "access_log off: requests are served");
+	msleep(500);
+	ok(!log_has("\"acclog-off-0001\""), "access_log off: no line per "
+	    "request");
+}
+
 /* Runs the binary with args and env, returns its exit status and what it
  * printed on stderr (first 1 KiB). */
 static int
@@ -519,6 +563,7 @@ main(void)
 	reload_under_load();
 	ok(log_has("received SIGHUP from pid"),
 	    "the reload is logged with the sender");
+	access_log_switch();
 	sigterm_under_load(master);
 	ok(log_has("received SIGTERM from pid"),
 	    "the stop is logged with the signal and the sender");
