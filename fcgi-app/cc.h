@@ -315,6 +315,7 @@ struct request {
 
 int		 request_init(struct request *, FCGX_Request *);
 void		 req_use_env(struct request *, char **envp);
+int		 req_drained(struct request *);
 void		 request_free(struct request *);
 void		*req_alloc(struct request *, size_t);
 char		*req_strdup(struct request *, const char *);

@@ -508,6 +508,28 @@ req_read(struct request *r, void *buf, size_t len)
 	return n;
 }
 
+/*
+ * Whether everything the web server sent has been read, so that the
+ * connection may be closed at once (FCGX_Detach).  Otherwise libfcgi
+ * closes gracefully: shutdown, then wait for the web server's end of
+ * stream, three system calls, so that unread data cannot turn the close
+ * into a reset that loses the answer.  True when the body was read to
+ * its declared end, or there was none, and the empty FCGI_STDIN record
+ * that ends it has been read too; web servers send that record with the
+ * request (for a GET, in the same read as the parameters).
+ */
+int
+req_drained(struct request *r)
+{
+	if (r->fcgx == NULL || r->fcgx->in == NULL)
+		return 0;
+	if (r->content_length >= 0 ?
+	    r->body_read != (size_t)r->content_length :
+	    req_header(r, "Transfer-Encoding") != NULL)
+		return 0;
+	return FCGX_GetChar(r->fcgx->in) == EOF;
+}
+
 /* True if have (a Content-Type value) is the media type want. */
 int
 content_type_is(const char *have, const char *want)

@@ -83,6 +83,8 @@ worker_main(int listen_fd)
 		sb_self->state = SB_BUSY;
 		request_init(&r, &fr);
 		router_dispatch(&r);
+		if (req_drained(&r))
+			FCGX_Detach(&fr);
 		FCGX_Finish_r(&fr);
 		if (cfg.access_log)
 			log_request(&r);
