@@ -65,7 +65,11 @@ req(const char *base, const char *method, const char *path,
 static int
 healthy(const char *base)
 {
-	return req(base, "GET", "/api/v1/metrics", NULL, NULL, 0, NULL) == 200;
+	long status = req(base, "GET", "/api/v1/metrics", NULL, NULL, 0, NULL);
+
+	if (status != 200)
+		diag("%s GET /api/v1/metrics answered %ld", base, status);
+	return status == 200;
 }
 
 static void
