@@ -287,16 +287,12 @@ jint(json_object *o, const char *k)
 	    : 0;
 }
 
-/* Decodes a stored record (JSON) into m, a struct files_meta. */
-static int
-meta_decode(const void *val, size_t len, void *out)
+/* Decodes a stored record into out, a struct files_meta. */
+static void
+meta_decode(json_object *o, void *out)
 {
 	struct files_meta *m = out;
-	json_object *o;
 
-	if ((o = store_parse_json(val, len)) == NULL)
-		return MDB_CORRUPTED;
-	memset(m, 0, sizeof(*m));
 	snprintf(m->path, sizeof(m->path), "%s", jstr(o, "path"));
 	snprintf(m->mime, sizeof(m->mime), "%s", jstr(o, "mime_type"));
 	snprintf(m->owner, sizeof(m->owner), "%s", jstr(o, "owner"));
@@ -306,8 +302,6 @@ meta_decode(const void *val, size_t len, void *out)
 	m->size = jint(o, "size");
 	m->created = (time_t)jint(o, "created_at");
 	m->modified = (time_t)jint(o, "modified_at");
-	json_object_put(o);
-	return 0;
 }
 
 static json_object *
@@ -706,7 +700,7 @@ list_cb(const char *k, size_t kl, const void *v, size_t vl, void *arg)
 	struct files_meta m;
 
 	(void)k; (void)kl;
-	if (meta_decode(v, vl, &m) != 0)
+	if (store_decode(v, vl, meta_decode, &m, sizeof(m)) != 0)
 		return 0;
 	return c->fn(&m, c->arg);
 }

@@ -79,9 +79,10 @@ memo_put(enum store_db db, const char *key, size_t klen, const MDB_val *raw,
 }
 
 /*
- * Reads key in txn and decodes its value into out (outlen bytes, a
- * struct without pointers) with fn, or copies the result of decoding the
- * same bytes before.  0, MDB_NOTFOUND, fn's error, or another rc.
+ * Reads key in txn and decodes its value, a JSON object, into out (outlen
+ * bytes, a struct without pointers) with fn, or copies the result of
+ * decoding the same bytes before.  0, MDB_NOTFOUND, MDB_CORRUPTED (not
+ * JSON), or another rc.
  */
 int
 store_tget_decoded(MDB_txn *txn, enum store_db db, const char *key,
@@ -95,10 +96,24 @@ store_tget_decoded(MDB_txn *txn, enum store_db db, const char *key,
 		return rc;
 	if (memo_get(db, key, klen, &v, out, outlen))
 		return 0;
-	memset(out, 0, outlen);
-	if ((rc = fn(v.mv_data, v.mv_size, out)) != 0)
+	if ((rc = store_decode(v.mv_data, v.mv_size, fn, out, outlen)) != 0)
 		return rc;
 	memo_put(db, key, klen, &v, out, outlen);
+	return 0;
+}
+
+/* Decodes one stored value with fn, without remembering it. */
+int
+store_decode(const void *val, size_t len, store_decode_fn fn, void *out,
+    size_t outlen)
+{
+	json_object *o;
+
+	if ((o = store_parse_json(val, len)) == NULL)
+		return MDB_CORRUPTED;
+	memset(out, 0, outlen);
+	fn(o, out);
+	json_object_put(o);
 	return 0;
 }
 

@@ -59,13 +59,16 @@ int		 store_tput_json(MDB_txn *, enum store_db, const char *key,
 		    json_object *, unsigned flags);
 
 /*
- * Typed reads (memo.c): fn decodes a stored value into a struct without
- * pointers; the result is remembered by the value's exact bytes, so a
- * record read again unchanged is not decoded again.
+ * Typed reads (memo.c): fn fills a struct without pointers (zeroed
+ * first) from a stored JSON object; the result is remembered by the
+ * value's exact bytes, so a record read again unchanged is not parsed
+ * again.
  */
-typedef int (*store_decode_fn)(const void *val, size_t len, void *out);
+typedef void (*store_decode_fn)(json_object *rec, void *out);
 int		 store_tget_decoded(MDB_txn *, enum store_db, const char *key,
 		    store_decode_fn, void *out, size_t outlen);
+int		 store_decode(const void *val, size_t len, store_decode_fn,
+		    void *out, size_t outlen);
 json_object	*store_parse_json(const void *val, size_t len);
 
 /* One-shot transactions. */

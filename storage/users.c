@@ -181,20 +181,15 @@ copy_str(char *dst, size_t size, json_object *o, const char *k)
 		snprintf(dst, size, "%s", json_object_get_string(v));
 }
 
-static int
-key_decode(const void *val, size_t len, void *out)
+static void
+key_decode(json_object *o, void *out)
 {
 	struct store_key *k = out;
-	json_object *o;
 
-	if ((o = store_parse_json(val, len)) == NULL)
-		return MDB_CORRUPTED;
 	k->expires_at = int_of(o, "expires_at");
 	k->last_used_at = int_of(o, "last_used_at");
 	copy_str(k->scope, sizeof(k->scope), o, "scope");
 	copy_str(k->owner, sizeof(k->owner), o, "owner");
-	json_object_put(o);
-	return 0;
 }
 
 /* What authentication needs of the key with this hash: one LMDB get. */
@@ -208,19 +203,14 @@ store_key_read(MDB_txn *txn, const char *hash, struct store_key *k)
 	    sizeof(*k));
 }
 
-static int
-user_decode(const void *val, size_t len, void *out)
+static void
+user_decode(json_object *o, void *out)
 {
 	struct store_user *u = out;
-	json_object *o;
 
-	if ((o = store_parse_json(val, len)) == NULL)
-		return MDB_CORRUPTED;
 	u->disabled = int_of(o, "disabled") != 0;
 	u->must_change = int_of(o, "must_change_password") != 0;
 	copy_str(u->role, sizeof(u->role), o, "role");
-	json_object_put(o);
-	return 0;
 }
 
 /* What authentication needs of user name: one LMDB get. */

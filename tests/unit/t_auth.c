@@ -445,6 +445,15 @@ test_records(const char *dir)
 	CHECK(store_key_read(txn, "22", &kr) == 0);
 	CHECK_INT(kr.last_used_at, 12345);
 	store_abort(txn);
+	/* A record that is not JSON is corrupt, never a zeroed key. */
+	CHECK(store_begin(1, &txn) == 0);
+	CHECK(store_tput(txn, STORE_KEYS, "h:33", "{nope", 5, 0) == 0);
+	CHECK(store_commit(txn) == 0);
+	CHECK(store_begin(0, &txn) == 0);
+	CHECK_INT(store_key_read(txn, "33", &kr), MDB_CORRUPTED);
+	CHECK_INT(store_key_read(txn, "44", &kr), MDB_NOTFOUND);
+	store_abort(txn);
+	CHECK(store_del(STORE_KEYS, "h:33") == 0);
 	CHECK(store_get_json(STORE_KEYS, "h:22", &o) == 0);
 	CHECK_INT(json_object_get_int64(json_object_object_get(o,
 	    "last_used_at")), 12345);
