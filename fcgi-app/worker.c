@@ -83,8 +83,13 @@ worker_main(int listen_fd)
 		sb_self->state = SB_BUSY;
 		request_init(&r, &fr);
 		router_dispatch(&r);
+		/* Detached: closed without libfcgi's graceful wait (see
+		 * req_drained); reset per request, as a kept connection
+		 * (fastcgi_keep_conn) carries the flag to its next one. */
 		if (req_drained(&r))
 			FCGX_Detach(&fr);
+		else
+			FCGX_Attach(&fr);
 		FCGX_Finish_r(&fr);
 		if (cfg.access_log)
 			log_request(&r);
