@@ -37,11 +37,14 @@ def main():
     notes = tsv(os.path.join(work, "notes.tsv"))
 
     # runs[scenario][peer] = list of (rps, p50_ms, p99_ms, errors, MB/s)
-    runs, order = {}, {}
+    runs, order, kinds = {}, {}, {}
     for r in raw:
         sc, peer = r[0], r[1]
         req, dur, nbytes = int(r[3]), int(r[4]), int(r[5])
         errors = sum(int(x) for x in r[6:11])
+        k = kinds.setdefault((sc, peer), [0] * 5)
+        for i in range(5):
+            k[i] += int(r[6 + i])
         secs = dur / 1e6 if dur > 0 else 1
         ticks = int(r[15]) if len(r) > 15 else 0
         runs.setdefault(sc, {}).setdefault(peer, []).append(
@@ -112,6 +115,15 @@ def main():
                                    for x in rounds))
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
+        for p in peers:
+            k = kinds.get((sc, p), [0] * 5)
+            if sum(k):
+                lines.append(f"- errors of {p} over all rounds: "
+                             + ", ".join(f"{n} {w}" for n, w in zip(k, (
+                                 "connect", "read", "write",
+                                 "status (not 2xx/3xx)", "timeout"))))
+        if any(sum(kinds.get((sc, p), [0])) for p in peers):
+            lines.append("")
         for nsc, text in notes:
             if nsc == sc:
                 lines.append(f"- {text}")
