@@ -142,11 +142,13 @@ jstr(json_object *o, const char *k)
 
 /*
  * Fills r->who from user name, with the role capped at cap.  0, or a
- * status sent: 401 when the user is gone or disabled.
+ * status sent: 401 when the user is gone or disabled, or when the
+ * credential was issued (issued: a time, or 0 for none) before the
+ * user's password last changed.
  */
 static int
 load_user(struct request *r, MDB_txn *txn, const char *name, enum access cap,
-    const char *via, const char *what)
+    const char *via, const char *what, int64_t issued)
 {
 	struct store_user u;
 	enum access role;
@@ -161,6 +163,9 @@ load_user(struct request *r, MDB_txn *txn, const char *name, enum access cap,
 	if (u.disabled || access_parse(u.role, &role) < 0)
 		return resp_error(r, CC_E_UNAUTHORIZED, "the user of this %s "
 		    "is disabled", what);
+	if (issued != 0 && issued < u.password_changed_at)
+		return resp_error(r, CC_E_UNAUTHORIZED, "this %s was issued "
+		    "before the password was changed", what);
 	snprintf(r->who.user, sizeof(r->who.user), "%s", name);
 	r->who.role = role < cap ? role : cap;
 	r->who.must_change = u.must_change;
@@ -206,7 +211,7 @@ auth_with_key(struct request *r, const char *key)
 	if (scope_parse(k.scope, &scope) < 0)
 		scope = ACCESS_VIEWER;
 	if ((rc = load_user(r, txn, k.owner, scope, "api_key",
-	    "API key")) != 0)
+	    "API key", 0)) != 0)
 		goto out;
 	snprintf(r->who.cred_id, sizeof(r->who.cred_id), "%s", prefix);
 out:
@@ -217,7 +222,12 @@ out:
 	return rc;
 }
 
-/* Authorization: Bearer <jwt>, checked against the revocation list. */
+/*
+ * Authorization: Bearer <jwt>, checked against the revocation list; a
+ * token issued before its user's password last changed is refused, so a
+ * password change (or an admin's reset) ends every token given out
+ * before it, as it ends the other sessions.
+ */
 static int
 via_jwt(struct request *r, const char *tok)
 {
@@ -248,7 +258,8 @@ via_jwt(struct request *r, const char *tok)
 		rc = resp_error(r, CC_E_UNAUTHORIZED, "token revoked");
 	else if (rc != MDB_NOTFOUND)
 		rc = resp_store_error(r, rc, "token");
-	else if ((rc = load_user(r, txn, c.sub, c.role, "jwt", "token")) == 0) {
+	else if ((rc = load_user(r, txn, c.sub, c.role, "jwt", "token",
+	    c.iat)) == 0) {
 		snprintf(r->who.cred_id, sizeof(r->who.cred_id), "%s", c.jti);
 		r->who.cred_exp = c.exp;
 	}
@@ -309,7 +320,7 @@ via_session(struct request *r, const char *tok)
 		goto out;
 	}
 	if ((rc = load_user(r, txn, jstr(s, "user"), ACCESS_ADMIN, "session",
-	    "session")) == 0)
+	    "session", 0)) == 0)
 		snprintf(r->who.cred_id, sizeof(r->who.cred_id), "%s", hash);
 out:
 	store_abort(txn);

@@ -395,6 +395,7 @@ struct jwt_claims {
 	char		 sub[72];
 	enum access	 role;
 	time_t		 exp;
+	time_t		 iat;		/* 0 when the token has none */
 	char		 jti[40];
 };
 

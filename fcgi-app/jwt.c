@@ -144,6 +144,9 @@ jwt_verify(const unsigned char key[CRED_SECRET_LEN], const char *tok,
 		goto err;
 	exp = json_object_get_int64(v);
 	c->exp = (time_t)exp;
+	if (json_object_object_get_ex(pl, "iat", &v) &&
+	    json_object_is_type(v, json_type_int))
+		c->iat = (time_t)json_object_get_int64(v);
 	rc = exp <= (int64_t)now ? CRED_E_EXPIRED : 0;
 err:
 	json_object_put(hdr);

@@ -91,6 +91,7 @@ struct store_key {		/* what authentication needs of a key */
 };
 struct store_user {		/* ... and of a user */
 	int		 disabled, must_change;
+	int64_t		 password_changed_at;
 	char		 role[16];
 };
 int		 store_admins(MDB_txn *, const char *skip, int *n);

@@ -210,6 +210,7 @@ user_decode(json_object *o, void *out)
 
 	u->disabled = int_of(o, "disabled") != 0;
 	u->must_change = int_of(o, "must_change_password") != 0;
+	u->password_changed_at = int_of(o, "password_changed_at");
 	copy_str(u->role, sizeof(u->role), o, "role");
 }
 

@@ -246,6 +246,30 @@ main(void)
 		CHECK_INT(check("GET", &viewer, env("HTTP_AUTHORIZATION", hdr),
 		    NULL, NULL), 401);
 		CHECK(strstr(sent, "revoked") != NULL);
+
+		/* a password change ends the tokens issued before it */
+		snprintf(c.jti, sizeof(c.jti), "j2");
+		CHECK(jwt_sign(cred_jwt_key(), &c, now - 10, jwt,
+		    sizeof(jwt)) == 0);
+		snprintf(hdr, sizeof(hdr), "Bearer %s", jwt);
+		CHECK_INT(check("GET", &viewer, env("HTTP_AUTHORIZATION", hdr),
+		    NULL, NULL), 0);
+		CHECK(store_get_json(STORE_USERS, "ann", &u) == 0);
+		json_object_object_add(u, "password_changed_at",
+		    json_object_new_int64(now - 5));
+		CHECK(store_put_json(STORE_USERS, "ann", u, 0) == 0);
+		json_object_put(u);
+		CHECK_INT(check("GET", &viewer, env("HTTP_AUTHORIZATION", hdr),
+		    NULL, NULL), 401);
+		CHECK(strstr(sent, "before the password was changed") != NULL);
+		snprintf(c.jti, sizeof(c.jti), "j3");
+		CHECK(jwt_sign(cred_jwt_key(), &c, now, jwt, sizeof(jwt)) == 0);
+		snprintf(hdr, sizeof(hdr), "Bearer %s", jwt);
+		CHECK_INT(check("GET", &viewer, env("HTTP_AUTHORIZATION", hdr),
+		    NULL, &who), 0);
+		/* API keys are not tokens: they outlive a password change */
+		CHECK_INT(check("GET", &viewer, env("HTTP_X_API_KEY", key), NULL,
+		    NULL), 0);
 	}
 
 	/* open sign-up: anonymous allowed only when allow_signup is on */
