@@ -159,7 +159,9 @@ store_begin(int write, MDB_txn **txn)
  * worker's fdatasync covers every commit made before it started).  The
  * caller answers only after this returns, so a client never hears of a
  * write that a crash could undo, and the order data-then-meta keeps the
- * file consistent whatever happens between the two.
+ * file consistent whatever happens between the two.  Should that sync
+ * fail (an I/O error), the write is visible but may not survive a crash:
+ * the caller answers an error, as it would for a failed commit.
  */
 int
 store_commit(MDB_txn *txn)
