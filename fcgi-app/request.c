@@ -27,15 +27,21 @@ struct req_cleanup {
 static char		 id_prefix[16];
 static unsigned long	 id_counter;
 
-/* Registers fn(arg) to run when the request is freed; fn(arg) runs now if
- * the bookkeeping cannot be allocated, so nothing leaks. */
+/*
+ * Registers fn(arg) to run when the request is freed.  Callers go on
+ * using arg, so when the bookkeeping cannot be allocated arg is kept
+ * rather than released now (that would be a use after free): the leak
+ * happens only when memory is exhausted, and max_requests recycles the
+ * worker.
+ */
 void
 req_defer(struct request *r, void (*fn)(void *), void *arg)
 {
 	struct req_cleanup *c;
 
 	if ((c = malloc(sizeof(*c))) == NULL) {
-		fn(arg);
+		log_msg(LOG_L_ERROR, "out of memory: a request's cleanup is "
+		    "skipped");
 		return;
 	}
 	c->fn = fn;
