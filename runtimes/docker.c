@@ -1,14 +1,18 @@
 /*
  * docker.c: the Docker Engine API driver (Docker and Podman's compatible
- * service), through http.c.  Every request body is built here field by
- * field from our structs; every answer is capped (runtime_max_answer)
- * and parsed defensively: a missing or mistyped member becomes a default,
- * an unparsable answer RUNTIME_ERROR.
+ * service), through http.c.  Every request body is built in the driver
+ * field by field from our structs; every answer is capped
+ * (runtime_max_answer) and parsed defensively: a missing or mistyped
+ * member becomes a default, an unparsable answer RUNTIME_ERROR.
  *
  * Engine statuses become our errors in dk_fail(): 404 -> <kind>_NOT_FOUND,
  * 409 and Podman's "container state improper" -> CONFLICT, 400 ->
  * INVALID_REQUEST, anything else -> RUNTIME_ERROR, all with the engine's
  * message and the endpoint's name.
+ *
+ * This file holds the driver table (rt_docker), the requests every call goes
+ * through, the JSON readers and the builders more than one resource uses,
+ * all declared for the other files in docker.h.
  */
 #include "config.h"
 
@@ -21,14 +25,12 @@
 
 #include <curl/curl.h>
 
-#include "runtime.h"
-
-#define API "/v1.41"
+#include "docker.h"
 
 /* ---- small JSON readers that never trust the answer's types ---- */
 
-static json_object *
-jget(json_object *o, const char *k)
+json_object *
+dk_jget(json_object *o, const char *k)
 {
 	json_object *v = NULL;
 
@@ -38,19 +40,19 @@ jget(json_object *o, const char *k)
 	return v;
 }
 
-static const char *
-jstr(json_object *o, const char *k)
+const char *
+dk_jstr(json_object *o, const char *k)
 {
-	json_object *v = jget(o, k);
+	json_object *v = dk_jget(o, k);
 
 	return v != NULL && json_object_is_type(v, json_type_string) ?
 	    json_object_get_string(v) : NULL;
 }
 
-static int64_t
-jint(json_object *o, const char *k)
+int64_t
+dk_jint(json_object *o, const char *k)
 {
-	json_object *v = jget(o, k);
+	json_object *v = dk_jget(o, k);
 
 	if (v == NULL || !(json_object_is_type(v, json_type_int) ||
 	    json_object_is_type(v, json_type_double)))
@@ -58,14 +60,14 @@ jint(json_object *o, const char *k)
 	return json_object_get_int64(v);
 }
 
-static json_object *
-jnew_str(const char *s)
+json_object *
+dk_jnew_str(const char *s)
 {
 	return json_object_new_string(s ? s : "");
 }
 
 /* RFC 3339 ("2024-01-01T12:00:00.123456789+01:00") to unix seconds. */
-static time_t
+time_t
 dk_time(const char *s)
 {
 	struct tm tm;
@@ -92,8 +94,8 @@ dk_time(const char *s)
 	return t;
 }
 
-static json_object *
-iso_or_null(time_t t)
+json_object *
+dk_iso_or_null(time_t t)
 {
 	char buf[32];
 
@@ -115,7 +117,7 @@ engine_message(const char *body, char *out, size_t outlen)
 
 	if (body != NULL && *body == '{')
 		o = json_tokener_parse(body);
-	if ((m = jstr(o, "message")) != NULL)
+	if ((m = dk_jstr(o, "message")) != NULL)
 		snprintf(out, outlen, "%s", m);
 	else
 		snprintf(out, outlen, "%.200s", body ? body : "");
@@ -128,7 +130,7 @@ engine_message(const char *body, char *out, size_t outlen)
 
 /* Fills err for an engine status that is not success.  nf is the error
  * for 404 (CONTAINER_NOT_FOUND, IMAGE_NOT_FOUND, ...). */
-static void
+void
 dk_fail(const struct rt_endpoint *ep, long status, const char *body,
     enum cc_err nf, struct rt_err *err)
 {
@@ -155,7 +157,7 @@ dk_fail(const struct rt_endpoint *ep, long status, const char *body,
  * One request; on 2xx *out (if wanted) gets the parsed JSON answer.
  * Returns 0, RT_CHANGED_NOT for 304, or -1 with err.
  */
-static int
+int
 dk_call(const struct rt_endpoint *ep, const char *method, const char *path,
     const char *ctype, const void *body, size_t blen, long timeout_s,
     enum cc_err nf, json_object **out, struct rt_err *err)
@@ -202,7 +204,7 @@ dk_call(const struct rt_endpoint *ep, const char *method, const char *path,
 	return rc;
 }
 
-static int
+int
 dk_json(const struct rt_endpoint *ep, const char *method, const char *path,
     json_object *body, enum cc_err nf, json_object **out, struct rt_err *err)
 {
@@ -217,8 +219,8 @@ dk_json(const struct rt_endpoint *ep, const char *method, const char *path,
 }
 
 /* An answer that must be of one JSON type. */
-static int
-want_type(const struct rt_endpoint *ep, json_object *o, json_type t,
+int
+dk_want_type(const struct rt_endpoint *ep, json_object *o, json_type t,
     const char *what, struct rt_err *err)
 {
 	if (o != NULL && json_object_is_type(o, t))
@@ -232,13 +234,13 @@ want_type(const struct rt_endpoint *ep, json_object *o, json_type t,
  * GET path and check the answer is of type t; on any failure *out is NULL
  * and err says why (nf names a 404).  The caller puts *out.
  */
-static int
+int
 dk_get_as(const struct rt_endpoint *ep, const char *path, enum cc_err nf,
     json_type t, const char *what, json_object **out, struct rt_err *err)
 {
 	*out = NULL;
 	if (dk_json(ep, "GET", path, NULL, nf, out, err) < 0 ||
-	    want_type(ep, *out, t, what, err) < 0) {
+	    dk_want_type(ep, *out, t, what, err) < 0) {
 		json_object_put(*out);
 		*out = NULL;
 		return -1;
@@ -246,15 +248,15 @@ dk_get_as(const struct rt_endpoint *ep, const char *path, enum cc_err nf,
 	return 0;
 }
 
-static char *
-esc(const char *s)
+char *
+dk_esc(const char *s)
 {
 	return curl_easy_escape(NULL, s, 0);
 }
 
 /* filters={"label":["k=v"]}, URL-escaped (curl_free it); NULL if none. */
-static char *
-label_filter(const char *label)
+char *
+dk_label_filter(const char *label)
 {
 	json_object *f;
 	char *q;
@@ -263,10 +265,129 @@ label_filter(const char *label)
 		return NULL;
 	f = json_object_new_object();
 	json_object_object_add(f, "label", json_object_new_array());
-	json_object_array_add(jget(f, "label"), json_object_new_string(label));
-	q = esc(json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN));
+	json_object_array_add(dk_jget(f, "label"),
+	    json_object_new_string(label));
+	q = dk_esc(json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN));
 	json_object_put(f);
 	return q;
+}
+
+/* ---- builders and sinks more than one resource uses ---- */
+
+/* A copy of a labels object, string values only. */
+json_object *
+dk_labels_copy(json_object *l)
+{
+	json_object *out = json_object_new_object();
+
+	if (!json_object_is_type(l, json_type_object))
+		return out;
+	json_object_object_foreach(l, k, v)
+		if (json_object_is_type(v, json_type_string))
+			json_object_object_add(out, k,
+			    json_object_get(v));
+	return out;
+}
+
+/* A copy of an array, string members only. */
+json_object *
+dk_strings_of(json_object *arr)
+{
+	json_object *out = json_object_new_array(), *v;
+	size_t i, n;
+
+	n = json_object_is_type(arr, json_type_array) ?
+	    json_object_array_length(arr) : 0;
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(arr, i);
+		if (json_object_is_type(v, json_type_string))
+			json_object_array_add(out, json_object_get(v));
+	}
+	return out;
+}
+
+/* o[key] = argv as a JSON array; nothing when v is NULL. */
+void
+dk_add_argv(json_object *o, const char *key, const char *const *v)
+{
+	json_object *a;
+
+	if (v == NULL)
+		return;
+	a = json_object_new_array();
+	for (; *v != NULL; v++)
+		json_object_array_add(a, json_object_new_string(*v));
+	json_object_object_add(o, key, a);
+}
+
+/* Appends n bytes to a malloc'd, NUL-terminated buffer; -1 when out
+ * of memory (the buffer is unchanged). */
+int
+dk_buf_add(char **buf, size_t *len, const char *p, size_t n)
+{
+	char *nb = realloc(*buf, *len + n + 1);
+
+	if (nb == NULL)
+		return -1;
+	memcpy(nb + *len, p, n);
+	*len += n;
+	nb[*len] = '\0';
+	*buf = nb;
+	return 0;
+}
+
+/* A sink that cuts a stream into lines (struct dk_lines, docker.h)
+ * and hands each non-empty one to l->fn; a line that fills the
+ * whole buffer is dropped. */
+int
+dk_lines_sink(void *arg, enum rt_stream s, const char *p, size_t n)
+{
+	struct dk_lines *l = arg;
+	char *nl;
+	size_t take, used;
+
+	(void)s;
+	if (p == NULL)
+		return l->fn(l->arg, RT_RAW, NULL, 0);
+	while (n > 0) {
+		take = n < sizeof(l->buf) - l->len ? n : sizeof(l->buf) -
+		    l->len;
+		memcpy(l->buf + l->len, p, take);
+		l->len += take;
+		p += take;
+		n -= take;
+		while ((nl = memchr(l->buf, '\n', l->len)) != NULL) {
+			used = (size_t)(nl - l->buf) + 1;
+			if (used > 1 && l->fn(l->arg, RT_RAW, l->buf,
+			    used - 1) != 0)
+				return -1;
+			memmove(l->buf, l->buf + used, l->len - used);
+			l->len -= used;
+		}
+		if (l->len == sizeof(l->buf))
+			l->len = 0;	/* an absurd line: dropped */
+	}
+	return 0;
+}
+
+/* The create body of a network or volume: Name, Driver, Labels. */
+json_object *
+dk_named_body(const char *name, const char *driver, const struct rt_kv *labels,
+    size_t nlabels)
+{
+	json_object *b = json_object_new_object(), *l;
+	size_t i;
+
+	json_object_object_add(b, "Name", json_object_new_string(name));
+	if (driver != NULL)
+		json_object_object_add(b, "Driver",
+		    json_object_new_string(driver));
+	l = json_object_new_object();
+	for (i = 0; i < nlabels; i++)
+		json_object_object_add(l, labels[i].key,
+		    dk_jnew_str(labels[i].value));
+	json_object_object_add(b, "Labels", l);
+	return b;
 }
 
 /* ---- containers ---- */
@@ -284,14 +405,14 @@ ports_of_list(json_object *arr)
 	    json_object_array_length(arr) : 0;
 	for (i = 0; i < n; i++) {
 		p = json_object_array_get_idx(arr, i);
-		if (jint(p, "PublicPort") > 0)
+		if (dk_jint(p, "PublicPort") > 0)
 			snprintf(buf, sizeof(buf), "%lld:%lld",
-			    (long long)jint(p, "PublicPort"),
-			    (long long)jint(p, "PrivatePort"));
+			    (long long)dk_jint(p, "PublicPort"),
+			    (long long)dk_jint(p, "PrivatePort"));
 		else
 			snprintf(buf, sizeof(buf), "%lld/%s",
-			    (long long)jint(p, "PrivatePort"),
-			    jstr(p, "Type") ? jstr(p, "Type") : "tcp");
+			    (long long)dk_jint(p, "PrivatePort"),
+			    dk_jstr(p, "Type") ? dk_jstr(p, "Type") : "tcp");
 		json_object_array_add(out, json_object_new_string(buf));
 	}
 	return out;
@@ -313,7 +434,8 @@ ports_of_inspect(json_object *map)
 		for (i = 0; i < n; i++) {
 			b = json_object_array_get_idx(v, i);
 			snprintf(buf, sizeof(buf), "%s:%.*s",
-			    jstr(b, "HostPort") ? jstr(b, "HostPort") : "",
+			    dk_jstr(b, "HostPort") ? dk_jstr(b, "HostPort") :
+			    "",
 			    (int)strcspn(k, "/"), k);
 			json_object_array_add(out,
 			    json_object_new_string(buf));
@@ -324,28 +446,14 @@ ports_of_inspect(json_object *map)
 	return out;
 }
 
-static json_object *
-labels_copy(json_object *l)
-{
-	json_object *out = json_object_new_object();
-
-	if (!json_object_is_type(l, json_type_object))
-		return out;
-	json_object_object_foreach(l, k, v)
-		if (json_object_is_type(v, json_type_string))
-			json_object_object_add(out, k,
-			    json_object_get(v));
-	return out;
-}
-
 /* A list row in our shape. */
 static json_object *
 row_of(json_object *c)
 {
 	json_object *o = json_object_new_object(), *names;
-	const char *name = "", *state = jstr(c, "State");
+	const char *name = "", *state = dk_jstr(c, "State");
 
-	names = jget(c, "Names");
+	names = dk_jget(c, "Names");
 	if (json_object_is_type(names, json_type_array) &&
 	    json_object_array_length(names) > 0 &&
 	    json_object_is_type(json_object_array_get_idx(names, 0),
@@ -354,20 +462,23 @@ row_of(json_object *c)
 		    0));
 	if (*name == '/')
 		name++;
-	json_object_object_add(o, "id", jnew_str(jstr(c, "Id")));
-	json_object_object_add(o, "name", jnew_str(name));
-	json_object_object_add(o, "image", jnew_str(jstr(c, "Image")));
+	json_object_object_add(o, "id", dk_jnew_str(dk_jstr(c, "Id")));
+	json_object_object_add(o, "name", dk_jnew_str(name));
+	json_object_object_add(o, "image", dk_jnew_str(dk_jstr(c, "Image")));
 	json_object_object_add(o, "status",
 	    json_object_new_string(rt_status_of(state)));
-	json_object_object_add(o, "state", jnew_str(state));
-	json_object_object_add(o, "status_text", jnew_str(jstr(c, "Status")));
+	json_object_object_add(o, "state", dk_jnew_str(state));
+	json_object_object_add(o, "status_text",
+	    dk_jnew_str(dk_jstr(c, "Status")));
 	json_object_object_add(o, "created_at",
-	    iso_or_null((time_t)jint(c, "Created")));
-	json_object_object_add(o, "ports", ports_of_list(jget(c, "Ports")));
-	json_object_object_add(o, "command", jnew_str(jstr(c, "Command")));
-	json_object_object_add(o, "labels", labels_copy(jget(c, "Labels")));
+	    dk_iso_or_null((time_t)dk_jint(c, "Created")));
+	json_object_object_add(o, "ports", ports_of_list(dk_jget(c, "Ports")));
+	json_object_object_add(o, "command",
+	    dk_jnew_str(dk_jstr(c, "Command")));
+	json_object_object_add(o, "labels",
+	    dk_labels_copy(dk_jget(c, "Labels")));
 	json_object_object_add(o, "owner",
-	    jnew_str(jstr(jget(c, "Labels"), "cc.owner")));
+	    dk_jnew_str(dk_jstr(dk_jget(c, "Labels"), "cc.owner")));
 	return o;
 }
 
@@ -376,7 +487,7 @@ dk_list(const struct rt_endpoint *ep, const struct rt_list_opts *opts,
     json_object **rows, struct rt_err *err)
 {
 	json_object *arr = NULL, *out;
-	char *path, *fq = label_filter(opts->label);
+	char *path, *fq = dk_label_filter(opts->label);
 	size_t i, n;
 	int rc;
 
@@ -404,19 +515,6 @@ dk_list(const struct rt_endpoint *ep, const struct rt_list_opts *opts,
 	return 0;
 }
 
-static void
-add_argv(json_object *o, const char *key, const char *const *v)
-{
-	json_object *a;
-
-	if (v == NULL)
-		return;
-	a = json_object_new_array();
-	for (; *v != NULL; v++)
-		json_object_array_add(a, json_object_new_string(*v));
-	json_object_object_add(o, key, a);
-}
-
 /*
  * The engine's create body from our spec, field by field: nothing from
  * the user's JSON is forwarded as is.  Exposed for the unit tests.
@@ -429,23 +527,24 @@ rt_docker_create_body(const struct rt_create_spec *s)
 	char key[32], hp[16];
 	size_t i;
 
-	json_object_object_add(o, "Image", jnew_str(s->image));
-	add_argv(o, "Cmd", s->cmd);
-	add_argv(o, "Entrypoint", s->entrypoint);
-	add_argv(o, "Env", s->env);
+	json_object_object_add(o, "Image", dk_jnew_str(s->image));
+	dk_add_argv(o, "Cmd", s->cmd);
+	dk_add_argv(o, "Entrypoint", s->entrypoint);
+	dk_add_argv(o, "Env", s->env);
 	if (s->user != NULL)
-		json_object_object_add(o, "User", jnew_str(s->user));
+		json_object_object_add(o, "User", dk_jnew_str(s->user));
 	if (s->workdir != NULL)
-		json_object_object_add(o, "WorkingDir", jnew_str(s->workdir));
+		json_object_object_add(o, "WorkingDir",
+		    dk_jnew_str(s->workdir));
 	if (s->hostname != NULL)
-		json_object_object_add(o, "Hostname", jnew_str(s->hostname));
+		json_object_object_add(o, "Hostname", dk_jnew_str(s->hostname));
 	json_object_object_add(o, "Tty", json_object_new_boolean(s->tty));
 	json_object_object_add(o, "OpenStdin",
 	    json_object_new_boolean(s->open_stdin));
 	lab = json_object_new_object();
 	for (i = 0; i < s->nlabels; i++)
 		json_object_object_add(lab, s->labels[i].key,
-		    jnew_str(s->labels[i].value));
+		    dk_jnew_str(s->labels[i].value));
 	json_object_object_add(o, "Labels", lab);
 
 	hc = json_object_new_object();
@@ -464,7 +563,7 @@ rt_docker_create_body(const struct rt_create_spec *s)
 			}
 			b = json_object_new_object();
 			json_object_object_add(b, "HostIp",
-			    jnew_str(s->ports[i].host_ip));
+			    dk_jnew_str(s->ports[i].host_ip));
 			snprintf(hp, sizeof(hp), "%d", s->ports[i].host_port);
 			json_object_object_add(b, "HostPort",
 			    json_object_new_string(s->ports[i].host_port ?
@@ -482,9 +581,9 @@ rt_docker_create_body(const struct rt_create_spec *s)
 			    json_object_new_string(s->mounts[i].bind ?
 			    "bind" : "volume"));
 			json_object_object_add(m, "Source",
-			    jnew_str(s->mounts[i].source));
+			    dk_jnew_str(s->mounts[i].source));
 			json_object_object_add(m, "Target",
-			    jnew_str(s->mounts[i].target));
+			    dk_jnew_str(s->mounts[i].target));
 			json_object_object_add(m, "ReadOnly",
 			    json_object_new_boolean(s->mounts[i].read_only));
 			json_object_array_add(a, m);
@@ -493,11 +592,11 @@ rt_docker_create_body(const struct rt_create_spec *s)
 	}
 	if (s->network_mode != NULL)
 		json_object_object_add(hc, "NetworkMode",
-		    jnew_str(s->network_mode));
+		    dk_jnew_str(s->network_mode));
 	if (s->restart_policy != NULL) {
 		rp = json_object_new_object();
 		json_object_object_add(rp, "Name",
-		    jnew_str(s->restart_policy));
+		    dk_jnew_str(s->restart_policy));
 		json_object_object_add(rp, "MaximumRetryCount",
 		    json_object_new_int(s->restart_max));
 		json_object_object_add(hc, "RestartPolicy", rp);
@@ -517,8 +616,8 @@ rt_docker_create_body(const struct rt_create_spec *s)
 	if (s->pid_host)
 		json_object_object_add(hc, "PidMode",
 		    json_object_new_string("host"));
-	add_argv(hc, "CapAdd", s->cap_add);
-	add_argv(hc, "CapDrop", s->cap_drop);
+	dk_add_argv(hc, "CapAdd", s->cap_add);
+	dk_add_argv(hc, "CapDrop", s->cap_drop);
 	if (s->devices != NULL) {
 		const char *const *d;
 
@@ -550,7 +649,7 @@ dk_create(const struct rt_endpoint *ep, const struct rt_create_spec *s,
 	char *path, *n = NULL;
 	int rc;
 
-	if (s->name != NULL && (n = esc(s->name)) == NULL)
+	if (s->name != NULL && (n = dk_esc(s->name)) == NULL)
 		goto oom;
 	if (asprintf(&path, API "/containers/create%s%s", n ? "?name=" : "",
 	    n ? n : "") < 0) {
@@ -562,13 +661,13 @@ dk_create(const struct rt_endpoint *ep, const struct rt_create_spec *s,
 	rc = dk_json(ep, "POST", path, body, CC_E_IMAGE_NOT_FOUND, &ans, err);
 	free(path);
 	json_object_put(body);
-	if (rc == 0 && jstr(ans, "Id") == NULL) {
+	if (rc == 0 && dk_jstr(ans, "Id") == NULL) {
 		rt_err_set(err, CC_E_RUNTIME_ERROR, "endpoint '%s': create "
 		    "answered without an Id", ep->name);
 		rc = -1;
 	}
 	if (rc == 0)
-		snprintf(id, idlen, "%s", jstr(ans, "Id"));
+		snprintf(id, idlen, "%s", dk_jstr(ans, "Id"));
 	json_object_put(ans);
 	return rc < 0 ? -1 : 0;
 oom:
@@ -641,8 +740,8 @@ dk_state(const struct rt_endpoint *ep, const char *id, char *out,
 	snprintf(path, sizeof(path), API "/containers/%s/json", id);
 	if (dk_json(ep, "GET", path, NULL, CC_E_CONTAINER_NOT_FOUND, &o,
 	    &e) == 0)
-		snprintf(out, outlen, "%s", jstr(jget(o, "State"), "Status") ?
-		    jstr(jget(o, "State"), "Status") : "");
+		snprintf(out, outlen, "%s", dk_jstr(dk_jget(o, "State"),
+		    "Status") ? dk_jstr(dk_jget(o, "State"), "Status") : "");
 	json_object_put(o);
 }
 
@@ -702,32 +801,18 @@ mounts_of(json_object *arr)
 	for (i = 0; i < n; i++) {
 		m = json_object_array_get_idx(arr, i);
 		o = json_object_new_object();
-		json_object_object_add(o, "type", jnew_str(jstr(m, "Type")));
+		json_object_object_add(o, "type",
+		    dk_jnew_str(dk_jstr(m, "Type")));
 		json_object_object_add(o, "source",
-		    jnew_str(jstr(m, "Name") && strcmp(jstr(m, "Type") ?
-		    jstr(m, "Type") : "", "volume") == 0 ? jstr(m, "Name") :
-		    jstr(m, "Source")));
+		    dk_jnew_str(dk_jstr(m, "Name") &&
+		    strcmp(dk_jstr(m, "Type") ? dk_jstr(m, "Type") : "",
+		    "volume") == 0 ? dk_jstr(m, "Name") :
+		    dk_jstr(m, "Source")));
 		json_object_object_add(o, "destination",
-		    jnew_str(jstr(m, "Destination")));
+		    dk_jnew_str(dk_jstr(m, "Destination")));
 		json_object_object_add(o, "read_only", json_object_new_boolean(
-		    json_object_get_boolean(jget(m, "RW")) == 0));
+		    json_object_get_boolean(dk_jget(m, "RW")) == 0));
 		json_object_array_add(out, o);
-	}
-	return out;
-}
-
-static json_object *
-strings_of(json_object *arr)
-{
-	json_object *out = json_object_new_array(), *v;
-	size_t i, n;
-
-	n = json_object_is_type(arr, json_type_array) ?
-	    json_object_array_length(arr) : 0;
-	for (i = 0; i < n; i++) {
-		v = json_object_array_get_idx(arr, i);
-		if (json_object_is_type(v, json_type_string))
-			json_object_array_add(out, json_object_get(v));
 	}
 	return out;
 }
@@ -745,60 +830,63 @@ dk_inspect(const struct rt_endpoint *ep, const char *id, json_object **out,
 	if (dk_json(ep, "GET", path, NULL, CC_E_CONTAINER_NOT_FOUND, &c,
 	    err) < 0)
 		return -1;
-	if (want_type(ep, c, json_type_object, "container inspect", err) < 0 ||
-	    jstr(c, "Id") == NULL) {
-		if (jstr(c, "Id") == NULL)
+	if (dk_want_type(ep, c, json_type_object, "container inspect",
+	    err) < 0 ||
+	    dk_jstr(c, "Id") == NULL) {
+		if (dk_jstr(c, "Id") == NULL)
 			rt_err_set(err, CC_E_RUNTIME_ERROR, "endpoint '%s': "
 			    "malformed container inspect", ep->name);
 		json_object_put(c);
 		return -1;
 	}
-	st = jget(c, "State");
-	cf = jget(c, "Config");
-	hc = jget(c, "HostConfig");
-	name = jstr(c, "Name") ? jstr(c, "Name") : "";
+	st = dk_jget(c, "State");
+	cf = dk_jget(c, "Config");
+	hc = dk_jget(c, "HostConfig");
+	name = dk_jstr(c, "Name") ? dk_jstr(c, "Name") : "";
 	if (*name == '/')
 		name++;
-	state = jstr(st, "Status");
+	state = dk_jstr(st, "Status");
 	o = json_object_new_object();
-	json_object_object_add(o, "id", jnew_str(jstr(c, "Id")));
-	json_object_object_add(o, "name", jnew_str(name));
-	json_object_object_add(o, "image", jnew_str(jstr(cf, "Image")));
-	json_object_object_add(o, "image_id", jnew_str(jstr(c, "Image")));
+	json_object_object_add(o, "id", dk_jnew_str(dk_jstr(c, "Id")));
+	json_object_object_add(o, "name", dk_jnew_str(name));
+	json_object_object_add(o, "image", dk_jnew_str(dk_jstr(cf, "Image")));
+	json_object_object_add(o, "image_id", dk_jnew_str(dk_jstr(c, "Image")));
 	json_object_object_add(o, "status",
 	    json_object_new_string(rt_status_of(state)));
-	json_object_object_add(o, "state", jnew_str(state));
+	json_object_object_add(o, "state", dk_jnew_str(state));
 	json_object_object_add(o, "created_at",
-	    iso_or_null(dk_time(jstr(c, "Created"))));
+	    dk_iso_or_null(dk_time(dk_jstr(c, "Created"))));
 	json_object_object_add(o, "started_at",
-	    iso_or_null(dk_time(jstr(st, "StartedAt"))));
+	    dk_iso_or_null(dk_time(dk_jstr(st, "StartedAt"))));
 	json_object_object_add(o, "finished_at",
-	    iso_or_null(dk_time(jstr(st, "FinishedAt"))));
+	    dk_iso_or_null(dk_time(dk_jstr(st, "FinishedAt"))));
 	json_object_object_add(o, "exit_code",
-	    json_object_new_int((int)jint(st, "ExitCode")));
-	json_object_object_add(o, "pid", json_object_new_int64(jint(st,
+	    json_object_new_int((int)dk_jint(st, "ExitCode")));
+	json_object_object_add(o, "pid", json_object_new_int64(dk_jint(st,
 	    "Pid")));
 	json_object_object_add(o, "oom_killed", json_object_new_boolean(
-	    json_object_get_boolean(jget(st, "OOMKilled"))));
+	    json_object_get_boolean(dk_jget(st, "OOMKilled"))));
 	json_object_object_add(o, "ports", ports_of_inspect(
-	    jget(jget(c, "NetworkSettings"), "Ports")));
-	json_object_object_add(o, "command", strings_of(jget(cf, "Cmd")));
-	json_object_object_add(o, "environment", strings_of(jget(cf, "Env")));
-	json_object_object_add(o, "labels", labels_copy(jget(cf, "Labels")));
+	    dk_jget(dk_jget(c, "NetworkSettings"), "Ports")));
+	json_object_object_add(o, "command", dk_strings_of(dk_jget(cf, "Cmd")));
+	json_object_object_add(o, "environment",
+	    dk_strings_of(dk_jget(cf, "Env")));
+	json_object_object_add(o, "labels",
+	    dk_labels_copy(dk_jget(cf, "Labels")));
 	json_object_object_add(o, "owner",
-	    jnew_str(jstr(jget(cf, "Labels"), "cc.owner")));
-	json_object_object_add(o, "user", jnew_str(jstr(cf, "User")));
-	json_object_object_add(o, "workdir", jnew_str(jstr(cf,
+	    dk_jnew_str(dk_jstr(dk_jget(cf, "Labels"), "cc.owner")));
+	json_object_object_add(o, "user", dk_jnew_str(dk_jstr(cf, "User")));
+	json_object_object_add(o, "workdir", dk_jnew_str(dk_jstr(cf,
 	    "WorkingDir")));
 	json_object_object_add(o, "network_mode",
-	    jnew_str(jstr(hc, "NetworkMode")));
+	    dk_jnew_str(dk_jstr(hc, "NetworkMode")));
 	json_object_object_add(o, "restart_policy",
-	    jnew_str(jstr(jget(hc, "RestartPolicy"), "Name")));
+	    dk_jnew_str(dk_jstr(dk_jget(hc, "RestartPolicy"), "Name")));
 	json_object_object_add(o, "memory_limit",
-	    json_object_new_int64(jint(hc, "Memory")));
+	    json_object_new_int64(dk_jint(hc, "Memory")));
 	json_object_object_add(o, "nano_cpus",
-	    json_object_new_int64(jint(hc, "NanoCpus")));
-	json_object_object_add(o, "mounts", mounts_of(jget(c, "Mounts")));
+	    json_object_new_int64(dk_jint(hc, "NanoCpus")));
+	json_object_object_add(o, "mounts", mounts_of(dk_jget(c, "Mounts")));
 	json_object_put(c);
 	*out = o;
 	return 0;
@@ -816,13 +904,13 @@ dk_wait(const struct rt_endpoint *ep, const char *id, long timeout_s,
 	    "?condition=not-running", id);
 	rc = dk_call(ep, "POST", path, NULL, NULL, 0, timeout_s > 0 ?
 	    timeout_s : cfg.runtime_timeout, CC_E_CONTAINER_NOT_FOUND, &o, err);
-	if (rc == 0 && jget(o, "StatusCode") == NULL) {
+	if (rc == 0 && dk_jget(o, "StatusCode") == NULL) {
 		rt_err_set(err, CC_E_RUNTIME_ERROR, "endpoint '%s': wait "
 		    "answered without a StatusCode", ep->name);
 		rc = -1;
 	}
 	if (rc == 0)
-		*exit_code = (int)jint(o, "StatusCode");
+		*exit_code = (int)dk_jint(o, "StatusCode");
 	json_object_put(o);
 	return rc < 0 ? -1 : 0;
 }
@@ -893,7 +981,7 @@ dk_logs(const struct rt_endpoint *ep, const char *id,
 static int64_t
 blkio_sum(json_object *st, const char *op)
 {
-	json_object *arr = jget(jget(st, "blkio_stats"),
+	json_object *arr = dk_jget(dk_jget(st, "blkio_stats"),
 	    "io_service_bytes_recursive"), *e;
 	int64_t sum = 0;
 	size_t i, n;
@@ -902,8 +990,9 @@ blkio_sum(json_object *st, const char *op)
 	    json_object_array_length(arr) : 0;
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(arr, i);
-		if (jstr(e, "op") != NULL && strcasecmp(jstr(e, "op"), op) == 0)
-			sum += jint(e, "value");
+		if (dk_jstr(e, "op") != NULL &&
+		    strcasecmp(dk_jstr(e, "op"), op) == 0)
+			sum += dk_jint(e, "value");
 	}
 	return sum;
 }
@@ -921,31 +1010,31 @@ stats_of(json_object *st)
 	int64_t rx = 0, tx = 0, ncpu;
 	char ts[32];
 
-	cpu = jget(st, "cpu_stats");
-	pre = jget(st, "precpu_stats");
-	ncpu = jint(cpu, "online_cpus");
+	cpu = dk_jget(st, "cpu_stats");
+	pre = dk_jget(st, "precpu_stats");
+	ncpu = dk_jint(cpu, "online_cpus");
 	if (ncpu <= 0)
 		ncpu = 1;
-	cd = (double)(jint(jget(cpu, "cpu_usage"), "total_usage") -
-	    jint(jget(pre, "cpu_usage"), "total_usage"));
-	sd = (double)(jint(cpu, "system_cpu_usage") -
-	    jint(pre, "system_cpu_usage"));
+	cd = (double)(dk_jint(dk_jget(cpu, "cpu_usage"), "total_usage") -
+	    dk_jint(dk_jget(pre, "cpu_usage"), "total_usage"));
+	sd = (double)(dk_jint(cpu, "system_cpu_usage") -
+	    dk_jint(pre, "system_cpu_usage"));
 	if (cd > 0 && sd > 0)
 		cpu_pct = cd / sd * (double)ncpu * 100.0;
-	nets = jget(st, "networks");
+	nets = dk_jget(st, "networks");
 	if (json_object_is_type(nets, json_type_object)) {
 		json_object_object_foreach(nets, k, v) {
 			(void)k;
-			rx += jint(v, "rx_bytes");
-			tx += jint(v, "tx_bytes");
+			rx += dk_jint(v, "rx_bytes");
+			tx += dk_jint(v, "tx_bytes");
 		}
 	}
 	json_object_object_add(o, "cpu_usage",
 	    json_object_new_double((double)(int64_t)(cpu_pct * 100) / 100));
 	json_object_object_add(o, "memory_usage", json_object_new_int64(
-	    jint(jget(st, "memory_stats"), "usage")));
+	    dk_jint(dk_jget(st, "memory_stats"), "usage")));
 	json_object_object_add(o, "memory_limit", json_object_new_int64(
-	    jint(jget(st, "memory_stats"), "limit")));
+	    dk_jint(dk_jget(st, "memory_stats"), "limit")));
 	json_object_object_add(o, "network_rx", json_object_new_int64(rx));
 	json_object_object_add(o, "network_tx", json_object_new_int64(tx));
 	json_object_object_add(o, "block_read",
@@ -953,7 +1042,7 @@ stats_of(json_object *st)
 	json_object_object_add(o, "block_write",
 	    json_object_new_int64(blkio_sum(st, "write")));
 	json_object_object_add(o, "pids", json_object_new_int64(
-	    jint(jget(st, "pids_stats"), "current")));
+	    dk_jint(dk_jget(st, "pids_stats"), "current")));
 	iso8601(ts, now_wall());
 	json_object_object_add(o, "timestamp", json_object_new_string(ts));
 	return o;
@@ -984,20 +1073,6 @@ struct collect {
 	size_t			 max;
 };
 
-static int
-buf_add(char **buf, size_t *len, const char *p, size_t n)
-{
-	char *nb = realloc(*buf, *len + n + 1);
-
-	if (nb == NULL)
-		return -1;
-	memcpy(nb + *len, p, n);
-	*len += n;
-	nb[*len] = '\0';
-	*buf = nb;
-	return 0;
-}
-
 /* Keeps output up to the cap and drains the rest, so the process can
  * finish and its exit code is known; truncated tells the caller. */
 static int
@@ -1016,9 +1091,9 @@ exec_collect(void *arg, enum rt_stream s, const char *p, size_t n)
 	}
 	if (n == 0)
 		return 0;
-	if (buf_add(&x->output, &x->output_len, p, n) < 0 ||
-	    (s == RT_STDERR ? buf_add(&x->out_stderr, &x->stderr_len, p, n) :
-	    buf_add(&x->out_stdout, &x->stdout_len, p, n)) < 0)
+	if (dk_buf_add(&x->output, &x->output_len, p, n) < 0 ||
+	    (s == RT_STDERR ? dk_buf_add(&x->out_stderr, &x->stderr_len, p, n) :
+	    dk_buf_add(&x->out_stdout, &x->stdout_len, p, n)) < 0)
 		return -1;
 	return 0;
 }
@@ -1044,21 +1119,21 @@ dk_exec(const struct rt_endpoint *ep, const char *id,
 	json_object_object_add(body, "AttachStdin",
 	    json_object_new_boolean(xs->in != NULL));
 	json_object_object_add(body, "Tty", json_object_new_boolean(0));
-	add_argv(body, "Cmd", xs->argv);
-	add_argv(body, "Env", xs->env);
+	dk_add_argv(body, "Cmd", xs->argv);
+	dk_add_argv(body, "Env", xs->env);
 	if (xs->user != NULL)
-		json_object_object_add(body, "User", jnew_str(xs->user));
+		json_object_object_add(body, "User", dk_jnew_str(xs->user));
 	if (xs->workdir != NULL)
 		json_object_object_add(body, "WorkingDir",
-		    jnew_str(xs->workdir));
+		    dk_jnew_str(xs->workdir));
 	snprintf(path, sizeof(path), API "/containers/%s/exec", id);
 	rc = dk_json(ep, "POST", path, body, CC_E_CONTAINER_NOT_FOUND, &ans,
 	    err);
 	json_object_put(body);
-	if (rc == 0 && (jstr(ans, "Id") == NULL ||
-	    strlen(jstr(ans, "Id")) >= sizeof(eid) ||
-	    strspn(jstr(ans, "Id"), "0123456789abcdef") !=
-	    strlen(jstr(ans, "Id")))) {
+	if (rc == 0 && (dk_jstr(ans, "Id") == NULL ||
+	    strlen(dk_jstr(ans, "Id")) >= sizeof(eid) ||
+	    strspn(dk_jstr(ans, "Id"), "0123456789abcdef") !=
+	    strlen(dk_jstr(ans, "Id")))) {
 		rt_err_set(err, CC_E_RUNTIME_ERROR, "endpoint '%s': exec "
 		    "create answered without a usable Id", ep->name);
 		rc = -1;
@@ -1067,7 +1142,7 @@ dk_exec(const struct rt_endpoint *ep, const char *id,
 		json_object_put(ans);
 		return -1;
 	}
-	snprintf(eid, sizeof(eid), "%s", jstr(ans, "Id"));
+	snprintf(eid, sizeof(eid), "%s", dk_jstr(ans, "Id"));
 	json_object_put(ans);
 
 	snprintf(path, sizeof(path), API "/exec/%s/start", eid);
@@ -1098,8 +1173,8 @@ dk_exec(const struct rt_endpoint *ep, const char *id,
 		if (dk_json(ep, "GET", path, NULL, CC_E_NOT_FOUND, &ans,
 		    err) < 0)
 			return -1;
-		if (!json_object_get_boolean(jget(ans, "Running"))) {
-			x->exit_code = (int)jint(ans, "ExitCode");
+		if (!json_object_get_boolean(dk_jget(ans, "Running"))) {
+			x->exit_code = (int)dk_jint(ans, "ExitCode");
 			json_object_put(ans);
 			return 0;
 		}
@@ -1120,7 +1195,7 @@ dk_put_archive(const struct rt_endpoint *ep, const char *id, const char *dir,
 	char *path = NULL, *d;
 	int rc;
 
-	if ((d = esc(dir)) == NULL || asprintf(&path, API "/containers/%s/"
+	if ((d = dk_esc(dir)) == NULL || asprintf(&path, API "/containers/%s/"
 	    "archive?path=%s", id, d) < 0) {
 		curl_free(d);
 		rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
@@ -1165,7 +1240,7 @@ dk_get_archive(const struct rt_endpoint *ep, const char *id,
 	long status;
 	int rc;
 
-	if ((d = esc(cpath)) == NULL || asprintf(&path, API "/containers/%s/"
+	if ((d = dk_esc(cpath)) == NULL || asprintf(&path, API "/containers/%s/"
 	    "archive?path=%s", id, d) < 0) {
 		curl_free(d);
 		rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
@@ -1196,49 +1271,12 @@ dk_get_archive(const struct rt_endpoint *ep, const char *id,
 
 /* ---- events: one JSON object per line ---- */
 
-struct lines {
-	rt_sink_fn	 fn;
-	void		*arg;
-	char		 buf[65536];
-	size_t		 len;
-};
-
-static int
-lines_sink(void *arg, enum rt_stream s, const char *p, size_t n)
-{
-	struct lines *l = arg;
-	char *nl;
-	size_t take, used;
-
-	(void)s;
-	if (p == NULL)
-		return l->fn(l->arg, RT_RAW, NULL, 0);
-	while (n > 0) {
-		take = n < sizeof(l->buf) - l->len ? n : sizeof(l->buf) -
-		    l->len;
-		memcpy(l->buf + l->len, p, take);
-		l->len += take;
-		p += take;
-		n -= take;
-		while ((nl = memchr(l->buf, '\n', l->len)) != NULL) {
-			used = (size_t)(nl - l->buf) + 1;
-			if (used > 1 && l->fn(l->arg, RT_RAW, l->buf,
-			    used - 1) != 0)
-				return -1;
-			memmove(l->buf, l->buf + used, l->len - used);
-			l->len -= used;
-		}
-		if (l->len == sizeof(l->buf))
-			l->len = 0;	/* an absurd line: dropped */
-	}
-	return 0;
-}
 
 static int
 dk_events(const struct rt_endpoint *ep, const struct rt_events_spec *es,
     rt_sink_fn fn, void *arg, struct rt_err *err)
 {
-	struct lines *l;
+	struct dk_lines *l;
 	char path[1024], *fq, msg[512];
 	long status;
 	int rc;
@@ -1249,14 +1287,14 @@ dk_events(const struct rt_endpoint *ep, const struct rt_events_spec *es,
 	}
 	l->fn = fn;
 	l->arg = arg;
-	fq = label_filter(es->label);
+	fq = dk_label_filter(es->label);
 	snprintf(path, sizeof(path), API "/events?since=%ld%s%.0ld%s%s",
 	    es->since > 0 ? es->since : (long)now_wall(),
 	    es->until > 0 ? "&until=" : "", es->until, fq ? "&filters=" : "",
 	    fq ? fq : "");
 	curl_free(fq);
 	rc = rt_http_stream(&ep->target, "GET", path, NULL, NULL, 0, 0,
-	    &status, lines_sink, l, msg, sizeof(msg));
+	    &status, dk_lines_sink, l, msg, sizeof(msg));
 	free(l);
 	if (rc == RT_E_STOPPED)
 		return 0;
@@ -1290,14 +1328,14 @@ dk_image_list(const struct rt_endpoint *ep, json_object **rows,
 	for (i = 0; i < n; i++) {
 		im = json_object_array_get_idx(arr, i);
 		o = json_object_new_object();
-		tags = strings_of(jget(im, "RepoTags"));
+		tags = dk_strings_of(dk_jget(im, "RepoTags"));
 		t0 = json_object_array_length(tags) > 0 ?
 		    json_object_array_get_idx(tags, 0) : NULL;
 		tag = t0 ? json_object_get_string(t0) : "<none>:<none>";
 		colon = strrchr(tag, ':');
 		if (colon != NULL && strchr(colon, '/') != NULL)
 			colon = NULL;	/* a registry port, not a tag */
-		json_object_object_add(o, "id", jnew_str(jstr(im, "Id")));
+		json_object_object_add(o, "id", dk_jnew_str(dk_jstr(im, "Id")));
 		json_object_object_add(o, "repository", colon ?
 		    json_object_new_string_len(tag, (int)(colon - tag)) :
 		    json_object_new_string(tag));
@@ -1305,9 +1343,9 @@ dk_image_list(const struct rt_endpoint *ep, json_object **rows,
 		    json_object_new_string(colon ? colon + 1 : "latest"));
 		json_object_object_add(o, "tags", tags);
 		json_object_object_add(o, "size",
-		    json_object_new_int64(jint(im, "Size")));
+		    json_object_new_int64(dk_jint(im, "Size")));
 		json_object_object_add(o, "created_at",
-		    iso_or_null((time_t)jint(im, "Created")));
+		    dk_iso_or_null((time_t)dk_jint(im, "Created")));
 		json_object_array_add(out, o);
 	}
 	json_object_put(arr);
@@ -1344,18 +1382,18 @@ progress_line(void *arg, enum rt_stream s, const char *p, size_t n)
 	json_tokener_free(tok);
 	if (o == NULL)
 		return 0;
-	if ((v = jstr(o, "error")) != NULL && pg->error[0] == '\0')
+	if ((v = dk_jstr(o, "error")) != NULL && pg->error[0] == '\0')
 		snprintf(pg->error, sizeof(pg->error), "%s", v);
-	id = jstr(o, "id");
+	id = dk_jstr(o, "id");
 	if (id != NULL && strlen(id) >= 12 && strlen(id) < 100 &&
 	    strspn(id, "0123456789abcdef:sha") == strlen(id) &&
 	    !json_object_object_get_ex(pg->seen, id, NULL)) {
 		json_object_object_add(pg->seen, id, NULL);
 		json_object_array_add(pg->layers, json_object_new_string(id));
 	}
-	if ((v = jstr(o, "stream")) != NULL && pg->loglen < 65536)
-		buf_add(&pg->log, &pg->loglen, v, strlen(v));
-	if ((v = jstr(jget(o, "aux"), "ID")) != NULL)
+	if ((v = dk_jstr(o, "stream")) != NULL && pg->loglen < 65536)
+		dk_buf_add(&pg->log, &pg->loglen, v, strlen(v));
+	if ((v = dk_jstr(dk_jget(o, "aux"), "ID")) != NULL)
 		snprintf(pg->image_id, sizeof(pg->image_id), "%s", v);
 	json_object_put(o);
 	return 0;
@@ -1366,7 +1404,7 @@ dk_progress(const struct rt_endpoint *ep, const char *path,
     const char *ctype, const void *body, size_t blen, struct progress *pg,
     enum cc_err nf, struct rt_err *err)
 {
-	struct lines *l;
+	struct dk_lines *l;
 	char msg[512];
 	long status;
 	int rc;
@@ -1381,7 +1419,7 @@ dk_progress(const struct rt_endpoint *ep, const char *path,
 	l->fn = progress_line;
 	l->arg = pg;
 	rc = rt_http_stream(&ep->target, "POST", path, ctype, body, blen,
-	    cfg.runtime_timeout, &status, lines_sink, l, msg, sizeof(msg));
+	    cfg.runtime_timeout, &status, dk_lines_sink, l, msg, sizeof(msg));
 	if (rc == RT_OK && l->len > 0)
 		progress_line(pg, RT_RAW, l->buf, l->len);
 	free(l);
@@ -1429,7 +1467,7 @@ dk_image_pull(const struct rt_endpoint *ep, const char *ref,
 		*tag++ = '\0';
 	if (strchr(r, '@') != NULL)
 		tag = NULL;	/* a digest names itself */
-	if ((img = esc(r)) == NULL || asprintf(&path, API "/images/create?"
+	if ((img = dk_esc(r)) == NULL || asprintf(&path, API "/images/create?"
 	    "fromImage=%s&tag=%s", img, tag ? tag : "latest") < 0) {
 		path = NULL;
 		goto oom;
@@ -1468,8 +1506,8 @@ dk_image_remove(const struct rt_endpoint *ep, const char *ref, int force,
 	int rc;
 
 	*out = NULL;
-	if ((r = esc(ref)) == NULL || asprintf(&path, API "/images/%s?force=%s",
-	    r, force ? "true" : "false") < 0) {
+	if ((r = dk_esc(ref)) == NULL || asprintf(&path,
+	    API "/images/%s?force=%s", r, force ? "true" : "false") < 0) {
 		curl_free(r);
 		rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
 		return -1;
@@ -1487,12 +1525,12 @@ dk_image_remove(const struct rt_endpoint *ep, const char *ref, int force,
 	    json_object_array_length(ans) : 0;
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(ans, i);
-		if (jstr(e, "Untagged") != NULL)
-			json_object_array_add(jget(o, "untagged"),
-			    json_object_new_string(jstr(e, "Untagged")));
-		if (jstr(e, "Deleted") != NULL)
-			json_object_array_add(jget(o, "deleted"),
-			    json_object_new_string(jstr(e, "Deleted")));
+		if (dk_jstr(e, "Untagged") != NULL)
+			json_object_array_add(dk_jget(o, "untagged"),
+			    json_object_new_string(dk_jstr(e, "Untagged")));
+		if (dk_jstr(e, "Deleted") != NULL)
+			json_object_array_add(dk_jget(o, "deleted"),
+			    json_object_new_string(dk_jstr(e, "Deleted")));
 	}
 	json_object_object_add(o, "removed", json_object_new_boolean(1));
 	json_object_put(ans);
@@ -1510,8 +1548,8 @@ dk_image_build(const struct rt_endpoint *ep, const void *tar, size_t len,
 	int rc = -1;
 
 	*out = NULL;
-	if ((t = esc(tag)) == NULL ||
-	    (d = esc(dockerfile ? dockerfile : "Dockerfile")) == NULL ||
+	if ((t = dk_esc(tag)) == NULL ||
+	    (d = dk_esc(dockerfile ? dockerfile : "Dockerfile")) == NULL ||
 	    asprintf(&path, API "/build?t=%s&dockerfile=%s&rm=true", t,
 	    d) < 0) {
 		path = NULL;
@@ -1538,7 +1576,7 @@ out:
 	return rc;
 }
 
-/* ---- networks and volumes ---- */
+/* ---- networks ---- */
 
 static int
 dk_network_list(const struct rt_endpoint *ep, json_object **rows,
@@ -1556,14 +1594,17 @@ dk_network_list(const struct rt_endpoint *ep, json_object **rows,
 	for (i = 0; i < cnt; i++) {
 		n = json_object_array_get_idx(arr, i);
 		o = json_object_new_object();
-		json_object_object_add(o, "id", jnew_str(jstr(n, "Id")));
-		json_object_object_add(o, "name", jnew_str(jstr(n, "Name")));
-		json_object_object_add(o, "driver", jnew_str(jstr(n, "Driver")));
-		json_object_object_add(o, "scope", jnew_str(jstr(n, "Scope")));
+		json_object_object_add(o, "id", dk_jnew_str(dk_jstr(n, "Id")));
+		json_object_object_add(o, "name",
+		    dk_jnew_str(dk_jstr(n, "Name")));
+		json_object_object_add(o, "driver",
+		    dk_jnew_str(dk_jstr(n, "Driver")));
+		json_object_object_add(o, "scope",
+		    dk_jnew_str(dk_jstr(n, "Scope")));
 		json_object_object_add(o, "created_at",
-		    iso_or_null(dk_time(jstr(n, "Created"))));
+		    dk_iso_or_null(dk_time(dk_jstr(n, "Created"))));
 		json_object_object_add(o, "labels",
-		    labels_copy(jget(n, "Labels")));
+		    dk_labels_copy(dk_jget(n, "Labels")));
 		json_object_array_add(out, o);
 	}
 	json_object_put(arr);
@@ -1571,31 +1612,12 @@ dk_network_list(const struct rt_endpoint *ep, json_object **rows,
 	return 0;
 }
 
-static json_object *
-named_body(const char *name, const char *driver, const struct rt_kv *labels,
-    size_t nlabels)
-{
-	json_object *b = json_object_new_object(), *l;
-	size_t i;
-
-	json_object_object_add(b, "Name", json_object_new_string(name));
-	if (driver != NULL)
-		json_object_object_add(b, "Driver",
-		    json_object_new_string(driver));
-	l = json_object_new_object();
-	for (i = 0; i < nlabels; i++)
-		json_object_object_add(l, labels[i].key,
-		    jnew_str(labels[i].value));
-	json_object_object_add(b, "Labels", l);
-	return b;
-}
-
 static int
 dk_network_create(const struct rt_endpoint *ep, const char *name,
     const char *driver, const struct rt_kv *labels, size_t nlabels,
     json_object **out, struct rt_err *err)
 {
-	json_object *b = named_body(name, driver ? driver : "bridge", labels,
+	json_object *b = dk_named_body(name, driver ? driver : "bridge", labels,
 	    nlabels), *ans = NULL;
 	int rc;
 
@@ -1607,7 +1629,7 @@ dk_network_create(const struct rt_endpoint *ep, const char *name,
 	if (rc < 0)
 		return -1;
 	*out = json_object_new_object();
-	json_object_object_add(*out, "id", jnew_str(jstr(ans, "Id")));
+	json_object_object_add(*out, "id", dk_jnew_str(dk_jstr(ans, "Id")));
 	json_object_object_add(*out, "name", json_object_new_string(name));
 	json_object_object_add(*out, "driver",
 	    json_object_new_string(driver ? driver : "bridge"));
@@ -1631,14 +1653,16 @@ volume_of(json_object *v)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "name", jnew_str(jstr(v, "Name")));
-	json_object_object_add(o, "volume_name", jnew_str(jstr(v, "Name")));
-	json_object_object_add(o, "driver", jnew_str(jstr(v, "Driver")));
+	json_object_object_add(o, "name", dk_jnew_str(dk_jstr(v, "Name")));
+	json_object_object_add(o, "volume_name",
+	    dk_jnew_str(dk_jstr(v, "Name")));
+	json_object_object_add(o, "driver", dk_jnew_str(dk_jstr(v, "Driver")));
 	json_object_object_add(o, "mountpoint",
-	    jnew_str(jstr(v, "Mountpoint")));
+	    dk_jnew_str(dk_jstr(v, "Mountpoint")));
 	json_object_object_add(o, "created_at",
-	    iso_or_null(dk_time(jstr(v, "CreatedAt"))));
-	json_object_object_add(o, "labels", labels_copy(jget(v, "Labels")));
+	    dk_iso_or_null(dk_time(dk_jstr(v, "CreatedAt"))));
+	json_object_object_add(o, "labels",
+	    dk_labels_copy(dk_jget(v, "Labels")));
 	return o;
 }
 
@@ -1653,7 +1677,7 @@ dk_volume_list(const struct rt_endpoint *ep, json_object **rows,
 	if (dk_json(ep, "GET", API "/volumes", NULL, CC_E_NOT_FOUND, &ans,
 	    err) < 0)
 		return -1;
-	arr = jget(ans, "Volumes");
+	arr = dk_jget(ans, "Volumes");
 	out = json_object_new_array();
 	n = json_object_is_type(arr, json_type_array) ?
 	    json_object_array_length(arr) : 0;
@@ -1685,7 +1709,7 @@ dk_volume_create(const struct rt_endpoint *ep, const char *name,
 		    "already exists", ep->name, name);
 		return -1;
 	}
-	b = named_body(name, driver ? driver : "local", labels, nlabels);
+	b = dk_named_body(name, driver ? driver : "local", labels, nlabels);
 	rc = dk_json(ep, "POST", API "/volumes/create", b, CC_E_NOT_FOUND,
 	    &ans, err);
 	json_object_put(b);
@@ -1717,7 +1741,7 @@ dk_get_object(const struct rt_endpoint *ep, const char *path,
 	if (dk_call(ep, "GET", path, NULL, NULL, 0, timeout_s, CC_E_NOT_FOUND,
 	    out, err) < 0)
 		return -1;
-	if (want_type(ep, *out, json_type_object, what, err) < 0) {
+	if (dk_want_type(ep, *out, json_type_object, what, err) < 0) {
 		json_object_put(*out);
 		*out = NULL;
 		return -1;
@@ -1767,7 +1791,7 @@ dk_prune(const struct rt_endpoint *ep, const char *label, json_object **out,
 		{ "volumes", "VolumesDeleted", "volumes_deleted" },
 	};
 	json_object *ans, *o, *lst;
-	char path[1024], *fq = label_filter(label);
+	char path[1024], *fq = dk_label_filter(label);
 	int64_t space = 0;
 	size_t i;
 
@@ -1783,25 +1807,26 @@ dk_prune(const struct rt_endpoint *ep, const char *label, json_object **out,
 			json_object_put(o);
 			return -1;
 		}
-		lst = strings_of(jget(ans, kinds[i].count_key));
-		if (json_object_is_type(jget(ans, kinds[i].count_key),
+		lst = dk_strings_of(dk_jget(ans, kinds[i].count_key));
+		if (json_object_is_type(dk_jget(ans, kinds[i].count_key),
 		    json_type_array) && json_object_array_length(lst) == 0) {
 			/* images: [{Deleted|Untagged}] objects */
-			json_object *a = jget(ans, kinds[i].count_key);
+			json_object *a = dk_jget(ans, kinds[i].count_key);
 			size_t j;
 
 			for (j = 0; j < json_object_array_length(a); j++) {
 				json_object *e = json_object_array_get_idx(a,
 				    j);
-				const char *d = jstr(e, "Deleted") ?
-				    jstr(e, "Deleted") : jstr(e, "Untagged");
+				const char *d = dk_jstr(e, "Deleted") ?
+				    dk_jstr(e, "Deleted") :
+				    dk_jstr(e, "Untagged");
 				if (d != NULL)
 					json_object_array_add(lst,
 					    json_object_new_string(d));
 			}
 		}
 		json_object_object_add(o, kinds[i].out_key, lst);
-		space += jint(ans, "SpaceReclaimed");
+		space += dk_jint(ans, "SpaceReclaimed");
 		json_object_put(ans);
 	}
 	curl_free(fq);
