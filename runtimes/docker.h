@@ -42,6 +42,7 @@ int	 dk_want_type(const struct rt_endpoint *, json_object *, json_type,
 int	 dk_get_as(const struct rt_endpoint *, const char *path,
 	    enum cc_err nf, json_type, const char *what, json_object **out,
 	    struct rt_err *);
+/* URL-escaped copies; the caller curl_free()s them (NULL: none). */
 char	*dk_esc(const char *);
 char	*dk_label_filter(const char *label);
 
@@ -65,5 +66,27 @@ struct dk_lines {
 int	 dk_lines_sink(void *arg, enum rt_stream, const char *, size_t);
 
 /* ---- the driver's entry points, by file (rt_docker in docker.c) ---- */
+
+/* docker_containers.c */
+int	 dk_list(const struct rt_endpoint *, const struct rt_list_opts *,
+	    json_object **rows, struct rt_err *);
+int	 dk_create(const struct rt_endpoint *, const struct rt_create_spec *,
+	    char *id, size_t idlen, struct rt_err *);
+int	 dk_start(const struct rt_endpoint *, const char *id, struct rt_err *);
+int	 dk_stop(const struct rt_endpoint *, const char *id, int timeout_s,
+	    struct rt_err *);
+int	 dk_restart(const struct rt_endpoint *, const char *id, int timeout_s,
+	    struct rt_err *);
+int	 dk_kill(const struct rt_endpoint *, const char *id, const char *sig,
+	    struct rt_err *);
+int	 dk_pause(const struct rt_endpoint *, const char *id, struct rt_err *);
+int	 dk_unpause(const struct rt_endpoint *, const char *id,
+	    struct rt_err *);
+int	 dk_remove(const struct rt_endpoint *, const char *id, int force,
+	    struct rt_err *);
+int	 dk_inspect(const struct rt_endpoint *, const char *id,
+	    json_object **out, struct rt_err *);
+int	 dk_wait(const struct rt_endpoint *, const char *id, long timeout_s,
+	    int *exit_code, struct rt_err *);
 
 #endif /* DOCKER_H */
