@@ -89,4 +89,21 @@ int	 dk_inspect(const struct rt_endpoint *, const char *id,
 int	 dk_wait(const struct rt_endpoint *, const char *id, long timeout_s,
 	    int *exit_code, struct rt_err *);
 
+/* docker_container_io.c */
+int	 dk_logs(const struct rt_endpoint *, const char *id,
+	    const struct rt_logs_spec *, rt_sink_fn, void *arg,
+	    struct rt_err *);
+int	 dk_stats_one(const struct rt_endpoint *, const char *id,
+	    json_object **out, struct rt_err *);
+int	 dk_exec(const struct rt_endpoint *, const char *id,
+	    const struct rt_exec_spec *, struct rt_exec_result *,
+	    struct rt_err *);
+int	 dk_put_archive(const struct rt_endpoint *, const char *id,
+	    const char *dir, const void *tar, size_t len, struct rt_err *);
+int	 dk_get_archive(const struct rt_endpoint *, const char *id,
+	    const char *path, size_t max, rt_sink_fn, void *arg,
+	    struct rt_err *);
+int	 dk_events(const struct rt_endpoint *, const struct rt_events_spec *,
+	    rt_sink_fn, void *arg, struct rt_err *);
+
 #endif /* DOCKER_H */
