@@ -106,4 +106,15 @@ int	 dk_get_archive(const struct rt_endpoint *, const char *id,
 int	 dk_events(const struct rt_endpoint *, const struct rt_events_spec *,
 	    rt_sink_fn, void *arg, struct rt_err *);
 
+/* docker_images.c */
+int	 dk_image_list(const struct rt_endpoint *, json_object **rows,
+	    struct rt_err *);
+int	 dk_image_pull(const struct rt_endpoint *, const char *ref,
+	    json_object **out, struct rt_err *);
+int	 dk_image_remove(const struct rt_endpoint *, const char *ref,
+	    int force, json_object **out, struct rt_err *);
+int	 dk_image_build(const struct rt_endpoint *, const void *tar,
+	    size_t len, const char *dockerfile, const char *tag,
+	    json_object **out, struct rt_err *);
+
 #endif /* DOCKER_H */

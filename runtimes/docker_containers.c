@@ -14,8 +14,6 @@
 
 #include "docker.h"
 
-/* ---- containers ---- */
-
 /* Ports of a list row ([{IP, PrivatePort, PublicPort, Type}]) as
  * "host:container" strings; unpublished ports as "container/proto". */
 static json_object *
