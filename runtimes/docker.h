@@ -117,4 +117,31 @@ int	 dk_image_build(const struct rt_endpoint *, const void *tar,
 	    size_t len, const char *dockerfile, const char *tag,
 	    json_object **out, struct rt_err *);
 
+/* docker_networks.c */
+int	 dk_network_list(const struct rt_endpoint *, json_object **rows,
+	    struct rt_err *);
+int	 dk_network_create(const struct rt_endpoint *, const char *name,
+	    const char *driver, const struct rt_kv *labels, size_t nlabels,
+	    json_object **out, struct rt_err *);
+int	 dk_network_remove(const struct rt_endpoint *, const char *name,
+	    struct rt_err *);
+
+/* docker_volumes.c */
+int	 dk_volume_list(const struct rt_endpoint *, json_object **rows,
+	    struct rt_err *);
+int	 dk_volume_create(const struct rt_endpoint *, const char *name,
+	    const char *driver, const struct rt_kv *labels, size_t nlabels,
+	    json_object **out, struct rt_err *);
+int	 dk_volume_remove(const struct rt_endpoint *, const char *name,
+	    int force, struct rt_err *);
+
+/* docker_system.c */
+int	 dk_info(const struct rt_endpoint *, long timeout_s, json_object **out,
+	    struct rt_err *);
+int	 dk_version(const struct rt_endpoint *, json_object **out,
+	    struct rt_err *);
+int	 dk_ping(const struct rt_endpoint *, struct rt_err *);
+int	 dk_prune(const struct rt_endpoint *, const char *label,
+	    json_object **out, struct rt_err *);
+
 #endif /* DOCKER_H */
