@@ -128,7 +128,7 @@ const struct route routes[] = {
 	{ "GET", "/docker-debug", h_docker_debug, AD, BODY_NONE, R_ROOT,
 	    "engine connectivity diagnosis with advice" },
 
-	/* files.c */
+	/* files.c, files_serve.c (download) */
 	{ "POST", "/files/upload", h_files_upload, OP, BODY_STREAM, 0,
 	    "upload a file (multipart/form-data: file, path, permissions)" },
 	{ "GET", "/files", h_files_list, V, BODY_NONE, 0,

@@ -1,13 +1,12 @@
 /*
  * files.c: the file store's routes (container-codes-api.md, File
- * Management): multipart upload, raw PUT, download (GET/HEAD) with
- * conditionals and Range, info, list, delete.
+ * Management): multipart upload, raw PUT, info, list, delete.  The
+ * download side (GET/HEAD with conditionals and Range, and files_serve()
+ * for any route that exposes stored files) is files_serve.c; the helpers
+ * both use are declared in files.h.
  *
  * Bodies stream: an upload goes chunk by chunk from the FastCGI stream
- * through the multipart parser into a files_writer (storage/files.c),
- * and a download goes from the blob to the connection in large records
- * (resp_write_fd), or is handed to the web server (X-Accel-Redirect or
- * X-Sendfile) once the app has checked access and preconditions.
+ * through the multipart parser into a files_writer (storage/files.c).
  *
  * Ownership: a file records its uploader; a caller who is not an admin
  * sees only their own files, and another user's file answers 404 as if
@@ -18,11 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <sodium.h>
 
 #include "handlers.h"
+#include "files.h"
 #include "../storage/storage.h"
 
 /* Refusals from the checks run inside the write transaction. */
@@ -38,28 +35,28 @@ enum {
 #define FIELD_MAX	2048		/* the path and permissions fields */
 
 /* Admins reach every file, anyone else only their own (auth.c). */
-static int
-owner_ok(const struct request *r, const char *owner)
+int
+files_owner_ok(const struct request *r, const char *owner)
 {
 	return auth_may_access(r, owner);
 }
 
-static int
-not_found(struct request *r, const char *path)
+int
+files_not_found(struct request *r, const char *path)
 {
 	return resp_error(r, CC_E_FILE_NOT_FOUND, "File '%s' not found", path);
 }
 
 /* Maps a storage or file-store error to its response. */
-static int
-store_fail(struct request *r, int rc, const char *path)
+int
+files_store_fail(struct request *r, int rc, const char *path)
 {
 	char what[FILES_PATH_MAX + 16];
 
 	switch (rc) {
 	case MDB_NOTFOUND:
 	case CHK_NOT_FOUND:
-		return not_found(r, path);
+		return files_not_found(r, path);
 	case CHK_PRECONDITION:
 		return resp_error(r, CC_E_PRECONDITION_FAILED, "a precondition "
 		    "(If-Match, If-None-Match or If-Unmodified-Since) failed "
@@ -85,8 +82,8 @@ store_fail(struct request *r, int rc, const char *path)
 
 /* The canonical path of the route's {path} parameter, or NULL after a
  * 400 naming the problem. */
-static const char *
-route_path(struct request *r)
+const char *
+files_route_path(struct request *r)
 {
 	const char *why, *raw = req_param(r, "path");
 	char *out = req_alloc(r, FILES_PATH_MAX + 2);
@@ -124,14 +121,14 @@ perms_ok(const char *s, char out[8])
 	return 1;
 }
 
-static void
-quoted_etag(const struct files_meta *m, char out[40])
+void
+files_quoted_etag(const struct files_meta *m, char out[40])
 {
 	snprintf(out, 40, "\"%s\"", m->etag);
 }
 
-static struct cond_headers
-cond_of(const struct request *r)
+struct cond_headers
+files_cond_of(const struct request *r)
 {
 	struct cond_headers h = {
 		req_header(r, "If-Match"),
@@ -158,10 +155,10 @@ write_check(const struct files_meta *cur, void *arg)
 	char etag[40] = "";
 
 	c->existed = cur != NULL;
-	if (cur != NULL && !owner_ok(c->r, cur->owner))
+	if (cur != NULL && !files_owner_ok(c->r, cur->owner))
 		return CHK_TAKEN;
 	if (cur != NULL)
-		quoted_etag(cur, etag);
+		files_quoted_etag(cur, etag);
 	if (cond_evaluate(&c->h, cur != NULL, etag, cur ? cur->modified : 0,
 	    0) != COND_OK)
 		return CHK_PRECONDITION;
@@ -192,7 +189,7 @@ stored(struct request *r, const struct files_meta *m, int created)
 {
 	char etag[40], lm[32];
 
-	quoted_etag(m, etag);
+	files_quoted_etag(m, etag);
 	http_date_format(lm, m->modified);
 	resp_header(r, "ETag", "%s", etag);
 	resp_header(r, "Last-Modified", "%s", lm);
@@ -337,7 +334,7 @@ upload_read(struct request *r, struct upload *u, struct mp_parser *mp)
 	if (rc == 0)
 		rc = mp_finish(mp);
 	if (rc == MP_E_CALLBACK && u->fail != 0)
-		return store_fail(r, u->fail, u->canon[0] ? u->canon :
+		return files_store_fail(r, u->fail, u->canon[0] ? u->canon :
 		    "(upload)");
 	if (rc == MP_E_CALLBACK)
 		return resp_error(r, CC_E_INVALID_REQUEST, "%s", u->why);
@@ -364,7 +361,7 @@ h_files_upload(struct request *r)
 {
 	static const struct mp_callbacks cbs = { up_begin, up_data, up_end };
 	static const struct mp_limits lim = { MP_MAX_PARTS, MP_MAX_HEADER };
-	struct write_check chk = { r, cond_of(r), 0 };
+	struct write_check chk = { r, files_cond_of(r), 0 };
 	char boundary[MP_BOUNDARY_MAX + 1], path[FILES_PATH_MAX + 2];
 	char perms[8] = "644";
 	struct mp_parser *mp = NULL;
@@ -419,7 +416,7 @@ h_files_upload(struct request *r)
 	}
 	if ((rc = files_writer_commit(u->w, path, r->who.user, perms,
 	    write_check, &chk, &m)) != 0) {
-		rc = store_fail(r, rc, path);
+		rc = files_store_fail(r, rc, path);
 		goto out;
 	}
 	rc = stored(r, &m, !chk.existed);
@@ -438,7 +435,7 @@ out:
 int
 h_files_put(struct request *r)
 {
-	struct write_check chk = { r, cond_of(r), 0 };
+	struct write_check chk = { r, files_cond_of(r), 0 };
 	struct files_writer *w = NULL;
 	struct files_meta m, cur;
 	const char *path, *pq;
@@ -446,7 +443,7 @@ h_files_put(struct request *r)
 	long n = 0;
 	int rc;
 
-	if ((path = route_path(r)) == NULL)
+	if ((path = files_route_path(r)) == NULL)
 		return r->status;
 	if (reserved(path) != NULL)
 		return resp_error(r, CC_E_INVALID_REQUEST, "invalid file path: %s",
@@ -458,276 +455,30 @@ h_files_put(struct request *r)
 		return r->status;
 	rc = files_get(path, &cur);
 	if (rc != 0 && rc != MDB_NOTFOUND)
-		return store_fail(r, rc, path);
+		return files_store_fail(r, rc, path);
 	if ((rc = write_check(rc == 0 ? &cur : NULL, &chk)) != 0)
-		return store_fail(r, rc, path);
+		return files_store_fail(r, rc, path);
 	req_set_streaming(r);
 	if ((buf = req_alloc(r, FILES_IO_CHUNK)) == NULL)
 		return resp_error(r, CC_E_INTERNAL_ERROR, "out of memory");
 	if ((rc = files_writer_open((long long)cfg.files_max_size, &w)) != 0)
-		return store_fail(r, rc, path);
+		return files_store_fail(r, rc, path);
 	while ((n = req_read(r, buf, FILES_IO_CHUNK)) > 0)
 		if ((rc = files_writer_write(w, buf, (size_t)n)) != 0)
 			break;
 	if (rc != 0)
-		rc = store_fail(r, rc, path);
+		rc = files_store_fail(r, rc, path);
 	else if (n < 0 || r->body_read < (size_t)r->content_length)
 		rc = resp_error(r, CC_E_INVALID_REQUEST, "the request body "
 		    "ended after %zu of %lld bytes; nothing was stored",
 		    r->body_read, r->content_length);
 	else if ((rc = files_writer_commit(w, path, r->who.user, perms,
 	    write_check, &chk, &m)) != 0)
-		rc = store_fail(r, rc, path);
+		rc = files_store_fail(r, rc, path);
 	else
 		rc = stored(r, &m, !chk.existed);
 	files_writer_free(w);
 	return rc;
-}
-
-/* ---- download ---- */
-
-enum offload { OFF_NONE, OFF_ACCEL, OFF_SENDFILE };
-
-static enum offload
-offload_mode(const struct request *r)
-{
-	const char *fe;
-
-	if (strcmp(cfg.files_offload, "x-accel") == 0)
-		return OFF_ACCEL;
-	if (strcmp(cfg.files_offload, "x-sendfile") == 0)
-		return OFF_SENDFILE;
-	if (strcmp(cfg.files_offload, "auto") != 0 ||
-	    (fe = req_env(r, "CC_FRONTEND")) == NULL)
-		return OFF_NONE;
-	if (strcmp(fe, "nginx") == 0)
-		return OFF_ACCEL;
-	if (strcmp(fe, "apache") == 0)
-		return OFF_SENDFILE;
-	return OFF_NONE;
-}
-
-/* One plain range-spec ("bytes=N-M", "bytes=N-", "bytes=-N"), the form
- * every web server reads the same way. */
-static int
-simple_range(const char *h)
-{
-	size_t a, b;
-
-	if (strncmp(h, "bytes=", 6) != 0)
-		return 0;
-	h += 6;
-	a = strspn(h, "0123456789");
-	if (h[a] != '-')
-		return 0;
-	b = strspn(h + a + 1, "0123456789");
-	return h[a + 1 + b] == '\0' && (a > 0 || b > 0);
-}
-
-/*
- * Whether the web server may send the body: it would answer exactly as
- * the app does.  That holds for a whole file or one plain range with no
- * If-Range; the rest (several ranges, coalescing, malformed or
- * unsatisfiable ranges, If-Range, If-Match which nginx would test against
- * its own validator, an empty file, HEAD) is answered by the app.
- */
-static int
-may_offload(const struct request *r, const struct files_meta *m,
-    enum range_result rr, size_t n)
-{
-	const char *range = req_header(r, "Range");
-
-	if (r->is_head || m->size == 0 || req_header(r, "If-Match") != NULL ||
-	    req_header(r, "If-Range") != NULL)
-		return 0;
-	if (range == NULL)
-		return 1;
-	return rr == RANGE_PARTIAL && n == 1 && simple_range(range);
-}
-
-static int
-offload(struct request *r, enum offload how, const struct files_meta *m)
-{
-	if (how == OFF_ACCEL)
-		resp_header(r, "X-Accel-Redirect", "%s%s",
-		    cfg.files_offload_prefix, m->blob);
-	else {
-		resp_header(r, "X-Sendfile", "%s/%s", files_dir(), m->blob);
-		/* nginx adds it to a 200 itself; mod_xsendfile does not. */
-		if (req_header(r, "Range") == NULL)
-			resp_header(r, "Accept-Ranges", "bytes");
-	}
-	return resp_head(r, 200, m->mime, -1);
-}
-
-/* A multipart/byteranges body (RFC 9110 14.6). */
-static int
-send_multi(struct request *r, int fd, const struct files_meta *m,
-    const struct byte_range *rg, size_t n)
-{
-	char boundary[21], ctype[80], **heads;
-	long long total = 0;
-	size_t i;
-
-	if ((heads = req_alloc(r, n * sizeof(*heads))) == NULL)
-		return resp_error(r, CC_E_INTERNAL_ERROR, "out of memory");
-	{
-		unsigned char rnd[10];
-
-		randombytes_buf(rnd, sizeof(rnd));
-		sodium_bin2hex(boundary, sizeof(boundary), rnd, sizeof(rnd));
-	}
-	for (i = 0; i < n; i++) {
-		heads[i] = req_printf(r, "\r\n--%s\r\nContent-Type: %s\r\n"
-		    "Content-Range: bytes %lld-%lld/%lld\r\n\r\n", boundary,
-		    m->mime, rg[i].start, rg[i].end, m->size);
-		if (heads[i] == NULL)
-			return resp_error(r, CC_E_INTERNAL_ERROR,
-			    "out of memory");
-		total += (long long)strlen(heads[i]) + rg[i].end -
-		    rg[i].start + 1;
-	}
-	total += (long long)strlen(boundary) + 8;	/* \r\n--B--\r\n */
-	snprintf(ctype, sizeof(ctype), "multipart/byteranges; boundary=%s",
-	    boundary);
-	resp_head(r, 206, ctype, total);
-	for (i = 0; i < n; i++)
-		if (resp_write(r, heads[i], strlen(heads[i])) < 0 ||
-		    resp_write_fd(r, fd, rg[i].start,
-		    rg[i].end - rg[i].start + 1) < 0)
-			return 206;
-	if (resp_write(r, "\r\n--", 4) == 0 &&
-	    resp_write(r, boundary, strlen(boundary)) == 0)
-		resp_write(r, "--\r\n", 4);
-	return 206;
-}
-
-/*
- * One attempt of files_serve, from the record as read now.  The blob is
- * opened only when the app sends the body itself (the answers that have
- * none, and offloaded ones, need only the record); *again is set when
- * the blob was replaced since the record was read.
- */
-static int
-serve_once(struct request *r, const char *path, int *again)
-{
-	struct byte_range *rg = NULL;
-	struct cond_headers h = cond_of(r);
-	struct files_meta m;
-	enum range_result rr = RANGE_NONE;
-	enum offload how;
-	const char *range;
-	char etag[40], lm[32];
-	size_t n = 0;
-	int fd = -1, rc;
-
-	if ((rc = files_get(path, &m)) != 0)
-		return store_fail(r, rc, path);
-	if (!owner_ok(r, m.owner)) {
-		rc = not_found(r, path);
-		goto out;
-	}
-	quoted_etag(&m, etag);
-	http_date_format(lm, m.modified);
-	resp_header(r, "ETag", "%s", etag);
-	resp_header(r, "Last-Modified", "%s", lm);
-	switch (cond_evaluate(&h, 1, etag, m.modified, 1)) {
-	case COND_NOT_MODIFIED:
-		rc = resp_send(r, 304, NULL, NULL, 0);
-		goto out;
-	case COND_FAILED:
-		rc = resp_error(r, CC_E_PRECONDITION_FAILED, "a precondition "
-		    "(If-Match or If-Unmodified-Since) failed for '%s'", path);
-		goto out;
-	case COND_OK:
-		break;
-	}
-	/* Range applies to GET only (RFC 9110 14.2), and If-Range may
-	 * turn it off. */
-	range = r->is_head ? NULL : req_header(r, "Range");
-	if (range != NULL && cond_if_range(req_header(r, "If-Range"), etag,
-	    m.modified)) {
-		if ((rg = req_alloc(r, (size_t)cfg.files_max_ranges *
-		    sizeof(*rg))) == NULL) {
-			rc = resp_error(r, CC_E_INTERNAL_ERROR, "out of memory");
-			goto out;
-		}
-		rr = range_parse(range, m.size, (size_t)cfg.files_max_ranges,
-		    rg, &n);
-	}
-	if ((how = offload_mode(r)) != OFF_NONE && may_offload(r, &m, rr, n)) {
-		rc = offload(r, how, &m);
-		goto out;
-	}
-	if (rr != RANGE_UNSATISFIABLE && (rc = files_open_blob(&m, &fd)) != 0) {
-		if (rc == FILES_E_GONE)
-			*again = 1;
-		else
-			rc = store_fail(r, rc, path);
-		goto out;
-	}
-	if (m.size > FILES_IO_CHUNK)
-		req_set_streaming(r);
-	switch (rr) {
-	case RANGE_UNSATISFIABLE:
-		resp_header(r, "Content-Range", "bytes */%lld", m.size);
-		rc = resp_error(r, CC_E_RANGE_NOT_SATISFIABLE, "no range of "
-		    "'%s' is satisfiable: the file has %lld bytes", range,
-		    m.size);
-		break;
-	case RANGE_PARTIAL:
-		if (n > 1) {
-			rc = send_multi(r, fd, &m, rg, n);
-			break;
-		}
-		resp_header(r, "Content-Range", "bytes %lld-%lld/%lld",
-		    rg[0].start, rg[0].end, m.size);
-		rc = resp_head(r, 206, m.mime, rg[0].end - rg[0].start + 1);
-		resp_write_fd(r, fd, rg[0].start, rg[0].end - rg[0].start + 1);
-		break;
-	case RANGE_NONE:
-		/* On 200 only, as nginx's static module does. */
-		resp_header(r, "Accept-Ranges", "bytes");
-		rc = resp_head(r, 200, m.mime, m.size);
-		resp_write_fd(r, fd, 0, m.size);
-		break;
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	return rc;
-}
-
-/*
- * Serves the stored file at path (canonical) to GET or HEAD, for any
- * route that exposes stored files (downloads here, job outputs later):
- * 404 when it is missing or the caller's role does not reach it, the
- * preconditions (412, 304), then Range (206, multipart/byteranges, 416),
- * else 200; the body comes from the app or, when configured, from the
- * web server.  A concurrent overwrite gives the old file or the new one.
- */
-int
-files_serve(struct request *r, const char *path)
-{
-	int tries, rc, again;
-
-	for (tries = 0; tries < 5; tries++) {
-		again = 0;
-		rc = serve_once(r, path, &again);
-		if (!again)
-			return rc;
-		resp_clear_headers(r);
-	}
-	return store_fail(r, FILES_E_IO, path);
-}
-
-/* GET|HEAD /files/download/{path}: see files_serve. */
-int
-h_files_download(struct request *r)
-{
-	const char *path = route_path(r);
-
-	return path != NULL ? files_serve(r, path) : r->status;
 }
 
 /* GET /files/info/{path}: the file's metadata; 404 if missing or not
@@ -739,12 +490,12 @@ h_files_info(struct request *r)
 	const char *path;
 	int rc;
 
-	if ((path = route_path(r)) == NULL)
+	if ((path = files_route_path(r)) == NULL)
 		return r->status;
 	if ((rc = files_get(path, &m)) != 0)
-		return store_fail(r, rc, path);
-	if (!owner_ok(r, m.owner))
-		return not_found(r, path);
+		return files_store_fail(r, rc, path);
+	if (!files_owner_ok(r, m.owner))
+		return files_not_found(r, path);
 	return resp_ok(r, 200, "file", files_meta_json(&m));
 }
 
@@ -759,7 +510,7 @@ list_one(const struct files_meta *m, void *arg)
 {
 	struct list_page *p = arg;
 
-	if (!owner_ok(p->r, m->owner))
+	if (!files_owner_ok(p->r, m->owner))
 		return 0;
 	if (p->total >= p->offset && p->total < p->offset + p->limit)
 		json_object_array_add(p->arr, files_meta_json(m));
@@ -797,7 +548,7 @@ h_files_list(struct request *r)
 	}
 	if ((rc = files_list(key, list_one, &p)) != 0) {
 		json_object_put(p.arr);
-		return store_fail(r, rc, key);
+		return files_store_fail(r, rc, key);
 	}
 	return resp_list(r, "files", p.arr, p.total, p.limit, p.offset);
 }
@@ -814,9 +565,9 @@ del_check(const struct files_meta *cur, void *arg)
 	struct del_check *c = arg;
 	char etag[40];
 
-	if (!owner_ok(c->r, cur->owner))
+	if (!files_owner_ok(c->r, cur->owner))
 		return CHK_NOT_FOUND;
-	quoted_etag(cur, etag);
+	files_quoted_etag(cur, etag);
 	if (cond_evaluate(&c->h, 1, etag, cur->modified, 0) != COND_OK)
 		return CHK_PRECONDITION;
 	c->gone = *cur;
@@ -828,13 +579,13 @@ del_check(const struct files_meta *cur, void *arg)
 int
 h_files_delete(struct request *r)
 {
-	struct del_check c = { r, cond_of(r), { .size = 0 } };
+	struct del_check c = { r, files_cond_of(r), { .size = 0 } };
 	const char *path;
 	int rc;
 
-	if ((path = route_path(r)) == NULL)
+	if ((path = files_route_path(r)) == NULL)
 		return r->status;
 	if ((rc = files_delete(path, del_check, &c)) != 0)
-		return store_fail(r, rc, path);
+		return files_store_fail(r, rc, path);
 	return resp_ok(r, 200, "file", files_meta_json(&c.gone));
 }

@@ -148,7 +148,8 @@ int	h_job_logs(struct request *);
 int	h_job_output(struct request *);
 int	h_job_output_file(struct request *);
 
-/* files.c: the file store's routes (container-codes-api.md, Files) */
+/* files.c (upload, put, info, list, delete) and files_serve.c (download,
+ * files_serve): the file store's routes (container-codes-api.md, Files) */
 int	h_files_upload(struct request *);
 int	h_files_put(struct request *);
 int	h_files_download(struct request *);

@@ -1,14 +1,23 @@
 /*
  * docker.c: the Docker Engine API driver (Docker and Podman's compatible
- * service), through http.c.  Every request body is built here field by
- * field from our structs; every answer is capped (runtime_max_answer)
- * and parsed defensively: a missing or mistyped member becomes a default,
- * an unparsable answer RUNTIME_ERROR.
+ * service), through http.c.  Every request body is built in the driver
+ * field by field from our structs; every answer is capped
+ * (runtime_max_answer) and parsed defensively: a missing or mistyped
+ * member becomes a default, an unparsable answer RUNTIME_ERROR.
  *
  * Engine statuses become our errors in dk_fail(): 404 -> <kind>_NOT_FOUND,
  * 409 and Podman's "container state improper" -> CONFLICT, 400 ->
  * INVALID_REQUEST, anything else -> RUNTIME_ERROR, all with the engine's
  * message and the endpoint's name.
+ *
+ * This file holds the driver table (rt_docker), the requests every call
+ * goes through, the JSON readers and the builders more than one resource
+ * uses, all declared for the other files in docker.h.  The calls themselves
+ * are one file a resource: docker_containers.c (list, create, lifecycle,
+ * inspect, wait), docker_container_io.c (logs, stats, exec, archives,
+ * events), docker_images.c (list, pull, remove, build), docker_networks.c
+ * (list, create, remove), docker_volumes.c (list, create, remove),
+ * docker_system.c (info, version, ping, prune).
  */
 #include "config.h"
 
@@ -17,18 +26,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 
-#include "runtime.h"
-
-#define API "/v1.41"
+#include "docker.h"
 
 /* ---- small JSON readers that never trust the answer's types ---- */
 
-static json_object *
-jget(json_object *o, const char *k)
+json_object *
+dk_jget(json_object *o, const char *k)
 {
 	json_object *v = NULL;
 
@@ -38,19 +44,19 @@ jget(json_object *o, const char *k)
 	return v;
 }
 
-static const char *
-jstr(json_object *o, const char *k)
+const char *
+dk_jstr(json_object *o, const char *k)
 {
-	json_object *v = jget(o, k);
+	json_object *v = dk_jget(o, k);
 
 	return v != NULL && json_object_is_type(v, json_type_string) ?
 	    json_object_get_string(v) : NULL;
 }
 
-static int64_t
-jint(json_object *o, const char *k)
+int64_t
+dk_jint(json_object *o, const char *k)
 {
-	json_object *v = jget(o, k);
+	json_object *v = dk_jget(o, k);
 
 	if (v == NULL || !(json_object_is_type(v, json_type_int) ||
 	    json_object_is_type(v, json_type_double)))
@@ -58,14 +64,14 @@ jint(json_object *o, const char *k)
 	return json_object_get_int64(v);
 }
 
-static json_object *
-jnew_str(const char *s)
+json_object *
+dk_jnew_str(const char *s)
 {
 	return json_object_new_string(s ? s : "");
 }
 
 /* RFC 3339 ("2024-01-01T12:00:00.123456789+01:00") to unix seconds. */
-static time_t
+time_t
 dk_time(const char *s)
 {
 	struct tm tm;
@@ -92,8 +98,8 @@ dk_time(const char *s)
 	return t;
 }
 
-static json_object *
-iso_or_null(time_t t)
+json_object *
+dk_iso_or_null(time_t t)
 {
 	char buf[32];
 
@@ -115,7 +121,7 @@ engine_message(const char *body, char *out, size_t outlen)
 
 	if (body != NULL && *body == '{')
 		o = json_tokener_parse(body);
-	if ((m = jstr(o, "message")) != NULL)
+	if ((m = dk_jstr(o, "message")) != NULL)
 		snprintf(out, outlen, "%s", m);
 	else
 		snprintf(out, outlen, "%.200s", body ? body : "");
@@ -128,7 +134,7 @@ engine_message(const char *body, char *out, size_t outlen)
 
 /* Fills err for an engine status that is not success.  nf is the error
  * for 404 (CONTAINER_NOT_FOUND, IMAGE_NOT_FOUND, ...). */
-static void
+void
 dk_fail(const struct rt_endpoint *ep, long status, const char *body,
     enum cc_err nf, struct rt_err *err)
 {
@@ -155,7 +161,7 @@ dk_fail(const struct rt_endpoint *ep, long status, const char *body,
  * One request; on 2xx *out (if wanted) gets the parsed JSON answer.
  * Returns 0, RT_CHANGED_NOT for 304, or -1 with err.
  */
-static int
+int
 dk_call(const struct rt_endpoint *ep, const char *method, const char *path,
     const char *ctype, const void *body, size_t blen, long timeout_s,
     enum cc_err nf, json_object **out, struct rt_err *err)
@@ -202,7 +208,7 @@ dk_call(const struct rt_endpoint *ep, const char *method, const char *path,
 	return rc;
 }
 
-static int
+int
 dk_json(const struct rt_endpoint *ep, const char *method, const char *path,
     json_object *body, enum cc_err nf, json_object **out, struct rt_err *err)
 {
@@ -217,8 +223,8 @@ dk_json(const struct rt_endpoint *ep, const char *method, const char *path,
 }
 
 /* An answer that must be of one JSON type. */
-static int
-want_type(const struct rt_endpoint *ep, json_object *o, json_type t,
+int
+dk_want_type(const struct rt_endpoint *ep, json_object *o, json_type t,
     const char *what, struct rt_err *err)
 {
 	if (o != NULL && json_object_is_type(o, t))
@@ -232,13 +238,13 @@ want_type(const struct rt_endpoint *ep, json_object *o, json_type t,
  * GET path and check the answer is of type t; on any failure *out is NULL
  * and err says why (nf names a 404).  The caller puts *out.
  */
-static int
+int
 dk_get_as(const struct rt_endpoint *ep, const char *path, enum cc_err nf,
     json_type t, const char *what, json_object **out, struct rt_err *err)
 {
 	*out = NULL;
 	if (dk_json(ep, "GET", path, NULL, nf, out, err) < 0 ||
-	    want_type(ep, *out, t, what, err) < 0) {
+	    dk_want_type(ep, *out, t, what, err) < 0) {
 		json_object_put(*out);
 		*out = NULL;
 		return -1;
@@ -246,15 +252,15 @@ dk_get_as(const struct rt_endpoint *ep, const char *path, enum cc_err nf,
 	return 0;
 }
 
-static char *
-esc(const char *s)
+char *
+dk_esc(const char *s)
 {
 	return curl_easy_escape(NULL, s, 0);
 }
 
 /* filters={"label":["k=v"]}, URL-escaped (curl_free it); NULL if none. */
-static char *
-label_filter(const char *label)
+char *
+dk_label_filter(const char *label)
 {
 	json_object *f;
 	char *q;
@@ -263,69 +269,18 @@ label_filter(const char *label)
 		return NULL;
 	f = json_object_new_object();
 	json_object_object_add(f, "label", json_object_new_array());
-	json_object_array_add(jget(f, "label"), json_object_new_string(label));
-	q = esc(json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN));
+	json_object_array_add(dk_jget(f, "label"),
+	    json_object_new_string(label));
+	q = dk_esc(json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN));
 	json_object_put(f);
 	return q;
 }
 
-/* ---- containers ---- */
+/* ---- builders and sinks more than one resource uses ---- */
 
-/* Ports of a list row ([{IP, PrivatePort, PublicPort, Type}]) as
- * "host:container" strings; unpublished ports as "container/proto". */
-static json_object *
-ports_of_list(json_object *arr)
-{
-	json_object *out = json_object_new_array(), *p;
-	char buf[128];
-	size_t i, n;
-
-	n = json_object_is_type(arr, json_type_array) ?
-	    json_object_array_length(arr) : 0;
-	for (i = 0; i < n; i++) {
-		p = json_object_array_get_idx(arr, i);
-		if (jint(p, "PublicPort") > 0)
-			snprintf(buf, sizeof(buf), "%lld:%lld",
-			    (long long)jint(p, "PublicPort"),
-			    (long long)jint(p, "PrivatePort"));
-		else
-			snprintf(buf, sizeof(buf), "%lld/%s",
-			    (long long)jint(p, "PrivatePort"),
-			    jstr(p, "Type") ? jstr(p, "Type") : "tcp");
-		json_object_array_add(out, json_object_new_string(buf));
-	}
-	return out;
-}
-
-/* Ports of inspect (NetworkSettings.Ports {"80/tcp": [{HostPort}]}). */
-static json_object *
-ports_of_inspect(json_object *map)
-{
-	json_object *out = json_object_new_array(), *b;
-	char buf[128];
-	size_t i, n;
-
-	if (!json_object_is_type(map, json_type_object))
-		return out;
-	json_object_object_foreach(map, k, v) {
-		n = json_object_is_type(v, json_type_array) ?
-		    json_object_array_length(v) : 0;
-		for (i = 0; i < n; i++) {
-			b = json_object_array_get_idx(v, i);
-			snprintf(buf, sizeof(buf), "%s:%.*s",
-			    jstr(b, "HostPort") ? jstr(b, "HostPort") : "",
-			    (int)strcspn(k, "/"), k);
-			json_object_array_add(out,
-			    json_object_new_string(buf));
-		}
-		if (n == 0)
-			json_object_array_add(out, json_object_new_string(k));
-	}
-	return out;
-}
-
-static json_object *
-labels_copy(json_object *l)
+/* A copy of a labels object, string values only. */
+json_object *
+dk_labels_copy(json_object *l)
 {
 	json_object *out = json_object_new_object();
 
@@ -338,386 +293,9 @@ labels_copy(json_object *l)
 	return out;
 }
 
-/* A list row in our shape. */
-static json_object *
-row_of(json_object *c)
-{
-	json_object *o = json_object_new_object(), *names;
-	const char *name = "", *state = jstr(c, "State");
-
-	names = jget(c, "Names");
-	if (json_object_is_type(names, json_type_array) &&
-	    json_object_array_length(names) > 0 &&
-	    json_object_is_type(json_object_array_get_idx(names, 0),
-	    json_type_string))
-		name = json_object_get_string(json_object_array_get_idx(names,
-		    0));
-	if (*name == '/')
-		name++;
-	json_object_object_add(o, "id", jnew_str(jstr(c, "Id")));
-	json_object_object_add(o, "name", jnew_str(name));
-	json_object_object_add(o, "image", jnew_str(jstr(c, "Image")));
-	json_object_object_add(o, "status",
-	    json_object_new_string(rt_status_of(state)));
-	json_object_object_add(o, "state", jnew_str(state));
-	json_object_object_add(o, "status_text", jnew_str(jstr(c, "Status")));
-	json_object_object_add(o, "created_at",
-	    iso_or_null((time_t)jint(c, "Created")));
-	json_object_object_add(o, "ports", ports_of_list(jget(c, "Ports")));
-	json_object_object_add(o, "command", jnew_str(jstr(c, "Command")));
-	json_object_object_add(o, "labels", labels_copy(jget(c, "Labels")));
-	json_object_object_add(o, "owner",
-	    jnew_str(jstr(jget(c, "Labels"), "cc.owner")));
-	return o;
-}
-
-static int
-dk_list(const struct rt_endpoint *ep, const struct rt_list_opts *opts,
-    json_object **rows, struct rt_err *err)
-{
-	json_object *arr = NULL, *out;
-	char *path, *fq = label_filter(opts->label);
-	size_t i, n;
-	int rc;
-
-	*rows = NULL;
-	if (asprintf(&path, API "/containers/json?all=%s%s%s",
-	    opts->all ? "true" : "false", fq ? "&filters=" : "",
-	    fq ? fq : "") < 0) {
-		curl_free(fq);
-		rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
-		return -1;
-	}
-	curl_free(fq);
-	rc = dk_get_as(ep, path, CC_E_NOT_FOUND, json_type_array,
-	    "container list", &arr, err);
-	free(path);
-	if (rc < 0)
-		return -1;
-	out = json_object_new_array();
-	n = json_object_array_length(arr);
-	for (i = 0; i < n; i++)
-		json_object_array_add(out,
-		    row_of(json_object_array_get_idx(arr, i)));
-	json_object_put(arr);
-	*rows = out;
-	return 0;
-}
-
-static void
-add_argv(json_object *o, const char *key, const char *const *v)
-{
-	json_object *a;
-
-	if (v == NULL)
-		return;
-	a = json_object_new_array();
-	for (; *v != NULL; v++)
-		json_object_array_add(a, json_object_new_string(*v));
-	json_object_object_add(o, key, a);
-}
-
-/*
- * The engine's create body from our spec, field by field: nothing from
- * the user's JSON is forwarded as is.  Exposed for the unit tests.
- */
+/* A copy of an array, string members only. */
 json_object *
-rt_docker_create_body(const struct rt_create_spec *s)
-{
-	json_object *o = json_object_new_object(), *hc, *lab, *ex, *pb, *a,
-	    *b, *m, *rp;
-	char key[32], hp[16];
-	size_t i;
-
-	json_object_object_add(o, "Image", jnew_str(s->image));
-	add_argv(o, "Cmd", s->cmd);
-	add_argv(o, "Entrypoint", s->entrypoint);
-	add_argv(o, "Env", s->env);
-	if (s->user != NULL)
-		json_object_object_add(o, "User", jnew_str(s->user));
-	if (s->workdir != NULL)
-		json_object_object_add(o, "WorkingDir", jnew_str(s->workdir));
-	if (s->hostname != NULL)
-		json_object_object_add(o, "Hostname", jnew_str(s->hostname));
-	json_object_object_add(o, "Tty", json_object_new_boolean(s->tty));
-	json_object_object_add(o, "OpenStdin",
-	    json_object_new_boolean(s->open_stdin));
-	lab = json_object_new_object();
-	for (i = 0; i < s->nlabels; i++)
-		json_object_object_add(lab, s->labels[i].key,
-		    jnew_str(s->labels[i].value));
-	json_object_object_add(o, "Labels", lab);
-
-	hc = json_object_new_object();
-	if (s->nports > 0) {
-		ex = json_object_new_object();
-		pb = json_object_new_object();
-		for (i = 0; i < s->nports; i++) {
-			snprintf(key, sizeof(key), "%d/%s",
-			    s->ports[i].container_port,
-			    s->ports[i].proto[0] ? s->ports[i].proto : "tcp");
-			json_object_object_add(ex, key,
-			    json_object_new_object());
-			if (!json_object_object_get_ex(pb, key, &a)) {
-				a = json_object_new_array();
-				json_object_object_add(pb, key, a);
-			}
-			b = json_object_new_object();
-			json_object_object_add(b, "HostIp",
-			    jnew_str(s->ports[i].host_ip));
-			snprintf(hp, sizeof(hp), "%d", s->ports[i].host_port);
-			json_object_object_add(b, "HostPort",
-			    json_object_new_string(s->ports[i].host_port ?
-			    hp : ""));
-			json_object_array_add(a, b);
-		}
-		json_object_object_add(o, "ExposedPorts", ex);
-		json_object_object_add(hc, "PortBindings", pb);
-	}
-	if (s->nmounts > 0) {
-		a = json_object_new_array();
-		for (i = 0; i < s->nmounts; i++) {
-			m = json_object_new_object();
-			json_object_object_add(m, "Type",
-			    json_object_new_string(s->mounts[i].bind ?
-			    "bind" : "volume"));
-			json_object_object_add(m, "Source",
-			    jnew_str(s->mounts[i].source));
-			json_object_object_add(m, "Target",
-			    jnew_str(s->mounts[i].target));
-			json_object_object_add(m, "ReadOnly",
-			    json_object_new_boolean(s->mounts[i].read_only));
-			json_object_array_add(a, m);
-		}
-		json_object_object_add(hc, "Mounts", a);
-	}
-	if (s->network_mode != NULL)
-		json_object_object_add(hc, "NetworkMode",
-		    jnew_str(s->network_mode));
-	if (s->restart_policy != NULL) {
-		rp = json_object_new_object();
-		json_object_object_add(rp, "Name",
-		    jnew_str(s->restart_policy));
-		json_object_object_add(rp, "MaximumRetryCount",
-		    json_object_new_int(s->restart_max));
-		json_object_object_add(hc, "RestartPolicy", rp);
-	}
-	if (s->memory_bytes > 0)
-		json_object_object_add(hc, "Memory",
-		    json_object_new_int64(s->memory_bytes));
-	if (s->nano_cpus > 0)
-		json_object_object_add(hc, "NanoCpus",
-		    json_object_new_int64(s->nano_cpus));
-	if (s->pids_limit > 0)
-		json_object_object_add(hc, "PidsLimit",
-		    json_object_new_int64(s->pids_limit));
-	if (s->privileged)
-		json_object_object_add(hc, "Privileged",
-		    json_object_new_boolean(1));
-	if (s->pid_host)
-		json_object_object_add(hc, "PidMode",
-		    json_object_new_string("host"));
-	add_argv(hc, "CapAdd", s->cap_add);
-	add_argv(hc, "CapDrop", s->cap_drop);
-	if (s->devices != NULL) {
-		const char *const *d;
-
-		a = json_object_new_array();
-		for (d = s->devices; *d != NULL; d++) {
-			char src[256] = "", dst[256] = "", perm[8] = "rwm";
-
-			sscanf(*d, "%255[^:]:%255[^:]:%7s", src, dst, perm);
-			m = json_object_new_object();
-			json_object_object_add(m, "PathOnHost",
-			    json_object_new_string(src));
-			json_object_object_add(m, "PathInContainer",
-			    json_object_new_string(dst[0] ? dst : src));
-			json_object_object_add(m, "CgroupPermissions",
-			    json_object_new_string(perm));
-			json_object_array_add(a, m);
-		}
-		json_object_object_add(hc, "Devices", a);
-	}
-	json_object_object_add(o, "HostConfig", hc);
-	return o;
-}
-
-static int
-dk_create(const struct rt_endpoint *ep, const struct rt_create_spec *s,
-    char *id, size_t idlen, struct rt_err *err)
-{
-	json_object *body, *ans = NULL;
-	char *path, *n = NULL;
-	int rc;
-
-	if (s->name != NULL && (n = esc(s->name)) == NULL)
-		goto oom;
-	if (asprintf(&path, API "/containers/create%s%s", n ? "?name=" : "",
-	    n ? n : "") < 0) {
-		curl_free(n);
-		goto oom;
-	}
-	curl_free(n);
-	body = rt_docker_create_body(s);
-	rc = dk_json(ep, "POST", path, body, CC_E_IMAGE_NOT_FOUND, &ans, err);
-	free(path);
-	json_object_put(body);
-	if (rc == 0 && jstr(ans, "Id") == NULL) {
-		rt_err_set(err, CC_E_RUNTIME_ERROR, "endpoint '%s': create "
-		    "answered without an Id", ep->name);
-		rc = -1;
-	}
-	if (rc == 0)
-		snprintf(id, idlen, "%s", jstr(ans, "Id"));
-	json_object_put(ans);
-	return rc < 0 ? -1 : 0;
-oom:
-	rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
-	return -1;
-}
-
-/* POST /containers/{id}/{action}[?query]. */
-static int
-dk_action(const struct rt_endpoint *ep, const char *id, const char *action,
-    const char *query, long timeout_s, struct rt_err *err)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), API "/containers/%s/%s%s%s", id, action,
-	    query ? "?" : "", query ? query : "");
-	return dk_call(ep, "POST", path, NULL, NULL, 0, timeout_s,
-	    CC_E_CONTAINER_NOT_FOUND, NULL, err);
-}
-
-static int
-dk_start(const struct rt_endpoint *ep, const char *id, struct rt_err *err)
-{
-	return dk_action(ep, id, "start", NULL, 0, err);
-}
-
-static int
-dk_stop(const struct rt_endpoint *ep, const char *id, int timeout_s,
-    struct rt_err *err)
-{
-	char q[32];
-
-	snprintf(q, sizeof(q), "t=%d", timeout_s);
-	/* The engine waits up to t seconds before killing: allow for it. */
-	return dk_action(ep, id, "stop", q, timeout_s + cfg.runtime_timeout,
-	    err);
-}
-
-static int
-dk_restart(const struct rt_endpoint *ep, const char *id, int timeout_s,
-    struct rt_err *err)
-{
-	char q[32];
-
-	snprintf(q, sizeof(q), "t=%d", timeout_s);
-	return dk_action(ep, id, "restart", q, timeout_s + cfg.runtime_timeout,
-	    err);
-}
-
-static int
-dk_kill(const struct rt_endpoint *ep, const char *id, const char *sig,
-    struct rt_err *err)
-{
-	char q[64];
-
-	snprintf(q, sizeof(q), "signal=%s", sig ? sig : "KILL");
-	return dk_action(ep, id, "kill", q, 0, err);
-}
-
-/* The engine state of one container, "" if it cannot be read. */
-static void
-dk_state(const struct rt_endpoint *ep, const char *id, char *out,
-    size_t outlen)
-{
-	json_object *o = NULL;
-	struct rt_err e;
-	char path[512];
-
-	out[0] = '\0';
-	snprintf(path, sizeof(path), API "/containers/%s/json", id);
-	if (dk_json(ep, "GET", path, NULL, CC_E_CONTAINER_NOT_FOUND, &o,
-	    &e) == 0)
-		snprintf(out, outlen, "%s", jstr(jget(o, "State"), "Status") ?
-		    jstr(jget(o, "State"), "Status") : "");
-	json_object_put(o);
-}
-
-/*
- * Pause and unpause: Podman answers 500 "state improper" when the
- * container is already there, Docker 409; both become RT_CHANGED_NOT
- * when the container is in fact in the target state.
- */
-static int
-dk_pause_common(const struct rt_endpoint *ep, const char *id,
-    const char *action, const char *target, struct rt_err *err)
-{
-	char state[32];
-	int rc;
-
-	rc = dk_action(ep, id, action, NULL, 0, err);
-	if (rc < 0 && err->code == CC_E_CONFLICT) {
-		dk_state(ep, id, state, sizeof(state));
-		if (strcmp(state, target) == 0)
-			return RT_CHANGED_NOT;
-	}
-	return rc;
-}
-
-static int
-dk_pause(const struct rt_endpoint *ep, const char *id, struct rt_err *err)
-{
-	return dk_pause_common(ep, id, "pause", "paused", err);
-}
-
-static int
-dk_unpause(const struct rt_endpoint *ep, const char *id, struct rt_err *err)
-{
-	return dk_pause_common(ep, id, "unpause", "running", err);
-}
-
-static int
-dk_remove(const struct rt_endpoint *ep, const char *id, int force,
-    struct rt_err *err)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), API "/containers/%s?force=%s&v=true", id,
-	    force ? "true" : "false");
-	return dk_call(ep, "DELETE", path, NULL, NULL, 0, 0,
-	    CC_E_CONTAINER_NOT_FOUND, NULL, err) < 0 ? -1 : 0;
-}
-
-static json_object *
-mounts_of(json_object *arr)
-{
-	json_object *out = json_object_new_array(), *m, *o;
-	size_t i, n;
-
-	n = json_object_is_type(arr, json_type_array) ?
-	    json_object_array_length(arr) : 0;
-	for (i = 0; i < n; i++) {
-		m = json_object_array_get_idx(arr, i);
-		o = json_object_new_object();
-		json_object_object_add(o, "type", jnew_str(jstr(m, "Type")));
-		json_object_object_add(o, "source",
-		    jnew_str(jstr(m, "Name") && strcmp(jstr(m, "Type") ?
-		    jstr(m, "Type") : "", "volume") == 0 ? jstr(m, "Name") :
-		    jstr(m, "Source")));
-		json_object_object_add(o, "destination",
-		    jnew_str(jstr(m, "Destination")));
-		json_object_object_add(o, "read_only", json_object_new_boolean(
-		    json_object_get_boolean(jget(m, "RW")) == 0));
-		json_object_array_add(out, o);
-	}
-	return out;
-}
-
-static json_object *
-strings_of(json_object *arr)
+dk_strings_of(json_object *arr)
 {
 	json_object *out = json_object_new_array(), *v;
 	size_t i, n;
@@ -732,260 +310,24 @@ strings_of(json_object *arr)
 	return out;
 }
 
-static int
-dk_inspect(const struct rt_endpoint *ep, const char *id, json_object **out,
-    struct rt_err *err)
+/* o[key] = argv as a JSON array; nothing when v is NULL. */
+void
+dk_add_argv(json_object *o, const char *key, const char *const *v)
 {
-	json_object *c = NULL, *o, *st, *cf, *hc;
-	const char *name, *state;
-	char path[512];
+	json_object *a;
 
-	*out = NULL;
-	snprintf(path, sizeof(path), API "/containers/%s/json", id);
-	if (dk_json(ep, "GET", path, NULL, CC_E_CONTAINER_NOT_FOUND, &c,
-	    err) < 0)
-		return -1;
-	if (want_type(ep, c, json_type_object, "container inspect", err) < 0 ||
-	    jstr(c, "Id") == NULL) {
-		if (jstr(c, "Id") == NULL)
-			rt_err_set(err, CC_E_RUNTIME_ERROR, "endpoint '%s': "
-			    "malformed container inspect", ep->name);
-		json_object_put(c);
-		return -1;
-	}
-	st = jget(c, "State");
-	cf = jget(c, "Config");
-	hc = jget(c, "HostConfig");
-	name = jstr(c, "Name") ? jstr(c, "Name") : "";
-	if (*name == '/')
-		name++;
-	state = jstr(st, "Status");
-	o = json_object_new_object();
-	json_object_object_add(o, "id", jnew_str(jstr(c, "Id")));
-	json_object_object_add(o, "name", jnew_str(name));
-	json_object_object_add(o, "image", jnew_str(jstr(cf, "Image")));
-	json_object_object_add(o, "image_id", jnew_str(jstr(c, "Image")));
-	json_object_object_add(o, "status",
-	    json_object_new_string(rt_status_of(state)));
-	json_object_object_add(o, "state", jnew_str(state));
-	json_object_object_add(o, "created_at",
-	    iso_or_null(dk_time(jstr(c, "Created"))));
-	json_object_object_add(o, "started_at",
-	    iso_or_null(dk_time(jstr(st, "StartedAt"))));
-	json_object_object_add(o, "finished_at",
-	    iso_or_null(dk_time(jstr(st, "FinishedAt"))));
-	json_object_object_add(o, "exit_code",
-	    json_object_new_int((int)jint(st, "ExitCode")));
-	json_object_object_add(o, "pid", json_object_new_int64(jint(st,
-	    "Pid")));
-	json_object_object_add(o, "oom_killed", json_object_new_boolean(
-	    json_object_get_boolean(jget(st, "OOMKilled"))));
-	json_object_object_add(o, "ports", ports_of_inspect(
-	    jget(jget(c, "NetworkSettings"), "Ports")));
-	json_object_object_add(o, "command", strings_of(jget(cf, "Cmd")));
-	json_object_object_add(o, "environment", strings_of(jget(cf, "Env")));
-	json_object_object_add(o, "labels", labels_copy(jget(cf, "Labels")));
-	json_object_object_add(o, "owner",
-	    jnew_str(jstr(jget(cf, "Labels"), "cc.owner")));
-	json_object_object_add(o, "user", jnew_str(jstr(cf, "User")));
-	json_object_object_add(o, "workdir", jnew_str(jstr(cf,
-	    "WorkingDir")));
-	json_object_object_add(o, "network_mode",
-	    jnew_str(jstr(hc, "NetworkMode")));
-	json_object_object_add(o, "restart_policy",
-	    jnew_str(jstr(jget(hc, "RestartPolicy"), "Name")));
-	json_object_object_add(o, "memory_limit",
-	    json_object_new_int64(jint(hc, "Memory")));
-	json_object_object_add(o, "nano_cpus",
-	    json_object_new_int64(jint(hc, "NanoCpus")));
-	json_object_object_add(o, "mounts", mounts_of(jget(c, "Mounts")));
-	json_object_put(c);
-	*out = o;
-	return 0;
+	if (v == NULL)
+		return;
+	a = json_object_new_array();
+	for (; *v != NULL; v++)
+		json_object_array_add(a, json_object_new_string(*v));
+	json_object_object_add(o, key, a);
 }
 
-static int
-dk_wait(const struct rt_endpoint *ep, const char *id, long timeout_s,
-    int *exit_code, struct rt_err *err)
-{
-	json_object *o = NULL;
-	char path[512];
-	int rc;
-
-	snprintf(path, sizeof(path), API "/containers/%s/wait"
-	    "?condition=not-running", id);
-	rc = dk_call(ep, "POST", path, NULL, NULL, 0, timeout_s > 0 ?
-	    timeout_s : cfg.runtime_timeout, CC_E_CONTAINER_NOT_FOUND, &o, err);
-	if (rc == 0 && jget(o, "StatusCode") == NULL) {
-		rt_err_set(err, CC_E_RUNTIME_ERROR, "endpoint '%s': wait "
-		    "answered without a StatusCode", ep->name);
-		rc = -1;
-	}
-	if (rc == 0)
-		*exit_code = (int)jint(o, "StatusCode");
-	json_object_put(o);
-	return rc < 0 ? -1 : 0;
-}
-
-/* ---- streams: logs ---- */
-
-static int
-demux_sink(void *arg, enum rt_stream s, const char *buf, size_t len)
-{
-	struct rt_demux *dm = arg;
-
-	(void)s;
-	if (buf == NULL)	/* a tick: let the caller look around */
-		return dm->fn(dm->arg, RT_STDOUT, NULL, 0);
-	return rt_demux_feed(dm, buf, len);
-}
-
-/* Streams a GET whose body is framed output, demultiplexed to fn. */
-static int
-dk_stream_framed(const struct rt_endpoint *ep, const char *method,
-    const char *path, const char *body, long timeout_s, rt_sink_fn fn,
-    void *arg, struct rt_err *err)
-{
-	struct rt_demux dm;
-	char msg[512];
-	long status;
-	int rc;
-
-	rt_demux_init(&dm, fn, arg);
-	rc = rt_http_stream(&ep->target, method, path, body ?
-	    "application/json" : NULL, body, body ? strlen(body) : 0,
-	    timeout_s, &status, demux_sink, &dm, msg, sizeof(msg));
-	if (rc == RT_E_STOPPED)
-		return 0;
-	if (rc != RT_OK) {
-		rt_err_transport(err, rc, ep, msg);
-		return -1;
-	}
-	if (status < 200 || status >= 300) {
-		dk_fail(ep, status, msg, CC_E_CONTAINER_NOT_FOUND, err);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-dk_logs(const struct rt_endpoint *ep, const char *id,
-    const struct rt_logs_spec *ls, rt_sink_fn fn, void *arg,
-    struct rt_err *err)
-{
-	char path[768], tail[32];
-
-	if (ls->tail >= 0)
-		snprintf(tail, sizeof(tail), "%ld", ls->tail);
-	else
-		snprintf(tail, sizeof(tail), "all");
-	snprintf(path, sizeof(path), API "/containers/%s/logs?stdout=%d"
-	    "&stderr=%d&tail=%s&timestamps=%s&follow=%s&since=%ld%s%.0ld",
-	    id, !ls->no_stdout, !ls->no_stderr, tail,
-	    ls->timestamps ? "true" : "false", ls->follow ? "true" : "false",
-	    ls->since, ls->until > 0 ? "&until=" : "", ls->until);
-	return dk_stream_framed(ep, "GET", path, NULL,
-	    ls->follow ? 0 : cfg.runtime_timeout, fn, arg, err);
-}
-
-/* ---- stats ---- */
-
-static int64_t
-blkio_sum(json_object *st, const char *op)
-{
-	json_object *arr = jget(jget(st, "blkio_stats"),
-	    "io_service_bytes_recursive"), *e;
-	int64_t sum = 0;
-	size_t i, n;
-
-	n = json_object_is_type(arr, json_type_array) ?
-	    json_object_array_length(arr) : 0;
-	for (i = 0; i < n; i++) {
-		e = json_object_array_get_idx(arr, i);
-		if (jstr(e, "op") != NULL && strcasecmp(jstr(e, "op"), op) == 0)
-			sum += jint(e, "value");
-	}
-	return sum;
-}
-
-/*
- * Docker's stats in our shape.  cpu_usage is percent of one CPU times
- * the CPUs used: the delta against precpu when the engine gives one,
- * else the share since the container started (Podman's one-shot).
- */
-static json_object *
-stats_of(json_object *st)
-{
-	json_object *o = json_object_new_object(), *cpu, *pre, *nets;
-	double cpu_pct = 0, cd, sd;
-	int64_t rx = 0, tx = 0, ncpu;
-	char ts[32];
-
-	cpu = jget(st, "cpu_stats");
-	pre = jget(st, "precpu_stats");
-	ncpu = jint(cpu, "online_cpus");
-	if (ncpu <= 0)
-		ncpu = 1;
-	cd = (double)(jint(jget(cpu, "cpu_usage"), "total_usage") -
-	    jint(jget(pre, "cpu_usage"), "total_usage"));
-	sd = (double)(jint(cpu, "system_cpu_usage") -
-	    jint(pre, "system_cpu_usage"));
-	if (cd > 0 && sd > 0)
-		cpu_pct = cd / sd * (double)ncpu * 100.0;
-	nets = jget(st, "networks");
-	if (json_object_is_type(nets, json_type_object)) {
-		json_object_object_foreach(nets, k, v) {
-			(void)k;
-			rx += jint(v, "rx_bytes");
-			tx += jint(v, "tx_bytes");
-		}
-	}
-	json_object_object_add(o, "cpu_usage",
-	    json_object_new_double((double)(int64_t)(cpu_pct * 100) / 100));
-	json_object_object_add(o, "memory_usage", json_object_new_int64(
-	    jint(jget(st, "memory_stats"), "usage")));
-	json_object_object_add(o, "memory_limit", json_object_new_int64(
-	    jint(jget(st, "memory_stats"), "limit")));
-	json_object_object_add(o, "network_rx", json_object_new_int64(rx));
-	json_object_object_add(o, "network_tx", json_object_new_int64(tx));
-	json_object_object_add(o, "block_read",
-	    json_object_new_int64(blkio_sum(st, "read")));
-	json_object_object_add(o, "block_write",
-	    json_object_new_int64(blkio_sum(st, "write")));
-	json_object_object_add(o, "pids", json_object_new_int64(
-	    jint(jget(st, "pids_stats"), "current")));
-	iso8601(ts, now_wall());
-	json_object_object_add(o, "timestamp", json_object_new_string(ts));
-	return o;
-}
-
-static int
-dk_stats_one(const struct rt_endpoint *ep, const char *id, json_object **out,
-    struct rt_err *err)
-{
-	json_object *st = NULL;
-	char path[512];
-
-	*out = NULL;
-	snprintf(path, sizeof(path), API "/containers/%s/stats?stream=false",
-	    id);
-	if (dk_get_as(ep, path, CC_E_CONTAINER_NOT_FOUND, json_type_object,
-	    "stats", &st, err) < 0)
-		return -1;
-	*out = stats_of(st);
-	json_object_put(st);
-	return 0;
-}
-
-/* ---- exec ---- */
-
-struct collect {
-	struct rt_exec_result	*x;
-	size_t			 max;
-};
-
-static int
-buf_add(char **buf, size_t *len, const char *p, size_t n)
+/* Appends n bytes to a malloc'd, NUL-terminated buffer; -1 when out
+ * of memory (the buffer is unchanged). */
+int
+dk_buf_add(char **buf, size_t *len, const char *p, size_t n)
 {
 	char *nb = realloc(*buf, *len + n + 1);
 
@@ -998,215 +340,13 @@ buf_add(char **buf, size_t *len, const char *p, size_t n)
 	return 0;
 }
 
-/* Keeps output up to the cap and drains the rest, so the process can
- * finish and its exit code is known; truncated tells the caller. */
-static int
-exec_collect(void *arg, enum rt_stream s, const char *p, size_t n)
+/* A sink that cuts a stream into lines (struct dk_lines, docker.h)
+ * and hands each non-empty one to l->fn; a line that fills the
+ * whole buffer is dropped. */
+int
+dk_lines_sink(void *arg, enum rt_stream s, const char *p, size_t n)
 {
-	struct collect *c = arg;
-	struct rt_exec_result *x = c->x;
-	size_t room;
-
-	if (p == NULL || n == 0)
-		return 0;
-	room = x->output_len < c->max ? c->max - x->output_len : 0;
-	if (n > room) {
-		x->truncated = 1;
-		n = room;
-	}
-	if (n == 0)
-		return 0;
-	if (buf_add(&x->output, &x->output_len, p, n) < 0 ||
-	    (s == RT_STDERR ? buf_add(&x->out_stderr, &x->stderr_len, p, n) :
-	    buf_add(&x->out_stdout, &x->stdout_len, p, n)) < 0)
-		return -1;
-	return 0;
-}
-
-static int
-dk_exec(const struct rt_endpoint *ep, const char *id,
-    const struct rt_exec_spec *xs, struct rt_exec_result *x,
-    struct rt_err *err)
-{
-	json_object *body = NULL, *ans = NULL;
-	struct collect c = { x, xs->max_output ? xs->max_output :
-	    cfg.exec_max_output };
-	struct rt_demux dm;
-	char path[512], eid[128], msg[512];
-	long status, tmo = xs->timeout_s ? xs->timeout_s : cfg.runtime_timeout;
-	int rc, i;
-
-	memset(x, 0, sizeof(*x));
-	x->exit_code = -1;
-	body = json_object_new_object();
-	json_object_object_add(body, "AttachStdout", json_object_new_boolean(1));
-	json_object_object_add(body, "AttachStderr", json_object_new_boolean(1));
-	json_object_object_add(body, "AttachStdin",
-	    json_object_new_boolean(xs->in != NULL));
-	json_object_object_add(body, "Tty", json_object_new_boolean(0));
-	add_argv(body, "Cmd", xs->argv);
-	add_argv(body, "Env", xs->env);
-	if (xs->user != NULL)
-		json_object_object_add(body, "User", jnew_str(xs->user));
-	if (xs->workdir != NULL)
-		json_object_object_add(body, "WorkingDir",
-		    jnew_str(xs->workdir));
-	snprintf(path, sizeof(path), API "/containers/%s/exec", id);
-	rc = dk_json(ep, "POST", path, body, CC_E_CONTAINER_NOT_FOUND, &ans,
-	    err);
-	json_object_put(body);
-	if (rc == 0 && (jstr(ans, "Id") == NULL ||
-	    strlen(jstr(ans, "Id")) >= sizeof(eid) ||
-	    strspn(jstr(ans, "Id"), "0123456789abcdef") !=
-	    strlen(jstr(ans, "Id")))) {
-		rt_err_set(err, CC_E_RUNTIME_ERROR, "endpoint '%s': exec "
-		    "create answered without a usable Id", ep->name);
-		rc = -1;
-	}
-	if (rc < 0) {
-		json_object_put(ans);
-		return -1;
-	}
-	snprintf(eid, sizeof(eid), "%s", jstr(ans, "Id"));
-	json_object_put(ans);
-
-	snprintf(path, sizeof(path), API "/exec/%s/start", eid);
-	rt_demux_init(&dm, exec_collect, &c);
-	if (xs->in != NULL)
-		rc = rt_http_hijack(&ep->target, path,
-		    "{\"Detach\":false,\"Tty\":false}", xs->in, xs->in_len,
-		    tmo, &status, demux_sink, &dm, msg, sizeof(msg));
-	else {
-		static const char start[] = "{\"Detach\":false,\"Tty\":false}";
-
-		rc = rt_http_stream(&ep->target, "POST", path,
-		    "application/json", start, sizeof(start) - 1, tmo, &status,
-		    demux_sink, &dm, msg, sizeof(msg));
-	}
-	if (rc != RT_OK) {
-		rt_err_transport(err, rc, ep, msg);
-		return -1;
-	}
-	if (status != 200 && status != 101) {
-		dk_fail(ep, status, msg, CC_E_CONTAINER_NOT_FOUND, err);
-		return -1;
-	}
-	/* The stream ends as the process does; its exit code may take the
-	 * engine a moment more to record (bounded). */
-	snprintf(path, sizeof(path), API "/exec/%s/json", eid);
-	for (i = 0; i < 100; i++) {
-		if (dk_json(ep, "GET", path, NULL, CC_E_NOT_FOUND, &ans,
-		    err) < 0)
-			return -1;
-		if (!json_object_get_boolean(jget(ans, "Running"))) {
-			x->exit_code = (int)jint(ans, "ExitCode");
-			json_object_put(ans);
-			return 0;
-		}
-		json_object_put(ans);
-		usleep(20000);
-	}
-	rt_err_set(err, CC_E_TIMEOUT, "endpoint '%s': exec output ended but "
-	    "the process did not", ep->name);
-	return -1;
-}
-
-/* ---- archives ---- */
-
-static int
-dk_put_archive(const struct rt_endpoint *ep, const char *id, const char *dir,
-    const void *tar, size_t len, struct rt_err *err)
-{
-	char *path = NULL, *d;
-	int rc;
-
-	if ((d = esc(dir)) == NULL || asprintf(&path, API "/containers/%s/"
-	    "archive?path=%s", id, d) < 0) {
-		curl_free(d);
-		rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
-		return -1;
-	}
-	curl_free(d);
-	rc = dk_call(ep, "PUT", path, "application/x-tar", tar, len, 0,
-	    CC_E_CONTAINER_NOT_FOUND, NULL, err);
-	free(path);
-	return rc < 0 ? -1 : 0;
-}
-
-struct capped {
-	rt_sink_fn	 fn;
-	void		*arg;
-	size_t		 max, got;
-	int		 over;
-};
-
-static int
-capped_sink(void *arg, enum rt_stream s, const char *p, size_t n)
-{
-	struct capped *c = arg;
-
-	if (p == NULL)
-		return c->fn(c->arg, s, NULL, 0);
-	if (c->max > 0 && c->got + n > c->max) {
-		c->over = 1;
-		return -1;
-	}
-	c->got += n;
-	return c->fn(c->arg, s, p, n);
-}
-
-static int
-dk_get_archive(const struct rt_endpoint *ep, const char *id,
-    const char *cpath, size_t max, rt_sink_fn fn, void *arg,
-    struct rt_err *err)
-{
-	struct capped c = { fn, arg, max, 0, 0 };
-	char *path = NULL, *d, msg[512];
-	long status;
-	int rc;
-
-	if ((d = esc(cpath)) == NULL || asprintf(&path, API "/containers/%s/"
-	    "archive?path=%s", id, d) < 0) {
-		curl_free(d);
-		rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
-		return -1;
-	}
-	curl_free(d);
-	rc = rt_http_stream(&ep->target, "GET", path, NULL, NULL, 0,
-	    cfg.runtime_timeout, &status, capped_sink, &c, msg, sizeof(msg));
-	free(path);
-	if (c.over) {
-		rt_err_set(err, CC_E_PAYLOAD_TOO_LARGE, "endpoint '%s': archive "
-		    "of '%s' is larger than %zu bytes", ep->name, cpath, max);
-		return -1;
-	}
-	if (rc == RT_E_STOPPED)
-		return 0;
-	if (rc != RT_OK) {
-		rt_err_transport(err, rc, ep, msg);
-		return -1;
-	}
-	if (status != 200) {
-		/* 404 here is a path missing in a container that exists. */
-		dk_fail(ep, status, msg, CC_E_NOT_FOUND, err);
-		return -1;
-	}
-	return 0;
-}
-
-/* ---- events: one JSON object per line ---- */
-
-struct lines {
-	rt_sink_fn	 fn;
-	void		*arg;
-	char		 buf[65536];
-	size_t		 len;
-};
-
-static int
-lines_sink(void *arg, enum rt_stream s, const char *p, size_t n)
-{
-	struct lines *l = arg;
+	struct dk_lines *l = arg;
 	char *nl;
 	size_t take, used;
 
@@ -1234,345 +374,9 @@ lines_sink(void *arg, enum rt_stream s, const char *p, size_t n)
 	return 0;
 }
 
-static int
-dk_events(const struct rt_endpoint *ep, const struct rt_events_spec *es,
-    rt_sink_fn fn, void *arg, struct rt_err *err)
-{
-	struct lines *l;
-	char path[1024], *fq, msg[512];
-	long status;
-	int rc;
-
-	if ((l = calloc(1, sizeof(*l))) == NULL) {
-		rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
-		return -1;
-	}
-	l->fn = fn;
-	l->arg = arg;
-	fq = label_filter(es->label);
-	snprintf(path, sizeof(path), API "/events?since=%ld%s%.0ld%s%s",
-	    es->since > 0 ? es->since : (long)now_wall(),
-	    es->until > 0 ? "&until=" : "", es->until, fq ? "&filters=" : "",
-	    fq ? fq : "");
-	curl_free(fq);
-	rc = rt_http_stream(&ep->target, "GET", path, NULL, NULL, 0, 0,
-	    &status, lines_sink, l, msg, sizeof(msg));
-	free(l);
-	if (rc == RT_E_STOPPED)
-		return 0;
-	if (rc != RT_OK) {
-		rt_err_transport(err, rc, ep, msg);
-		return -1;
-	}
-	if (status != 200) {
-		dk_fail(ep, status, msg, CC_E_NOT_FOUND, err);
-		return -1;
-	}
-	return 0;
-}
-
-/* ---- images ---- */
-
-static int
-dk_image_list(const struct rt_endpoint *ep, json_object **rows,
-    struct rt_err *err)
-{
-	json_object *arr = NULL, *out, *im, *o, *tags, *t0;
-	const char *tag, *colon;
-	size_t i, n;
-
-	*rows = NULL;
-	if (dk_get_as(ep, API "/images/json", CC_E_NOT_FOUND, json_type_array,
-	    "image list", &arr, err) < 0)
-		return -1;
-	out = json_object_new_array();
-	n = json_object_array_length(arr);
-	for (i = 0; i < n; i++) {
-		im = json_object_array_get_idx(arr, i);
-		o = json_object_new_object();
-		tags = strings_of(jget(im, "RepoTags"));
-		t0 = json_object_array_length(tags) > 0 ?
-		    json_object_array_get_idx(tags, 0) : NULL;
-		tag = t0 ? json_object_get_string(t0) : "<none>:<none>";
-		colon = strrchr(tag, ':');
-		if (colon != NULL && strchr(colon, '/') != NULL)
-			colon = NULL;	/* a registry port, not a tag */
-		json_object_object_add(o, "id", jnew_str(jstr(im, "Id")));
-		json_object_object_add(o, "repository", colon ?
-		    json_object_new_string_len(tag, (int)(colon - tag)) :
-		    json_object_new_string(tag));
-		json_object_object_add(o, "tag",
-		    json_object_new_string(colon ? colon + 1 : "latest"));
-		json_object_object_add(o, "tags", tags);
-		json_object_object_add(o, "size",
-		    json_object_new_int64(jint(im, "Size")));
-		json_object_object_add(o, "created_at",
-		    iso_or_null((time_t)jint(im, "Created")));
-		json_object_array_add(out, o);
-	}
-	json_object_put(arr);
-	*rows = out;
-	return 0;
-}
-
-/*
- * Reads a progress stream (pull, build): one JSON object per line.
- * Collects distinct layer ids and "stream" text; the first "error"
- * member wins.
- */
-struct progress {
-	json_object	*layers;
-	json_object	*seen;
-	char		*log;
-	size_t		 loglen;
-	char		 error[400];
-	char		 image_id[160];
-};
-
-static int
-progress_line(void *arg, enum rt_stream s, const char *p, size_t n)
-{
-	struct progress *pg = arg;
-	json_object *o;
-	json_tokener *tok;
-	const char *v, *id;
-
-	(void)s;
-	if (p == NULL || (tok = json_tokener_new()) == NULL)
-		return 0;
-	o = json_tokener_parse_ex(tok, p, (int)n);
-	json_tokener_free(tok);
-	if (o == NULL)
-		return 0;
-	if ((v = jstr(o, "error")) != NULL && pg->error[0] == '\0')
-		snprintf(pg->error, sizeof(pg->error), "%s", v);
-	id = jstr(o, "id");
-	if (id != NULL && strlen(id) >= 12 && strlen(id) < 100 &&
-	    strspn(id, "0123456789abcdef:sha") == strlen(id) &&
-	    !json_object_object_get_ex(pg->seen, id, NULL)) {
-		json_object_object_add(pg->seen, id, NULL);
-		json_object_array_add(pg->layers, json_object_new_string(id));
-	}
-	if ((v = jstr(o, "stream")) != NULL && pg->loglen < 65536)
-		buf_add(&pg->log, &pg->loglen, v, strlen(v));
-	if ((v = jstr(jget(o, "aux"), "ID")) != NULL)
-		snprintf(pg->image_id, sizeof(pg->image_id), "%s", v);
-	json_object_put(o);
-	return 0;
-}
-
-static int
-dk_progress(const struct rt_endpoint *ep, const char *path,
-    const char *ctype, const void *body, size_t blen, struct progress *pg,
-    enum cc_err nf, struct rt_err *err)
-{
-	struct lines *l;
-	char msg[512];
-	long status;
-	int rc;
-
-	memset(pg, 0, sizeof(*pg));
-	pg->layers = json_object_new_array();
-	pg->seen = json_object_new_object();
-	if ((l = calloc(1, sizeof(*l))) == NULL) {
-		rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
-		return -1;
-	}
-	l->fn = progress_line;
-	l->arg = pg;
-	rc = rt_http_stream(&ep->target, "POST", path, ctype, body, blen,
-	    cfg.runtime_timeout, &status, lines_sink, l, msg, sizeof(msg));
-	if (rc == RT_OK && l->len > 0)
-		progress_line(pg, RT_RAW, l->buf, l->len);
-	free(l);
-	if (rc != RT_OK) {
-		rt_err_transport(err, rc, ep, msg);
-		return -1;
-	}
-	if (status < 200 || status >= 300) {
-		dk_fail(ep, status, msg, nf, err);
-		return -1;
-	}
-	if (pg->error[0] != '\0') {
-		rt_err_set(err, strstr(pg->error, "not found") ||
-		    strstr(pg->error, "unknown") || strstr(pg->error,
-		    "manifest") ? nf : CC_E_RUNTIME_ERROR, "endpoint '%s': %s",
-		    ep->name, pg->error);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-progress_free(struct progress *pg)
-{
-	json_object_put(pg->layers);
-	json_object_put(pg->seen);
-	free(pg->log);
-}
-
-static int
-dk_image_pull(const struct rt_endpoint *ep, const char *ref,
-    json_object **out, struct rt_err *err)
-{
-	struct progress pg;
-	char *path = NULL, *img = NULL, *r = NULL, *tag = NULL, *slash;
-	int rc = -1;
-
-	*out = NULL;
-	/* fromImage and tag apart: "reg:5000/a/b:t" splits at the last ':'
-	 * that follows the last '/'. */
-	if ((r = strdup(ref)) == NULL)
-		goto oom;
-	slash = strrchr(r, '/');
-	if ((tag = strrchr(slash ? slash : r, ':')) != NULL)
-		*tag++ = '\0';
-	if (strchr(r, '@') != NULL)
-		tag = NULL;	/* a digest names itself */
-	if ((img = esc(r)) == NULL || asprintf(&path, API "/images/create?"
-	    "fromImage=%s&tag=%s", img, tag ? tag : "latest") < 0) {
-		path = NULL;
-		goto oom;
-	}
-	if (dk_progress(ep, path, NULL, NULL, 0, &pg, CC_E_IMAGE_NOT_FOUND,
-	    err) == 0) {
-		*out = json_object_new_object();
-		json_object_object_add(*out, "image", json_object_new_string(
-		    ref));
-		json_object_object_add(*out, "layers",
-		    json_object_get(pg.layers));
-		json_object_object_add(*out, "layers_pulled", json_object_new_int(
-		    (int)json_object_array_length(pg.layers)));
-		json_object_object_add(*out, "status",
-		    json_object_new_string("pulled"));
-		rc = 0;
-	}
-	progress_free(&pg);
-	goto out;
-oom:
-	rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
-out:
-	free(r);
-	curl_free(img);
-	free(path);
-	return rc;
-}
-
-static int
-dk_image_remove(const struct rt_endpoint *ep, const char *ref, int force,
-    json_object **out, struct rt_err *err)
-{
-	json_object *ans = NULL, *o, *e;
-	char *path = NULL, *r;
-	size_t i, n;
-	int rc;
-
-	*out = NULL;
-	if ((r = esc(ref)) == NULL || asprintf(&path, API "/images/%s?force=%s",
-	    r, force ? "true" : "false") < 0) {
-		curl_free(r);
-		rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
-		return -1;
-	}
-	curl_free(r);
-	rc = dk_json(ep, "DELETE", path, NULL, CC_E_IMAGE_NOT_FOUND, &ans, err);
-	free(path);
-	if (rc < 0)
-		return -1;
-	o = json_object_new_object();
-	json_object_object_add(o, "image", json_object_new_string(ref));
-	json_object_object_add(o, "untagged", json_object_new_array());
-	json_object_object_add(o, "deleted", json_object_new_array());
-	n = json_object_is_type(ans, json_type_array) ?
-	    json_object_array_length(ans) : 0;
-	for (i = 0; i < n; i++) {
-		e = json_object_array_get_idx(ans, i);
-		if (jstr(e, "Untagged") != NULL)
-			json_object_array_add(jget(o, "untagged"),
-			    json_object_new_string(jstr(e, "Untagged")));
-		if (jstr(e, "Deleted") != NULL)
-			json_object_array_add(jget(o, "deleted"),
-			    json_object_new_string(jstr(e, "Deleted")));
-	}
-	json_object_object_add(o, "removed", json_object_new_boolean(1));
-	json_object_put(ans);
-	*out = o;
-	return 0;
-}
-
-static int
-dk_image_build(const struct rt_endpoint *ep, const void *tar, size_t len,
-    const char *dockerfile, const char *tag, json_object **out,
-    struct rt_err *err)
-{
-	struct progress pg;
-	char *path = NULL, *t = NULL, *d = NULL;
-	int rc = -1;
-
-	*out = NULL;
-	if ((t = esc(tag)) == NULL ||
-	    (d = esc(dockerfile ? dockerfile : "Dockerfile")) == NULL ||
-	    asprintf(&path, API "/build?t=%s&dockerfile=%s&rm=true", t,
-	    d) < 0) {
-		path = NULL;
-		rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
-		goto out;
-	}
-	if (dk_progress(ep, path, "application/x-tar", tar, len, &pg,
-	    CC_E_IMAGE_NOT_FOUND, err) == 0) {
-		*out = json_object_new_object();
-		json_object_object_add(*out, "tag",
-		    json_object_new_string(tag));
-		json_object_object_add(*out, "id",
-		    json_object_new_string(pg.image_id));
-		json_object_object_add(*out, "log", json_object_new_string_len(
-		    pg.log ? pg.log : "", (int)pg.loglen));
-		rc = 0;
-	} else if (err->code == CC_E_RUNTIME_ERROR && pg.error[0] != '\0')
-		err->code = CC_E_INVALID_REQUEST;	/* the Dockerfile failed */
-	progress_free(&pg);
-out:
-	curl_free(t);
-	curl_free(d);
-	free(path);
-	return rc;
-}
-
-/* ---- networks and volumes ---- */
-
-static int
-dk_network_list(const struct rt_endpoint *ep, json_object **rows,
-    struct rt_err *err)
-{
-	json_object *arr = NULL, *out, *n, *o;
-	size_t i, cnt;
-
-	*rows = NULL;
-	if (dk_get_as(ep, API "/networks", CC_E_NOT_FOUND, json_type_array,
-	    "network list", &arr, err) < 0)
-		return -1;
-	out = json_object_new_array();
-	cnt = json_object_array_length(arr);
-	for (i = 0; i < cnt; i++) {
-		n = json_object_array_get_idx(arr, i);
-		o = json_object_new_object();
-		json_object_object_add(o, "id", jnew_str(jstr(n, "Id")));
-		json_object_object_add(o, "name", jnew_str(jstr(n, "Name")));
-		json_object_object_add(o, "driver", jnew_str(jstr(n, "Driver")));
-		json_object_object_add(o, "scope", jnew_str(jstr(n, "Scope")));
-		json_object_object_add(o, "created_at",
-		    iso_or_null(dk_time(jstr(n, "Created"))));
-		json_object_object_add(o, "labels",
-		    labels_copy(jget(n, "Labels")));
-		json_object_array_add(out, o);
-	}
-	json_object_put(arr);
-	*rows = out;
-	return 0;
-}
-
-static json_object *
-named_body(const char *name, const char *driver, const struct rt_kv *labels,
+/* The create body of a network or volume: Name, Driver, Labels. */
+json_object *
+dk_named_body(const char *name, const char *driver, const struct rt_kv *labels,
     size_t nlabels)
 {
 	json_object *b = json_object_new_object(), *l;
@@ -1585,230 +389,9 @@ named_body(const char *name, const char *driver, const struct rt_kv *labels,
 	l = json_object_new_object();
 	for (i = 0; i < nlabels; i++)
 		json_object_object_add(l, labels[i].key,
-		    jnew_str(labels[i].value));
+		    dk_jnew_str(labels[i].value));
 	json_object_object_add(b, "Labels", l);
 	return b;
-}
-
-static int
-dk_network_create(const struct rt_endpoint *ep, const char *name,
-    const char *driver, const struct rt_kv *labels, size_t nlabels,
-    json_object **out, struct rt_err *err)
-{
-	json_object *b = named_body(name, driver ? driver : "bridge", labels,
-	    nlabels), *ans = NULL;
-	int rc;
-
-	*out = NULL;
-	json_object_object_add(b, "CheckDuplicate", json_object_new_boolean(1));
-	rc = dk_json(ep, "POST", API "/networks/create", b, CC_E_NOT_FOUND,
-	    &ans, err);
-	json_object_put(b);
-	if (rc < 0)
-		return -1;
-	*out = json_object_new_object();
-	json_object_object_add(*out, "id", jnew_str(jstr(ans, "Id")));
-	json_object_object_add(*out, "name", json_object_new_string(name));
-	json_object_object_add(*out, "driver",
-	    json_object_new_string(driver ? driver : "bridge"));
-	json_object_put(ans);
-	return 0;
-}
-
-static int
-dk_network_remove(const struct rt_endpoint *ep, const char *name,
-    struct rt_err *err)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), API "/networks/%s", name);
-	return dk_call(ep, "DELETE", path, NULL, NULL, 0, 0,
-	    CC_E_NETWORK_NOT_FOUND, NULL, err) < 0 ? -1 : 0;
-}
-
-static json_object *
-volume_of(json_object *v)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "name", jnew_str(jstr(v, "Name")));
-	json_object_object_add(o, "volume_name", jnew_str(jstr(v, "Name")));
-	json_object_object_add(o, "driver", jnew_str(jstr(v, "Driver")));
-	json_object_object_add(o, "mountpoint",
-	    jnew_str(jstr(v, "Mountpoint")));
-	json_object_object_add(o, "created_at",
-	    iso_or_null(dk_time(jstr(v, "CreatedAt"))));
-	json_object_object_add(o, "labels", labels_copy(jget(v, "Labels")));
-	return o;
-}
-
-static int
-dk_volume_list(const struct rt_endpoint *ep, json_object **rows,
-    struct rt_err *err)
-{
-	json_object *ans = NULL, *arr, *out;
-	size_t i, n;
-
-	*rows = NULL;
-	if (dk_json(ep, "GET", API "/volumes", NULL, CC_E_NOT_FOUND, &ans,
-	    err) < 0)
-		return -1;
-	arr = jget(ans, "Volumes");
-	out = json_object_new_array();
-	n = json_object_is_type(arr, json_type_array) ?
-	    json_object_array_length(arr) : 0;
-	for (i = 0; i < n; i++)
-		json_object_array_add(out,
-		    volume_of(json_object_array_get_idx(arr, i)));
-	json_object_put(ans);
-	*rows = out;
-	return 0;
-}
-
-static int
-dk_volume_create(const struct rt_endpoint *ep, const char *name,
-    const char *driver, const struct rt_kv *labels, size_t nlabels,
-    json_object **out, struct rt_err *err)
-{
-	json_object *b, *ans = NULL;
-	char path[512];
-	struct rt_err e2;
-	int rc;
-
-	*out = NULL;
-	/* The engine answers a create of an existing name with that volume;
-	 * ours says so: 409, like networks and containers. */
-	snprintf(path, sizeof(path), API "/volumes/%s", name);
-	if (dk_call(ep, "GET", path, NULL, NULL, 0, 0, CC_E_VOLUME_NOT_FOUND,
-	    NULL, &e2) == 0) {
-		rt_err_set(err, CC_E_CONFLICT, "endpoint '%s': volume '%s' "
-		    "already exists", ep->name, name);
-		return -1;
-	}
-	b = named_body(name, driver ? driver : "local", labels, nlabels);
-	rc = dk_json(ep, "POST", API "/volumes/create", b, CC_E_NOT_FOUND,
-	    &ans, err);
-	json_object_put(b);
-	if (rc < 0)
-		return -1;
-	*out = volume_of(ans);
-	json_object_put(ans);
-	return 0;
-}
-
-static int
-dk_volume_remove(const struct rt_endpoint *ep, const char *name, int force,
-    struct rt_err *err)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), API "/volumes/%s?force=%s", name,
-	    force ? "true" : "false");
-	return dk_call(ep, "DELETE", path, NULL, NULL, 0, 0,
-	    CC_E_VOLUME_NOT_FOUND, NULL, err) < 0 ? -1 : 0;
-}
-
-/* ---- system ---- */
-
-static int
-dk_get_object(const struct rt_endpoint *ep, const char *path,
-    const char *what, long timeout_s, json_object **out, struct rt_err *err)
-{
-	if (dk_call(ep, "GET", path, NULL, NULL, 0, timeout_s, CC_E_NOT_FOUND,
-	    out, err) < 0)
-		return -1;
-	if (want_type(ep, *out, json_type_object, what, err) < 0) {
-		json_object_put(*out);
-		*out = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-/* Podman builds /info (and /version) from package queries: seconds,
- * hence the caller's budget. */
-static int
-dk_info(const struct rt_endpoint *ep, long timeout_s, json_object **out,
-    struct rt_err *err)
-{
-	return dk_get_object(ep, API "/info", "info", timeout_s, out, err);
-}
-
-static int
-dk_version(const struct rt_endpoint *ep, json_object **out,
-    struct rt_err *err)
-{
-	return dk_get_object(ep, API "/version", "version", 0, out, err);
-}
-
-static int
-dk_ping(const struct rt_endpoint *ep, struct rt_err *err)
-{
-	char msg[512];
-	int rc;
-
-	if ((rc = rt_ping(&ep->target, msg, sizeof(msg))) != RT_OK) {
-		rt_err_transport(err, rc, ep, msg);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-dk_prune(const struct rt_endpoint *ep, const char *label, json_object **out,
-    struct rt_err *err)
-{
-	static const struct {
-		const char	*what, *count_key, *out_key;
-	} kinds[] = {
-		{ "containers", "ContainersDeleted", "containers_deleted" },
-		{ "images", "ImagesDeleted", "images_deleted" },
-		{ "networks", "NetworksDeleted", "networks_deleted" },
-		{ "volumes", "VolumesDeleted", "volumes_deleted" },
-	};
-	json_object *ans, *o, *lst;
-	char path[1024], *fq = label_filter(label);
-	int64_t space = 0;
-	size_t i;
-
-	*out = NULL;
-	o = json_object_new_object();
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		snprintf(path, sizeof(path), API "/%s/prune%s%s", kinds[i].what,
-		    fq ? "?filters=" : "", fq ? fq : "");
-		ans = NULL;
-		if (dk_json(ep, "POST", path, NULL, CC_E_NOT_FOUND, &ans,
-		    err) < 0) {
-			curl_free(fq);
-			json_object_put(o);
-			return -1;
-		}
-		lst = strings_of(jget(ans, kinds[i].count_key));
-		if (json_object_is_type(jget(ans, kinds[i].count_key),
-		    json_type_array) && json_object_array_length(lst) == 0) {
-			/* images: [{Deleted|Untagged}] objects */
-			json_object *a = jget(ans, kinds[i].count_key);
-			size_t j;
-
-			for (j = 0; j < json_object_array_length(a); j++) {
-				json_object *e = json_object_array_get_idx(a,
-				    j);
-				const char *d = jstr(e, "Deleted") ?
-				    jstr(e, "Deleted") : jstr(e, "Untagged");
-				if (d != NULL)
-					json_object_array_add(lst,
-					    json_object_new_string(d));
-			}
-		}
-		json_object_object_add(o, kinds[i].out_key, lst);
-		space += jint(ans, "SpaceReclaimed");
-		json_object_put(ans);
-	}
-	curl_free(fq);
-	json_object_object_add(o, "space_reclaimed",
-	    json_object_new_int64(space));
-	*out = o;
-	return 0;
 }
 
 const struct rt_driver rt_docker = {

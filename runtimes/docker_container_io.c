@@ -1,0 +1,409 @@
+/*
+ * docker_container_io.c: the Docker driver's streams in and out of
+ * containers: logs (demultiplexed), stats, exec (with stdin through a
+ * hijacked connection), archives put and got, and the engine's events.
+ * Requests and readers are docker.c's (docker.h).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "docker.h"
+
+/* ---- streams: logs ---- */
+
+static int
+demux_sink(void *arg, enum rt_stream s, const char *buf, size_t len)
+{
+	struct rt_demux *dm = arg;
+
+	(void)s;
+	if (buf == NULL)	/* a tick: let the caller look around */
+		return dm->fn(dm->arg, RT_STDOUT, NULL, 0);
+	return rt_demux_feed(dm, buf, len);
+}
+
+/* Streams a GET whose body is framed output, demultiplexed to fn. */
+static int
+dk_stream_framed(const struct rt_endpoint *ep, const char *method,
+    const char *path, const char *body, long timeout_s, rt_sink_fn fn,
+    void *arg, struct rt_err *err)
+{
+	struct rt_demux dm;
+	char msg[512];
+	long status;
+	int rc;
+
+	rt_demux_init(&dm, fn, arg);
+	rc = rt_http_stream(&ep->target, method, path, body ?
+	    "application/json" : NULL, body, body ? strlen(body) : 0,
+	    timeout_s, &status, demux_sink, &dm, msg, sizeof(msg));
+	if (rc == RT_E_STOPPED)
+		return 0;
+	if (rc != RT_OK) {
+		rt_err_transport(err, rc, ep, msg);
+		return -1;
+	}
+	if (status < 200 || status >= 300) {
+		dk_fail(ep, status, msg, CC_E_CONTAINER_NOT_FOUND, err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+dk_logs(const struct rt_endpoint *ep, const char *id,
+    const struct rt_logs_spec *ls, rt_sink_fn fn, void *arg,
+    struct rt_err *err)
+{
+	char path[768], tail[32];
+
+	if (ls->tail >= 0)
+		snprintf(tail, sizeof(tail), "%ld", ls->tail);
+	else
+		snprintf(tail, sizeof(tail), "all");
+	snprintf(path, sizeof(path), API "/containers/%s/logs?stdout=%d"
+	    "&stderr=%d&tail=%s&timestamps=%s&follow=%s&since=%ld%s%.0ld",
+	    id, !ls->no_stdout, !ls->no_stderr, tail,
+	    ls->timestamps ? "true" : "false", ls->follow ? "true" : "false",
+	    ls->since, ls->until > 0 ? "&until=" : "", ls->until);
+	return dk_stream_framed(ep, "GET", path, NULL,
+	    ls->follow ? 0 : cfg.runtime_timeout, fn, arg, err);
+}
+
+/* ---- stats ---- */
+
+static int64_t
+blkio_sum(json_object *st, const char *op)
+{
+	json_object *arr = dk_jget(dk_jget(st, "blkio_stats"),
+	    "io_service_bytes_recursive"), *e;
+	int64_t sum = 0;
+	size_t i, n;
+
+	n = json_object_is_type(arr, json_type_array) ?
+	    json_object_array_length(arr) : 0;
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(arr, i);
+		if (dk_jstr(e, "op") != NULL &&
+		    strcasecmp(dk_jstr(e, "op"), op) == 0)
+			sum += dk_jint(e, "value");
+	}
+	return sum;
+}
+
+/*
+ * Docker's stats in our shape.  cpu_usage is percent of one CPU times
+ * the CPUs used: the delta against precpu when the engine gives one,
+ * else the share since the container started (Podman's one-shot).
+ */
+static json_object *
+stats_of(json_object *st)
+{
+	json_object *o = json_object_new_object(), *cpu, *pre, *nets;
+	double cpu_pct = 0, cd, sd;
+	int64_t rx = 0, tx = 0, ncpu;
+	char ts[32];
+
+	cpu = dk_jget(st, "cpu_stats");
+	pre = dk_jget(st, "precpu_stats");
+	ncpu = dk_jint(cpu, "online_cpus");
+	if (ncpu <= 0)
+		ncpu = 1;
+	cd = (double)(dk_jint(dk_jget(cpu, "cpu_usage"), "total_usage") -
+	    dk_jint(dk_jget(pre, "cpu_usage"), "total_usage"));
+	sd = (double)(dk_jint(cpu, "system_cpu_usage") -
+	    dk_jint(pre, "system_cpu_usage"));
+	if (cd > 0 && sd > 0)
+		cpu_pct = cd / sd * (double)ncpu * 100.0;
+	nets = dk_jget(st, "networks");
+	if (json_object_is_type(nets, json_type_object)) {
+		json_object_object_foreach(nets, k, v) {
+			(void)k;
+			rx += dk_jint(v, "rx_bytes");
+			tx += dk_jint(v, "tx_bytes");
+		}
+	}
+	json_object_object_add(o, "cpu_usage",
+	    json_object_new_double((double)(int64_t)(cpu_pct * 100) / 100));
+	json_object_object_add(o, "memory_usage", json_object_new_int64(
+	    dk_jint(dk_jget(st, "memory_stats"), "usage")));
+	json_object_object_add(o, "memory_limit", json_object_new_int64(
+	    dk_jint(dk_jget(st, "memory_stats"), "limit")));
+	json_object_object_add(o, "network_rx", json_object_new_int64(rx));
+	json_object_object_add(o, "network_tx", json_object_new_int64(tx));
+	json_object_object_add(o, "block_read",
+	    json_object_new_int64(blkio_sum(st, "read")));
+	json_object_object_add(o, "block_write",
+	    json_object_new_int64(blkio_sum(st, "write")));
+	json_object_object_add(o, "pids", json_object_new_int64(
+	    dk_jint(dk_jget(st, "pids_stats"), "current")));
+	iso8601(ts, now_wall());
+	json_object_object_add(o, "timestamp", json_object_new_string(ts));
+	return o;
+}
+
+int
+dk_stats_one(const struct rt_endpoint *ep, const char *id, json_object **out,
+    struct rt_err *err)
+{
+	json_object *st = NULL;
+	char path[512];
+
+	*out = NULL;
+	snprintf(path, sizeof(path), API "/containers/%s/stats?stream=false",
+	    id);
+	if (dk_get_as(ep, path, CC_E_CONTAINER_NOT_FOUND, json_type_object,
+	    "stats", &st, err) < 0)
+		return -1;
+	*out = stats_of(st);
+	json_object_put(st);
+	return 0;
+}
+
+/* ---- exec ---- */
+
+struct collect {
+	struct rt_exec_result	*x;
+	size_t			 max;
+};
+
+/* Keeps output up to the cap and drains the rest, so the process can
+ * finish and its exit code is known; truncated tells the caller. */
+static int
+exec_collect(void *arg, enum rt_stream s, const char *p, size_t n)
+{
+	struct collect *c = arg;
+	struct rt_exec_result *x = c->x;
+	size_t room;
+
+	if (p == NULL || n == 0)
+		return 0;
+	room = x->output_len < c->max ? c->max - x->output_len : 0;
+	if (n > room) {
+		x->truncated = 1;
+		n = room;
+	}
+	if (n == 0)
+		return 0;
+	if (dk_buf_add(&x->output, &x->output_len, p, n) < 0 ||
+	    (s == RT_STDERR ? dk_buf_add(&x->out_stderr, &x->stderr_len, p, n) :
+	    dk_buf_add(&x->out_stdout, &x->stdout_len, p, n)) < 0)
+		return -1;
+	return 0;
+}
+
+int
+dk_exec(const struct rt_endpoint *ep, const char *id,
+    const struct rt_exec_spec *xs, struct rt_exec_result *x,
+    struct rt_err *err)
+{
+	json_object *body = NULL, *ans = NULL;
+	struct collect c = { x, xs->max_output ? xs->max_output :
+	    cfg.exec_max_output };
+	struct rt_demux dm;
+	char path[512], eid[128], msg[512];
+	long status, tmo = xs->timeout_s ? xs->timeout_s : cfg.runtime_timeout;
+	int rc, i;
+
+	memset(x, 0, sizeof(*x));
+	x->exit_code = -1;
+	body = json_object_new_object();
+	json_object_object_add(body, "AttachStdout", json_object_new_boolean(1));
+	json_object_object_add(body, "AttachStderr", json_object_new_boolean(1));
+	json_object_object_add(body, "AttachStdin",
+	    json_object_new_boolean(xs->in != NULL));
+	json_object_object_add(body, "Tty", json_object_new_boolean(0));
+	dk_add_argv(body, "Cmd", xs->argv);
+	dk_add_argv(body, "Env", xs->env);
+	if (xs->user != NULL)
+		json_object_object_add(body, "User", dk_jnew_str(xs->user));
+	if (xs->workdir != NULL)
+		json_object_object_add(body, "WorkingDir",
+		    dk_jnew_str(xs->workdir));
+	snprintf(path, sizeof(path), API "/containers/%s/exec", id);
+	rc = dk_json(ep, "POST", path, body, CC_E_CONTAINER_NOT_FOUND, &ans,
+	    err);
+	json_object_put(body);
+	if (rc == 0 && (dk_jstr(ans, "Id") == NULL ||
+	    strlen(dk_jstr(ans, "Id")) >= sizeof(eid) ||
+	    strspn(dk_jstr(ans, "Id"), "0123456789abcdef") !=
+	    strlen(dk_jstr(ans, "Id")))) {
+		rt_err_set(err, CC_E_RUNTIME_ERROR, "endpoint '%s': exec "
+		    "create answered without a usable Id", ep->name);
+		rc = -1;
+	}
+	if (rc < 0) {
+		json_object_put(ans);
+		return -1;
+	}
+	snprintf(eid, sizeof(eid), "%s", dk_jstr(ans, "Id"));
+	json_object_put(ans);
+
+	snprintf(path, sizeof(path), API "/exec/%s/start", eid);
+	rt_demux_init(&dm, exec_collect, &c);
+	if (xs->in != NULL)
+		rc = rt_http_hijack(&ep->target, path,
+		    "{\"Detach\":false,\"Tty\":false}", xs->in, xs->in_len,
+		    tmo, &status, demux_sink, &dm, msg, sizeof(msg));
+	else {
+		static const char start[] = "{\"Detach\":false,\"Tty\":false}";
+
+		rc = rt_http_stream(&ep->target, "POST", path,
+		    "application/json", start, sizeof(start) - 1, tmo, &status,
+		    demux_sink, &dm, msg, sizeof(msg));
+	}
+	if (rc != RT_OK) {
+		rt_err_transport(err, rc, ep, msg);
+		return -1;
+	}
+	if (status != 200 && status != 101) {
+		dk_fail(ep, status, msg, CC_E_CONTAINER_NOT_FOUND, err);
+		return -1;
+	}
+	/* The stream ends as the process does; its exit code may take the
+	 * engine a moment more to record (bounded). */
+	snprintf(path, sizeof(path), API "/exec/%s/json", eid);
+	for (i = 0; i < 100; i++) {
+		if (dk_json(ep, "GET", path, NULL, CC_E_NOT_FOUND, &ans,
+		    err) < 0)
+			return -1;
+		if (!json_object_get_boolean(dk_jget(ans, "Running"))) {
+			x->exit_code = (int)dk_jint(ans, "ExitCode");
+			json_object_put(ans);
+			return 0;
+		}
+		json_object_put(ans);
+		usleep(20000);
+	}
+	rt_err_set(err, CC_E_TIMEOUT, "endpoint '%s': exec output ended but "
+	    "the process did not", ep->name);
+	return -1;
+}
+
+/* ---- archives ---- */
+
+int
+dk_put_archive(const struct rt_endpoint *ep, const char *id, const char *dir,
+    const void *tar, size_t len, struct rt_err *err)
+{
+	char *path = NULL, *d;
+	int rc;
+
+	if ((d = dk_esc(dir)) == NULL || asprintf(&path, API "/containers/%s/"
+	    "archive?path=%s", id, d) < 0) {
+		curl_free(d);
+		rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
+		return -1;
+	}
+	curl_free(d);
+	rc = dk_call(ep, "PUT", path, "application/x-tar", tar, len, 0,
+	    CC_E_CONTAINER_NOT_FOUND, NULL, err);
+	free(path);
+	return rc < 0 ? -1 : 0;
+}
+
+struct capped {
+	rt_sink_fn	 fn;
+	void		*arg;
+	size_t		 max, got;
+	int		 over;
+};
+
+static int
+capped_sink(void *arg, enum rt_stream s, const char *p, size_t n)
+{
+	struct capped *c = arg;
+
+	if (p == NULL)
+		return c->fn(c->arg, s, NULL, 0);
+	if (c->max > 0 && c->got + n > c->max) {
+		c->over = 1;
+		return -1;
+	}
+	c->got += n;
+	return c->fn(c->arg, s, p, n);
+}
+
+int
+dk_get_archive(const struct rt_endpoint *ep, const char *id,
+    const char *cpath, size_t max, rt_sink_fn fn, void *arg,
+    struct rt_err *err)
+{
+	struct capped c = { fn, arg, max, 0, 0 };
+	char *path = NULL, *d, msg[512];
+	long status;
+	int rc;
+
+	if ((d = dk_esc(cpath)) == NULL || asprintf(&path, API "/containers/%s/"
+	    "archive?path=%s", id, d) < 0) {
+		curl_free(d);
+		rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
+		return -1;
+	}
+	curl_free(d);
+	rc = rt_http_stream(&ep->target, "GET", path, NULL, NULL, 0,
+	    cfg.runtime_timeout, &status, capped_sink, &c, msg, sizeof(msg));
+	free(path);
+	if (c.over) {
+		rt_err_set(err, CC_E_PAYLOAD_TOO_LARGE, "endpoint '%s': archive "
+		    "of '%s' is larger than %zu bytes", ep->name, cpath, max);
+		return -1;
+	}
+	if (rc == RT_E_STOPPED)
+		return 0;
+	if (rc != RT_OK) {
+		rt_err_transport(err, rc, ep, msg);
+		return -1;
+	}
+	if (status != 200) {
+		/* 404 here is a path missing in a container that exists. */
+		dk_fail(ep, status, msg, CC_E_NOT_FOUND, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- events: one JSON object per line ---- */
+
+int
+dk_events(const struct rt_endpoint *ep, const struct rt_events_spec *es,
+    rt_sink_fn fn, void *arg, struct rt_err *err)
+{
+	struct dk_lines *l;
+	char path[1024], *fq, msg[512];
+	long status;
+	int rc;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
+		return -1;
+	}
+	l->fn = fn;
+	l->arg = arg;
+	fq = dk_label_filter(es->label);
+	snprintf(path, sizeof(path), API "/events?since=%ld%s%.0ld%s%s",
+	    es->since > 0 ? es->since : (long)now_wall(),
+	    es->until > 0 ? "&until=" : "", es->until, fq ? "&filters=" : "",
+	    fq ? fq : "");
+	curl_free(fq);
+	rc = rt_http_stream(&ep->target, "GET", path, NULL, NULL, 0, 0,
+	    &status, dk_lines_sink, l, msg, sizeof(msg));
+	free(l);
+	if (rc == RT_E_STOPPED)
+		return 0;
+	if (rc != RT_OK) {
+		rt_err_transport(err, rc, ep, msg);
+		return -1;
+	}
+	if (status != 200) {
+		dk_fail(ep, status, msg, CC_E_NOT_FOUND, err);
+		return -1;
+	}
+	return 0;
+}
