@@ -158,6 +158,27 @@ dk_fail(const struct rt_endpoint *ep, long status, const char *body,
 }
 
 /*
+ * How a stream ended: 0 when it ran to its end or the sink stopped it,
+ * else -1 with err set (nf: what the engine's 404 means here).
+ */
+int
+dk_stream_end(const struct rt_endpoint *ep, int rc, long status,
+    const char *msg, enum cc_err nf, struct rt_err *err)
+{
+	if (rc == RT_E_STOPPED)
+		return 0;
+	if (rc != RT_OK) {
+		rt_err_transport(err, rc, ep, msg);
+		return -1;
+	}
+	if (status < 200 || status >= 300) {
+		dk_fail(ep, status, msg, nf, err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * One request; on 2xx *out (if wanted) gets the parsed JSON answer.
  * Returns 0, RT_CHANGED_NOT for 304, or -1 with err.
  */

@@ -30,6 +30,8 @@ json_object	*dk_iso_or_null(time_t);
 
 void	 dk_fail(const struct rt_endpoint *, long status, const char *body,
 	    enum cc_err nf, struct rt_err *);
+int	 dk_stream_end(const struct rt_endpoint *, int rc, long status,
+	    const char *msg, enum cc_err nf, struct rt_err *);
 int	 dk_call(const struct rt_endpoint *, const char *method,
 	    const char *path, const char *ctype, const void *body,
 	    size_t blen, long timeout_s, enum cc_err nf, json_object **out,

@@ -28,27 +28,6 @@ demux_sink(void *arg, enum rt_stream s, const char *buf, size_t len)
 	return rt_demux_feed(dm, buf, len);
 }
 
-/*
- * How a stream ended: 0 when it ran to its end or the sink stopped it,
- * else -1 with err set (nf: what the engine's 404 means here).
- */
-static int
-stream_end(const struct rt_endpoint *ep, int rc, long status,
-    const char *msg, enum cc_err nf, struct rt_err *err)
-{
-	if (rc == RT_E_STOPPED)
-		return 0;
-	if (rc != RT_OK) {
-		rt_err_transport(err, rc, ep, msg);
-		return -1;
-	}
-	if (status < 200 || status >= 300) {
-		dk_fail(ep, status, msg, nf, err);
-		return -1;
-	}
-	return 0;
-}
-
 /* Streams a GET whose body is framed output, demultiplexed to fn. */
 static int
 dk_stream_framed(const struct rt_endpoint *ep, const char *method,
@@ -64,7 +43,7 @@ dk_stream_framed(const struct rt_endpoint *ep, const char *method,
 	rc = rt_http_stream(&ep->target, method, path, body ?
 	    "application/json" : NULL, body, body ? strlen(body) : 0,
 	    timeout_s, &status, demux_sink, &dm, msg, sizeof(msg));
-	return stream_end(ep, rc, status, msg, CC_E_CONTAINER_NOT_FOUND, err);
+	return dk_stream_end(ep, rc, status, msg, CC_E_CONTAINER_NOT_FOUND, err);
 }
 
 int
@@ -367,7 +346,7 @@ dk_get_archive(const struct rt_endpoint *ep, const char *id,
 		return -1;
 	}
 	/* 404 here is a path missing in a container that exists. */
-	return stream_end(ep, rc, status, msg, CC_E_NOT_FOUND, err);
+	return dk_stream_end(ep, rc, status, msg, CC_E_NOT_FOUND, err);
 }
 
 /* ---- events: one JSON object per line ---- */
@@ -396,5 +375,5 @@ dk_events(const struct rt_endpoint *ep, const struct rt_events_spec *es,
 	rc = rt_http_stream(&ep->target, "GET", path, NULL, NULL, 0, 0,
 	    &status, dk_lines_sink, l, msg, sizeof(msg));
 	free(l);
-	return stream_end(ep, rc, status, msg, CC_E_NOT_FOUND, err);
+	return dk_stream_end(ep, rc, status, msg, CC_E_NOT_FOUND, err);
 }

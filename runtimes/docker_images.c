@@ -125,14 +125,8 @@ dk_progress(const struct rt_endpoint *ep, const char *path,
 	if (rc == RT_OK && l->len > 0)
 		progress_line(pg, RT_RAW, l->buf, l->len);
 	free(l);
-	if (rc != RT_OK) {
-		rt_err_transport(err, rc, ep, msg);
+	if (dk_stream_end(ep, rc, status, msg, nf, err) < 0)
 		return -1;
-	}
-	if (status < 200 || status >= 300) {
-		dk_fail(ep, status, msg, nf, err);
-		return -1;
-	}
 	if (pg->error[0] != '\0') {
 		rt_err_set(err, strstr(pg->error, "not found") ||
 		    strstr(pg->error, "unknown") || strstr(pg->error,
