@@ -147,35 +147,24 @@ map_curl(const struct rt_target *t, CURLcode cc, char *err, size_t errlen)
 }
 
 /*
- * Makes one request and collects the answer (at most max_resp bytes).
- * Returns RT_OK with out filled (any HTTP status), or an RT_E_* error
- * with err naming the target.  The caller frees out with rt_resp_free.
+ * Sets what every request shares on handle h: the target, URL, method,
+ * timeout (seconds, 0 for none), the body with its Content-Type, and no
+ * "Expect: 100-continue" round trip.  Returns the header list, which the
+ * caller frees after the transfer.
  */
-int
-rt_http(const struct rt_target *t, const char *method, const char *path,
-    const char *ctype, const void *body, size_t blen, size_t max_resp,
-    long timeout_s, struct rt_resp *out, char *err, size_t errlen)
+static struct curl_slist *
+prepare(CURL *h, const struct rt_target *t, const char *method,
+    const char *path, const char *ctype, const void *body, size_t blen,
+    long timeout_s)
 {
 	struct curl_slist *hdrs = NULL;
-	struct sink s = { NULL, 0, 0, max_resp, 0 };
 	char url[RT_PATHLEN * 3], ct[128];
-	CURLcode cc;
-	CURL *h;
-	int rc = RT_OK;
 
-	memset(out, 0, sizeof(*out));
-	if ((h = get_handle()) == NULL) {
-		snprintf(err, errlen, "cannot create a libcurl handle");
-		return RT_E_PROTO;
-	}
 	snprintf(url, sizeof(url), "%s%s", t->base, path);
 	set_target(h, t);
-	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_URL, url);	/* libcurl copies it */
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout_s > 0 ? timeout_s :
-	    (long)cfg.runtime_timeout);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout_s);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	if (body != NULL || strcmp(method, "POST") == 0 ||
@@ -190,6 +179,34 @@ rt_http(const struct rt_target *t, const char *method, const char *path,
 	}
 	hdrs = curl_slist_append(hdrs, "Expect:");
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	return hdrs;
+}
+
+/*
+ * Makes one request and collects the answer (at most max_resp bytes).
+ * Returns RT_OK with out filled (any HTTP status), or an RT_E_* error
+ * with err naming the target.  The caller frees out with rt_resp_free.
+ */
+int
+rt_http(const struct rt_target *t, const char *method, const char *path,
+    const char *ctype, const void *body, size_t blen, size_t max_resp,
+    long timeout_s, struct rt_resp *out, char *err, size_t errlen)
+{
+	struct curl_slist *hdrs;
+	struct sink s = { NULL, 0, 0, max_resp, 0 };
+	CURLcode cc;
+	CURL *h;
+	int rc = RT_OK;
+
+	memset(out, 0, sizeof(*out));
+	if ((h = get_handle()) == NULL) {
+		snprintf(err, errlen, "cannot create a libcurl handle");
+		return RT_E_PROTO;
+	}
+	hdrs = prepare(h, t, method, path, ctype, body, blen,
+	    timeout_s > 0 ? timeout_s : (long)cfg.runtime_timeout);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
 	cc = curl_easy_perform(h);
 	curl_slist_free_all(hdrs);
 	if (s.over) {
@@ -265,9 +282,8 @@ rt_http_stream(const struct rt_target *t, const char *method,
     long timeout_s, long *status, rt_sink_fn fn, void *arg, char *err,
     size_t errlen)
 {
-	struct curl_slist *hdrs = NULL;
+	struct curl_slist *hdrs;
 	struct stream s;
-	char url[RT_PATHLEN * 3], ct[128];
 	CURLcode cc;
 	CURL *h;
 	int rc;
@@ -282,28 +298,13 @@ rt_http_stream(const struct rt_target *t, const char *method,
 		return RT_E_PROTO;
 	}
 	s.h = h;
-	snprintf(url, sizeof(url), "%s%s", t->base, path);
-	set_target(h, t);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout_s > 0 ? timeout_s : 0L);
+	hdrs = prepare(h, t, method, path, ctype, body, blen,
+	    timeout_s > 0 ? timeout_s : 0L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, stream_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, stream_tick);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &s);
-	if (body != NULL || strcmp(method, "POST") == 0 ||
-	    strcmp(method, "PUT") == 0) {
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)blen);
-	}
-	if (ctype != NULL) {
-		snprintf(ct, sizeof(ct), "Content-Type: %s", ctype);
-		hdrs = curl_slist_append(hdrs, ct);
-	}
-	hdrs = curl_slist_append(hdrs, "Expect:");
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	cc = curl_easy_perform(h);
 	curl_slist_free_all(hdrs);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
