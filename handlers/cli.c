@@ -172,14 +172,9 @@ user_passwd(int argc, char *argv[])
 static int
 print_user(const char *k, size_t kl, const void *v, size_t vl, void *arg)
 {
-	json_tokener *tok = json_tokener_new();
-	json_object *u;
+	json_object *u = store_parse_json(v, vl);
 
 	(void)k; (void)kl; (void)arg;
-	if (tok == NULL)
-		return 1;
-	u = json_tokener_parse_ex(tok, v, (int)vl);
-	json_tokener_free(tok);
 	if (u != NULL)
 		printf("%-24s %-9s %-8s %s\n", uj_str(u, "username"),
 		    uj_str(u, "role"), uj_int(u, "disabled") ? "disabled" :

@@ -193,14 +193,9 @@ static int
 list_cb(const char *k, size_t kl, const void *v, size_t vl, void *arg)
 {
 	struct keys_ctx *c = arg;
-	json_tokener *tok;
-	json_object *rec;
+	json_object *rec = store_parse_json(v, vl);
 
 	(void)k; (void)kl;
-	if ((tok = json_tokener_new()) == NULL)
-		return 1;
-	rec = json_tokener_parse_ex(tok, v, (int)vl);
-	json_tokener_free(tok);
 	if (rec != NULL && uj_str(rec, "owner") != NULL &&
 	    strcmp(uj_str(rec, "owner"), c->owner) == 0)
 		json_object_array_add(c->arr, keys_public(rec));

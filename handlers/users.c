@@ -186,14 +186,9 @@ users_set_password(json_object *u, const char *pw, int must_change)
 static int
 has_admin_cb(const char *k, size_t kl, const void *v, size_t vl, void *arg)
 {
-	json_object *u;
-	json_tokener *tok = json_tokener_new();
+	json_object *u = store_parse_json(v, vl);
 
 	(void)k; (void)kl;
-	if (tok == NULL)
-		return 0;
-	u = json_tokener_parse_ex(tok, v, (int)vl);
-	json_tokener_free(tok);
 	if (u != NULL && uj_str(u, "role") != NULL &&
 	    strcmp(uj_str(u, "role"), "admin") == 0)
 		*(int *)arg = 1;
@@ -366,18 +361,13 @@ static int
 list_cb(const char *k, size_t kl, const void *v, size_t vl, void *arg)
 {
 	struct list_ctx *c = arg;
-	json_tokener *tok;
 	json_object *u;
 
 	(void)k; (void)kl;
 	if (c->total++ < c->offset ||
 	    (long)json_object_array_length(c->arr) >= c->limit)
 		return 0;
-	if ((tok = json_tokener_new()) == NULL)
-		return 1;
-	u = json_tokener_parse_ex(tok, v, (int)vl);
-	json_tokener_free(tok);
-	if (u != NULL)
+	if ((u = store_parse_json(v, vl)) != NULL)
 		json_object_array_add(c->arr, users_public(u));
 	json_object_put(u);
 	return 0;

@@ -204,16 +204,11 @@ all_stored(const char *key, size_t klen, const void *val, size_t vlen,
 {
 	struct all *a = arg;
 	struct rt_endpoint *ep;
-	json_tokener *tok;
-	json_object *o;
+	json_object *o = store_parse_json(val, vlen);
 	struct rt_err e;
 
 	(void)key;
 	(void)klen;
-	if ((tok = json_tokener_new()) == NULL)
-		return 0;
-	o = json_tokener_parse_ex(tok, val, (int)vlen);
-	json_tokener_free(tok);
 	if (o != NULL && jstr(o, "name") != NULL &&
 	    !have(a, jstr(o, "name")) && (ep = all_push(a)) != NULL &&
 	    from_record(o, ep, &e) == 0)

@@ -40,14 +40,9 @@ get_be64(const unsigned char *b)
 static time_t
 event_epoch(const MDB_val *v)
 {
-	json_tokener *tok = json_tokener_new();
-	json_object *ev, *e;
+	json_object *ev = store_parse_json(v->mv_data, v->mv_size), *e;
 	time_t t = 0;
 
-	if (tok == NULL)
-		return 0;
-	ev = json_tokener_parse_ex(tok, v->mv_data, (int)v->mv_size);
-	json_tokener_free(tok);
 	if (ev != NULL && json_object_object_get_ex(ev, "epoch", &e))
 		t = (time_t)json_object_get_int64(e);
 	json_object_put(ev);
@@ -164,16 +159,9 @@ store_events_since(uint64_t after, size_t max, store_event_fn fn, void *arg)
 	k.mv_data = key;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	    rc == 0 && n < max; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		json_tokener *tok = json_tokener_new();
-		json_object *ev;
+		json_object *ev = store_parse_json(v.mv_data, v.mv_size);
 		int stop;
 
-		if (tok == NULL) {
-			rc = ENOMEM;
-			break;
-		}
-		ev = json_tokener_parse_ex(tok, v.mv_data, (int)v.mv_size);
-		json_tokener_free(tok);
 		if (ev == NULL)
 			continue;
 		stop = fn(get_be64(k.mv_data), ev, arg);

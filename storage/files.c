@@ -103,15 +103,9 @@ is_blob_name(const char *n)
 static int
 collect_blob(const char *k, size_t kl, const void *v, size_t vl, void *arg)
 {
-	json_object *o = NULL, *b, *set = arg;
-	char *s;
+	json_object *o = store_parse_json(v, vl), *b, *set = arg;
 
 	(void)k; (void)kl;
-	/* A stored value is not NUL-ended: parse a copy. */
-	if ((s = strndup(v, vl)) == NULL)
-		return 1;
-	o = json_tokener_parse(s);
-	free(s);
 	if (o != NULL && json_object_object_get_ex(o, "blob", &b))
 		json_object_object_add(set, json_object_get_string(b),
 		    NULL);

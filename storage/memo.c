@@ -116,17 +116,3 @@ store_decode(const void *val, size_t len, store_decode_fn fn, void *out,
 	json_object_put(o);
 	return 0;
 }
-
-/* The stored JSON value of val, or NULL: a decoder's first step. */
-json_object *
-store_parse_json(const void *val, size_t len)
-{
-	json_tokener *tok;
-	json_object *o;
-
-	if ((tok = json_tokener_new()) == NULL)
-		return NULL;
-	o = json_tokener_parse_ex(tok, val, (int)len);
-	json_tokener_free(tok);
-	return o;
-}

@@ -55,6 +55,7 @@ int		 store_tput(MDB_txn *, enum store_db, const char *key,
 int		 store_tdel(MDB_txn *, enum store_db, const char *key);
 int		 store_tget_json(MDB_txn *, enum store_db, const char *key,
 		    json_object **out);
+json_object	*store_parse_json(const void *val, size_t len);
 int		 store_tput_json(MDB_txn *, enum store_db, const char *key,
 		    json_object *, unsigned flags);
 
@@ -69,7 +70,6 @@ int		 store_tget_decoded(MDB_txn *, enum store_db, const char *key,
 		    store_decode_fn, void *out, size_t outlen);
 int		 store_decode(const void *val, size_t len, store_decode_fn,
 		    void *out, size_t outlen);
-json_object	*store_parse_json(const void *val, size_t len);
 
 /* One-shot transactions. */
 int		 store_get_json(enum store_db, const char *key,

@@ -226,6 +226,24 @@ store_tdel(MDB_txn *txn, enum store_db db, const char *key)
 	return mdb_del(txn, dbis[db], &k, NULL);
 }
 
+/*
+ * The JSON value stored as val (len bytes, not NUL-ended), or NULL when
+ * it is not JSON or memory is short.  Every reader of stored records
+ * parses through here.
+ */
+json_object *
+store_parse_json(const void *val, size_t len)
+{
+	json_tokener *tok;
+	json_object *o;
+
+	if ((tok = json_tokener_new()) == NULL)
+		return NULL;
+	o = json_tokener_parse_ex(tok, val, (int)len);
+	json_tokener_free(tok);
+	return o;
+}
+
 /* Parses the stored JSON now, so the result outlives the transaction. */
 int
 store_tget_json(MDB_txn *txn, enum store_db db, const char *key,
