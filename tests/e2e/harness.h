@@ -85,6 +85,12 @@ int harness_stop_pool(void);
 /* "X-API-Key: <ADMIN_KEY>", or NULL when the stack has no admin key. */
 const char *harness_admin_header(void);
 
+/* Sleeps ms milliseconds (for bounded polling loops). */
+void harness_msleep(long ms);
+
+/* A loopback TCP port nobody listens on right now; 0 if none was had. */
+int harness_free_port(void);
+
 /* ---- HTTP ---- */
 
 struct http_resp {

@@ -10,13 +10,10 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -26,14 +23,6 @@
 #include "storage/storage.h"
 
 #define N "/api/v1"
-
-static void
-msleep(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
 
 /* The container's status word, "" if it cannot be read. */
 static const char *
@@ -585,31 +574,12 @@ second_up(const char *base, const char *name)
 	return up;
 }
 
-/* A loopback port nobody listens on right now. */
-static int
-free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 /* The engine's Docker API over plain tcp:// on loopback. */
 static void
 test_tcp_endpoint(void)
 {
 	char url[64], body[200];
-	int port = free_port(), tries;
+	int port = harness_free_port(), tries;
 	pid_t pid;
 
 	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", port);
@@ -620,7 +590,7 @@ test_tcp_endpoint(void)
 	    "add tcp"), 201, "register a tcp:// endpoint");
 	for (tries = 0; tries < 150 && !second_up("NGINX_URL", "tcp1");
 	    tries++)
-		msleep(200);
+		harness_msleep(200);
 	is_int(api_code("NGINX_URL", "GET", N "/containers/cct-a"
 	    "?endpoint=tcp1", NULL, NULL, "over tcp"), 200,
 	    "a container through the tcp:// endpoint");
@@ -654,7 +624,7 @@ test_second_endpoint(void)
 	    "bad url"), 400, "a bad URL is 400");
 	for (tries = 0; tries < 150 && !second_up("NGINX_URL", "second");
 	    tries++)
-		msleep(200);
+		harness_msleep(200);
 	ok(second_up("NGINX_URL", "second"), "the second engine answers");
 	is_int(api(&r, "APACHE_URL", "GET", N "/containers?endpoint=all"
 	    "&name=cct-a", NULL), 200, "endpoint=all through Apache");
@@ -703,7 +673,7 @@ test_engine_down(void)
 	is_int(harness_stack("start-podman"), 0, "start the engine again");
 	for (tries = 0; tries < 50 && api_code("NGINX_URL", "GET",
 	    N "/containers", NULL, NULL, "poll") != 200; tries++)
-		msleep(200);
+		harness_msleep(200);
 	is_int(api_code("NGINX_URL", "GET", N "/containers", NULL, NULL,
 	    "back"), 200, "the API recovers with the engine");
 	is_str(status_of("NGINX_URL", "cct-a"), "running",

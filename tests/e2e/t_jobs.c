@@ -22,41 +22,12 @@
 
 #include <curl/curl.h>
 
+#include "ctr_util.h"
 #include "harness.h"
 
 #define IMAGE "localhost/busybox:test"
 
 static char user_key_hdr[256];
-
-static void
-msleep(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-/* One API call as the admin (or as hdr when given). */
-static long
-api_as(const char *hdr, struct http_resp *r, const char *base,
-    const char *method, const char *path, const char *json)
-{
-	const char *h[3] = { hdr, NULL, NULL };
-
-	if (json != NULL)
-		h[1] = "Content-Type: application/json";
-	http_do(r, method, harness_url(base, path), h, json,
-	    json ? strlen(json) : 0);
-	return r->status;
-}
-
-static long
-api(struct http_resp *r, const char *method, const char *path,
-    const char *json)
-{
-	return api_as(harness_admin_header(), r, "NGINX_URL", method, path,
-	    json);
-}
 
 /* Submits a job; returns its id (static storage, one of 8) or NULL. */
 static const char *
@@ -68,7 +39,7 @@ submit(const char *json)
 	const char *id;
 	char *out = ids[n++ % 8];
 
-	if (api(&r, "POST", "/api/v1/jobs", json) != 201 ||
+	if (api(&r, "NGINX_URL", "POST", "/api/v1/jobs", json) != 201 ||
 	    (id = json_str_at(r.json, "job_id")) == NULL) {
 		diag("submit %s: %ld %s", json, r.status, r.body ? r.body : "");
 		http_resp_free(&r);
@@ -88,7 +59,7 @@ get_job(const char *id)
 	char path[128];
 
 	snprintf(path, sizeof(path), "/api/v1/jobs/%s", id ? id : "none");
-	if (api(&r, "GET", path, NULL) == 200 &&
+	if (api(&r, "NGINX_URL", "GET", path, NULL) == 200 &&
 	    (job = json_at(r.json, "job")) != NULL)
 		json_object_get(job);
 	http_resp_free(&r);
@@ -120,7 +91,7 @@ wait_for(const char *id, const char *want, int secs)
 		    tok = strtok_r(NULL, "|", &save))
 			if (strcmp(status_in(job), tok) == 0)
 				return job;
-		msleep(100);
+		harness_msleep(100);
 	}
 	diag("job %s still %s after %ds (wanted %s)", id, status_in(job),
 	    secs, want);
@@ -140,7 +111,7 @@ wait_container(const char *id, int secs)
 		if (job != NULL && strcmp(status_in(job), "running") == 0 &&
 		    json_str_at(job, "container_id") != NULL)
 			return job;
-		msleep(100);
+		harness_msleep(100);
 	}
 	return job;
 }
@@ -241,7 +212,7 @@ runner_pid(void)
 	long pid = 0;
 	size_t i;
 
-	if (api(&r, "GET", "/api/v1/system/info", NULL) == 200 &&
+	if (api(&r, "NGINX_URL", "GET", "/api/v1/system/info", NULL) == 200 &&
 	    (procs = json_at(r.json, "system.pool.processes")) != NULL)
 		for (i = 0; i < json_object_array_length(procs); i++) {
 			p = json_object_array_get_idx(procs, i);
@@ -302,7 +273,7 @@ test_files(void)
 		    strcmp(name, "b.json") == 0), "output %s matches", name);
 	}
 	snprintf(path, sizeof(path), "/api/v1/jobs/%s/output/a.json", id);
-	is_int(api(&r, "GET", path, NULL), 200, "a.json downloads");
+	is_int(api(&r, "NGINX_URL", "GET", path, NULL), 200, "a.json downloads");
 	is_str(r.body, "alpha\n", "with the input's bytes");
 	ok(http_header(&r, "ETag") != NULL, "and an ETag");
 	http_resp_free(&r);
@@ -317,19 +288,20 @@ test_files(void)
 		http_resp_free(&r);
 	}
 	snprintf(path, sizeof(path), "/api/v1/jobs/%s/output/c.txt", id);
-	is_int(api(&r, "GET", path, NULL), 404, "c.txt was not collected");
+	is_int(api(&r, "NGINX_URL", "GET", path, NULL), 404,
+	    "c.txt was not collected");
 	http_resp_free(&r);
 	snprintf(path, sizeof(path), "/api/v1/jobs/%s/output", id);
-	is_int(api(&r, "GET", path, NULL), 200, "output list");
+	is_int(api(&r, "NGINX_URL", "GET", path, NULL), 200, "output list");
 	is_int(jint(r.json, "total"), 2, "lists two files");
 	http_resp_free(&r);
 	snprintf(path, sizeof(path), "/api/v1/jobs/%s/logs", id);
-	is_int(api(&r, "GET", path, NULL), 200, "logs after the end");
+	is_int(api(&r, "NGINX_URL", "GET", path, NULL), 200, "logs after the end");
 	ok(r.body && strstr(r.body, "finished\n") != NULL,
 	    "logs kept after the container is gone");
 	http_resp_free(&r);
 	snprintf(path, sizeof(path), "/api/v1/jobs/%s/logs?tail=1", id);
-	api(&r, "GET", path, NULL);
+	api(&r, "NGINX_URL", "GET", path, NULL);
 	is_str(r.body, "finished\n", "tail=1 is the last line");
 	http_resp_free(&r);
 	ok(json_str_at(job, "container_id") != NULL &&
@@ -354,7 +326,7 @@ test_progress(void)
 		job = get_job(id);
 		if (jint(job, "progress") == 40)
 			break;
-		msleep(100);
+		harness_msleep(100);
 	}
 	is_int(jint(job, "progress"), 40, "PROGRESS 40 is reported while "
 	    "running");
@@ -363,7 +335,7 @@ test_progress(void)
 	json_object_put(job);
 	/* follow streams from the engine and ends with the job */
 	snprintf(path, sizeof(path), "/api/v1/jobs/%s/logs?follow=true", id);
-	is_int(api(&r, "GET", path, NULL), 200, "logs?follow=true");
+	is_int(api(&r, "NGINX_URL", "GET", path, NULL), 200, "logs?follow=true");
 	ok(r.body && strstr(r.body, "PROGRESS 40") != NULL,
 	    "follow streams the running job's output");
 	http_resp_free(&r);
@@ -426,7 +398,7 @@ cancel(const char *id, long want, const char *what)
 	char path[128];
 
 	snprintf(path, sizeof(path), "/api/v1/jobs/%s/cancel", id);
-	is_int(api(&r, "POST", path, NULL), want, "%s", what);
+	is_int(api(&r, "NGINX_URL", "POST", path, NULL), want, "%s", what);
 	http_resp_free(&r);
 }
 
@@ -547,7 +519,7 @@ test_dependencies(void)
 
 	/* retry: the failed A2 runs again as a new attempt */
 	snprintf(path, sizeof(path), "/api/v1/jobs/%s/retry", a);
-	is_int(api(&r, "POST", path, NULL), 202, "retry a failed job");
+	is_int(api(&r, "NGINX_URL", "POST", path, NULL), 202, "retry a failed job");
 	is_str(json_str_at(r.json, "job.status"), "queued", "it is queued");
 	http_resp_free(&r);
 	ja = wait_for(a, "failed|completed", 60);
@@ -556,7 +528,7 @@ test_dependencies(void)
 	    json_at(ja, "attempts")) : -1, 2, "as a second attempt");
 	json_object_put(ja);
 	snprintf(path, sizeof(path), "/api/v1/jobs/%s/retry", c);
-	is_int(api(&r, "POST", path, NULL), 202, "retry a cancelled job");
+	is_int(api(&r, "NGINX_URL", "POST", path, NULL), 202, "retry a cancelled job");
 	http_resp_free(&r);
 	jc = wait_for(c, "cancelled|completed", 30);
 	is_str(status_in(jc), "cancelled", "its dependency still failed: "
@@ -586,7 +558,7 @@ test_runner_killed(void)
 	for (i = 0; i < 300; i++) {
 		if ((npid = runner_pid()) > 0 && npid != pid)
 			break;
-		msleep(100);
+		harness_msleep(100);
 	}
 	ok(npid > 0 && npid != pid, "the pool started a new runner (%ld)",
 	    npid);
@@ -626,29 +598,29 @@ test_owner(void)
 	const char *key, *id;
 	char path[128];
 
-	api(&r, "POST", "/api/v1/users", "{\"username\":\"jobber\","
+	api(&r, "NGINX_URL", "POST", "/api/v1/users", "{\"username\":\"jobber\","
 	    "\"password\":\"Job-runner-Pass-42!\",\"role\":\"operator\"}");
 	is_int(r.status, 201, "create an operator");
 	http_resp_free(&r);
-	api(&r, "POST", "/api/v1/users/jobber/keys", "{}");
+	api(&r, "NGINX_URL", "POST", "/api/v1/users/jobber/keys", "{}");
 	key = json_str_at(r.json, "key.api_key");
 	snprintf(user_key_hdr, sizeof(user_key_hdr), "X-API-Key: %s",
 	    key ? key : "");
 	http_resp_free(&r);
-	api_as(user_key_hdr, &r, "NGINX_URL", "POST", "/api/v1/jobs",
+	api_as(&r, user_key_hdr, "NGINX_URL", "POST", "/api/v1/jobs",
 	    "{\"image\":\"" IMAGE "\",\"command\":[\"true\"]}");
 	is_int(r.status, 201, "the operator submits a job");
 	http_resp_free(&r);
-	api_as(user_key_hdr, &r, "NGINX_URL", "GET", "/api/v1/jobs", NULL);
+	api_as(&r, user_key_hdr, "NGINX_URL", "GET", "/api/v1/jobs", NULL);
 	is_int(jint(r.json, "total"), 1, "and lists only that one");
 	is_str(json_str_at(r.json, "jobs.0.user"), "jobber", "owned by them");
 	http_resp_free(&r);
 	id = submit("{\"image\":\"" IMAGE "\",\"command\":[\"true\"]}");
 	snprintf(path, sizeof(path), "/api/v1/jobs/%s", id);
-	api_as(user_key_hdr, &r, "NGINX_URL", "GET", path, NULL);
+	api_as(&r, user_key_hdr, "NGINX_URL", "GET", path, NULL);
 	is_int(r.status, 404, "the admin's job is not theirs to see");
 	http_resp_free(&r);
-	api_as(user_key_hdr, &r, "NGINX_URL", "GET",
+	api_as(&r, user_key_hdr, "NGINX_URL", "GET",
 	    "/api/v1/jobs?user=admin", NULL);
 	is_int(r.status, 403, "nor to list");
 	http_resp_free(&r);
@@ -660,7 +632,7 @@ total_jobs(void)
 	struct http_resp r;
 	long t;
 
-	api(&r, "GET", "/api/v1/jobs?limit=1", NULL);
+	api(&r, "NGINX_URL", "GET", "/api/v1/jobs?limit=1", NULL);
 	t = jint(r.json, "total");
 	http_resp_free(&r);
 	return t;
@@ -716,8 +688,7 @@ test_bad(const char *base)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		api_as(harness_admin_header(), &r, base, "POST",
-		    "/api/v1/jobs", bad[i].body);
+		api(&r, base, "POST", "/api/v1/jobs", bad[i].body);
 		is_int(r.status, bad[i].status, "%s %s: status", base,
 		    bad[i].what);
 		is_str(json_str_at(r.json, "error.code"), bad[i].code,
@@ -727,18 +698,15 @@ test_bad(const char *base)
 	http_do(&r, "POST", harness_url(base, "/api/v1/jobs"), h, "{}", 2);
 	is_int(r.status, 415, "%s not JSON: 415", base);
 	http_resp_free(&r);
-	api_as(harness_admin_header(), &r, base, "GET",
-	    "/api/v1/jobs/job_00000000deadbeef", NULL);
+	api(&r, base, "GET", "/api/v1/jobs/job_00000000deadbeef", NULL);
 	is_int(r.status, 404, "%s unknown job: 404", base);
 	is_str(json_str_at(r.json, "error.code"), "JOB_NOT_FOUND",
 	    "%s JOB_NOT_FOUND", base);
 	http_resp_free(&r);
-	api_as(harness_admin_header(), &r, base, "GET",
-	    "/api/v1/jobs?status=sleeping", NULL);
+	api(&r, base, "GET", "/api/v1/jobs?status=sleeping", NULL);
 	is_int(r.status, 400, "%s bad status filter: 400", base);
 	http_resp_free(&r);
-	api_as(harness_admin_header(), &r, base, "GET",
-	    "/api/v1/jobs?created_since=yesterday", NULL);
+	api(&r, base, "GET", "/api/v1/jobs?created_since=yesterday", NULL);
 	is_int(r.status, 400, "%s bad created_since: 400", base);
 	http_resp_free(&r);
 	is_int(total_jobs(), before, "%s: no job was stored", base);
@@ -764,7 +732,7 @@ main(void)
 	test_dependencies();
 	test_runner_killed();
 	test_owner();
-	api(&r, "GET", "/api/v1/jobs?status=completed&limit=2", NULL);
+	api(&r, "NGINX_URL", "GET", "/api/v1/jobs?status=completed&limit=2", NULL);
 	is_int(r.status, 200, "list with a status filter");
 	ok(jint(r.json, "total") >= 10 && jint(r.json, "limit") == 2 &&
 	    r.json && json_object_array_length(json_at(r.json, "jobs")) == 2,

@@ -19,20 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
 
 static const char *servers[] = { "NGINX_URL", "APACHE_URL" };
-
-static void
-msleep(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
 
 /* One request; returns the status (0 on a transport error) and, when
  * code is non-NULL, checks the error code in the body. */
@@ -189,7 +180,7 @@ worker_kill(const char *base)
 
 	bg = bg_request(base, "/api/v1/_echo?sleep_ms=4000", 200);
 	for (i = 0; i < 50 && n == 0; i++) {
-		msleep(50);
+		harness_msleep(50);
 		n = pids_in_state(base, "busy", busy, 4);
 	}
 	ok(n >= 1, "%s: a worker is busy with the slow request", base);
@@ -198,7 +189,7 @@ worker_kill(const char *base)
 	is_int(bg_wait(bg), 1, "%s: the client of a killed worker gets an "
 	    "error status, not a hang", base);
 	for (i = 0; i < 50; i++) {
-		msleep(100);
+		harness_msleep(100);
 		if (pids_in_state(base, NULL, all, 8) == 2)
 			break;
 	}
@@ -259,7 +250,7 @@ pool_takeover(const char *conf_extra)
 	}
 	kill(old, SIGTERM);
 	for (i = 0; i < 100 && kill(old, 0) == 0; i++)
-		msleep(100);
+		harness_msleep(100);
 	snprintf(conf, sizeof(conf), "%s", harness_env("POOL_CONF"));
 	if (conf_extra != NULL && (f = fopen(conf, "a")) != NULL) {
 		fputs(conf_extra, f);
@@ -284,7 +275,7 @@ pool_takeover(const char *conf_extra)
 		fclose(f);
 	}
 	for (i = 0; i < 100; i++) {
-		msleep(100);
+		harness_msleep(100);
 		if (healthy("NGINX_URL"))
 			break;
 	}
@@ -303,7 +294,7 @@ reload_under_load(void)
 		if (i % 10 == 5)
 			req("NGINX_URL", "POST", "/api/v1/config/reload", NULL,
 			    NULL, 0, NULL);
-		msleep(20);
+		harness_msleep(20);
 	}
 	for (i = 0; i < 40; i++)
 		good += bg_wait(kids[i]) == 0;
@@ -319,7 +310,7 @@ sigterm_under_load(pid_t master)
 	for (i = 0; i < 6; i++)
 		kids[i] = bg_request("NGINX_URL",
 		    "/api/v1/_echo?sleep_ms=1500", 200);
-	msleep(500);
+	harness_msleep(500);
 	kill(master, SIGTERM);
 	for (i = 0; i < 6; i++)
 		good += bg_wait(kids[i]) == 0;
@@ -328,7 +319,7 @@ sigterm_under_load(pid_t master)
 	for (i = 0; i < 200; i++) {
 		if (waitpid(master, &st, WNOHANG) == master)
 			break;
-		msleep(100);
+		harness_msleep(100);
 	}
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	    "SIGTERM: the master exits 0");
@@ -375,7 +366,7 @@ access_log_switch(void)
 
 	is_int(health_with_id("acclog-on-0001"), 200, "a logged request");
 	for (i = 0; i < 50 && !log_has("\"acclog-on-0001\""); i++)
-		msleep(100);
+		harness_msleep(100);
 	ok(log_has("\"acclog-on-0001\""), "access_log on: the request is "
 	    "in the log");
 	if ((f = fopen(harness_env("POOL_CONF"), "a")) != NULL) {
@@ -384,12 +375,12 @@ access_log_switch(void)
 	}
 	is_int(req("NGINX_URL", "POST", "/api/v1/config/reload", NULL, NULL,
 	    0, NULL), 202, "reload with access_log = false");
-	msleep(1500);	/* the old generation finishes and leaves */
+	harness_msleep(1500);	/* the old generation finishes and leaves */
 	for (i = 0; i < 10; i++)
 		if (health_with_id("acclog-off-0001") != 200)
 			break;
 	is_int(i, 10, "access_log off: requests are served");
-	msleep(500);
+	harness_msleep(500);
 	ok(!log_has("\"acclog-off-0001\""), "access_log off: no line per "
 	    "request");
 }
@@ -489,7 +480,7 @@ crash_loop(void)
 	for (i = 0; i < 100 && !found; i++) {
 		char line[2048];
 
-		msleep(100);
+		harness_msleep(100);
 		if ((f = fopen(logp, "r")) == NULL)
 			continue;
 		while (fgets(line, sizeof(line), f) != NULL)
@@ -500,7 +491,7 @@ crash_loop(void)
 	ok(waitpid(pid, &st, WNOHANG) == 0, "the master survives the loop");
 	kill(pid, SIGTERM);
 	for (i = 0; i < 100 && waitpid(pid, &st, WNOHANG) == 0; i++)
-		msleep(100);
+		harness_msleep(100);
 	unlink(logp);
 	unlink(datafile);
 	rmdir(dir);
@@ -537,11 +528,11 @@ stdin_listener(void)
 		_exit(127);
 	}
 	for (i = 0; i < 50 && !healthy("NGINX_URL"); i++)
-		msleep(100);
+		harness_msleep(100);
 	ok(healthy("NGINX_URL"), "serves the FastCGI listener given on stdin");
 	kill(pid, SIGTERM);
 	for (i = 0; i < 100 && waitpid(pid, &st, WNOHANG) == 0; i++)
-		msleep(100);
+		harness_msleep(100);
 }
 
 int

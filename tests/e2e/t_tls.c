@@ -8,14 +8,11 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ctr_util.h"
@@ -23,14 +20,6 @@
 #define N "/api/v1"
 
 static char dir[600];
-
-static void
-msleep(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
 
 /* Runs argv (no shell), output to dir/openssl.log; its exit status. */
 static int
@@ -104,24 +93,6 @@ make_cert(const char *ca, const char *name, int server)
 	return run(sign);
 }
 
-static int
-free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 /* nginx terminating TLS (client certificate required) in front of the
  * stack's Podman socket. */
 static pid_t
@@ -191,7 +162,7 @@ main(void)
 	    make_cert("ca", "client", 0) != 0 || make_ca("other") != 0)
 		bail_out("openssl could not make the test certificates (see "
 		    "%s/openssl.log)", dir);
-	port = free_port();
+	port = harness_free_port();
 	proxy = start_tls_proxy(port);
 	ok(proxy > 0, "a TLS proxy in front of the engine on port %d", port);
 
@@ -203,7 +174,7 @@ main(void)
 	    "tls1"), 201, "register an https endpoint with CA, cert and key");
 	for (tries = 0; tries < 100 && endpoint_list_status("tls1") != 200;
 	    tries++)
-		msleep(100);
+		harness_msleep(100);
 	is_int(endpoint_list_status("tls1"), 200,
 	    "containers through https with a client certificate");
 	is_int(make_container("NGINX_URL", "cct-tls", "sleep 300"), 201,
