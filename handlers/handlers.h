@@ -221,6 +221,10 @@ const char	*mp_strerror(int);
 const char	*uj_str(json_object *, const char *key);
 int64_t		 uj_int(json_object *, const char *key);
 json_object	*uj_time(int64_t);
+void		 uj_copy_str(json_object *dst, json_object *src,
+		    const char *key, const char *def);
+void		 uj_copy_time(json_object *dst, json_object *src,
+		    const char *key);
 const char	*users_name_problem(const char *);
 json_object	*users_public(json_object *user);
 int		 users_create(const char *name, const char *email,

@@ -22,22 +22,14 @@ json_object *
 keys_public(json_object *k)
 {
 	json_object *o = json_object_new_object();
-	const char *s;
 
-	json_object_object_add(o, "prefix",
-	    json_object_new_string((s = uj_str(k, "prefix")) ? s : ""));
-	json_object_object_add(o, "name",
-	    json_object_new_string((s = uj_str(k, "name")) ? s : ""));
-	json_object_object_add(o, "owner",
-	    json_object_new_string((s = uj_str(k, "owner")) ? s : ""));
-	json_object_object_add(o, "scope",
-	    json_object_new_string((s = uj_str(k, "scope")) ? s : "read"));
-	json_object_object_add(o, "created_at",
-	    uj_time(uj_int(k, "created_at")));
-	json_object_object_add(o, "expires_at",
-	    uj_time(uj_int(k, "expires_at")));
-	json_object_object_add(o, "last_used_at",
-	    uj_time(uj_int(k, "last_used_at")));
+	uj_copy_str(o, k, "prefix", "");
+	uj_copy_str(o, k, "name", "");
+	uj_copy_str(o, k, "owner", "");
+	uj_copy_str(o, k, "scope", "read");
+	uj_copy_time(o, k, "created_at");
+	uj_copy_time(o, k, "expires_at");
+	uj_copy_time(o, k, "last_used_at");
 	return o;
 }
 

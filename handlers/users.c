@@ -54,6 +54,23 @@ uj_time(int64_t t)
 	return json_object_new_string(buf);
 }
 
+/* Copies string member k of src into dst, def when it is missing. */
+void
+uj_copy_str(json_object *dst, json_object *src, const char *k,
+    const char *def)
+{
+	const char *s = uj_str(src, k);
+
+	json_object_object_add(dst, k, json_object_new_string(s ? s : def));
+}
+
+/* Copies epoch member k of src into dst as ISO-8601 (null for none). */
+void
+uj_copy_time(json_object *dst, json_object *src, const char *k)
+{
+	json_object_object_add(dst, k, uj_time(uj_int(src, k)));
+}
+
 /* A username check with the reason, for 400s and the CLI. */
 const char *
 users_name_problem(const char *name)
@@ -92,16 +109,11 @@ json_object *
 users_public(json_object *u)
 {
 	json_object *o = json_object_new_object();
-	const char *s;
 
-	json_object_object_add(o, "username",
-	    json_object_new_string((s = uj_str(u, "username")) ? s : ""));
-	json_object_object_add(o, "email",
-	    json_object_new_string((s = uj_str(u, "email")) ? s : ""));
-	json_object_object_add(o, "role",
-	    json_object_new_string((s = uj_str(u, "role")) ? s : "viewer"));
-	json_object_object_add(o, "created_at",
-	    uj_time(uj_int(u, "created_at")));
+	uj_copy_str(o, u, "username", "");
+	uj_copy_str(o, u, "email", "");
+	uj_copy_str(o, u, "role", "viewer");
+	uj_copy_time(o, u, "created_at");
 	json_object_object_add(o, "disabled",
 	    json_object_new_boolean(uj_int(u, "disabled") != 0));
 	json_object_object_add(o, "must_change_password",
