@@ -182,6 +182,7 @@ size_t		 cat_mem(char *b, size_t len, size_t cap, const void *s,
 		    size_t n);
 size_t		 cat_str(char *b, size_t len, size_t cap, const char *s);
 size_t		 cat_num(char *b, size_t len, size_t cap, unsigned long long);
+int		 buf_append(char **buf, size_t *len, const char *p, size_t n);
 
 /* ---- the shared scoreboard (scoreboard.c) ---- */
 

@@ -78,6 +78,22 @@ cat_num(char *b, size_t len, size_t cap, unsigned long long v)
 	return cat_mem(b, len, cap, digits + i, sizeof(digits) - i);
 }
 
+/* Appends n bytes to a malloc'd, NUL-terminated buffer; -1 when out
+ * of memory (the buffer is unchanged). */
+int
+buf_append(char **buf, size_t *len, const char *p, size_t n)
+{
+	char *nb = realloc(*buf, *len + n + 1);
+
+	if (nb == NULL)
+		return -1;
+	memcpy(nb + *len, p, n);
+	*len += n;
+	nb[*len] = '\0';
+	*buf = nb;
+	return 0;
+}
+
 /* A whole decimal number in [min, max], nothing else around it. */
 int
 parse_long(const char *s, long min, long max, long *out)

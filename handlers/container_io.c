@@ -41,20 +41,6 @@ struct logbuf {
 };
 
 static int
-lb_add(char **b, size_t *len, const char *p, size_t n)
-{
-	char *nb = realloc(*b, *len + n + 1);
-
-	if (nb == NULL)
-		return -1;
-	memcpy(nb + *len, p, n);
-	*len += n;
-	nb[*len] = '\0';
-	*b = nb;
-	return 0;
-}
-
-static int
 logs_collect(void *arg, enum rt_stream s, const char *p, size_t n)
 {
 	struct logbuf *lb = arg;
@@ -65,9 +51,9 @@ logs_collect(void *arg, enum rt_stream s, const char *p, size_t n)
 		lb->truncated = 1;
 		return -1;	/* enough: stop reading */
 	}
-	if (lb_add(&lb->all, &lb->alen, p, n) < 0 ||
-	    (s == RT_STDERR ? lb_add(&lb->err, &lb->elen, p, n) :
-	    lb_add(&lb->out, &lb->olen, p, n)) < 0) {
+	if (buf_append(&lb->all, &lb->alen, p, n) < 0 ||
+	    (s == RT_STDERR ? buf_append(&lb->err, &lb->elen, p, n) :
+	    buf_append(&lb->out, &lb->olen, p, n)) < 0) {
 		lb->oom = 1;
 		return -1;
 	}

@@ -345,22 +345,6 @@ dk_add_argv(json_object *o, const char *key, const char *const *v)
 	json_object_object_add(o, key, a);
 }
 
-/* Appends n bytes to a malloc'd, NUL-terminated buffer; -1 when out
- * of memory (the buffer is unchanged). */
-int
-dk_buf_add(char **buf, size_t *len, const char *p, size_t n)
-{
-	char *nb = realloc(*buf, *len + n + 1);
-
-	if (nb == NULL)
-		return -1;
-	memcpy(nb + *len, p, n);
-	*len += n;
-	nb[*len] = '\0';
-	*buf = nb;
-	return 0;
-}
-
 /* A sink that cuts a stream into lines (struct dk_lines, docker.h)
  * and hands each non-empty one to l->fn; a line that fills the
  * whole buffer is dropped. */

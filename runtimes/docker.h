@@ -54,7 +54,6 @@ json_object	*dk_labels_copy(json_object *);
 json_object	*dk_strings_of(json_object *);
 void		 dk_add_argv(json_object *, const char *key,
 		    const char *const *argv);
-int		 dk_buf_add(char **buf, size_t *len, const char *, size_t);
 json_object	*dk_named_body(const char *name, const char *driver,
 		    const struct rt_kv *labels, size_t nlabels);
 

@@ -181,9 +181,9 @@ exec_collect(void *arg, enum rt_stream s, const char *p, size_t n)
 	}
 	if (n == 0)
 		return 0;
-	if (dk_buf_add(&x->output, &x->output_len, p, n) < 0 ||
-	    (s == RT_STDERR ? dk_buf_add(&x->out_stderr, &x->stderr_len, p, n) :
-	    dk_buf_add(&x->out_stdout, &x->stdout_len, p, n)) < 0)
+	if (buf_append(&x->output, &x->output_len, p, n) < 0 ||
+	    (s == RT_STDERR ? buf_append(&x->out_stderr, &x->stderr_len, p, n) :
+	    buf_append(&x->out_stdout, &x->stdout_len, p, n)) < 0)
 		return -1;
 	return 0;
 }

@@ -94,7 +94,7 @@ progress_line(void *arg, enum rt_stream s, const char *p, size_t n)
 		json_object_array_add(pg->layers, json_object_new_string(id));
 	}
 	if ((v = dk_jstr(o, "stream")) != NULL && pg->loglen < 65536)
-		dk_buf_add(&pg->log, &pg->loglen, v, strlen(v));
+		buf_append(&pg->log, &pg->loglen, v, strlen(v));
 	if ((v = dk_jstr(dk_jget(o, "aux"), "ID")) != NULL)
 		snprintf(pg->image_id, sizeof(pg->image_id), "%s", v);
 	json_object_put(o);

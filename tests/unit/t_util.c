@@ -34,5 +34,16 @@ main(void)
 	CHECK(parse_duration("5w", &l) < 0);
 	iso8601(ts, 0);
 	CHECK_STR(ts, "1970-01-01T00:00:00Z");
+	{
+		char *b = NULL;
+		size_t n = 0;
+
+		CHECK(buf_append(&b, &n, "ab", 2) == 0);
+		CHECK(buf_append(&b, &n, "cdef", 3) == 0);
+		CHECK(buf_append(&b, &n, "", 0) == 0);
+		CHECK_INT(n, 5);
+		CHECK_STR(b, "abcde");
+		free(b);
+	}
 	return unit_done();
 }
