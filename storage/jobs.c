@@ -472,8 +472,7 @@ jobq_cancel(const char *id, const char *reason, json_object **out)
 	*out = job;
 	return 0;
 err:
-	if (txn != NULL)
-		store_abort(txn);
+	store_abort(txn);
 	json_object_put(job);
 	return rc;
 }
@@ -520,8 +519,7 @@ jobq_retry(const char *id, json_object **out)
 	*out = job;
 	return 0;
 err:
-	if (txn != NULL)
-		store_abort(txn);
+	store_abort(txn);
 	json_object_put(job);
 	return rc;
 }
@@ -689,8 +687,7 @@ pick_take(const struct pick *p, time_t now, pid_t pid, long long pid_start,
 	json_object_put(job);
 	return 0;
 err:
-	if (txn != NULL)
-		store_abort(txn);
+	store_abort(txn);
 	json_object_put(job);
 	return rc;
 }
@@ -1027,8 +1024,7 @@ jobq_running(jobq_running_fn fn, void *arg)
 out:
 	if (cur != NULL)
 		mdb_cursor_close(cur);
-	if (txn != NULL)
-		store_abort(txn);
+	store_abort(txn);
 	free(ids);
 	return rc;
 }
@@ -1197,8 +1193,7 @@ jobq_list(const struct jobq_filter *f, json_object **rows, long *total)
 out:
 	if (cur != NULL)
 		mdb_cursor_close(cur);
-	if (txn != NULL)
-		store_abort(txn);
+	store_abort(txn);
 	json_object_put(arr);
 	return rc;
 }

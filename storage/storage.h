@@ -44,7 +44,7 @@ const char	*store_strerror(int rc);
 
 int		 store_begin(int write, MDB_txn **);
 int		 store_commit(MDB_txn *);
-void		 store_abort(MDB_txn *);
+void		 store_abort(MDB_txn *);	/* NULL: nothing to do */
 MDB_dbi		 store_dbi(enum store_db);
 
 /* Inside a transaction; values are borrowed until it ends. */
