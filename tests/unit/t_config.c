@@ -30,6 +30,12 @@ main(void)
 	CHECK(config_set(&c, "debug", "yes", err, sizeof(err)) == 0);
 	CHECK_INT(c.debug, 1);
 	CHECK(config_set(&c, "debug", "maybe", err, sizeof(err)) < 0);
+	CHECK_INT(c.access_log, 1);	/* the default */
+	CHECK(config_set(&c, "access_log", "off", err, sizeof(err)) == 0);
+	CHECK_INT(c.access_log, 0);
+	CHECK(config_set(&c, "access_log", "2", err, sizeof(err)) < 0);
+	CHECK(strstr(err, "access_log") != NULL);
+	CHECK_INT(c.access_log, 0);	/* a refused value changes nothing */
 	CHECK(config_set(&c, "listen_mode", "0666", err, sizeof(err)) == 0);
 	CHECK_INT(c.listen_mode, 0666);
 	CHECK(config_set(&c, "listen_mode", "999", err, sizeof(err)) < 0);
