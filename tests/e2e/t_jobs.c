@@ -183,6 +183,7 @@ creations(const char *id, time_t t0)
 	CURL *h = curl_easy_init();
 	char filt[256];
 	const char *p;
+	long st;
 	int n = 0;
 
 	snprintf(filt, sizeof(filt), "{\"label\":[\"cc.job=%s\"],"
@@ -192,12 +193,15 @@ creations(const char *id, time_t t0)
 	    (long)t0 - 1, (long)time(NULL) + 1, esc);
 	curl_free(esc);
 	curl_easy_cleanup(h);
-	if (engine_get(path, &r) == 200)
+	if ((st = engine_get(path, &r)) == 200)
 		for (p = r.body; p != NULL && (p = strstr(p, "\"create\"")) !=
 		    NULL; p++)
 			if (strncmp(p - 9, "\"status\":", 9) == 0 ||
 			    strncmp(p - 10, "\"status\": ", 10) == 0)
 				n++;
+	if (n == 0)	/* say what the engine answered */
+		diag("GET %s: %ld, %zu bytes: %.300s", path, st, r.len,
+		    r.body ? r.body : "");
 	free(r.body);
 	return n;
 }
