@@ -174,7 +174,12 @@ container_exists(const char *cid)
 	return st == 200;
 }
 
-/* Containers the engine created for a job since t0 (its events). */
+/*
+ * Containers the engine created for a job since t0 (its events).  A read
+ * of the engine's event log can come back empty while the engine is
+ * writing to it, so an empty answer is asked again (three times at most,
+ * half a second apart); a count above zero is taken as it is.
+ */
 static int
 creations(const char *id, time_t t0)
 {
@@ -184,25 +189,29 @@ creations(const char *id, time_t t0)
 	char filt[256];
 	const char *p;
 	long st;
-	int n = 0;
+	int n = 0, tries;
 
 	snprintf(filt, sizeof(filt), "{\"label\":[\"cc.job=%s\"],"
 	    "\"event\":[\"create\"],\"type\":[\"container\"]}", id);
 	esc = curl_easy_escape(h, filt, 0);
-	snprintf(path, sizeof(path), "/events?since=%ld&until=%ld&filters=%s",
-	    (long)t0 - 1, (long)time(NULL) + 1, esc);
-	curl_free(esc);
 	curl_easy_cleanup(h);
-	if ((st = engine_get(path, &r)) == 200)
-		for (p = r.body; p != NULL && (p = strstr(p, "\"create\"")) !=
-		    NULL; p++)
-			if (strncmp(p - 9, "\"status\":", 9) == 0 ||
-			    strncmp(p - 10, "\"status\": ", 10) == 0)
-				n++;
-	if (n == 0)	/* say what the engine answered */
-		diag("GET %s: %ld, %zu bytes: %.300s", path, st, r.len,
-		    r.body ? r.body : "");
-	free(r.body);
+	for (tries = 0; tries < 3 && n == 0; tries++) {
+		if (tries > 0)
+			harness_msleep(500);
+		snprintf(path, sizeof(path), "/events?since=%ld&until=%ld"
+		    "&filters=%s", (long)t0 - 1, (long)time(NULL) + 1, esc);
+		if ((st = engine_get(path, &r)) == 200)
+			for (p = r.body; p != NULL && (p = strstr(p,
+			    "\"create\"")) != NULL; p++)
+				if (strncmp(p - 9, "\"status\":", 9) == 0 ||
+				    strncmp(p - 10, "\"status\": ", 10) == 0)
+					n++;
+		if (n == 0)	/* say what the engine answered */
+			diag("GET %s: %ld, %zu bytes: %.300s", path, st,
+			    r.len, r.body ? r.body : "");
+		free(r.body);
+	}
+	curl_free(esc);
 	return n;
 }
 
