@@ -21,52 +21,6 @@
 
 #define TOUCH_EVERY_S	60	/* last_used_at / last_seen granularity */
 
-const char *
-access_name(enum access a)
-{
-	static const char *names[] = { "public", "viewer", "operator",
-	    "admin" };
-
-	return a <= ACCESS_ADMIN ? names[a] : "admin";
-}
-
-/* A user role: viewer, operator or admin. */
-int
-access_parse(const char *s, enum access *out)
-{
-	if (strcmp(s, "viewer") == 0)
-		*out = ACCESS_VIEWER;
-	else if (strcmp(s, "operator") == 0)
-		*out = ACCESS_OPERATOR;
-	else if (strcmp(s, "admin") == 0)
-		*out = ACCESS_ADMIN;
-	else
-		return -1;
-	return 0;
-}
-
-/* An API key's scope: read (viewer), write (operator) or admin. */
-const char *
-scope_name(enum access a)
-{
-	return a >= ACCESS_ADMIN ? "admin" : a == ACCESS_OPERATOR ? "write" :
-	    "read";
-}
-
-int
-scope_parse(const char *s, enum access *out)
-{
-	if (strcmp(s, "read") == 0)
-		*out = ACCESS_VIEWER;
-	else if (strcmp(s, "write") == 0)
-		*out = ACCESS_OPERATOR;
-	else if (strcmp(s, "admin") == 0)
-		*out = ACCESS_ADMIN;
-	else
-		return -1;
-	return 0;
-}
-
 /*
  * The value of cookie name from the Cookie header, copied into request
  * memory, or NULL.

@@ -1,7 +1,7 @@
 /*
  * main.c: command-line entry.  With no command it runs the pool (pool.c);
  * "container-codes user ..." and "container-codes key ..." work directly
- * on the data directory (handlers/cli.c).  Flags override the config file
+ * on the data directory (cli/cli.c).  Flags override the config file
  * and the environment.
  */
 #include "config.h"
@@ -15,7 +15,7 @@
 #include <sodium.h>
 
 #include "cc.h"
-#include "../handlers/handlers.h"
+#include "../cli/cli.h"
 
 static void
 usage(FILE *f)

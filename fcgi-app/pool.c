@@ -31,7 +31,7 @@
 #include "cc.h"
 #include "../jobs/jobs.h"
 #include "../storage/storage.h"
-#include "../handlers/handlers.h"
+#include "../services/services.h"
 
 #define CRASH_WINDOW_US	(10ULL * 1000000)
 #define CRASH_LIMIT	5

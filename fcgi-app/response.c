@@ -21,12 +21,9 @@
 
 #include "cc.h"
 
-static const struct {
-	const char	*code;
-	int		 status;
-	const char	*type;
-} errtab[] = {
-#define CC_X(e, code, status, type) { code, status, type },
+/* The status column of the error table: read here and nowhere else. */
+static const int errstatus[] = {
+#define CC_X(e, code, status, type) status,
 	CC_ERRORS(CC_X)
 #undef CC_X
 };
@@ -34,13 +31,7 @@ static const struct {
 int
 cc_err_status(enum cc_err e)
 {
-	return e < CC_E__MAX ? errtab[e].status : 500;
-}
-
-const char *
-cc_err_code(enum cc_err e)
-{
-	return e < CC_E__MAX ? errtab[e].code : "INTERNAL_ERROR";
+	return (unsigned)e < CC_E__MAX ? errstatus[e] : 500;
 }
 
 static const char *
@@ -356,11 +347,11 @@ envelope_error(enum cc_err e, const char *msg, json_object *details,
 		e = CC_E_INTERNAL_ERROR;
 	err = json_object_new_object();
 	json_object_object_add(err, "code",
-	    json_object_new_string(errtab[e].code));
+	    json_object_new_string(cc_strerror(e)));
 	json_object_object_add(err, "status",
-	    json_object_new_int(errtab[e].status));
+	    json_object_new_int(errstatus[e]));
 	json_object_object_add(err, "type",
-	    json_object_new_string(errtab[e].type));
+	    json_object_new_string(cc_err_type(e)));
 	json_object_object_add(err, "message", json_object_new_string(msg));
 	json_object_object_add(err, "details",
 	    details ? details : json_object_new_object());
@@ -383,10 +374,10 @@ verror(struct request *r, enum cc_err e, json_object *details,
 	if (r->headers_sent) {
 		/* Too late for a status: the stream just ends early. */
 		json_object_put(details);
-		r->error_code = cc_err_code(e);
+		r->error_code = cc_strerror(e);
 		return r->status;
 	}
-	r->error_code = cc_err_code(e);
+	r->error_code = cc_strerror(e);
 	if (e == CC_E_UNAUTHORIZED)
 		resp_header(r, "WWW-Authenticate",
 		    "Bearer realm=\"container-codes\", "

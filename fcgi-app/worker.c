@@ -91,8 +91,13 @@ worker_main(int listen_fd)
 		else
 			FCGX_Attach(&fr);
 		FCGX_Finish_r(&fr);
-		if (cfg.access_log)
-			log_request(&r);
+		if (cfg.access_log) {
+			struct log_access a = { r.id, r.method, r.path,
+			    r.error_code, (unsigned)r.status,
+			    now_us() - r.start_us, r.bytes_out };
+
+			log_access(&a);
+		}
 		sb_self->requests++;
 		if (r.status >= 500)
 			sb_self->errors++;

@@ -152,7 +152,7 @@ h_containers_list(struct request *r)
 			json_object_object_add(eo, "endpoint",
 			    json_object_new_string(eps[i].name));
 			json_object_object_add(eo, "code", json_object_new_string(
-			    cc_err_code(e.code)));
+			    cc_strerror(e.code)));
 			json_object_object_add(eo, "message",
 			    json_object_new_string(e.msg));
 			json_object_array_add(errs, eo);

@@ -16,7 +16,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "../fcgi-app/cc.h"
+#include "../base/base.h"
 #include "jobs.h"
 
 /* Adds the directories above dest (without the leading '/') once. */

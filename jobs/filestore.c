@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../fcgi-app/cc.h"
+#include "../base/base.h"
 #include "../storage/storage.h"
 #include "jobs.h"
 

@@ -31,7 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../fcgi-app/cc.h"
+#include "../base/base.h"
 #include "../runtimes/runtime.h"
 #include "../storage/storage.h"
 #include "jobs.h"

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../fcgi-app/cc.h"
+#include "../base/base.h"
 #include "jobs.h"
 
 static const struct {

@@ -14,7 +14,7 @@
 
 #include <curl/curl.h>
 
-#include "../fcgi-app/cc.h"
+#include "../base/base.h"
 #include "runtime.h"
 
 static CURL *handle;	/* one per process, reused: keeps connections */

@@ -30,7 +30,7 @@
 
 #include <json-c/json.h>
 
-#include "../fcgi-app/cc.h"
+#include "../base/base.h"
 
 #define RT_PATHLEN 512
 

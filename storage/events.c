@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../fcgi-app/cc.h"
+#include "../base/base.h"
 #include "storage.h"
 
 #define PURGE_BATCH 32

@@ -36,7 +36,7 @@
 #include <magic.h>
 #include <sodium.h>
 
-#include "../fcgi-app/cc.h"
+#include "../base/base.h"
 #include "storage.h"
 
 #define ORPHAN_AGE	60		/* seconds */

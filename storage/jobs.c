@@ -28,7 +28,7 @@
 
 #include <sodium.h>
 
-#include "../fcgi-app/cc.h"
+#include "../base/base.h"
 #include "../jobs/jobs.h"
 #include "storage.h"
 

@@ -21,7 +21,7 @@ main(void)
 	CHECK_INT(cc_err_status(CC_E_RUNTIME_ERROR), 502);
 	CHECK_INT(cc_err_status(CC_E_SERVICE_UNAVAILABLE), 503);
 	CHECK_INT(cc_err_status(CC_E_TIMEOUT), 504);
-	CHECK_STR(cc_err_code(CC_E_REQUEST_TIMEOUT), "TIMEOUT");
+	CHECK_STR(cc_strerror(CC_E_REQUEST_TIMEOUT), "TIMEOUT");
 	CHECK_INT(cc_err_status(CC_E__MAX), 500);
 	for (i = 0; i < CC_E__MAX; i++)
 		CHECK(cc_err_status(i) >= 400 && cc_err_status(i) < 600);

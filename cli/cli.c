@@ -19,7 +19,8 @@
 
 #include <sodium.h>
 
-#include "handlers.h"
+#include "cli.h"
+#include "../services/services.h"
 #include "../storage/storage.h"
 
 static int

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "handlers.h"
+#include "services.h"
 
 /* ---- argv splitting ---- */
 

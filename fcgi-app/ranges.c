@@ -18,7 +18,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "handlers.h"
+#include "cc.h"
 
 static const char *
 skip_ows(const char *p)

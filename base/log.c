@@ -13,7 +13,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "cc.h"
+#include "base.h"
 
 static int use_syslog;
 static pid_t log_pid;	/* getpid() is a system call each time: cached */
@@ -115,7 +115,7 @@ log_msg(enum log_level lvl, const char *fmt, ...)
  * escaped into at most 1 KiB and everything else is bounded.
  */
 void
-log_request(const struct request *r)
+log_access(const struct log_access *r)
 {
 	char path[1024], line[1536], ts[32];
 	size_t n = 0, cap = sizeof(line) - 1;	/* room for the newline */
@@ -131,11 +131,11 @@ log_request(const struct request *r)
 	n = cat_str(line, n, cap, "\",\"path\":\"");
 	n = cat_str(line, n, cap, path);
 	n = cat_str(line, n, cap, "\",\"status\":");
-	n = cat_num(line, n, cap, (unsigned)r->status);
+	n = cat_num(line, n, cap, r->status);
 	n = cat_str(line, n, cap, ",\"duration_us\":");
-	n = cat_num(line, n, cap, now_us() - r->start_us);
+	n = cat_num(line, n, cap, r->duration_us);
 	n = cat_str(line, n, cap, ",\"bytes\":");
-	n = cat_num(line, n, cap, r->bytes_out);
+	n = cat_num(line, n, cap, r->bytes);
 	n = cat_str(line, n, cap, ",\"pid\":");
 	n = cat_num(line, n, cap, (unsigned)log_getpid());
 	if (r->error_code != NULL) {

@@ -17,7 +17,7 @@
 
 #include <sodium.h>
 
-#include "cc.h"
+#include "services.h"
 
 static struct {
 	int		 loaded;

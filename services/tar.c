@@ -11,7 +11,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "handlers.h"
+#include "services.h"
 
 struct grow {
 	char	*p;

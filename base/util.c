@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cc.h"
+#include "base.h"
 
 uint64_t
 now_us(void)

@@ -12,7 +12,7 @@
 
 #include <sodium.h>
 
-#include "cc.h"
+#include "services.h"
 
 #define B64URL sodium_base64_VARIANT_URLSAFE_NO_PADDING
 

@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <string.h>
 
-#include "cc.h"
+#include "base.h"
 
 struct scoreboard	*sb;
 struct sb_slot		*sb_self;

@@ -25,7 +25,7 @@
 
 #include <sodium.h>
 
-#include "cc.h"
+#include "base.h"
 
 #define RL_SLOTS	8192
 #define RL_PROBE	16

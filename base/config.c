@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cc.h"
+#include "base.h"
 
 struct config cfg;
 

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "handlers.h"
+#include "cc.h"
 
 enum mp_state {
 	MP_PREAMBLE,	/* before the first delimiter: discarded */

@@ -1,0 +1,262 @@
+/*
+ * base.h: the floor every other folder stands on.  Nothing here knows of
+ * FastCGI, HTTP requests, LMDB or an engine: only the error enum of the
+ * application, configuration, logging, time and text helpers, and one
+ * set of JSON getters.
+ *
+ *   errors.c   the application error table (code, HTTP status, type)
+ *   config.c   every setting, one row each
+ *   log.c      JSON lines to stderr or syslog
+ *   util.c     time, numbers, sizes, durations, appending to buffers
+ *   json.c     the JSON getters
+ *   ratelimit.c   counters shared across the pool's processes
+ *   scoreboard.c  the pool's shared slots, one per process of any kind
+ */
+#ifndef BASE_H
+#define BASE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+/*
+ * The error table: enum name, wire code, HTTP status, type.  Every error
+ * body is written from this table by response.c, nowhere else.
+ */
+#define CC_ERRORS(X)                                                         \
+	X(INVALID_REQUEST, "INVALID_REQUEST", 400, "BadRequest")              \
+	X(UNAUTHORIZED, "UNAUTHORIZED", 401, "Unauthorized")                  \
+	X(FORBIDDEN, "FORBIDDEN", 403, "Forbidden")                           \
+	X(PASSWORD_CHANGE_REQUIRED, "PASSWORD_CHANGE_REQUIRED", 403,          \
+	    "Forbidden")                                                       \
+	X(NOT_FOUND, "NOT_FOUND", 404, "NotFound")                            \
+	X(CONTAINER_NOT_FOUND, "CONTAINER_NOT_FOUND", 404, "NotFound")        \
+	X(IMAGE_NOT_FOUND, "IMAGE_NOT_FOUND", 404, "NotFound")                \
+	X(NETWORK_NOT_FOUND, "NETWORK_NOT_FOUND", 404, "NotFound")            \
+	X(VOLUME_NOT_FOUND, "VOLUME_NOT_FOUND", 404, "NotFound")              \
+	X(ENDPOINT_NOT_FOUND, "ENDPOINT_NOT_FOUND", 404, "NotFound")          \
+	X(USER_NOT_FOUND, "USER_NOT_FOUND", 404, "NotFound")                  \
+	X(KEY_NOT_FOUND, "KEY_NOT_FOUND", 404, "NotFound")                    \
+	X(FILE_NOT_FOUND, "FILE_NOT_FOUND", 404, "NotFound")                  \
+	X(JOB_NOT_FOUND, "JOB_NOT_FOUND", 404, "NotFound")                    \
+	X(METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", 405, "MethodNotAllowed")  \
+	X(REQUEST_TIMEOUT, "TIMEOUT", 408, "Timeout")                         \
+	X(CONFLICT, "CONFLICT", 409, "Conflict")                              \
+	X(LENGTH_REQUIRED, "LENGTH_REQUIRED", 411, "LengthRequired")         \
+	X(PRECONDITION_FAILED, "PRECONDITION_FAILED", 412,                    \
+	    "PreconditionFailed")                                              \
+	X(PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", 413, "PayloadTooLarge")     \
+	X(UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE", 415,              \
+	    "UnsupportedMediaType")                                            \
+	X(RANGE_NOT_SATISFIABLE, "RANGE_NOT_SATISFIABLE", 416,                \
+	    "RangeNotSatisfiable")                                             \
+	X(RATE_LIMITED, "RATE_LIMITED", 429, "RateLimited")                   \
+	X(INTERNAL_ERROR, "INTERNAL_ERROR", 500, "InternalError")             \
+	X(RUNTIME_ERROR, "RUNTIME_ERROR", 502, "RuntimeError")                \
+	X(SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", 503,                    \
+	    "ServiceUnavailable")                                              \
+	X(TIMEOUT, "TIMEOUT", 504, "Timeout")                                 \
+	X(INSUFFICIENT_STORAGE, "INSUFFICIENT_STORAGE", 507,                  \
+	    "InsufficientStorage")
+
+enum cc_err {
+#define CC_X(e, code, status, type) CC_E_##e,
+	CC_ERRORS(CC_X)
+#undef CC_X
+	CC_E__MAX
+};
+
+/* The wire code ("CONTAINER_NOT_FOUND") and type ("NotFound") of an
+ * error.  Its HTTP status is the front's business (cc_err_status in
+ * fcgi-app/response.c), the one place the status column is read. */
+const char	*cc_strerror(enum cc_err);
+const char	*cc_err_type(enum cc_err);
+
+/* ---- configuration (config.c) ---- */
+
+#define CFG_STRLEN 512
+
+struct config {
+	char	 listen[CFG_STRLEN];	/* unix:/path, /path, host:port or "" */
+	unsigned listen_mode;
+	int	 backlog;
+	char	 user[CFG_STRLEN];		/* drop to this user after bind */
+	char	 group[CFG_STRLEN];
+	int	 workers;
+	int	 max_requests;
+	int	 request_timeout;	/* seconds */
+	int	 shutdown_timeout;	/* seconds */
+	char	 data_dir[CFG_STRLEN];
+	size_t	 map_size;
+	size_t	 max_body;
+	char	 log[CFG_STRLEN];	/* stderr | syslog */
+	int	 access_log;		/* a line per request */
+	int	 debug;
+	char	 docker_host[CFG_STRLEN];
+	char	 docker_tls_ca[CFG_STRLEN];
+	char	 docker_tls_cert[CFG_STRLEN];
+	char	 docker_tls_key[CFG_STRLEN];
+	int	 runtime_connect_timeout;
+	int	 runtime_timeout;
+	char	 endpoints[CFG_STRLEN];	/* "name=url; ..." extra engines */
+	char	 bind_roots[CFG_STRLEN];	/* "/a:/b" host dirs for binds */
+	char	 build_roots[CFG_STRLEN];	/* "/a:/b" build contexts */
+	int	 allow_privileged;	/* admin may ask privileged etc. */
+	size_t	 runtime_max_answer;	/* cap on one engine answer */
+	size_t	 exec_max_output;	/* exec output kept per call */
+	long	 logs_max_tail;
+	int	 health_cache_ms;
+	long	 events_max;
+	long	 events_max_age;	/* seconds */
+	int	 jobs_enabled;		/* run the jobs runner */
+	int	 jobs_concurrency;	/* jobs running at once */
+	int	 jobs_max_timeout;	/* seconds */
+	int	 jobs_default_timeout;	/* seconds */
+	char	 jobs_network_mode[CFG_STRLEN];
+	size_t	 jobs_max_output;	/* bytes collected per attempt */
+	size_t	 jobs_max_log;		/* bytes of log kept per attempt */
+	int	 jobs_poll_ms;
+	int	 jobs_max_attempts;	/* retry_policy defaults */
+	int	 jobs_retry_delay;	/* seconds */
+	int	 jobs_retry_max_delay;	/* seconds */
+	size_t	 files_max_size;
+	int	 files_max_ranges;
+	char	 files_offload[CFG_STRLEN];	/* auto|none|x-accel|x-sendfile */
+	char	 files_offload_prefix[CFG_STRLEN];
+	/* authentication (auth.c, credentials.c, handlers/users.c) */
+	char	 pwhash[CFG_STRLEN];	/* interactive|moderate|sensitive */
+	int	 pwhash_wait_ms;	/* queue for a free hashing slot */
+	int	 session_idle_timeout;	/* seconds */
+	int	 session_max_age;	/* seconds */
+	int	 jwt_ttl;		/* seconds */
+	int	 allow_signup;
+	int	 login_rate;		/* failed logins per user per window */
+	int	 login_rate_addr;	/* failed logins per address per window */
+	int	 login_window;		/* seconds */
+	int	 request_rate;		/* per credential per window; 0 = off */
+	int	 request_window;	/* seconds */
+	char	 cookie_secure[CFG_STRLEN];	/* auto|on|off */
+};
+
+extern struct config cfg;
+
+/* A flag from the command line, applied after the file and environment. */
+struct cfg_override {
+	const char	*key;
+	const char	*value;
+};
+
+void		 config_defaults(struct config *);
+int		 config_set(struct config *, const char *key, const char *value,
+		    char *err, size_t errlen);
+int		 config_load(struct config *, const char *path,
+		    const struct cfg_override *, size_t noverrides,
+		    char *err, size_t errlen);
+int		 config_parse_text(struct config *, const char *text,
+		    char *err, size_t errlen);
+json_object	*config_to_json(const struct config *);
+json_object	*config_check_json(json_object *settings);
+const char	*config_key_name(size_t);
+
+/* ---- logging (log.c) ---- */
+
+enum log_level { LOG_L_DEBUG, LOG_L_INFO, LOG_L_WARN, LOG_L_ERROR };
+
+void		 log_init(const struct config *);
+void		 log_msg(enum log_level, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+/* The access log line of one finished request. */
+struct log_access {
+	const char	*id, *method, *path, *error_code;
+	unsigned	 status;
+	uint64_t	 duration_us;
+	size_t		 bytes;
+};
+void		 log_access(const struct log_access *);
+size_t		 json_escape(char *dst, size_t dstlen, const char *src);
+
+/* ---- time and misc (util.c) ---- */
+
+uint64_t	 now_us(void);		/* monotonic */
+time_t		 now_wall(void);
+void		 iso8601(char buf[32], time_t);
+int		 parse_long(const char *, long min, long max, long *out);
+int		 parse_size(const char *, size_t *out);
+int		 parse_duration(const char *, long *seconds);
+/* Appending to a fixed buffer without printf, for per-request text (the
+ * response head, the envelope, the access log): each returns the new
+ * length, or cap once something did not fit (with room kept for a NUL),
+ * so one check at the end tells whether it all fitted. */
+size_t		 cat_mem(char *b, size_t len, size_t cap, const void *s,
+		    size_t n);
+size_t		 cat_str(char *b, size_t len, size_t cap, const char *s);
+size_t		 cat_num(char *b, size_t len, size_t cap, unsigned long long);
+int		 buf_append(char **buf, size_t *len, const char *p, size_t n);
+
+/* ---- the shared scoreboard (scoreboard.c): one slot per
+ * process of the pool, in shared memory, for every process kind ---- */
+
+#define SB_MAX_SLOTS 512
+
+enum sb_state { SB_EMPTY, SB_STARTING, SB_IDLE, SB_BUSY, SB_STREAMING,
+	SB_EXITING };
+
+struct sb_slot {
+	volatile pid_t		 pid;
+	volatile int		 state;
+	volatile int		 kind;		/* index into pool kinds */
+	volatile unsigned	 generation;
+	volatile uint64_t	 started_us;
+	volatile uint64_t	 busy_since_us;
+	volatile uint64_t	 requests;
+	volatile uint64_t	 errors;
+};
+
+struct scoreboard {
+	volatile pid_t		 master_pid;
+	volatile time_t		 started_at;
+	volatile uint64_t	 started_us;
+	volatile unsigned	 generation;
+	volatile uint64_t	 reaped_requests;	/* of workers gone */
+	volatile uint64_t	 reaped_errors;
+	volatile uint64_t	 restarts;
+	struct sb_slot		 slots[SB_MAX_SLOTS];
+};
+
+extern struct scoreboard	*sb;
+extern struct sb_slot		*sb_self;
+
+int		 sb_init(void);
+const char	*sb_state_name(int);
+
+/* ---- shared counters across workers (ratelimit.c): fixed windows and
+ * the password-hashing slots, in shared memory for every process ---- */
+
+int		 rl_init(int hash_slots);
+int		 rl_over(const char *key, int limit, int window_s,
+		    int *retry_after);
+int		 rl_hit(const char *key, int limit, int window_s,
+		    int *retry_after);
+void		 rl_reset(const char *key);
+int		 rl_pw_acquire(int wait_ms);
+void		 rl_pw_release(int slot);
+
+/* ---- JSON getters (json.c) ----
+ * One semantics for all of them: a member that is missing, null or of the
+ * wrong type is absent.  The string getter gives NULL when absent; the
+ * number and boolean getters give def.  jget_has says whether a member
+ * is there at all (any type, null included), for "was it sent?" checks.
+ */
+const char	*jget_str(json_object *, const char *key);
+int64_t		 jget_int(json_object *, const char *key, int64_t def);
+double		 jget_double(json_object *, const char *key, double def);
+int		 jget_bool(json_object *, const char *key, int def);
+json_object	*jget_obj(json_object *, const char *key);
+json_object	*jget_arr(json_object *, const char *key);
+int		 jget_has(json_object *, const char *key);
+
+#endif /* BASE_H */

@@ -1,0 +1,72 @@
+/*
+ * json.c: the one set of JSON getters (semantics in base.h): missing,
+ * null and wrong-type members are all "absent".
+ */
+#include "config.h"
+
+#include "base.h"
+
+static json_object *
+member(json_object *o, const char *key, json_type want)
+{
+	json_object *v = NULL;
+
+	if (o == NULL || !json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, key, &v) || v == NULL)
+		return NULL;
+	return json_object_is_type(v, want) ? v : NULL;
+}
+
+const char *
+jget_str(json_object *o, const char *key)
+{
+	json_object *v = member(o, key, json_type_string);
+
+	return v ? json_object_get_string(v) : NULL;
+}
+
+int64_t
+jget_int(json_object *o, const char *key, int64_t def)
+{
+	json_object *v = member(o, key, json_type_int);
+
+	return v ? json_object_get_int64(v) : def;
+}
+
+double
+jget_double(json_object *o, const char *key, double def)
+{
+	json_object *v;
+
+	if ((v = member(o, key, json_type_double)) != NULL ||
+	    (v = member(o, key, json_type_int)) != NULL)
+		return json_object_get_double(v);
+	return def;
+}
+
+int
+jget_bool(json_object *o, const char *key, int def)
+{
+	json_object *v = member(o, key, json_type_boolean);
+
+	return v ? json_object_get_boolean(v) : def;
+}
+
+json_object *
+jget_obj(json_object *o, const char *key)
+{
+	return member(o, key, json_type_object);
+}
+
+json_object *
+jget_arr(json_object *o, const char *key)
+{
+	return member(o, key, json_type_array);
+}
+
+int
+jget_has(json_object *o, const char *key)
+{
+	return o != NULL && json_object_is_type(o, json_type_object) &&
+	    json_object_object_get_ex(o, key, NULL);
+}

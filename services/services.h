@@ -1,0 +1,156 @@
+/*
+ * services.h: the domain services that the routes (handlers/), the CLI
+ * (cli/) and the jobs runner (jobs/) all call.  Nothing here knows of
+ * FastCGI or of an HTTP request: a service takes plain values and
+ * returns 0 or a negative error of its own (CRED_E_*, USERS_E_*), or a
+ * storage error, which the front maps to HTTP.
+ *
+ *   users.c            the user model; role and scope names
+ *   keys.c             the API key model
+ *   credentials.c      secrets, password hashes, keys, tokens
+ *   jwt.c              HS256 tokens
+ *   container_spec.c   a container create body, checked and mapped to the
+ *                      runtime interface's spec
+ *   tar.c              in-memory tars (libarchive)
+ */
+#ifndef SERVICES_H
+#define SERVICES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "../base/base.h"
+#include "../runtimes/runtime.h"
+#include "../storage/storage.h"
+
+/* ---- roles and scopes (users.c) ---- */
+
+enum access { ACCESS_PUBLIC, ACCESS_VIEWER, ACCESS_OPERATOR, ACCESS_ADMIN };
+const char	*access_name(enum access);
+int		 access_parse(const char *, enum access *);
+const char	*scope_name(enum access);
+int		 scope_parse(const char *, enum access *);
+
+/* ---- credentials (credentials.c, jwt.c) ----
+ * Functions return 0 or a negative CRED_E_*.  No secret ever reaches a
+ * log line or an error message: callers name the credential kind only. */
+
+enum cred_err {
+	CRED_E_INVALID = -1,	/* malformed, wrong, or does not match */
+	CRED_E_BUSY = -2,	/* every hashing slot busy past the wait */
+	CRED_E_INTERNAL = -3,	/* out of memory, unreadable secret */
+	CRED_E_EXPIRED = -4,
+	CRED_E_ALG = -5,	/* a JWT signed with anything but HS256 */
+};
+
+#define CRED_SECRET_LEN	32
+#define CRED_HASH_HEX	65	/* keyed BLAKE2b-256 as hex, with NUL */
+#define CRED_PREFIX_LEN	12	/* hex characters of a key's public part */
+#define CRED_KEY_MAX	64	/* "cc_" prefix "_" 43 base64url, NUL */
+#define CRED_PWHASH_MAX	128	/* crypto_pwhash_STRBYTES */
+#define CRED_TOKEN_MAX	48	/* base64url of 32 random bytes, NUL */
+#define CRED_PW_MIN	8
+#define CRED_PW_MAX	1024
+
+int		 cred_secrets_init(const char *data_dir);
+const unsigned char *cred_jwt_key(void);
+int		 cred_username_ok(const char *);
+int		 cred_password_ok(const char *, const char **why);
+int		 cred_pw_hash(const char *pw, char out[CRED_PWHASH_MAX]);
+int		 cred_pw_verify(const char *hash, const char *pw, int *rehash);
+int		 cred_key_new(char key[CRED_KEY_MAX],
+		    char prefix[CRED_PREFIX_LEN + 1]);
+int		 cred_key_parse(const char *key,
+		    char prefix[CRED_PREFIX_LEN + 1]);
+int		 cred_hash(const char *secret, char hex[CRED_HASH_HEX]);
+int		 cred_token(char out[CRED_TOKEN_MAX]);
+int		 cred_equal(const char *a, const char *b);
+
+struct jwt_claims {
+	char		 sub[72];
+	enum access	 role;
+	time_t		 exp;
+	time_t		 iat;		/* 0 when the token has none */
+	char		 jti[40];
+};
+
+int		 jwt_sign(const unsigned char key[CRED_SECRET_LEN],
+		    const struct jwt_claims *, time_t iat, char *out,
+		    size_t outlen);
+int		 jwt_verify(const unsigned char key[CRED_SECRET_LEN],
+		    const char *token, time_t now, struct jwt_claims *);
+
+/* ---- containers (container_spec.c) ---- */
+
+#define CTR_OWNER_LABEL "cc.owner"
+
+/* A create request parsed (container_spec.c). */
+struct cspec {
+	struct rt_create_spec	 s;
+	int			 detached;
+	int			 is_admin;
+	char			**argv_cmd, **argv_ep;
+	void			**own;
+	size_t			 nown, cown;
+	enum cc_err		 err_code;
+	char			 err_field[64];
+	char			 err_msg[320];
+};
+
+int	argv_split(const char *, char ***out, char *err, size_t errlen);
+void	argv_free(char **);
+int	ctr_name_ok(const char *, size_t max);
+int	ctr_image_ok(const char *);
+int	ctr_path_under(const char *path, const char *roots);
+int	cspec_parse(json_object *body, int is_admin, struct cspec *);
+int	cspec_env(struct cspec *, json_object *, const char *const **out);
+int	cspec_set_owner(struct cspec *, const char *user);
+void	cspec_free(struct cspec *);
+
+/* ---- tars (tar.c) ---- */
+struct tar_ent {
+	const char	*name;
+	const void	*data;
+	size_t		 len;
+	unsigned	 mode;
+	long		 uid, gid;
+	int		 dir;
+};
+int	ctr_tar(const struct tar_ent *, size_t, void **out, size_t *outlen);
+int	ctr_untar_first(const void *tar, size_t len, size_t max, char **data,
+	    size_t *dlen);
+
+/* ---- the user model (users.c; the routes are handlers/users.c) ---- */
+#define USERS_E_NAME		(-10)
+#define USERS_E_EMAIL		(-11)
+#define USERS_E_PASSWORD	(-12)
+
+const char	*uj_str(json_object *, const char *key);
+int64_t		 uj_int(json_object *, const char *key);
+json_object	*uj_time(int64_t);
+void		 uj_copy_str(json_object *dst, json_object *src,
+		    const char *key, const char *def);
+void		 uj_copy_time(json_object *dst, json_object *src,
+		    const char *key);
+const char	*users_name_problem(const char *);
+int		 users_email_ok(const char *);
+json_object	*users_public(json_object *user);
+int		 users_create(const char *name, const char *email,
+		    enum access role, const char *pw, int must_change,
+		    const char **why);
+int		 users_set_password(json_object *user, const char *pw,
+		    int must_change);
+void		 users_bootstrap(void);
+
+/* ---- API keys (keys.c) ---- */
+
+json_object	*keys_public(json_object *rec);
+int		 keys_create(const char *owner, const char *label,
+		    enum access scope, int64_t expires_at,
+		    char key[CRED_KEY_MAX], json_object **pub);
+int		 keys_list(const char *owner, json_object **out);
+
+#endif /* SERVICES_H */
