@@ -56,10 +56,16 @@
 	    "RangeNotSatisfiable")                                             \
 	X(RATE_LIMITED, "RATE_LIMITED", 429, "RateLimited")                   \
 	X(INTERNAL_ERROR, "INTERNAL_ERROR", 500, "InternalError")             \
+	X(URI_TOO_LONG, "URI_TOO_LONG", 414, "UriTooLong")                    \
+	X(HEADERS_TOO_LARGE, "HEADERS_TOO_LARGE", 431,                        \
+	    "RequestHeaderFieldsTooLarge")                                     \
 	X(RUNTIME_ERROR, "RUNTIME_ERROR", 502, "RuntimeError")                \
+	X(BAD_GATEWAY, "BAD_GATEWAY", 502, "BadGateway")                      \
 	X(SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", 503,                    \
 	    "ServiceUnavailable")                                              \
 	X(TIMEOUT, "TIMEOUT", 504, "Timeout")                                 \
+	X(HTTP_VERSION_NOT_SUPPORTED, "HTTP_VERSION_NOT_SUPPORTED", 505,      \
+	    "HttpVersionNotSupported")                                         \
 	X(INSUFFICIENT_STORAGE, "INSUFFICIENT_STORAGE", 507,                  \
 	    "InsufficientStorage")
 

@@ -133,16 +133,47 @@ refused(struct request *r)
 	case 404:
 		return resp_error(r, CC_E_NOT_FOUND, "no route for %s %s",
 		    r->method, r->path);
+	case 405:
+		return resp_error(r, CC_E_METHOD_NOT_ALLOWED, "the web server "
+		    "does not accept %s on %s", r->method, r->path);
 	case 408:
 		return resp_error(r, CC_E_REQUEST_TIMEOUT, "the request was "
 		    "not received in time");
+	case 411:
+		return resp_error(r, CC_E_LENGTH_REQUIRED, "the request needs "
+		    "a Content-Length");
 	case 413:
 		return resp_error(r, CC_E_PAYLOAD_TOO_LARGE, "the request body "
 		    "is larger than the web server accepts");
+	case 414:
+		return resp_error(r, CC_E_URI_TOO_LONG, "the request URI is "
+		    "longer than the web server accepts");
+	case 416:
+		return resp_error(r, CC_E_RANGE_NOT_SATISFIABLE, "the range "
+		    "cannot be served");
+	case 431:
+	case 494:	/* nginx's own code for a header over its buffers */
+		return resp_error(r, CC_E_HEADERS_TOO_LARGE, "a request header "
+		    "is larger than the web server accepts");
+	case 505:
+		return resp_error(r, CC_E_HTTP_VERSION_NOT_SUPPORTED, "the "
+		    "HTTP version is not supported");
 	default:
 		return resp_error(r, CC_E_INVALID_REQUEST, "malformed request: "
 		    "the web server refused it (status %d)", r->refused_status);
 	}
+}
+
+/*
+ * An empty segment ("/files/info//x") names nothing: 400 naming where it
+ * is, before a route could half-match it.
+ */
+static int
+empty_segment(const char *path)
+{
+	const char *p = strstr(path, "//");
+
+	return p == NULL ? -1 : (int)(p - path);
 }
 
 /* Routes one well-formed request and returns the status sent. */
@@ -151,11 +182,14 @@ dispatch(struct request *r)
 {
 	const struct route *rt;
 	const char *path;
-	int is_api, path_known = 0, rc;
+	int is_api, path_known = 0, rc, at;
 	size_t i;
 
 	path = route_strip_prefix(r->path, &is_api);
 	r->route_path = path;
+	if ((at = empty_segment(r->path)) >= 0)
+		return resp_error(r, CC_E_INVALID_REQUEST, "empty path segment "
+		    "at byte %d of %s", at + 1, r->path);
 	for (i = 0; i < nroutes; i++) {
 		rt = &routes[i];
 		if (!route_visible(rt, is_api) ||
