@@ -23,10 +23,11 @@
 #include "../services/services.h"
 #include "../storage/storage.h"
 
-static int
-usage(void)
+/* The subcommands' usage lines, for the CLI's errors and for --help. */
+void
+cli_usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: container-codes [-c file] user add NAME [--role viewer|"
 	    "operator|admin] [--email E] [--password-stdin]\n"
 	    "       container-codes [-c file] user passwd NAME "
@@ -36,6 +37,12 @@ usage(void)
 	    "[--scope read|write|admin] [--expires DURATION]\n"
 	    "       container-codes [-c file] key list USER\n"
 	    "       container-codes [-c file] key delete USER PREFIX\n");
+}
+
+static int
+usage(void)
+{
+	cli_usage(stderr);
 	return 2;
 }
 
@@ -167,6 +174,8 @@ user_passwd(int argc, char *argv[])
 	if (rc != 0)
 		return model_fail(argv[2], rc, rc == MDB_NOTFOUND ?
 		    "no such user" : NULL);
+	printf("password of user '%s' changed; its sessions and tokens "
+	    "have ended\n", argv[2]);
 	return 0;
 }
 

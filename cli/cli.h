@@ -6,7 +6,11 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <stdio.h>
+
 /* cli.c: the commands that work on the data directory directly */
 int	cli_run(int argc, char *argv[]);
+
+void	cli_usage(FILE *);
 
 #endif /* CLI_H */

@@ -22,11 +22,9 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: container-codes [-c file] [-l listen] [-w workers] "
-	    "[-d data_dir] [-D] [-t] [-V]\n"
-	    "       container-codes [-c file] user add NAME [--role ROLE] "
-	    "[--email E] [--password-stdin]\n"
-	    "       container-codes [-c file] key create USER [--name N] "
-	    "[--scope S]\n"
+	    "[-d data_dir] [-D] [-t] [-V]\n");
+	cli_usage(f);
+	fprintf(f,
 	    "  -c file      configuration file (key = value lines)\n"
 	    "  -l listen    unix:/path or host:port (default: stdin if it is "
 	    "a FastCGI\n"
@@ -36,7 +34,8 @@ usage(FILE *f)
 	    "  -d data_dir  where LMDB and files live\n"
 	    "  -D           debug (also enables the /_echo route)\n"
 	    "  -t           check the configuration and exit\n"
-	    "  -V           print the version\n");
+	    "  -V, --version  print the version\n"
+	    "  -h, --help   print this\n");
 }
 
 int
@@ -48,7 +47,14 @@ main(int argc, char *argv[])
 	size_t nov = 0;
 	int ch, test_only = 0;
 
-	while ((ch = getopt(argc, argv, "+c:l:w:d:DtVh")) != -1) {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+
+	while ((ch = getopt_long(argc, argv, "+c:l:w:d:DtVh", longopts,
+	    NULL)) != -1) {
 		if (nov == sizeof(ov) / sizeof(ov[0]))
 			break;
 		switch (ch) {
