@@ -71,6 +71,7 @@ struct principal {
 
 #define REQ_MAX_PARAMS 4
 #define REQ_MAX_HDRS 48		/* HTTP_* parameters indexed per request */
+#define REQ_ARENA_FIRST 4096	/* bytes of the request's own first block */
 
 struct req_kv {
 	char	*key;
@@ -116,7 +117,11 @@ struct request {
 	size_t			 hdrs_cap;
 	const char		*error_code;
 	uint64_t		 start_us;
-	struct req_cleanup	*cleanups;
+	struct req_cleanup	*cleanups;	/* foreign objects: req_defer */
+	struct arena		 arena;		/* everything else: req_alloc */
+	/* The arena's first block, last so request_init need not clear
+	 * it: a request that fits never calls malloc for itself. */
+	char			 arena_first[REQ_ARENA_FIRST];
 };
 
 int		 request_init(struct request *, FCGX_Request *);

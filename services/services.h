@@ -93,8 +93,7 @@ struct cspec {
 	int			 detached;
 	int			 is_admin;
 	char			**argv_cmd, **argv_ep;
-	void			**own;
-	size_t			 nown, cown;
+	struct arena		 ar;	/* the spec's own strings and arrays */
 	enum cc_err		 err_code;
 	char			 err_field[64];
 	char			 err_msg[320];
