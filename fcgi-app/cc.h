@@ -40,7 +40,9 @@ enum body_kind { BODY_NONE, BODY_JSON, BODY_JSON_OPT, BODY_STREAM };
 struct request;
 typedef int (*handler_fn)(struct request *);
 
-/* One row of the route table (routes.c). */
+/* One row of the route table (routes.c).  A handler that serves several
+ * rows tells them apart by arg (an enum of its own, 0 for none), never
+ * by parsing its pattern. */
 struct route {
 	const char	*method;	/* "GET", ..., or "ANY" */
 	const char	*pattern;	/* below /api/v1: "/containers/{id}" */
@@ -49,6 +51,7 @@ struct route {
 	enum body_kind	 body;
 	unsigned	 flags;
 	const char	*summary;
+	int		 arg;		/* the handler's, e.g. CTR_STOP */
 };
 #define R_ROOT	0x1	/* also answers outside /api (e.g. /health) */
 #define R_DEBUG	0x2	/* exists only when debug = true */

@@ -2,12 +2,16 @@
  * routes.c: the route table, as data (kcgi's disps[], redis's command
  * table).  Patterns are below /api/v1 (also answered below /api); rows
  * flagged R_ROOT answer at the root too.  The router (router.c) checks
- * method, caller, role and body before the handler runs.
+ * method, caller, role and body before the handler runs.  A row whose
+ * handler serves several rows names its .arg; the others leave it 0.
  */
 #include "config.h"
 
 #include "cc.h"
 #include "../handlers/handlers.h"
+
+/* Rows without .arg leave it out on purpose (it is 0). */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 #define P ACCESS_PUBLIC
 #define V ACCESS_VIEWER
@@ -61,15 +65,20 @@ const struct route routes[] = {
 	{ "GET", "/containers/{id}/inspect", h_container_get, V, BODY_NONE, 0,
 	    "one container (dokemon name)" },
 	{ "POST", "/containers/{id}/start", h_container_action, OP,
-	    BODY_JSON_OPT, 0, "start a container" },
+	    BODY_JSON_OPT, 0, "start a container",
+	    .arg = CTR_START },
 	{ "POST", "/containers/{id}/stop", h_container_action, OP,
-	    BODY_JSON_OPT, 0, "stop a container (timeout)" },
+	    BODY_JSON_OPT, 0, "stop a container (timeout)",
+	    .arg = CTR_STOP },
 	{ "POST", "/containers/{id}/restart", h_container_action, OP,
-	    BODY_JSON_OPT, 0, "restart a container (timeout)" },
+	    BODY_JSON_OPT, 0, "restart a container (timeout)",
+	    .arg = CTR_RESTART },
 	{ "POST", "/containers/{id}/pause", h_container_action, OP,
-	    BODY_JSON_OPT, 0, "pause a container" },
+	    BODY_JSON_OPT, 0, "pause a container",
+	    .arg = CTR_PAUSE },
 	{ "POST", "/containers/{id}/unpause", h_container_action, OP,
-	    BODY_JSON_OPT, 0, "unpause a container" },
+	    BODY_JSON_OPT, 0, "unpause a container",
+	    .arg = CTR_UNPAUSE },
 	{ "DELETE", "/containers/{id}", h_container_delete, OP, BODY_NONE, 0,
 	    "remove a container (force)" },
 	{ "DELETE", "/containers/{id}/remove", h_container_delete, OP,

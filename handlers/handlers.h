@@ -56,7 +56,9 @@ int	ctr_named_removable(struct request *, const struct rt_endpoint *,
 	    struct rt_err *), const char *name, enum cc_err nf,
 	    const char *what);
 
-/* containers.c */
+/* containers.c; a lifecycle route names its action in its arg */
+enum ctr_action { CTR_START = 1, CTR_STOP, CTR_RESTART, CTR_PAUSE,
+	CTR_UNPAUSE, CTR_ACTION__MAX };
 int	h_containers_list(struct request *);
 int	h_container_create(struct request *);
 int	h_container_get(struct request *);

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "fcgi-app/cc.h"
+#include "handlers/handlers.h"
 #include "unit.h"
 
 int
@@ -63,6 +64,28 @@ main(void)
 			printf("# bad route row %zu: %s %s\n", i, a->method,
 			    a->pattern);
 		CHECK(ok);
+	}
+
+	/* The lifecycle rows each name one action, each action once. */
+	{
+		unsigned seen = 0;
+		int n = 0;
+
+		for (i = 0; i < nroutes; i++) {
+			int a = routes[i].arg;
+
+			if (routes[i].handler != h_container_action)
+				continue;
+			n++;
+			if (a > 0 && a < CTR_ACTION__MAX &&
+			    !(seen & (1u << a)))
+				seen |= 1u << a;
+			else
+				printf("# row %s: action %d\n",
+				    routes[i].pattern, a);
+		}
+		CHECK_INT(n, CTR_ACTION__MAX - 1);
+		CHECK_INT(seen, ((1u << CTR_ACTION__MAX) - 1) & ~1u);
 	}
 	return unit_done();
 }
