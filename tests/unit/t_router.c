@@ -87,5 +87,20 @@ main(void)
 		CHECK_INT(n, CTR_ACTION__MAX - 1);
 		CHECK_INT(seen, ((1u << CTR_ACTION__MAX) - 1) & ~1u);
 	}
+	/* The network and volume rows name the kind their path names. */
+	for (i = 0; i < nroutes; i++) {
+		const struct route *a = &routes[i];
+		int ok;
+
+		if (a->handler != h_named_list && a->handler != h_named_create &&
+		    a->handler != h_named_delete)
+			continue;
+		ok = a->arg == (strncmp(a->pattern, "/networks", 9) == 0 ?
+		    NAMED_NETWORK : strncmp(a->pattern, "/volumes", 8) == 0 ?
+		    NAMED_VOLUME : -1);
+		if (!ok)
+			printf("# row %s: kind %d\n", a->pattern, a->arg);
+		CHECK(ok);
+	}
 	return unit_done();
 }
