@@ -9,6 +9,7 @@
  *   log.c      JSON lines to stderr or syslog
  *   util.c     time, numbers, sizes, durations, appending to buffers
  *   json.c     the JSON getters
+ *   arena.c    a bump arena: many allocations, one release
  *   ratelimit.c   counters shared across the pool's processes
  *   scoreboard.c  the pool's shared slots, one per process of any kind
  */
@@ -250,6 +251,34 @@ int		 rl_hit(const char *key, int limit, int window_s,
 void		 rl_reset(const char *key);
 int		 rl_pw_acquire(int wait_ms);
 void		 rl_pw_release(int slot);
+
+/* ---- the bump arena (arena.c) ----
+ * Allocations from blocks, released together by arena_reset.  A zeroed
+ * struct arena is empty and valid; arena_init may give it a first block
+ * of the caller's (inside a struct, on the stack).  A request owns one
+ * (fcgi-app/request.c), a container spec another (services/).
+ */
+#define ARENA_BLOCK	16384	/* a heap block; larger pieces get their own */
+
+struct arena_blk;
+struct arena {
+	char			*cur;		/* the next free byte */
+	size_t			 left;		/* bytes free after cur */
+	struct arena_blk	*blocks;	/* taken from the heap */
+	char			*first;		/* the caller's block, or NULL */
+	size_t			 first_len;
+};
+
+void		 arena_init(struct arena *, void *buf, size_t len);
+void		*arena_alloc(struct arena *, size_t);
+void		*arena_zalloc(struct arena *, size_t);
+char		*arena_strdup(struct arena *, const char *);
+char		*arena_strndup(struct arena *, const char *, size_t);
+char		*arena_printf(struct arena *, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+char		*arena_vprintf(struct arena *, const char *fmt, va_list)
+		    __attribute__((format(printf, 2, 0)));
+void		 arena_reset(struct arena *);
 
 /* ---- JSON getters (json.c) ----
  * One semantics for all of them: a member that is missing, null or of the

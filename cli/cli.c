@@ -99,8 +99,8 @@ model_fail(const char *what, int rc, const char *why)
 	else if (rc == MDB_KEYEXIST)
 		fprintf(stderr, "container-codes: %s: already exists\n", what);
 	else
-		fprintf(stderr, "container-codes: %s: %s\n", what, rc > 0 ?
-		    store_strerror(rc) : "password hashing or secrets failed");
+		fprintf(stderr, "container-codes: %s: %s\n", what,
+		    svc_strerror(rc));
 	return 1;
 }
 

@@ -197,9 +197,9 @@ via_jwt(struct request *r, const char *tok)
 	switch (jwt_verify(key, tok, now_wall(), &c)) {
 	case 0:
 		break;
-	case CRED_E_EXPIRED:
+	case SVC_E_EXPIRED:
 		return resp_error(r, CC_E_UNAUTHORIZED, "token expired");
-	case CRED_E_ALG:
+	case SVC_E_ALG:
 		return resp_error(r, CC_E_UNAUTHORIZED, "token algorithm "
 		    "refused: only HS256 is accepted");
 	default:

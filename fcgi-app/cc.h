@@ -40,7 +40,9 @@ enum body_kind { BODY_NONE, BODY_JSON, BODY_JSON_OPT, BODY_STREAM };
 struct request;
 typedef int (*handler_fn)(struct request *);
 
-/* One row of the route table (routes.c). */
+/* One row of the route table (routes.c).  A handler that serves several
+ * rows tells them apart by arg (an enum of its own, 0 for none), never
+ * by parsing its pattern. */
 struct route {
 	const char	*method;	/* "GET", ..., or "ANY" */
 	const char	*pattern;	/* below /api/v1: "/containers/{id}" */
@@ -49,6 +51,7 @@ struct route {
 	enum body_kind	 body;
 	unsigned	 flags;
 	const char	*summary;
+	int		 arg;		/* the handler's, e.g. CTR_STOP */
 };
 #define R_ROOT	0x1	/* also answers outside /api (e.g. /health) */
 #define R_DEBUG	0x2	/* exists only when debug = true */
@@ -71,6 +74,7 @@ struct principal {
 
 #define REQ_MAX_PARAMS 4
 #define REQ_MAX_HDRS 48		/* HTTP_* parameters indexed per request */
+#define REQ_ARENA_FIRST 4096	/* bytes of the request's own first block */
 
 struct req_kv {
 	char	*key;
@@ -116,7 +120,11 @@ struct request {
 	size_t			 hdrs_cap;
 	const char		*error_code;
 	uint64_t		 start_us;
-	struct req_cleanup	*cleanups;
+	struct req_cleanup	*cleanups;	/* foreign objects: req_defer */
+	struct arena		 arena;		/* everything else: req_alloc */
+	/* The arena's first block, last so request_init need not clear
+	 * it: a request that fits never calls malloc for itself. */
+	char			 arena_first[REQ_ARENA_FIRST];
 };
 
 int		 request_init(struct request *, FCGX_Request *);
@@ -235,6 +243,8 @@ int		 resp_error(struct request *, enum cc_err, const char *fmt, ...)
 int		 resp_error_d(struct request *, enum cc_err, json_object *details,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int		 resp_store_error(struct request *, int rc, const char *what);
+int		 resp_svc_error(struct request *, int rc, const char *what,
+		    const char *why);
 int		 resp_start(struct request *, int status, const char *ctype);
 int		 resp_head(struct request *, int status, const char *ctype,
 		    long long clen);

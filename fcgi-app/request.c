@@ -1,7 +1,10 @@
 /*
- * request.c: turns one FastCGI request into a struct request.  Everything
- * allocated for a request hangs off it and is released by request_free()
- * after FCGX_Finish_r (slowcgi's cleanup_request, lwan's coro_defer).
+ * request.c: turns one FastCGI request into a struct request.  One
+ * ownership rule: everything allocated for a request comes from its bump
+ * arena (req_alloc, req_strdup, req_printf; the first 4 KiB inside the
+ * struct, so a small request calls no malloc), foreign objects are handed
+ * over with req_defer, and request_free() after FCGX_Finish_r releases
+ * both (slowcgi's cleanup_request, lwan's coro_malloc and coro_defer).
  * Parameters are read with FCGX_GetParam only: nothing from a request
  * ever reaches the process environment.
  */
@@ -28,18 +31,20 @@ static char		 id_prefix[16];
 static unsigned long	 id_counter;
 
 /*
- * Registers fn(arg) to run when the request is freed.  Callers go on
- * using arg, so when the bookkeeping cannot be allocated arg is kept
- * rather than released now (that would be a use after free): the leak
- * happens only when memory is exhausted, and max_requests recycles the
- * worker.
+ * Registers fn(arg) to run when the request is freed: for foreign
+ * objects only (json-c objects, fds, curl or archive handles, vectors
+ * a library malloc'd); memory of the request's own comes from req_alloc.
+ * Callers go on using arg, so when the bookkeeping cannot be allocated
+ * arg is kept rather than released now (that would be a use after
+ * free): the leak happens only when memory is exhausted, and
+ * max_requests recycles the worker.
  */
 void
 req_defer(struct request *r, void (*fn)(void *), void *arg)
 {
 	struct req_cleanup *c;
 
-	if ((c = malloc(sizeof(*c))) == NULL) {
+	if ((c = arena_alloc(&r->arena, sizeof(*c))) == NULL) {
 		log_msg(LOG_L_ERROR, "out of memory: a request's cleanup is "
 		    "skipped");
 		return;
@@ -63,40 +68,29 @@ req_defer_json(struct request *r, json_object *o)
 		req_defer(r, put_json, o);
 }
 
+/* n zeroed bytes owned by the request (its arena), released by
+ * request_free; NULL when memory is exhausted. */
 void *
 req_alloc(struct request *r, size_t n)
 {
-	void *p = calloc(1, n ? n : 1);
-
-	if (p == NULL)
-		return NULL;
-	req_defer(r, free, p);
-	return p;
+	return arena_zalloc(&r->arena, n);
 }
 
 char *
 req_strdup(struct request *r, const char *s)
 {
-	size_t n = strlen(s) + 1;
-	char *p = req_alloc(r, n);
-
-	if (p != NULL)
-		memcpy(p, s, n);
-	return p;
+	return arena_strdup(&r->arena, s);
 }
 
 char *
 req_printf(struct request *r, const char *fmt, ...)
 {
 	va_list ap;
-	char *p = NULL;
+	char *p;
 
 	va_start(ap, fmt);
-	if (vasprintf(&p, fmt, ap) < 0)
-		p = NULL;
+	p = arena_vprintf(&r->arena, fmt, ap);
 	va_end(ap);
-	if (p != NULL)
-		req_defer(r, free, p);
 	return p;
 }
 
@@ -112,39 +106,54 @@ hexval(int c)
 }
 
 /*
- * Percent-decodes in[0..len) once into a new string.  Returns 0, or -1 for
- * a bad escape or a decoded NUL, CR or LF (all 400 for a path).
+ * Percent-decodes in[0..len) into o (room for len + 1), '+' as a space
+ * when plus is set (a query component).  0, or -1 for a bad escape or a
+ * decoded NUL, CR or LF.
+ */
+static int
+decode(const char *in, size_t len, int plus, char *o)
+{
+	size_t i, j = 0;
+	int hi, lo, ch;
+
+	for (i = 0; i < len; i++) {
+		ch = (unsigned char)in[i];
+		if (ch == '%') {
+			if (i + 2 >= len)
+				return -1;
+			if ((hi = hexval((unsigned char)in[i + 1])) < 0 ||
+			    (lo = hexval((unsigned char)in[i + 2])) < 0)
+				return -1;
+			ch = hi * 16 + lo;
+			i += 2;
+		} else if (ch == '+' && plus)
+			ch = ' ';
+		if (ch == '\0' || ch == '\r' || ch == '\n')
+			return -1;
+		o[j++] = (char)ch;
+	}
+	o[j] = '\0';
+	return 0;
+}
+
+/*
+ * Percent-decodes in[0..len) once into a new string (malloc'd; the
+ * caller frees it).  Returns 0, or -1 for a bad escape or a decoded NUL,
+ * CR or LF (all 400 for a path).
  */
 int
 path_decode(const char *in, size_t len, char **out)
 {
 	char *o;
-	size_t i, j = 0;
-	int hi, lo, ch;
 
 	if ((o = malloc(len + 1)) == NULL)
 		return -1;
-	for (i = 0; i < len; i++) {
-		ch = (unsigned char)in[i];
-		if (ch == '%') {
-			if (i + 2 >= len)
-				goto bad;
-			if ((hi = hexval((unsigned char)in[i + 1])) < 0 ||
-			    (lo = hexval((unsigned char)in[i + 2])) < 0)
-				goto bad;
-			ch = hi * 16 + lo;
-			i += 2;
-		}
-		if (ch == '\0' || ch == '\r' || ch == '\n')
-			goto bad;
-		o[j++] = (char)ch;
+	if (decode(in, len, 0, o) < 0) {
+		free(o);
+		return -1;
 	}
-	o[j] = '\0';
 	*out = o;
 	return 0;
-bad:
-	free(o);
-	return -1;
 }
 
 /* True if any segment of path is "..". */
@@ -161,21 +170,13 @@ has_dotdot(const char *path)
 	return 0;
 }
 
-/* Decodes a query component: '+' is a space, then percent escapes. */
+/* Decodes a query component into the request's arena; NULL if bad. */
 static char *
-query_decode(const char *s, size_t len)
+query_decode(struct request *r, const char *s, size_t len)
 {
-	char *tmp, *out = NULL;
-	size_t i;
+	char *out = arena_alloc(&r->arena, len + 1);
 
-	if ((tmp = malloc(len + 1)) == NULL)
-		return NULL;
-	for (i = 0; i < len; i++)
-		tmp[i] = s[i] == '+' ? ' ' : s[i];
-	if (path_decode(tmp, len, &out) < 0)
-		out = NULL;
-	free(tmp);
-	return out;
+	return out != NULL && decode(s, len, 1, out) == 0 ? out : NULL;
 }
 
 /* Splits a query string into the request's key/value list; -1 if bad. */
@@ -198,16 +199,11 @@ query_parse(struct request *r, const char *q)
 		if (len == 0)
 			continue;
 		eq = memchr(p, '=', len);
-		char *k = query_decode(p, eq ? (size_t)(eq - p) : len);
-		char *v = eq ? query_decode(eq + 1, len - (size_t)(eq - p) - 1)
-		    : strdup("");
-		if (k == NULL || v == NULL) {
-			free(k);
-			free(v);
+		char *k = query_decode(r, p, eq ? (size_t)(eq - p) : len);
+		char *v = eq ? query_decode(r, eq + 1, len - (size_t)(eq - p) -
+		    1) : query_decode(r, "", 0);
+		if (k == NULL || v == NULL)
 			return -1;
-		}
-		req_defer(r, free, k);
-		req_defer(r, free, v);
 		r->query[i].key = k;
 		r->query[i].value = v;
 		i++;
@@ -327,7 +323,8 @@ request_init(struct request *r, FCGX_Request *f)
 	const char *uri, *q, *cl, *m;
 	size_t plen;
 
-	memset(r, 0, sizeof(*r));
+	memset(r, 0, offsetof(struct request, arena_first));
+	arena_init(&r->arena, r->arena_first, sizeof(r->arena_first));
 	r->fcgx = f;
 	r->start_us = now_us();
 	r->content_length = -1;
@@ -355,10 +352,12 @@ request_init(struct request *r, FCGX_Request *f)
 	plen = q ? (size_t)(q - uri) : strlen(uri);
 	if (plen > 4096)
 		return reject(r, "request path longer than 4096 bytes");
-	if (path_decode(uri, plen, &r->path) < 0)
+	if ((r->path = arena_alloc(&r->arena, plen + 1)) == NULL ||
+	    decode(uri, plen, 0, r->path) < 0) {
+		r->path = NULL;
 		return reject(r, "bad percent-encoding, NUL, CR or LF in the "
 		    "request path");
-	req_defer(r, free, r->path);
+	}
 	if (has_dotdot(r->path))
 		return reject(r, "'..' segments are not allowed in the path");
 	r->query_raw = req_strdup(r, q ? q + 1 : "");
@@ -377,20 +376,25 @@ request_init(struct request *r, FCGX_Request *f)
 	return 0;
 }
 
+/*
+ * Releases everything the request owns: the deferred foreign objects
+ * (newest first), the parsed body, and the arena, which goes back to its
+ * inline first block.  r may be used again after request_init.
+ */
 void
 request_free(struct request *r)
 {
-	struct req_cleanup *c, *next;
+	struct req_cleanup *c;
 
-	json_object_put(r->json);
-	free(r->body);
-	free(r->hdrs);
-	for (c = r->cleanups; c != NULL; c = next) {
-		next = c->next;
+	for (c = r->cleanups; c != NULL; c = c->next)
 		c->fn(c->arg);
-		free(c);
-	}
 	r->cleanups = NULL;
+	json_object_put(r->json);
+	r->json = NULL;
+	free(r->hdrs);
+	r->hdrs = NULL;
+	r->body = NULL;
+	arena_reset(&r->arena);
 }
 
 const char *
@@ -566,7 +570,7 @@ req_read_body(struct request *r)
 		return -1;
 	}
 	r->body_len = (size_t)r->content_length;
-	if ((r->body = malloc(r->body_len + 1)) == NULL) {
+	if ((r->body = arena_alloc(&r->arena, r->body_len + 1)) == NULL) {
 		resp_error(r, CC_E_INTERNAL_ERROR, "out of memory");
 		return -1;
 	}

@@ -442,6 +442,42 @@ resp_store_error(struct request *r, int rc, const char *what)
 }
 
 /*
+ * The answer for a service's error (services/, SVC_E_*): 400 for a bad
+ * name, email or password, 401 for a credential refused, 503 with
+ * Retry-After when every hashing slot is busy, 413 past a cap, 500 for
+ * the rest; why, when given, is the message (else svc_strerror's).
+ * Anything else is a storage code the service passed through, answered
+ * by resp_store_error for what.  The one place SVC_E_* become HTTP.
+ */
+int
+resp_svc_error(struct request *r, int rc, const char *what, const char *why)
+{
+	const char *msg = why != NULL ? why : svc_strerror(rc);
+
+	switch (rc) {
+	case SVC_E_NAME:
+	case SVC_E_EMAIL:
+	case SVC_E_PASSWORD:
+		return resp_error(r, CC_E_INVALID_REQUEST, "%s", msg);
+	case SVC_E_INVALID:
+	case SVC_E_EXPIRED:
+	case SVC_E_ALG:
+		return resp_error(r, CC_E_UNAUTHORIZED, "%s", msg);
+	case SVC_E_BUSY:
+		resp_header(r, "Retry-After", "1");
+		return resp_error(r, CC_E_SERVICE_UNAVAILABLE, "%s",
+		    svc_strerror(rc));
+	case SVC_E_TOO_LARGE:
+		return resp_error(r, CC_E_PAYLOAD_TOO_LARGE, "%s", msg);
+	case SVC_E_INTERNAL:
+	case SVC_E_TAR:
+		return resp_error(r, CC_E_INTERNAL_ERROR, "%s", msg);
+	default:
+		return resp_store_error(r, rc, what);
+	}
+}
+
+/*
  * Starts a streamed response (no Content-Length).  X-Accel-Buffering: no
  * tells nginx to pass each flushed chunk on at once.
  */

@@ -2,12 +2,16 @@
  * routes.c: the route table, as data (kcgi's disps[], redis's command
  * table).  Patterns are below /api/v1 (also answered below /api); rows
  * flagged R_ROOT answer at the root too.  The router (router.c) checks
- * method, caller, role and body before the handler runs.
+ * method, caller, role and body before the handler runs.  A row whose
+ * handler serves several rows names its .arg; the others leave it 0.
  */
 #include "config.h"
 
 #include "cc.h"
 #include "../handlers/handlers.h"
+
+/* Rows without .arg leave it out on purpose (it is 0). */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 #define P ACCESS_PUBLIC
 #define V ACCESS_VIEWER
@@ -61,15 +65,20 @@ const struct route routes[] = {
 	{ "GET", "/containers/{id}/inspect", h_container_get, V, BODY_NONE, 0,
 	    "one container (dokemon name)" },
 	{ "POST", "/containers/{id}/start", h_container_action, OP,
-	    BODY_JSON_OPT, 0, "start a container" },
+	    BODY_JSON_OPT, 0, "start a container",
+	    .arg = CTR_START },
 	{ "POST", "/containers/{id}/stop", h_container_action, OP,
-	    BODY_JSON_OPT, 0, "stop a container (timeout)" },
+	    BODY_JSON_OPT, 0, "stop a container (timeout)",
+	    .arg = CTR_STOP },
 	{ "POST", "/containers/{id}/restart", h_container_action, OP,
-	    BODY_JSON_OPT, 0, "restart a container (timeout)" },
+	    BODY_JSON_OPT, 0, "restart a container (timeout)",
+	    .arg = CTR_RESTART },
 	{ "POST", "/containers/{id}/pause", h_container_action, OP,
-	    BODY_JSON_OPT, 0, "pause a container" },
+	    BODY_JSON_OPT, 0, "pause a container",
+	    .arg = CTR_PAUSE },
 	{ "POST", "/containers/{id}/unpause", h_container_action, OP,
-	    BODY_JSON_OPT, 0, "unpause a container" },
+	    BODY_JSON_OPT, 0, "unpause a container",
+	    .arg = CTR_UNPAUSE },
 	{ "DELETE", "/containers/{id}", h_container_delete, OP, BODY_NONE, 0,
 	    "remove a container (force)" },
 	{ "DELETE", "/containers/{id}/remove", h_container_delete, OP,
@@ -85,7 +94,7 @@ const struct route routes[] = {
 	{ "POST", "/containers/{id}/files", h_container_add_file, OP,
 	    BODY_JSON, 0, "write a file inside a container" },
 
-	/* images.c, networks.c, volumes.c */
+	/* images.c, named.c (networks and volumes) */
 	{ "GET", "/images", h_images_list, V, BODY_NONE, 0, "images" },
 	{ "POST", "/images/pull", h_image_pull, OP, BODY_JSON, 0,
 	    "pull an image and wait for it" },
@@ -93,24 +102,27 @@ const struct route routes[] = {
 	    "build an image from a directory or an inline Dockerfile" },
 	{ "DELETE", "/images/{ref*}", h_image_delete, OP, BODY_NONE, 0,
 	    "remove an image (force; also .../remove)" },
-	{ "GET", "/networks", h_networks_list, V, BODY_NONE, 0, "networks" },
-	{ "POST", "/networks", h_network_create, OP, BODY_JSON, 0,
-	    "create a network" },
-	{ "POST", "/networks/create", h_network_create, OP, BODY_JSON, 0,
-	    "create a network (dokemon name)" },
-	{ "DELETE", "/networks/{name}", h_network_delete, OP, BODY_NONE, 0,
-	    "remove a network" },
-	{ "DELETE", "/networks/{name}/remove", h_network_delete, OP,
-	    BODY_NONE, 0, "remove a network (dokemon name)" },
-	{ "GET", "/volumes", h_volumes_list, V, BODY_NONE, 0, "volumes" },
-	{ "POST", "/volumes", h_volume_create, OP, BODY_JSON, 0,
-	    "create a volume" },
-	{ "POST", "/volumes/create", h_volume_create, OP, BODY_JSON, 0,
-	    "create a volume (dokemon name)" },
-	{ "DELETE", "/volumes/{name}", h_volume_delete, OP, BODY_NONE, 0,
-	    "remove a volume (force)" },
-	{ "DELETE", "/volumes/{name}/remove", h_volume_delete, OP, BODY_NONE,
-	    0, "remove a volume (dokemon name)" },
+	{ "GET", "/networks", h_named_list, V, BODY_NONE, 0, "networks",
+	    .arg = NAMED_NETWORK },
+	{ "POST", "/networks", h_named_create, OP, BODY_JSON, 0,
+	    "create a network", .arg = NAMED_NETWORK },
+	{ "POST", "/networks/create", h_named_create, OP, BODY_JSON, 0,
+	    "create a network (dokemon name)", .arg = NAMED_NETWORK },
+	{ "DELETE", "/networks/{name}", h_named_delete, OP, BODY_NONE, 0,
+	    "remove a network", .arg = NAMED_NETWORK },
+	{ "DELETE", "/networks/{name}/remove", h_named_delete, OP,
+	    BODY_NONE, 0, "remove a network (dokemon name)",
+	    .arg = NAMED_NETWORK },
+	{ "GET", "/volumes", h_named_list, V, BODY_NONE, 0, "volumes",
+	    .arg = NAMED_VOLUME },
+	{ "POST", "/volumes", h_named_create, OP, BODY_JSON, 0,
+	    "create a volume", .arg = NAMED_VOLUME },
+	{ "POST", "/volumes/create", h_named_create, OP, BODY_JSON, 0,
+	    "create a volume (dokemon name)", .arg = NAMED_VOLUME },
+	{ "DELETE", "/volumes/{name}", h_named_delete, OP, BODY_NONE, 0,
+	    "remove a volume (force)", .arg = NAMED_VOLUME },
+	{ "DELETE", "/volumes/{name}/remove", h_named_delete, OP, BODY_NONE,
+	    0, "remove a volume (dokemon name)", .arg = NAMED_VOLUME },
 
 	/* endpoints.c, engine_system.c */
 	{ "GET", "/endpoints", h_endpoints_list, V, BODY_NONE, 0,

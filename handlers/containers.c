@@ -268,17 +268,24 @@ h_container_get(struct request *r)
 	return resp_ok(r, 200, "container", info);
 }
 
+/* The name of each action, as the path and the event log spell it. */
+static const char *const action_names[CTR_ACTION__MAX] = {
+	[CTR_START] = "start", [CTR_STOP] = "stop", [CTR_RESTART] = "restart",
+	[CTR_PAUSE] = "pause", [CTR_UNPAUSE] = "unpause",
+};
+
 /*
  * POST /containers/{id}/start|stop|restart|pause|unpause; the action is
- * the route's last segment.  stop and restart take timeout (seconds
- * before the engine kills, default 10, query or body).  200 with
- * {id, name, status, state, changed}; 404, 409 (e.g. pause a stopped
- * one), 5xx.
+ * the route row's arg (enum ctr_action).  stop and restart take timeout
+ * (seconds before the engine kills, default 10, query or body).  200
+ * with {id, name, status, state, changed}; 404, 409 (e.g. pause a
+ * stopped one), 5xx.
  */
 int
 h_container_action(struct request *r)
 {
-	const char *action = strrchr(r->route->pattern, '/') + 1, *id;
+	int act = r->route != NULL ? r->route->arg : 0;
+	const char *action, *id;
 	struct rt_endpoint ep;
 	const struct rt_driver *d;
 	json_object *info = NULL, *o, *v;
@@ -286,6 +293,10 @@ h_container_action(struct request *r)
 	long timeout = 10;
 	int rc;
 
+	if (act <= 0 || act >= CTR_ACTION__MAX)
+		return resp_error(r, CC_E_INTERNAL_ERROR, "route without an "
+		    "action");
+	action = action_names[act];
 	if (ctr_endpoint(r, &ep) < 0)
 		return r->status;
 	if (req_query_long(r, "timeout", 10, 0, 3600, &timeout) < 0)
@@ -302,15 +313,15 @@ h_container_action(struct request *r)
 	if (ctr_lookup(r, &ep, &id, NULL) < 0)
 		return r->status;
 	d = ep.driver;
-	if (strcmp(action, "start") == 0 && d->start)
+	if (act == CTR_START && d->start)
 		rc = d->start(&ep, id, &e);
-	else if (strcmp(action, "stop") == 0 && d->stop)
+	else if (act == CTR_STOP && d->stop)
 		rc = d->stop(&ep, id, (int)timeout, &e);
-	else if (strcmp(action, "restart") == 0 && d->restart)
+	else if (act == CTR_RESTART && d->restart)
 		rc = d->restart(&ep, id, (int)timeout, &e);
-	else if (strcmp(action, "pause") == 0 && d->pause)
+	else if (act == CTR_PAUSE && d->pause)
 		rc = d->pause(&ep, id, &e);
-	else if (strcmp(action, "unpause") == 0 && d->unpause)
+	else if (act == CTR_UNPAUSE && d->unpause)
 		rc = d->unpause(&ep, id, &e);
 	else
 		return ctr_unsupported(r, &ep, action);

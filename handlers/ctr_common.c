@@ -2,7 +2,7 @@
  * ctr_common.c: what the container, image, network and volume handlers
  * share: which endpoint a request names, who may see which container,
  * turning a runtime error into the answer, the 404 with the containers
- * the caller could have meant, and the container_event log.
+ * the caller could have meant, the container_event log, and a paged list.
  */
 #include "config.h"
 
@@ -198,114 +198,6 @@ ctr_event(struct request *r, const struct rt_endpoint *ep, const char *id,
 	json_object_put(d);
 }
 
-/* The cc.owner label of a network or volume row, NULL if unlabelled. */
-static const char *
-row_owner(json_object *row)
-{
-	json_object *labels, *v;
-
-	if (!json_object_object_get_ex(row, "labels", &labels) ||
-	    !json_object_object_get_ex(labels, CTR_OWNER_LABEL, &v))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-/*
- * Drops the network or volume rows another user created: a non-admin
- * sees their own and the engine's unlabelled ones (the defaults they may
- * attach to).  Rows is changed in place.
- */
-static void
-visible_named(const struct request *r, json_object *rows)
-{
-	size_t i = json_object_array_length(rows);
-	const char *owner;
-
-	while (i-- > 0) {
-		owner = row_owner(json_object_array_get_idx(rows, i));
-		if (owner != NULL && !ctr_may_see(r, owner))
-			json_object_array_del_idx(rows, i, 1);
-	}
-}
-
-/*
- * GET /networks and /volumes: the endpoint's list (list may be NULL when
- * its driver has none: 400), others' labelled ones hidden from a
- * non-admin, paged under kinds.
- */
-int
-ctr_named_list(struct request *r, const struct rt_endpoint *ep,
-    ctr_named_list_fn list, const char *kinds)
-{
-	json_object *rows;
-	struct rt_err e;
-
-	if (list == NULL)
-		return ctr_unsupported(r, ep, kinds);
-	if (list(ep, &rows, &e) < 0)
-		return ctr_rt_error(r, ep, &e, NULL);
-	visible_named(r, rows);
-	return ctr_list_page(r, kinds, rows);
-}
-
-/*
- * POST /networks and /volumes: creates name (labelled with the caller)
- * and answers 201 with it under kind; create may be NULL (400).
- */
-int
-ctr_named_create(struct request *r, const struct rt_endpoint *ep,
-    ctr_named_create_fn create, const char *name, const char *driver,
-    const char *kind)
-{
-	struct rt_kv *labels;
-	json_object *out;
-	struct rt_err e;
-	size_t n;
-
-	if (create == NULL)
-		return ctr_unsupported(r, ep, req_printf(r, "creating %ss",
-		    kind));
-	n = ctr_named_labels(r, &labels);
-	if (create(ep, name, driver, labels, n, &out, &e) < 0)
-		return ctr_rt_error(r, ep, &e, NULL);
-	json_object_object_add(out, "endpoint", json_object_new_string(ep->name));
-	return resp_ok(r, 201, kind, out);
-}
-
-/*
- * Lets a removal of the named network or volume go ahead: admins always,
- * others only for one labelled with their name.  Returns 0, or the status
- * of the answer it wrote (nf, e.g. NETWORK_NOT_FOUND, for someone else's:
- * 404 rather than 403, so names of others' objects do not leak).
- */
-int
-ctr_named_removable(struct request *r, const struct rt_endpoint *ep,
-    int (*list)(const struct rt_endpoint *, json_object **, struct rt_err *),
-    const char *name, enum cc_err nf, const char *what)
-{
-	json_object *rows, *row, *v;
-	struct rt_err e;
-	size_t i, n;
-	int mine = 0;
-
-	if (ctr_is_admin(r) || list == NULL)
-		return 0;
-	if (list(ep, &rows, &e) < 0)
-		return ctr_rt_error(r, ep, &e, NULL);
-	n = json_object_array_length(rows);
-	for (i = 0; i < n && !mine; i++) {
-		row = json_object_array_get_idx(rows, i);
-		mine = json_object_object_get_ex(row, "name", &v) &&
-		    strcmp(json_object_get_string(v), name) == 0 &&
-		    row_owner(row) != NULL && ctr_may_see(r, row_owner(row));
-	}
-	json_object_put(rows);
-	if (mine)
-		return 0;
-	return resp_error(r, nf, "%s '%s' not found on endpoint '%s'", what,
-	    name, ep->name);
-}
-
 /*
  * Answers a list with paging: limit (default 1000, 1..1000) and offset
  * from the query.  Takes ownership of rows.
@@ -328,73 +220,4 @@ ctr_list_page(struct request *r, const char *kinds, json_object *rows)
 		    json_object_get(json_object_array_get_idx(rows, i)));
 	json_object_put(rows);
 	return resp_list(r, kinds, page, (long)n, limit, offset);
-}
-
-/* name (and driver) of a create body, checked; NULL after an error. */
-const char *
-ctr_named_body(struct request *r, const char **driver, const char *what)
-{
-	json_object *v;
-	const char *name = NULL;
-
-	*driver = NULL;
-	json_object_object_foreach(r->json, k, val) {
-		if (strcmp(k, "endpoint") == 0 || strcmp(k, "labels") == 0)
-			continue;
-		if (strcmp(k, "name") != 0 && strcmp(k, "driver") != 0) {
-			resp_error(r, CC_E_INVALID_REQUEST, "unknown field "
-			    "'%.64s'", k);
-			return NULL;
-		}
-		if (!json_object_is_type(val, json_type_string) ||
-		    !ctr_name_ok(json_object_get_string(val), 64)) {
-			resp_error(r, CC_E_INVALID_REQUEST, "%s %s must be 1 "
-			    "to 64 of [A-Za-z0-9_.-], starting with a letter "
-			    "or digit", what, k);
-			return NULL;
-		}
-		if (strcmp(k, "name") == 0)
-			name = json_object_get_string(val);
-		else
-			*driver = json_object_get_string(val);
-	}
-	if (json_object_object_get_ex(r->json, "labels", &v) &&
-	    !json_object_is_type(v, json_type_object)) {
-		resp_error(r, CC_E_INVALID_REQUEST, "labels must be an object");
-		return NULL;
-	}
-	if (name == NULL)
-		resp_error(r, CC_E_INVALID_REQUEST, "%s name is required",
-		    what);
-	return name;
-}
-
-/* The labels of a create body (strings only), plus cc.owner. */
-size_t
-ctr_named_labels(struct request *r, struct rt_kv **out)
-{
-	json_object *l = NULL;
-	struct rt_kv *kv;
-	size_t n = 0;
-
-	json_object_object_get_ex(r->json, "labels", &l);
-	kv = req_alloc(r, ((l ? (size_t)json_object_object_length(l) : 0) +
-	    1) * sizeof(*kv));
-	*out = kv;
-	if (kv == NULL)
-		return 0;
-	if (l != NULL) {
-		json_object_object_foreach(l, k, v) {
-			if (!json_object_is_type(v, json_type_string) ||
-			    strcmp(k, CTR_OWNER_LABEL) == 0)
-				continue;
-			kv[n].key = k;
-			kv[n++].value = json_object_get_string(v);
-		}
-	}
-	if (r->who.user[0] != '\0') {
-		kv[n].key = CTR_OWNER_LABEL;
-		kv[n++].value = r->who.user;
-	}
-	return n;
 }

@@ -22,11 +22,22 @@
 #include "files.h"
 #include "../storage/storage.h"
 
-/* Refusals from the checks run inside the write transaction. */
-enum {
-	CHK_NOT_FOUND = -1101,		/* another user's file: 404 */
-	CHK_PRECONDITION = -1102,	/* 412 */
-	CHK_TAKEN = -1103,		/* another user's path: 409 */
+/*
+ * Refusals of the checks that run inside storage's write and delete
+ * transactions (files_check_fn).  They are this file's policy (who owns
+ * a path, the request's If-* headers), not storage errors, so they stay
+ * here rather than in storage's contract, which only says that a check's
+ * non-zero return aborts the transaction, changes nothing, and comes
+ * back to the caller as it was.  They are numbered from -5101, a range
+ * no floor's error space uses (storage -1000, runtimes -2000, services
+ * -3000), so files_store_fail tells them from storage's codes.  That
+ * function is the one place they become words (with the path), so they
+ * need no strerror of their own.
+ */
+enum files_refusal {
+	FILES_R_NOT_FOUND = -5101,	/* another user's file: 404 */
+	FILES_R_PRECONDITION = -5102,	/* 412 */
+	FILES_R_TAKEN = -5103,		/* another user's path: 409 */
 };
 
 #define UPLOAD_OVERHEAD	(1 << 20)	/* multipart framing allowed */
@@ -55,13 +66,13 @@ files_store_fail(struct request *r, int rc, const char *path)
 
 	switch (rc) {
 	case MDB_NOTFOUND:
-	case CHK_NOT_FOUND:
+	case FILES_R_NOT_FOUND:
 		return files_not_found(r, path);
-	case CHK_PRECONDITION:
+	case FILES_R_PRECONDITION:
 		return resp_error(r, CC_E_PRECONDITION_FAILED, "a precondition "
 		    "(If-Match, If-None-Match or If-Unmodified-Since) failed "
 		    "for '%s'; nothing was changed", path);
-	case CHK_TAKEN:
+	case FILES_R_TAKEN:
 		return resp_error(r, CC_E_CONFLICT, "the path '%s' is not "
 		    "available", path);
 	case FILES_E_TOO_LARGE:
@@ -156,12 +167,12 @@ write_check(const struct files_meta *cur, void *arg)
 
 	c->existed = cur != NULL;
 	if (cur != NULL && !files_owner_ok(c->r, cur->owner))
-		return CHK_TAKEN;
+		return FILES_R_TAKEN;
 	if (cur != NULL)
 		files_quoted_etag(cur, etag);
 	if (cond_evaluate(&c->h, cur != NULL, etag, cur ? cur->modified : 0,
 	    0) != COND_OK)
-		return CHK_PRECONDITION;
+		return FILES_R_PRECONDITION;
 	return 0;
 }
 
@@ -566,10 +577,10 @@ del_check(const struct files_meta *cur, void *arg)
 	char etag[40];
 
 	if (!files_owner_ok(c->r, cur->owner))
-		return CHK_NOT_FOUND;
+		return FILES_R_NOT_FOUND;
 	files_quoted_etag(cur, etag);
 	if (cond_evaluate(&c->h, 1, etag, cur->modified, 0) != COND_OK)
-		return CHK_PRECONDITION;
+		return FILES_R_PRECONDITION;
 	c->gone = *cur;
 	return 0;
 }

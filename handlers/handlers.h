@@ -41,22 +41,10 @@ int	ctr_unsupported(struct request *, const struct rt_endpoint *,
 void	ctr_event(struct request *, const struct rt_endpoint *,
 	    const char *id, const char *event);
 int	ctr_list_page(struct request *, const char *kinds, json_object *rows);
-typedef int (*ctr_named_list_fn)(const struct rt_endpoint *, json_object **,
-    struct rt_err *);
-typedef int (*ctr_named_create_fn)(const struct rt_endpoint *, const char *,
-    const char *, const struct rt_kv *, size_t, json_object **,
-    struct rt_err *);
-int	ctr_named_list(struct request *, const struct rt_endpoint *,
-	    ctr_named_list_fn, const char *kinds);
-int	ctr_named_create(struct request *, const struct rt_endpoint *,
-	    ctr_named_create_fn, const char *name, const char *driver,
-	    const char *kind);
-int	ctr_named_removable(struct request *, const struct rt_endpoint *,
-	    int (*)(const struct rt_endpoint *, json_object **,
-	    struct rt_err *), const char *name, enum cc_err nf,
-	    const char *what);
 
-/* containers.c */
+/* containers.c; a lifecycle route names its action in its arg */
+enum ctr_action { CTR_START = 1, CTR_STOP, CTR_RESTART, CTR_PAUSE,
+	CTR_UNPAUSE, CTR_ACTION__MAX };
 int	h_containers_list(struct request *);
 int	h_container_create(struct request *);
 int	h_container_get(struct request *);
@@ -75,20 +63,17 @@ int	ctr_run(struct request *, const struct rt_endpoint *, const char *id,
 /* container_users.c */
 int	h_container_add_user(struct request *);
 
-/* images.c, networks.c, volumes.c */
+/* images.c */
 int	h_images_list(struct request *);
 int	h_image_pull(struct request *);
 int	h_image_delete(struct request *);
 int	h_image_build(struct request *);
-const char *ctr_named_body(struct request *, const char **driver,
-	    const char *what);
-size_t	ctr_named_labels(struct request *, struct rt_kv **out);
-int	h_networks_list(struct request *);
-int	h_network_create(struct request *);
-int	h_network_delete(struct request *);
-int	h_volumes_list(struct request *);
-int	h_volume_create(struct request *);
-int	h_volume_delete(struct request *);
+
+/* named.c: networks and volumes; a route names its kind in its arg */
+enum named_kind { NAMED_NETWORK = 1, NAMED_VOLUME, NAMED__MAX };
+int	h_named_list(struct request *);
+int	h_named_create(struct request *);
+int	h_named_delete(struct request *);
 
 /* endpoints.c */
 int	h_endpoints_list(struct request *);

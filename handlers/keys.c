@@ -107,8 +107,8 @@ h_key_create(struct request *r)
 		    "make a key with scope %s", access_name(r->who.role),
 		    scope_name(scope));
 	if ((rc = keys_create(owner, label, scope, exp, key, &pub)) != 0)
-		return rc < 0 ? resp_error(r, CC_E_INTERNAL_ERROR, "server "
-		    "secrets unavailable") : resp_store_error(r, rc, "key");
+		return resp_svc_error(r, rc, "key", "server secrets "
+		    "unavailable");
 	json_object_object_add(pub, "api_key", json_object_new_string(key));
 	sodium_memzero(key, sizeof(key));
 	json_object_object_add(pub, "note", json_object_new_string("store "

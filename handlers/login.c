@@ -15,18 +15,6 @@
 #include "handlers.h"
 #include "../storage/storage.h"
 
-/* Answers 503 for a busy hashing pool, 500 otherwise. */
-static int
-hash_error(struct request *r, int rc)
-{
-	if (rc == CRED_E_BUSY) {
-		resp_header(r, "Retry-After", "1");
-		return resp_error(r, CC_E_SERVICE_UNAVAILABLE, "every password "
-		    "hashing slot is busy; retry shortly");
-	}
-	return resp_error(r, CC_E_INTERNAL_ERROR, "password check failed");
-}
-
 /*
  * Spends the same work on an unknown user as on a known one, so response
  * time does not tell which usernames exist.
@@ -41,7 +29,7 @@ verify_dummy(const char *pw)
 	    (rc = cred_pw_hash("container-codes dummy password", dummy)) < 0)
 		return rc;
 	rc = cred_pw_verify(dummy, pw, &rehash);
-	return rc == CRED_E_BUSY ? rc : CRED_E_INVALID;
+	return rc == SVC_E_BUSY ? rc : SVC_E_INVALID;
 }
 
 /*
@@ -79,8 +67,8 @@ login_verify(struct request *r, const char *name, const char *pw,
 		rc = verify_dummy(pw);
 	else
 		rc = cred_pw_verify(uj_str(*u, "password_hash"), pw, &rehash);
-	if (rc == CRED_E_BUSY || rc == CRED_E_INTERNAL) {
-		rc = hash_error(r, rc);
+	if (rc == SVC_E_BUSY || rc == SVC_E_INTERNAL) {
+		rc = resp_svc_error(r, rc, "user", "password check failed");
 		goto fail;
 	}
 	if (rc != 0) {
@@ -252,8 +240,7 @@ changepassword_inner(struct request *r)
 		return rc;
 	if ((rc = users_set_password(u, next, 0)) != 0) {
 		json_object_put(u);
-		return rc < 0 ? hash_error(r, rc) :
-		    resp_store_error(r, rc, "user");
+		return resp_svc_error(r, rc, "user", "password check failed");
 	}
 	json_object_put(u);
 	/* Whoever knew the old password loses their sessions; the caller

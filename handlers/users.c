@@ -40,30 +40,6 @@ users_wipe_secrets(struct request *r)
 			sodium_memzero((char *)s, strlen(s));
 }
 
-/* Answers the error for a users_create / users_set_password failure. */
-static int
-model_error(struct request *r, int rc, const char *why, const char *name)
-{
-	switch (rc) {
-	case USERS_E_NAME:
-	case USERS_E_EMAIL:
-	case USERS_E_PASSWORD:
-		return resp_error(r, CC_E_INVALID_REQUEST, "%s", why);
-	case CRED_E_BUSY:
-		resp_header(r, "Retry-After", "1");
-		return resp_error(r, CC_E_SERVICE_UNAVAILABLE, "every password "
-		    "hashing slot is busy; retry shortly");
-	case CRED_E_INTERNAL:
-		return resp_error(r, CC_E_INTERNAL_ERROR, "password hashing "
-		    "failed");
-	case MDB_KEYEXIST:
-		return resp_error(r, CC_E_CONFLICT, "user '%s' already exists",
-		    name);
-	default:
-		return resp_store_error(r, rc, "user");
-	}
-}
-
 /*
  * A string member of the body: NULL when absent; when present and not a
  * string, answers 400 and sets *bad.
@@ -117,7 +93,8 @@ user_create_inner(struct request *r)
 		return resp_error(r, CC_E_FORBIDDEN, "only an admin may create "
 		    "a user with role %s", access_name(role));
 	if ((rc = users_create(name, email, role, pw, 0, &why)) != 0)
-		return model_error(r, rc, why, name);
+		return resp_svc_error(r, rc, req_printf(r, "user '%s'", name),
+		    why);
 	if ((rc = store_get_json(STORE_USERS, name, &u)) != 0)
 		return resp_store_error(r, rc, "user");
 	o = json_object_new_object();

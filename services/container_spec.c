@@ -172,47 +172,18 @@ fail(struct cspec *cs, enum cc_err code, const char *field,
 	return -1;
 }
 
-/* Keeps p for cspec_free; returns p, or NULL (and frees p) on OOM. */
+/* n zeroed items of size sz from the spec's arena (cspec_free releases
+ * it); NULL when memory is exhausted.  Callers bound n. */
 static void *
-keep(struct cspec *cs, void *p)
+zalloc(struct cspec *cs, size_t n, size_t sz)
 {
-	void **nv;
-
-	if (p == NULL)
-		return NULL;
-	if (cs->nown == cs->cown) {
-		cs->cown = cs->cown ? cs->cown * 2 : 16;
-		if ((nv = realloc(cs->own, cs->cown * sizeof(*nv))) == NULL) {
-			free(p);
-			return NULL;
-		}
-		cs->own = nv;
-	}
-	cs->own[cs->nown++] = p;
-	return p;
-}
-
-static char *
-keep_printf(struct cspec *cs, const char *fmt, ...)
-{
-	va_list ap;
-	char *p = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&p, fmt, ap) < 0)
-		p = NULL;
-	va_end(ap);
-	return keep(cs, p);
+	return arena_zalloc(&cs->ar, n * sz);
 }
 
 void
 cspec_free(struct cspec *cs)
 {
-	size_t i;
-
-	for (i = 0; i < cs->nown; i++)
-		free(cs->own[i]);
-	free(cs->own);
+	arena_reset(&cs->ar);
 	argv_free(cs->argv_cmd);
 	argv_free(cs->argv_ep);
 	memset(cs, 0, sizeof(*cs));
@@ -243,12 +214,12 @@ scalar_of(struct cspec *cs, json_object *v)
 	case json_type_string:
 		return json_object_get_string(v);
 	case json_type_int:
-		return keep_printf(cs, "%lld",
+		return arena_printf(&cs->ar, "%lld",
 		    (long long)json_object_get_int64(v));
 	case json_type_double:
 	case json_type_boolean:
-		return keep(cs, strdup(json_object_to_json_string_ext(v,
-		    JSON_C_TO_STRING_PLAIN)));
+		return arena_strdup(&cs->ar, json_object_to_json_string_ext(v,
+		    JSON_C_TO_STRING_PLAIN));
 	default:
 		return NULL;
 	}
@@ -284,7 +255,7 @@ parse_argv(struct cspec *cs, const char *field, json_object *v, char ***own,
 		    "string or an array of at most 256 strings", field);
 	if (n == 0)
 		return 0;
-	if ((a = keep(cs, calloc(n + 1, sizeof(*a)))) == NULL)
+	if ((a = zalloc(cs, n + 1, sizeof(*a))) == NULL)
 		return fail(cs, CC_E_INTERNAL_ERROR, field, "out of memory");
 	for (i = 0; i < n; i++)
 		if ((a[i] = str_of(json_object_array_get_idx(v, i))) == NULL)
@@ -317,8 +288,7 @@ cspec_env(struct cspec *cs, json_object *v, const char *const **out)
 
 	if (json_object_is_type(v, json_type_object)) {
 		n = (size_t)json_object_object_length(v);
-		if (n > 1024 || (a = keep(cs, calloc(n + 1,
-		    sizeof(*a)))) == NULL)
+		if (n > 1024 || (a = zalloc(cs, n + 1, sizeof(*a))) == NULL)
 			return fail(cs, CC_E_INVALID_REQUEST, "environment",
 			    "environment has too many entries");
 		json_object_object_foreach(v, k, val) {
@@ -330,7 +300,8 @@ cspec_env(struct cspec *cs, json_object *v, const char *const **out)
 				return fail(cs, CC_E_INVALID_REQUEST,
 				    "environment", "environment value of '%.64s'"
 				    " must be a string or number", k);
-			if ((a[i++] = keep_printf(cs, "%s=%s", k, s)) == NULL)
+			if ((a[i++] = arena_printf(&cs->ar, "%s=%s", k,
+			    s)) == NULL)
 				return fail(cs, CC_E_INTERNAL_ERROR,
 				    "environment", "out of memory");
 		}
@@ -341,7 +312,7 @@ cspec_env(struct cspec *cs, json_object *v, const char *const **out)
 	    (n = json_object_array_length(v)) > 1024)
 		return fail(cs, CC_E_INVALID_REQUEST, "environment", "environment"
 		    " must be an object or an array of \"K=V\" strings");
-	if ((a = keep(cs, calloc(n + 1, sizeof(*a)))) == NULL)
+	if ((a = zalloc(cs, n + 1, sizeof(*a))) == NULL)
 		return fail(cs, CC_E_INTERNAL_ERROR, "environment",
 		    "out of memory");
 	for (i = 0; i < n; i++) {
@@ -427,7 +398,7 @@ parse_ports(struct cspec *cs, json_object *v)
 	else
 		return fail(cs, CC_E_INVALID_REQUEST, "ports", "ports must be "
 		    "an object or an array of \"host:container\" strings");
-	if (n > 256 || (p = keep(cs, calloc(n + 1, sizeof(*p)))) == NULL)
+	if (n > 256 || (p = zalloc(cs, n + 1, sizeof(*p))) == NULL)
 		return fail(cs, CC_E_INVALID_REQUEST, "ports", "too many ports");
 	if (json_object_is_type(v, json_type_object)) {
 		json_object_object_foreach(v, k, val) {
@@ -542,7 +513,7 @@ add_mount(struct cspec *cs, struct rt_mount *m, const char *src,
 static int
 mount_of_string(struct cspec *cs, struct rt_mount *m, const char *s)
 {
-	char *c = keep(cs, strdup(s)), *dst, *opt;
+	char *c = arena_strdup(&cs->ar, s), *dst, *opt;
 
 	if (c == NULL)
 		return fail(cs, CC_E_INTERNAL_ERROR, "volumes", "out of memory");
@@ -573,13 +544,13 @@ parse_volumes(struct cspec *cs, json_object *v)
 	else
 		return fail(cs, CC_E_INVALID_REQUEST, "volumes", "volumes must "
 		    "be an object or an array of \"src:dst\" strings");
-	if (n > 64 || (m = keep(cs, calloc(n + 1, sizeof(*m)))) == NULL)
+	if (n > 64 || (m = zalloc(cs, n + 1, sizeof(*m))) == NULL)
 		return fail(cs, CC_E_INVALID_REQUEST, "volumes",
 		    "too many volumes");
 	if (json_object_is_type(v, json_type_object)) {
 		json_object_object_foreach(v, k, val) {
 			if ((s = str_of(val)) == NULL ||
-			    (src = keep(cs, strdup(s))) == NULL)
+			    (src = arena_strdup(&cs->ar, s)) == NULL)
 				return fail(cs, CC_E_INVALID_REQUEST, "volumes",
 				    "volumes['%.64s'] must be a string", k);
 			if ((opt = strchr(src, ':')) != NULL)
@@ -672,7 +643,7 @@ parse_restart(struct cspec *cs, json_object *v)
 		goto bad;
 	if (n < 0 || n > 1000)
 		goto bad;
-	if ((cs->s.restart_policy = keep(cs, strdup(name))) == NULL)
+	if ((cs->s.restart_policy = arena_strdup(&cs->ar, name)) == NULL)
 		goto bad;
 	cs->s.restart_max = (int)n;
 	return 0;
@@ -692,7 +663,7 @@ parse_labels(struct cspec *cs, json_object *v)
 		return fail(cs, CC_E_INVALID_REQUEST, "labels", "labels must be "
 		    "an object of at most 64 strings");
 	/* One spare slot: the handler adds cc.owner. */
-	if ((l = keep(cs, calloc(n + 2, sizeof(*l)))) == NULL)
+	if ((l = zalloc(cs, n + 2, sizeof(*l))) == NULL)
 		return fail(cs, CC_E_INTERNAL_ERROR, "labels", "out of memory");
 	json_object_object_foreach(v, k, val) {
 		if (*k == '\0' || strlen(k) > 128 || str_of(val) == NULL ||
@@ -722,7 +693,7 @@ parse_strings(struct cspec *cs, const char *field, json_object *v,
 	    (n = json_object_array_length(v)) > 64)
 		return fail(cs, CC_E_INVALID_REQUEST, field, "%s must be an "
 		    "array of at most 64 strings", field);
-	if ((a = keep(cs, calloc(n + 1, sizeof(*a)))) == NULL)
+	if ((a = zalloc(cs, n + 1, sizeof(*a))) == NULL)
 		return fail(cs, CC_E_INTERNAL_ERROR, field, "out of memory");
 	for (i = 0; i < n; i++) {
 		a[i] = str_of(json_object_array_get_idx(v, i));
@@ -893,7 +864,7 @@ cspec_set_owner(struct cspec *cs, const char *user)
 	if (user == NULL || *user == '\0')
 		return 0;
 	if (cs->s.labels == NULL) {
-		if ((l = keep(cs, calloc(2, sizeof(*l)))) == NULL)
+		if ((l = zalloc(cs, 2, sizeof(*l))) == NULL)
 			return -1;
 		cs->s.labels = l;
 	}

@@ -56,12 +56,12 @@ secret_load(const char *dir, const char *name, unsigned char out[32])
 	char path[CFG_STRLEN + 64], tmp[CFG_STRLEN + 96];
 	unsigned char buf[CRED_SECRET_LEN];
 	struct stat st;
-	int fd = -1, tries, rc = CRED_E_INTERNAL;
+	int fd = -1, tries, rc = SVC_E_INTERNAL;
 
 	snprintf(path, sizeof(path), "%s/secrets", dir);
 	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) ||
 	    (mkdir(path, 0700) < 0 && errno != EEXIST))
-		return CRED_E_INTERNAL;
+		return SVC_E_INTERNAL;
 	snprintf(path, sizeof(path), "%s/secrets/%s", dir, name);
 	for (tries = 0; tries < 2; tries++) {
 		if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
@@ -116,7 +116,7 @@ cred_secrets_init(const char *dir)
 	    secret_load(dir, "jwt.key", sec.jwt) < 0) {
 		log_msg(LOG_L_ERROR, "cannot create or read the server secrets "
 		    "in %s/secrets", dir);
-		return CRED_E_INTERNAL;
+		return SVC_E_INTERNAL;
 	}
 	snprintf(sec.dir, sizeof(sec.dir), "%s", dir);
 	sec.loaded = 1;
@@ -188,7 +188,7 @@ pw_limits(unsigned long long *ops, size_t *mem)
 
 /*
  * Hashes pw with Argon2id at the configured limits into out.  Waits at
- * most pwhash_wait_ms for a hashing slot: CRED_E_BUSY past that (the
+ * most pwhash_wait_ms for a hashing slot: SVC_E_BUSY past that (the
  * caller answers 503).
  */
 int
@@ -200,16 +200,16 @@ cred_pw_hash(const char *pw, char out[CRED_PWHASH_MAX])
 
 	pw_limits(&ops, &mem);
 	if ((slot = rl_pw_acquire(cfg.pwhash_wait_ms)) < 0)
-		return CRED_E_BUSY;
+		return SVC_E_BUSY;
 	rc = crypto_pwhash_str(out, pw, strlen(pw), ops, mem);
 	rl_pw_release(slot);
-	return rc == 0 ? 0 : CRED_E_INTERNAL;
+	return rc == 0 ? 0 : SVC_E_INTERNAL;
 }
 
 /*
  * Checks pw against a stored hash.  0 on a match, with *rehash set when
- * the hash was made with other limits than today's; CRED_E_INVALID on a
- * mismatch or a malformed hash; CRED_E_BUSY as in cred_pw_hash.
+ * the hash was made with other limits than today's; SVC_E_INVALID on a
+ * mismatch or a malformed hash; SVC_E_BUSY as in cred_pw_hash.
  */
 int
 cred_pw_verify(const char *hash, const char *pw, int *rehash)
@@ -220,14 +220,14 @@ cred_pw_verify(const char *hash, const char *pw, int *rehash)
 
 	*rehash = 0;
 	if (hash == NULL || strncmp(hash, "$argon2", 7) != 0)
-		return CRED_E_INVALID;
+		return SVC_E_INVALID;
 	pw_limits(&ops, &mem);
 	if ((slot = rl_pw_acquire(cfg.pwhash_wait_ms)) < 0)
-		return CRED_E_BUSY;
+		return SVC_E_BUSY;
 	rc = crypto_pwhash_str_verify(hash, pw, strlen(pw));
 	rl_pw_release(slot);
 	if (rc != 0)
-		return CRED_E_INVALID;
+		return SVC_E_INVALID;
 	*rehash = crypto_pwhash_str_needs_rehash(hash, ops, mem) != 0;
 	return 0;
 }
@@ -265,7 +265,7 @@ cred_key_parse(const char *key, char prefix[CRED_PREFIX_LEN + 1])
 	    strspn(key + 3, "0123456789abcdef") != CRED_PREFIX_LEN ||
 	    key[3 + CRED_PREFIX_LEN] != '_' ||
 	    strspn(key + 4 + CRED_PREFIX_LEN, b64) != 43)
-		return CRED_E_INVALID;
+		return SVC_E_INVALID;
 	memcpy(prefix, key + 3, CRED_PREFIX_LEN);
 	prefix[CRED_PREFIX_LEN] = '\0';
 	return 0;
@@ -281,7 +281,7 @@ cred_hash(const char *s, char hex[CRED_HASH_HEX])
 	unsigned char h[32];
 
 	if (!secrets_ready())
-		return CRED_E_INTERNAL;
+		return SVC_E_INTERNAL;
 	crypto_generichash(h, sizeof(h), (const unsigned char *)s, strlen(s),
 	    sec.key_hash, sizeof(sec.key_hash));
 	sodium_bin2hex(hex, CRED_HASH_HEX, h, sizeof(h));

@@ -20,7 +20,7 @@ static const char jwt_header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
 
 /*
  * Signs the claims into out as "header.payload.signature".  Returns 0, or
- * CRED_E_INTERNAL when out is too small.
+ * SVC_E_INTERNAL when out is too small.
  */
 int
 jwt_sign(const unsigned char key[CRED_SECRET_LEN], const struct jwt_claims *c,
@@ -35,11 +35,11 @@ jwt_sign(const unsigned char key[CRED_SECRET_LEN], const struct jwt_claims *c,
 	    "\"iat\":%lld,\"exp\":%lld,\"jti\":\"%s\"}", c->sub,
 	    access_name(c->role), (long long)iat, (long long)c->exp, c->jti);
 	if (n < 0 || (size_t)n >= sizeof(payload))
-		return CRED_E_INTERNAL;
+		return SVC_E_INTERNAL;
 	hlen = sodium_base64_ENCODED_LEN(strlen(jwt_header), B64URL);
 	plen = sodium_base64_ENCODED_LEN((size_t)n, B64URL);
 	if (hlen + plen + 48 > outlen || hlen + plen > sizeof(seg))
-		return CRED_E_INTERNAL;
+		return SVC_E_INTERNAL;
 	sodium_bin2base64(out, hlen, (const unsigned char *)jwt_header,
 	    strlen(jwt_header), B64URL);
 	hlen = strlen(out);
@@ -92,8 +92,8 @@ get_str(json_object *o, const char *k)
 
 /*
  * Verifies token with key at time now and fills c.  Returns 0;
- * CRED_E_INVALID for a malformed token or a bad signature; CRED_E_ALG for
- * any algorithm but HS256; CRED_E_EXPIRED past exp.
+ * SVC_E_INVALID for a malformed token or a bad signature; SVC_E_ALG for
+ * any algorithm but HS256; SVC_E_EXPIRED past exp.
  */
 int
 jwt_verify(const unsigned char key[CRED_SECRET_LEN], const char *tok,
@@ -104,18 +104,18 @@ jwt_verify(const unsigned char key[CRED_SECRET_LEN], const char *tok,
 	const char *d1, *d2, *alg, *typ, *s;
 	size_t maclen;
 	int64_t exp;
-	int rc = CRED_E_INVALID;
+	int rc = SVC_E_INVALID;
 
 	memset(c, 0, sizeof(*c));
 	if (strlen(tok) > 2048 || (d1 = strchr(tok, '.')) == NULL ||
 	    (d2 = strchr(d1 + 1, '.')) == NULL || strchr(d2 + 1, '.') != NULL)
-		return CRED_E_INVALID;
+		return SVC_E_INVALID;
 	if ((hdr = seg_json(tok, (size_t)(d1 - tok))) == NULL)
 		goto err;
 	alg = get_str(hdr, "alg");
 	typ = get_str(hdr, "typ");
 	if (alg == NULL || strcmp(alg, "HS256") != 0) {
-		rc = CRED_E_ALG;
+		rc = SVC_E_ALG;
 		goto err;
 	}
 	if ((typ != NULL && strcmp(typ, "JWT") != 0) ||
@@ -147,7 +147,7 @@ jwt_verify(const unsigned char key[CRED_SECRET_LEN], const char *tok,
 	if (json_object_object_get_ex(pl, "iat", &v) &&
 	    json_object_is_type(v, json_type_int))
 		c->iat = (time_t)json_object_get_int64(v);
-	rc = exp <= (int64_t)now ? CRED_E_EXPIRED : 0;
+	rc = exp <= (int64_t)now ? SVC_E_EXPIRED : 0;
 err:
 	json_object_put(hdr);
 	json_object_put(pl);

@@ -2,9 +2,11 @@
  * services.h: the domain services that the routes (handlers/), the CLI
  * (cli/) and the jobs runner (jobs/) all call.  Nothing here knows of
  * FastCGI or of an HTTP request: a service takes plain values and
- * returns 0 or a negative error of its own (CRED_E_*, USERS_E_*), or a
- * storage error, which the front maps to HTTP.
+ * returns 0, a negative error of the one services space (SVC_E_*), or a
+ * storage error passed through; the front maps both to HTTP in one
+ * function (resp_svc_error).
  *
+ *   errors.c           SVC_E_* and svc_strerror
  *   users.c            the user model; role and scope names
  *   keys.c             the API key model
  *   credentials.c      secrets, password hashes, keys, tokens
@@ -34,17 +36,28 @@ int		 access_parse(const char *, enum access *);
 const char	*scope_name(enum access);
 int		 scope_parse(const char *, enum access *);
 
-/* ---- credentials (credentials.c, jwt.c) ----
- * Functions return 0 or a negative CRED_E_*.  No secret ever reaches a
- * log line or an error message: callers name the credential kind only. */
+/* ---- errors (errors.c): one space for every service, -3000 on ---- */
 
-enum cred_err {
-	CRED_E_INVALID = -1,	/* malformed, wrong, or does not match */
-	CRED_E_BUSY = -2,	/* every hashing slot busy past the wait */
-	CRED_E_INTERNAL = -3,	/* out of memory, unreadable secret */
-	CRED_E_EXPIRED = -4,
-	CRED_E_ALG = -5,	/* a JWT signed with anything but HS256 */
+enum svc_err {
+	SVC_E_INVALID = -3001,	/* a credential malformed, wrong, or not
+				 * matching */
+	SVC_E_BUSY = -3002,	/* every hashing slot busy past the wait */
+	SVC_E_INTERNAL = -3003,	/* out of memory, unreadable secret */
+	SVC_E_EXPIRED = -3004,
+	SVC_E_ALG = -3005,	/* a JWT signed with anything but HS256 */
+	SVC_E_NAME = -3006,	/* a bad username (*why says which rule) */
+	SVC_E_EMAIL = -3007,
+	SVC_E_PASSWORD = -3008,
+	SVC_E_TAR = -3009,	/* a tar that cannot be written or read */
+	SVC_E_TOO_LARGE = -3010,	/* past the caller's cap */
 };
+
+int		 svc_is_error(int);
+const char	*svc_strerror(int);
+
+/* ---- credentials (credentials.c, jwt.c) ----
+ * Functions return 0 or a negative SVC_E_*.  No secret ever reaches a
+ * log line or an error message: callers name the credential kind only. */
 
 #define CRED_SECRET_LEN	32
 #define CRED_HASH_HEX	65	/* keyed BLAKE2b-256 as hex, with NUL */
@@ -93,8 +106,7 @@ struct cspec {
 	int			 detached;
 	int			 is_admin;
 	char			**argv_cmd, **argv_ep;
-	void			**own;
-	size_t			 nown, cown;
+	struct arena		 ar;	/* the spec's own strings and arrays */
 	enum cc_err		 err_code;
 	char			 err_field[64];
 	char			 err_msg[320];
@@ -124,9 +136,6 @@ int	ctr_untar_first(const void *tar, size_t len, size_t max, char **data,
 	    size_t *dlen);
 
 /* ---- the user model (users.c; the routes are handlers/users.c) ---- */
-#define USERS_E_NAME		(-10)
-#define USERS_E_EMAIL		(-11)
-#define USERS_E_PASSWORD	(-12)
 
 const char	*uj_str(json_object *, const char *key);
 int64_t		 uj_int(json_object *, const char *key);

@@ -120,9 +120,10 @@ users_public(json_object *u)
 
 /*
  * Creates user name.  pw may be NULL (a user who only uses API keys).
- * Returns 0; USERS_E_NAME / USERS_E_EMAIL / USERS_E_PASSWORD for bad
- * input (*why says what); a CRED_E_* (BUSY: no hashing slot); or an
- * LMDB code (MDB_KEYEXIST when the name is taken).
+ * Returns 0; SVC_E_NAME / SVC_E_EMAIL / SVC_E_PASSWORD for bad
+ * input; SVC_E_BUSY (no hashing slot) or SVC_E_INTERNAL from hashing;
+ * or a storage code (MDB_KEYEXIST when the name is taken).  *why says
+ * what went wrong for the SVC_E_* ones.
  */
 int
 users_create(const char *name, const char *email, enum access role,
@@ -133,18 +134,20 @@ users_create(const char *name, const char *email, enum access role,
 	int rc;
 
 	if ((*why = users_name_problem(name)) != NULL)
-		return USERS_E_NAME;
+		return SVC_E_NAME;
 	if (email == NULL)
 		email = "";
 	if (!users_email_ok(email)) {
 		*why = "email must look like name@domain (at most 254 "
 		    "characters, no spaces)";
-		return USERS_E_EMAIL;
+		return SVC_E_EMAIL;
 	}
 	if (pw != NULL && cred_password_ok(pw, why) < 0)
-		return USERS_E_PASSWORD;
-	if (pw != NULL && (rc = cred_pw_hash(pw, hash)) < 0)
+		return SVC_E_PASSWORD;
+	if (pw != NULL && (rc = cred_pw_hash(pw, hash)) < 0) {
+		*why = "password hashing failed";
 		return rc;
+	}
 	u = json_object_new_object();
 	json_object_object_add(u, "username", json_object_new_string(name));
 	json_object_object_add(u, "email", json_object_new_string(email));
@@ -169,8 +172,8 @@ users_create(const char *name, const char *email, enum access role,
 
 /*
  * Sets a new password on user record u (in memory) and stores it, with
- * must_change_password set to must_change.  Returns 0, a CRED_E_* or an
- * LMDB code.
+ * must_change_password set to must_change.  Returns 0, an SVC_E_* or
+ * a storage code.
  */
 int
 users_set_password(json_object *u, const char *pw, int must_change)
@@ -233,8 +236,7 @@ users_bootstrap(void)
 		    "before anything else");
 	else
 		log_msg(LOG_L_ERROR, "DEFAULT_ADMIN_PASSWORD: admin not "
-		    "created: %s", why ? why : rc > 0 ? store_strerror(rc) :
-		    "password hashing failed");
+		    "created: %s", why ? why : svc_strerror(rc));
 out:
 	store_close();
 	unsetenv("DEFAULT_ADMIN_PASSWORD");

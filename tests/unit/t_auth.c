@@ -74,23 +74,23 @@ test_jwt(void)
 	CHECK_STR(got.jti, "0123456789abcdef");
 	CHECK_INT(got.role, ACCESS_ADMIN);
 	CHECK_INT(got.exp, now + 60);
-	CHECK_INT(jwt_verify(key, tok, now + 60, &got), CRED_E_EXPIRED);
-	CHECK_INT(jwt_verify(key, tok, now + 3600, &got), CRED_E_EXPIRED);
+	CHECK_INT(jwt_verify(key, tok, now + 60, &got), SVC_E_EXPIRED);
+	CHECK_INT(jwt_verify(key, tok, now + 3600, &got), SVC_E_EXPIRED);
 
 	/* a token signed with another key */
 	{
 		unsigned char other[32];
 
 		randombytes_buf(other, sizeof(other));
-		CHECK_INT(jwt_verify(other, tok, now, &got), CRED_E_INVALID);
+		CHECK_INT(jwt_verify(other, tok, now, &got), SVC_E_INVALID);
 	}
 	/* one flipped signature character */
 	snprintf(bad, sizeof(bad), "%s", tok);
 	bad[strlen(bad) - 3] = bad[strlen(bad) - 3] == 'A' ? 'B' : 'A';
-	CHECK_INT(jwt_verify(key, bad, now, &got), CRED_E_INVALID);
+	CHECK_INT(jwt_verify(key, bad, now, &got), SVC_E_INVALID);
 	/* a changed payload under the old signature */
 	forge(bad, sizeof(bad), hs, pl, 0, strrchr(tok, '.') + 1);
-	CHECK_INT(jwt_verify(key, bad, now, &got), CRED_E_INVALID);
+	CHECK_INT(jwt_verify(key, bad, now, &got), SVC_E_INVALID);
 	/* forged with our key, our way: accepted (the forge helper works) */
 	forge(bad, sizeof(bad), hs, pl, 0, NULL);
 	CHECK_INT(jwt_verify(key, bad, now, &got), 0);
@@ -98,52 +98,52 @@ test_jwt(void)
 	/* alg none, with and without a signature */
 	forge(bad, sizeof(bad), "{\"alg\":\"none\",\"typ\":\"JWT\"}", pl, 0,
 	    "");
-	CHECK_INT(jwt_verify(key, bad, now, &got), CRED_E_ALG);
+	CHECK_INT(jwt_verify(key, bad, now, &got), SVC_E_ALG);
 	forge(bad, sizeof(bad), "{\"alg\":\"none\"}", pl, 0, NULL);
-	CHECK_INT(jwt_verify(key, bad, now, &got), CRED_E_ALG);
+	CHECK_INT(jwt_verify(key, bad, now, &got), SVC_E_ALG);
 	forge(bad, sizeof(bad), "{\"alg\":\"NONE\"}", pl, 0, NULL);
-	CHECK_INT(jwt_verify(key, bad, now, &got), CRED_E_ALG);
+	CHECK_INT(jwt_verify(key, bad, now, &got), SVC_E_ALG);
 	/* HS512 with the right key is still refused */
 	forge(bad, sizeof(bad), "{\"alg\":\"HS512\",\"typ\":\"JWT\"}", pl, 1,
 	    NULL);
-	CHECK_INT(jwt_verify(key, bad, now, &got), CRED_E_ALG);
+	CHECK_INT(jwt_verify(key, bad, now, &got), SVC_E_ALG);
 	forge(bad, sizeof(bad), "{\"alg\":\"RS256\"}", pl, 0, NULL);
-	CHECK_INT(jwt_verify(key, bad, now, &got), CRED_E_ALG);
+	CHECK_INT(jwt_verify(key, bad, now, &got), SVC_E_ALG);
 	forge(bad, sizeof(bad), "{\"typ\":\"JWT\"}", pl, 0, NULL);
-	CHECK_INT(jwt_verify(key, bad, now, &got), CRED_E_ALG);
+	CHECK_INT(jwt_verify(key, bad, now, &got), SVC_E_ALG);
 	forge(bad, sizeof(bad), "{\"alg\":\"HS256\",\"typ\":\"JWE\"}", pl, 0,
 	    NULL);
-	CHECK_INT(jwt_verify(key, bad, now, &got), CRED_E_INVALID);
+	CHECK_INT(jwt_verify(key, bad, now, &got), SVC_E_INVALID);
 	/* payloads that are signed but wrong */
 	forge(bad, sizeof(bad), hs, "{\"sub\":\"bob\",\"role\":\"root\","
 	    "\"exp\":4000000000,\"jti\":\"a\"}", 0, NULL);
-	CHECK_INT(jwt_verify(key, bad, now, &got), CRED_E_INVALID);
+	CHECK_INT(jwt_verify(key, bad, now, &got), SVC_E_INVALID);
 	forge(bad, sizeof(bad), hs, "{\"sub\":\"bob\",\"role\":\"admin\","
 	    "\"exp\":\"4000000000\",\"jti\":\"a\"}", 0, NULL);
-	CHECK_INT(jwt_verify(key, bad, now, &got), CRED_E_INVALID);
+	CHECK_INT(jwt_verify(key, bad, now, &got), SVC_E_INVALID);
 	forge(bad, sizeof(bad), hs, "{\"sub\":\"bob\",\"role\":\"admin\","
 	    "\"exp\":4000000000}", 0, NULL);
-	CHECK_INT(jwt_verify(key, bad, now, &got), CRED_E_INVALID);
+	CHECK_INT(jwt_verify(key, bad, now, &got), SVC_E_INVALID);
 	forge(bad, sizeof(bad), hs, "[1,2]", 0, NULL);
-	CHECK_INT(jwt_verify(key, bad, now, &got), CRED_E_INVALID);
+	CHECK_INT(jwt_verify(key, bad, now, &got), SVC_E_INVALID);
 	forge(bad, sizeof(bad), hs, "{\"sub\":\"bob\"} trailing", 0, NULL);
-	CHECK_INT(jwt_verify(key, bad, now, &got), CRED_E_INVALID);
+	CHECK_INT(jwt_verify(key, bad, now, &got), SVC_E_INVALID);
 	/* wrong number of segments, empty parts, bad base64 */
-	CHECK_INT(jwt_verify(key, "", now, &got), CRED_E_INVALID);
-	CHECK_INT(jwt_verify(key, "abc", now, &got), CRED_E_INVALID);
-	CHECK_INT(jwt_verify(key, "a.b", now, &got), CRED_E_INVALID);
-	CHECK_INT(jwt_verify(key, "..", now, &got), CRED_E_INVALID);
+	CHECK_INT(jwt_verify(key, "", now, &got), SVC_E_INVALID);
+	CHECK_INT(jwt_verify(key, "abc", now, &got), SVC_E_INVALID);
+	CHECK_INT(jwt_verify(key, "a.b", now, &got), SVC_E_INVALID);
+	CHECK_INT(jwt_verify(key, "..", now, &got), SVC_E_INVALID);
 	snprintf(bad, sizeof(bad), "%s.x", tok);
-	CHECK_INT(jwt_verify(key, bad, now, &got), CRED_E_INVALID);
+	CHECK_INT(jwt_verify(key, bad, now, &got), SVC_E_INVALID);
 	snprintf(bad, sizeof(bad), "%s", tok);
 	bad[3] = '*';
-	CHECK_INT(jwt_verify(key, bad, now, &got), CRED_E_INVALID);
+	CHECK_INT(jwt_verify(key, bad, now, &got), SVC_E_INVALID);
 	snprintf(bad, sizeof(bad), "%s=", tok);	/* padding is not base64url */
-	CHECK_INT(jwt_verify(key, bad, now, &got), CRED_E_INVALID);
+	CHECK_INT(jwt_verify(key, bad, now, &got), SVC_E_INVALID);
 	snprintf(bad, sizeof(bad), "%s", tok);
 	*strrchr(bad, '.') = '\0';
 	strcat(bad, ".");
-	CHECK_INT(jwt_verify(key, bad, now, &got), CRED_E_INVALID);
+	CHECK_INT(jwt_verify(key, bad, now, &got), SVC_E_INVALID);
 }
 
 static void
@@ -296,9 +296,9 @@ test_pwhash(void)
 	CHECK(strncmp(h, "$argon2id$", 10) == 0);
 	CHECK(cred_pw_verify(h, "correct horse", &rehash) == 0);
 	CHECK_INT(rehash, 0);
-	CHECK_INT(cred_pw_verify(h, "correct horsE", &rehash), CRED_E_INVALID);
-	CHECK_INT(cred_pw_verify("", "x", &rehash), CRED_E_INVALID);
-	CHECK_INT(cred_pw_verify(NULL, "x", &rehash), CRED_E_INVALID);
+	CHECK_INT(cred_pw_verify(h, "correct horsE", &rehash), SVC_E_INVALID);
+	CHECK_INT(cred_pw_verify("", "x", &rehash), SVC_E_INVALID);
+	CHECK_INT(cred_pw_verify(NULL, "x", &rehash), SVC_E_INVALID);
 	/* a hash made under weaker limits verifies and asks for a rehash */
 	CHECK(crypto_pwhash_str(old, "correct horse", 13,
 	    crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN) == 0);
@@ -363,9 +363,9 @@ test_ratelimit(void)
 		char h[CRED_PWHASH_MAX];
 		int rh;
 
-		CHECK_INT(cred_pw_hash("password1", h), CRED_E_BUSY);
+		CHECK_INT(cred_pw_hash("password1", h), SVC_E_BUSY);
 		CHECK_INT(cred_pw_verify("$argon2id$x", "password1", &rh),
-		    CRED_E_BUSY);
+		    SVC_E_BUSY);
 	}
 	rl_pw_release(s1);
 }
@@ -515,6 +515,19 @@ test_records(const char *dir)
 	store_close();
 }
 
+/* The services' one error space: its own codes, and storage's named. */
+static void
+test_svc_errors(void)
+{
+	CHECK(svc_is_error(SVC_E_INVALID) && svc_is_error(SVC_E_TOO_LARGE));
+	CHECK(!svc_is_error(0) && !svc_is_error(SVC_E_INVALID + 1) &&
+	    !svc_is_error(SVC_E_TOO_LARGE - 1));
+	CHECK(!svc_is_error(-1001) && !svc_is_error(-2001));	/* theirs */
+	CHECK_STR(svc_strerror(SVC_E_BUSY), "every password hashing slot is "
+	    "busy; retry shortly");
+	CHECK_STR(svc_strerror(-1001), store_strerror(-1001));
+}
+
 int
 main(void)
 {
@@ -525,6 +538,7 @@ main(void)
 	config_defaults(&cfg);
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
+	test_svc_errors();
 	test_jwt();
 	test_names();
 	test_keys_and_secrets(dir);

@@ -121,15 +121,15 @@ main(void)
 	char mkey[CRED_KEY_MAX], tok[CRED_TOKEN_MAX], cookie[128];
 	const char *why;
 	struct route viewer = { "GET", "/x", NULL, ACCESS_VIEWER, BODY_NONE,
-	    0, "t" };
+	    0, "t", 0 };
 	struct route admin = { "GET", "/x", NULL, ACCESS_ADMIN, BODY_NONE, 0,
-	    "t" };
+	    "t", 0 };
 	struct route pub = { "GET", "/x", NULL, ACCESS_PUBLIC, BODY_NONE, 0,
-	    "t" };
+	    "t", 0 };
 	struct route pwc = { "GET", "/x", NULL, ACCESS_VIEWER, BODY_NONE,
-	    R_PWCHANGE, "t" };
+	    R_PWCHANGE, "t", 0 };
 	struct route signup = { "POST", "/x", NULL, ACCESS_ADMIN, BODY_NONE,
-	    R_SIGNUP, "t" };
+	    R_SIGNUP, "t", 0 };
 	struct principal who;
 	struct request r;
 	int64_t now;

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "fcgi-app/cc.h"
+#include "handlers/handlers.h"
 #include "unit.h"
 
 int
@@ -62,6 +63,43 @@ main(void)
 		if (!ok)
 			printf("# bad route row %zu: %s %s\n", i, a->method,
 			    a->pattern);
+		CHECK(ok);
+	}
+
+	/* The lifecycle rows each name one action, each action once. */
+	{
+		unsigned seen = 0;
+		int n = 0;
+
+		for (i = 0; i < nroutes; i++) {
+			int a = routes[i].arg;
+
+			if (routes[i].handler != h_container_action)
+				continue;
+			n++;
+			if (a > 0 && a < CTR_ACTION__MAX &&
+			    !(seen & (1u << a)))
+				seen |= 1u << a;
+			else
+				printf("# row %s: action %d\n",
+				    routes[i].pattern, a);
+		}
+		CHECK_INT(n, CTR_ACTION__MAX - 1);
+		CHECK_INT(seen, ((1u << CTR_ACTION__MAX) - 1) & ~1u);
+	}
+	/* The network and volume rows name the kind their path names. */
+	for (i = 0; i < nroutes; i++) {
+		const struct route *a = &routes[i];
+		int ok;
+
+		if (a->handler != h_named_list && a->handler != h_named_create &&
+		    a->handler != h_named_delete)
+			continue;
+		ok = a->arg == (strncmp(a->pattern, "/networks", 9) == 0 ?
+		    NAMED_NETWORK : strncmp(a->pattern, "/volumes", 8) == 0 ?
+		    NAMED_VOLUME : -1);
+		if (!ok)
+			printf("# row %s: kind %d\n", a->pattern, a->arg);
 		CHECK(ok);
 	}
 	return unit_done();
