@@ -5,7 +5,7 @@
  * set of JSON getters.
  *
  *   errors.c   the application error table (code, HTTP status, type)
- *   config.c   every setting, one row each
+ *   config.c   the settings mechanism: registered tables of rows
  *   log.c      JSON lines to stderr or syslog
  *   util.c     time, numbers, sizes, durations, appending to buffers
  *   json.c     the JSON getters
@@ -83,73 +83,56 @@ enum cc_err {
 const char	*cc_strerror(enum cc_err);
 const char	*cc_err_type(enum cc_err);
 
-/* ---- configuration (config.c) ---- */
+/* ---- configuration (config.c) ----
+ * The mechanism only; it knows no module's settings.  A module owns a
+ * struct of its settings and a table of rows over it, declared in its own
+ * header (rt_cfg in runtimes/runtime.h, store_cfg in storage/storage.h,
+ * ...).  The process registers every table at start (config_register_all
+ * in fcgi-app/config_tables.c).  From then on one row drives the default,
+ * the config file (key = value), the environment (CC_KEY and the row's
+ * alias), the command-line flags, validation, the redacted dump of
+ * GET /config and PUT /config/validate.  Later values win: file, then
+ * environment, then flags.
+ *
+ * Settings are read into a scratch set (one copy of every registered
+ * struct) and copied into the live structs by config_apply, at start-up
+ * and on reload alike, so a refused configuration changes nothing.
+ */
 
-#define CFG_STRLEN 512
+#define CFG_STRLEN	512
+#define CFG_MAX_TABLES	16
 
-struct config {
-	char	 listen[CFG_STRLEN];	/* unix:/path, /path, host:port or "" */
-	unsigned listen_mode;
-	int	 backlog;
-	char	 user[CFG_STRLEN];		/* drop to this user after bind */
-	char	 group[CFG_STRLEN];
-	int	 workers;
-	int	 max_requests;
-	int	 request_timeout;	/* seconds */
-	int	 shutdown_timeout;	/* seconds */
-	char	 data_dir[CFG_STRLEN];
-	size_t	 map_size;
-	size_t	 max_body;
-	char	 log[CFG_STRLEN];	/* stderr | syslog */
-	int	 access_log;		/* a line per request */
-	int	 debug;
-	char	 docker_host[CFG_STRLEN];
-	char	 docker_tls_ca[CFG_STRLEN];
-	char	 docker_tls_cert[CFG_STRLEN];
-	char	 docker_tls_key[CFG_STRLEN];
-	int	 runtime_connect_timeout;
-	int	 runtime_timeout;
-	char	 endpoints[CFG_STRLEN];	/* "name=url; ..." extra engines */
-	char	 bind_roots[CFG_STRLEN];	/* "/a:/b" host dirs for binds */
-	char	 build_roots[CFG_STRLEN];	/* "/a:/b" build contexts */
-	int	 allow_privileged;	/* admin may ask privileged etc. */
-	size_t	 runtime_max_answer;	/* cap on one engine answer */
-	size_t	 exec_max_output;	/* exec output kept per call */
-	long	 logs_max_tail;
-	int	 health_cache_ms;
-	long	 events_max;
-	long	 events_max_age;	/* seconds */
-	int	 jobs_enabled;		/* run the jobs runner */
-	int	 jobs_concurrency;	/* jobs running at once */
-	int	 jobs_max_timeout;	/* seconds */
-	int	 jobs_default_timeout;	/* seconds */
-	char	 jobs_network_mode[CFG_STRLEN];
-	size_t	 jobs_max_output;	/* bytes collected per attempt */
-	size_t	 jobs_max_log;		/* bytes of log kept per attempt */
-	int	 jobs_poll_ms;
-	int	 jobs_max_attempts;	/* retry_policy defaults */
-	int	 jobs_retry_delay;	/* seconds */
-	int	 jobs_retry_max_delay;	/* seconds */
-	size_t	 files_max_size;
-	int	 files_max_ranges;
-	char	 files_offload[CFG_STRLEN];	/* auto|none|x-accel|x-sendfile */
-	char	 files_offload_prefix[CFG_STRLEN];
-	/* authentication (auth.c, credentials.c, handlers/users.c) */
-	char	 pwhash[CFG_STRLEN];	/* interactive|moderate|sensitive */
-	int	 pwhash_wait_ms;	/* queue for a free hashing slot */
-	int	 session_idle_timeout;	/* seconds */
-	int	 session_max_age;	/* seconds */
-	int	 jwt_ttl;		/* seconds */
-	int	 allow_signup;
-	int	 login_rate;		/* failed logins per user per window */
-	int	 login_rate_addr;	/* failed logins per address per window */
-	int	 login_window;		/* seconds */
-	int	 request_rate;		/* per credential per window; 0 = off */
-	int	 request_window;	/* seconds */
-	char	 cookie_secure[CFG_STRLEN];	/* auto|on|off */
+/* The C type of a field is fixed by its row's type: STR char[CFG_STRLEN],
+ * INT, BOOL and SECS int, LONG long, SIZE size_t, MODE unsigned. */
+enum cfg_type { CFG_STR, CFG_INT, CFG_LONG, CFG_BOOL, CFG_SIZE, CFG_MODE,
+	CFG_SECS };
+
+/* One setting. */
+struct cfg_row {
+	const char	*name;
+	enum cfg_type	 type;
+	size_t		 off;		/* offsetof in the module's struct */
+	const char	*def;		/* text form, parsed like any value */
+	long		 min, max;	/* for numbers */
+	const char	*alias;		/* extra environment name, or NULL */
+	int		 secret;	/* redacted in the dump */
+	const char	*choices;	/* for strings: "a|b", or NULL */
 };
 
-extern struct config cfg;
+/* One module's settings: its rows over its live struct. */
+struct cfg_table {
+	const struct cfg_row	*rows;
+	size_t			 nrows;
+	void			*live;
+	size_t			 size;		/* of *live */
+	/* Fills derived defaults once file, environment and flags are
+	 * read (workers = cores), or NULL. */
+	void			(*derive)(void *settings);
+};
+
+#define CFG_TABLE(rows, live, derive) \
+	{ (rows), sizeof(rows) / sizeof((rows)[0]), &(live), sizeof(live), \
+	    (derive) }
 
 /* A flag from the command line, applied after the file and environment. */
 struct cfg_override {
@@ -157,23 +140,42 @@ struct cfg_override {
 	const char	*value;
 };
 
-void		 config_defaults(struct config *);
-int		 config_set(struct config *, const char *key, const char *value,
-		    char *err, size_t errlen);
-int		 config_load(struct config *, const char *path,
+/* One copy of every registered module struct (opaque). */
+struct cfg_set;
+
+int		 config_register(const struct cfg_table *);
+struct cfg_set	*config_new(void);
+void		 config_free(struct cfg_set *);
+struct cfg_set	*config_live(void);
+void		*config_part(const struct cfg_set *, const void *live);
+void		 config_apply(const struct cfg_set *);
+void		 config_defaults(struct cfg_set *);
+int		 config_set(struct cfg_set *, const char *key,
+		    const char *value, char *err, size_t errlen);
+int		 config_load(struct cfg_set *, const char *path,
 		    const struct cfg_override *, size_t noverrides,
 		    char *err, size_t errlen);
-int		 config_parse_text(struct config *, const char *text,
+int		 config_parse_text(struct cfg_set *, const char *text,
 		    char *err, size_t errlen);
-json_object	*config_to_json(const struct config *);
+json_object	*config_to_json(const struct cfg_set *);
 json_object	*config_check_json(json_object *settings);
+json_object	*config_check_text(const char *text);
 const char	*config_key_name(size_t);
+
+/* base's own settings (log.c): read by every floor. */
+struct base_config {
+	char	 log[CFG_STRLEN];	/* stderr | syslog */
+	int	 debug;
+};
+
+extern struct base_config	 base_cfg;
+extern const struct cfg_table	 base_cfg_table;
 
 /* ---- logging (log.c) ---- */
 
 enum log_level { LOG_L_DEBUG, LOG_L_INFO, LOG_L_WARN, LOG_L_ERROR };
 
-void		 log_init(const struct config *);
+void		 log_init(void);
 void		 log_msg(enum log_level, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 /* The access log line of one finished request. */

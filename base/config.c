@@ -1,9 +1,11 @@
 /*
- * config.c: every setting is one row of keys[] below.  The same row drives
- * the defaults, the config file (key = value), the environment (CC_KEY and
- * the seed's aliases), command-line flags, validation, the redacted dump of
+ * config.c: the settings mechanism.  Each module owns a struct of its
+ * settings and a table of rows over it (struct cfg_table in base.h); the
+ * process registers the tables at start.  The same row drives the
+ * defaults, the config file (key = value), the environment (CC_KEY and
+ * the row's alias), command-line flags, validation, the redacted dump of
  * GET /config and PUT /config/validate.  Later values win: file, then
- * environment, then flags.
+ * environment, then flags.  Nothing here names a module's setting.
  */
 #include "config.h"
 
@@ -16,147 +18,137 @@
 
 #include "base.h"
 
-struct config cfg;
+/* The registered tables, in registration order: the order of the dump
+ * and of config_key_name. */
+static const struct cfg_table *tables[CFG_MAX_TABLES];
+static size_t ntables;
 
-enum cfg_type { T_STR, T_INT, T_LONG, T_BOOL, T_SIZE, T_MODE, T_SECS };
-
-struct cfg_key {
-	const char	*name;
-	enum cfg_type	 type;
-	size_t		 off;
-	const char	*def;
-	long		 min, max;	/* for numbers */
-	const char	*alias;		/* extra environment name, or NULL */
-	int		 secret;
-	const char	*choices;	/* for strings: "a|b", or NULL */
+/* part[t] is the copy of tables[t]'s struct, for the first n tables (those
+ * registered when the set was made); the live set's parts are the live
+ * structs themselves. */
+struct cfg_set {
+	void	*part[CFG_MAX_TABLES];
+	size_t	 n;
 };
 
-#define O(f) offsetof(struct config, f)
+static struct cfg_set live_set;
 
-static const struct cfg_key keys[] = {
-	/* "" means: fd 0 if it is a FastCGI listener (mod_fcgid,
-	 * spawn-fcgi), else unix:/run/container-codes/pool.sock. */
-	{ "listen", T_STR, O(listen), "", 0, 0, NULL, 0, NULL },
-	{ "listen_mode", T_MODE, O(listen_mode), "0660", 0, 0777, NULL, 0,
-	    NULL },
-	{ "backlog", T_INT, O(backlog), "1024", 1, 65535, NULL, 0, NULL },
-	{ "user", T_STR, O(user), "", 0, 0, NULL, 0, NULL },
-	{ "group", T_STR, O(group), "", 0, 0, NULL, 0, NULL },
-	{ "workers", T_INT, O(workers), "0", 0, 256, "MAX_WORKERS", 0, NULL },
-	{ "max_requests", T_INT, O(max_requests), "10000", 0, 100000000,
-	    NULL, 0, NULL },
-	{ "request_timeout", T_SECS, O(request_timeout), "30", 1, 86400,
-	    "REQUEST_TIMEOUT", 0, NULL },
-	{ "shutdown_timeout", T_SECS, O(shutdown_timeout), "10", 0, 3600,
-	    NULL, 0, NULL },
-	{ "data_dir", T_STR, O(data_dir), "/var/lib/container-codes", 0, 0,
-	    NULL, 0, NULL },
-	{ "map_size", T_SIZE, O(map_size), "1g", 1L << 20, 0, NULL, 0, NULL },
-	{ "max_body", T_SIZE, O(max_body), "1m", 1, 0, NULL, 0, NULL },
-	{ "log", T_STR, O(log), "stderr", 0, 0, NULL, 0, "stderr|syslog" },
-	{ "access_log", T_BOOL, O(access_log), "true", 0, 1, NULL, 0, NULL },
-	{ "debug", T_BOOL, O(debug), "false", 0, 1, "DEBUG", 0, NULL },
-	{ "docker_host", T_STR, O(docker_host), "unix:///run/podman/podman.sock",
-	    0, 0, NULL, 0, NULL },
-	{ "docker_tls_ca", T_STR, O(docker_tls_ca), "", 0, 0, NULL, 0, NULL },
-	{ "docker_tls_cert", T_STR, O(docker_tls_cert), "", 0, 0, NULL, 0,
-	    NULL },
-	{ "docker_tls_key", T_STR, O(docker_tls_key), "", 0, 0, NULL, 1,
-	    NULL },
-	{ "runtime_connect_timeout", T_SECS, O(runtime_connect_timeout), "5",
-	    1, 600, NULL, 0, NULL },
-	{ "runtime_timeout", T_SECS, O(runtime_timeout), "60", 1, 86400, NULL,
-	    0, NULL },
-	{ "endpoints", T_STR, O(endpoints), "", 0, 0, NULL, 0, NULL },
-	{ "bind_roots", T_STR, O(bind_roots), "", 0, 0, NULL, 0, NULL },
-	{ "build_roots", T_STR, O(build_roots), "", 0, 0, NULL, 0, NULL },
-	{ "allow_privileged", T_BOOL, O(allow_privileged), "false", 0, 1, NULL,
-	    0, NULL },
-	{ "runtime_max_answer", T_SIZE, O(runtime_max_answer), "16m", 4096, 0,
-	    NULL, 0, NULL },
-	{ "exec_max_output", T_SIZE, O(exec_max_output), "1m", 1, 0, NULL, 0,
-	    NULL },
-	{ "logs_max_tail", T_LONG, O(logs_max_tail), "100000", 1, 100000000L,
-	    NULL, 0, NULL },
-	{ "health_cache_ms", T_INT, O(health_cache_ms), "1000", 0, 600000,
-	    NULL, 0, NULL },
-	{ "events_max", T_LONG, O(events_max), "100000", 1, 1000000000L, NULL,
-	    0, NULL },
-	{ "events_max_age", T_SECS, O(events_max_age), "7d", 1, 315360000L,
-	    NULL, 0, NULL },
-	{ "jobs_enabled", T_BOOL, O(jobs_enabled), "true", 0, 1, NULL, 0,
-	    NULL },
-	{ "jobs_concurrency", T_INT, O(jobs_concurrency), "2", 1, 64, NULL, 0,
-	    NULL },
-	{ "jobs_max_timeout", T_SECS, O(jobs_max_timeout), "24h", 1, 2592000L,
-	    NULL, 0, NULL },
-	{ "jobs_default_timeout", T_SECS, O(jobs_default_timeout), "1h", 1,
-	    2592000L, NULL, 0, NULL },
-	{ "jobs_network_mode", T_STR, O(jobs_network_mode), "none", 0, 0, NULL,
-	    0, NULL },
-	{ "jobs_max_output", T_SIZE, O(jobs_max_output), "256m", 1024, 0, NULL,
-	    0, NULL },
-	{ "jobs_max_log", T_SIZE, O(jobs_max_log), "1m", 1024, 0, NULL, 0,
-	    NULL },
-	{ "jobs_poll_ms", T_INT, O(jobs_poll_ms), "200", 10, 60000, NULL, 0,
-	    NULL },
-	{ "jobs_max_attempts", T_INT, O(jobs_max_attempts), "1", 1, 100, NULL,
-	    0, NULL },
-	{ "jobs_retry_delay", T_SECS, O(jobs_retry_delay), "1s", 0, 86400,
-	    NULL, 0, NULL },
-	{ "jobs_retry_max_delay", T_SECS, O(jobs_retry_max_delay), "5m", 0,
-	    86400, NULL, 0, NULL },
-	{ "files_max_size", T_SIZE, O(files_max_size), "10g", 0, 0, NULL, 0,
-	    NULL },
-	{ "files_max_ranges", T_INT, O(files_max_ranges), "16", 1, 1000, NULL,
-	    0, NULL },
-	/* auto: whatever the front end announces in CC_FRONTEND. */
-	{ "files_offload", T_STR, O(files_offload), "auto", 0, 0, NULL, 0,
-	    "auto|none|x-accel|x-sendfile" },
-	{ "files_offload_prefix", T_STR, O(files_offload_prefix),
-	    "/_cc_files/", 0, 0, NULL, 0, NULL },
-	/* authentication */
-	{ "pwhash", T_STR, O(pwhash), "interactive", 0, 0, NULL, 0,
-	    "interactive|moderate|sensitive" },
-	{ "pwhash_wait_ms", T_INT, O(pwhash_wait_ms), "2000", 0, 60000, NULL,
-	    0, NULL },
-	{ "session_idle_timeout", T_SECS, O(session_idle_timeout), "2h", 60,
-	    31536000, NULL, 0, NULL },
-	{ "session_max_age", T_SECS, O(session_max_age), "24h", 60, 31536000,
-	    NULL, 0, NULL },
-	{ "jwt_ttl", T_SECS, O(jwt_ttl), "1h", 1, 31536000, NULL, 0, NULL },
-	{ "allow_signup", T_BOOL, O(allow_signup), "false", 0, 1, NULL, 0,
-	    NULL },
-	{ "login_rate", T_INT, O(login_rate), "5", 1, 1000000, NULL, 0, NULL },
-	{ "login_rate_addr", T_INT, O(login_rate_addr), "20", 1, 1000000,
-	    NULL, 0, NULL },
-	{ "login_window", T_SECS, O(login_window), "60", 1, 86400, NULL, 0,
-	    NULL },
-	{ "request_rate", T_INT, O(request_rate), "0", 0, 100000000, NULL, 0,
-	    NULL },
-	{ "request_window", T_SECS, O(request_window), "60", 1, 86400, NULL,
-	    0, NULL },
-	{ "cookie_secure", T_STR, O(cookie_secure), "auto", 0, 0, NULL, 0,
-	    "auto|on|off" },
-};
+static const struct cfg_row *
+find_key(const char *name, size_t *table)
+{
+	size_t t, i;
 
-#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+	for (t = 0; t < ntables; t++)
+		for (i = 0; i < tables[t]->nrows; i++)
+			if (strcmp(tables[t]->rows[i].name, name) == 0) {
+				*table = t;
+				return &tables[t]->rows[i];
+			}
+	return NULL;
+}
+
+/*
+ * Registers one module's table.  Registering a table again does nothing.
+ * Returns -1 when CFG_MAX_TABLES are taken or when one of its rows names
+ * a setting another table already has; nothing is registered then.
+ */
+int
+config_register(const struct cfg_table *t)
+{
+	size_t i, other;
+
+	for (i = 0; i < ntables; i++)
+		if (tables[i] == t)
+			return 0;
+	if (ntables == CFG_MAX_TABLES)
+		return -1;
+	for (i = 0; i < t->nrows; i++)
+		if (find_key(t->rows[i].name, &other) != NULL)
+			return -1;
+	live_set.part[ntables] = t->live;
+	tables[ntables++] = t;
+	live_set.n = ntables;
+	return 0;
+}
+
+/*
+ * A scratch set: one zeroed copy of every registered struct, for parsing
+ * and validating without touching the live settings.  NULL when out of
+ * memory.  The caller frees it with config_free.
+ */
+struct cfg_set *
+config_new(void)
+{
+	struct cfg_set *s;
+	size_t t;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	for (s->n = 0; s->n < ntables; s->n++)
+		if ((s->part[s->n] = calloc(1, tables[s->n]->size)) == NULL) {
+			config_free(s);
+			return NULL;
+		}
+	return s;
+}
+
+/* Frees a set from config_new; NULL and the live set are left alone. */
+void
+config_free(struct cfg_set *s)
+{
+	size_t t;
+
+	if (s == NULL || s == &live_set)
+		return;
+	for (t = 0; t < s->n; t++)
+		free(s->part[t]);
+	free(s);
+}
+
+/* The live structs as a set: for the dump, and for tests that set the
+ * live settings in place. */
+struct cfg_set *
+config_live(void)
+{
+	return &live_set;
+}
+
+/* The set's copy of the module struct whose live instance is live (for
+ * a reload to compare before it applies), or NULL if none registered. */
+void *
+config_part(const struct cfg_set *s, const void *live)
+{
+	size_t t;
+
+	for (t = 0; t < s->n; t++)
+		if (tables[t]->live == live)
+			return s->part[t];
+	return NULL;
+}
+
+/* Copies every struct of a scratch set into the live one. */
+void
+config_apply(const struct cfg_set *s)
+{
+	size_t t;
+
+	if (s == &live_set)
+		return;
+	for (t = 0; t < s->n; t++)
+		memcpy(tables[t]->live, s->part[t], tables[t]->size);
+}
 
 /* The name of the i-th setting, NULL past the last (for docs checks). */
 const char *
 config_key_name(size_t i)
 {
-	return i < NKEYS ? keys[i].name : NULL;
-}
+	size_t t;
 
-static const struct cfg_key *
-find_key(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < NKEYS; i++)
-		if (strcmp(keys[i].name, name) == 0)
-			return &keys[i];
+	for (t = 0; t < ntables; t++) {
+		if (i < tables[t]->nrows)
+			return tables[t]->rows[i].name;
+		i -= tables[t]->nrows;
+	}
 	return NULL;
 }
 
@@ -194,26 +186,21 @@ parse_bool(const char *v, int *out)
 }
 
 /*
- * Sets one key from its text form.  On a bad key or value returns -1 and
- * writes a message naming both into err.
+ * Sets the field of row k, at field, from its text form.  On a bad value
+ * returns -1, leaves the field as it was and writes a message naming the
+ * value and the key into err.
  */
-int
-config_set(struct config *c, const char *name, const char *v, char *err,
+static int
+set_row(const struct cfg_row *k, char *field, const char *v, char *err,
     size_t errlen)
 {
-	const struct cfg_key *k = find_key(name);
-	char *field;
+	const char *name = k->name;
 	long l = 0;
 	size_t sz;
 	int b;
 
-	if (k == NULL) {
-		snprintf(err, errlen, "unknown configuration key '%s'", name);
-		return -1;
-	}
-	field = (char *)c + k->off;
 	switch (k->type) {
-	case T_STR:
+	case CFG_STR:
 		if (strlen(v) >= CFG_STRLEN)
 			goto bad;
 		if (k->choices != NULL && !choice_ok(k->choices, v)) {
@@ -223,16 +210,16 @@ config_set(struct config *c, const char *name, const char *v, char *err,
 		}
 		memcpy(field, v, strlen(v) + 1);
 		return 0;
-	case T_INT:
-	case T_LONG:
+	case CFG_INT:
+	case CFG_LONG:
 		if (parse_long(v, k->min, k->max, &l) < 0)
 			goto range;
 		break;
-	case T_SECS:
+	case CFG_SECS:
 		if (parse_duration(v, &l) < 0 || l < k->min || l > k->max)
 			goto range;
 		break;
-	case T_MODE:
+	case CFG_MODE:
 		if (*v == '\0' || strspn(v, "01234567") != strlen(v) ||
 		    strlen(v) > 4)
 			goto bad;
@@ -241,18 +228,18 @@ config_set(struct config *c, const char *name, const char *v, char *err,
 			goto bad;
 		*(unsigned *)field = (unsigned)l;
 		return 0;
-	case T_BOOL:
+	case CFG_BOOL:
 		if (parse_bool(v, &b) < 0)
 			goto bad;
 		*(int *)field = b;
 		return 0;
-	case T_SIZE:
+	case CFG_SIZE:
 		if (parse_size(v, &sz) < 0 || sz < (size_t)k->min)
 			goto bad;
 		*(size_t *)field = sz;
 		return 0;
 	}
-	if (k->type == T_LONG)
+	if (k->type == CFG_LONG)
 		*(long *)field = l;
 	else
 		*(int *)field = (int)l;
@@ -260,24 +247,49 @@ config_set(struct config *c, const char *name, const char *v, char *err,
 range:
 	snprintf(err, errlen, "invalid value '%s' for '%s': expected a number "
 	    "from %ld to %ld%s", v, name, k->min, k->max,
-	    k->type == T_SECS ? " seconds (suffix s, m, h or d allowed)" : "");
+	    k->type == CFG_SECS ? " seconds (suffix s, m, h or d allowed)" :
+	    "");
 	return -1;
 bad:
 	snprintf(err, errlen, "invalid value '%s' for '%s'", v, name);
 	return -1;
 }
 
-void
-config_defaults(struct config *c)
+/*
+ * Sets one key of a set from its text form.  On a bad key or value
+ * returns -1 and writes a message naming both into err.
+ */
+int
+config_set(struct cfg_set *s, const char *name, const char *v, char *err,
+    size_t errlen)
 {
-	char err[256];
-	size_t i;
+	const struct cfg_row *k;
+	size_t t;
 
-	memset(c, 0, sizeof(*c));
-	for (i = 0; i < NKEYS; i++)
-		if (config_set(c, keys[i].name, keys[i].def, err,
-		    sizeof(err)) < 0)
-			abort();	/* a bad default is a programming error */
+	if ((k = find_key(name, &t)) == NULL || t >= s->n) {
+		snprintf(err, errlen, "unknown configuration key '%s'", name);
+		return -1;
+	}
+	return set_row(k, (char *)s->part[t] + k->off, v, err, errlen);
+}
+
+/* Sets every registered setting of a set to its row's default. */
+void
+config_defaults(struct cfg_set *s)
+{
+	const struct cfg_row *k;
+	char err[256];
+	size_t t, i;
+
+	for (t = 0; t < s->n; t++) {
+		memset(s->part[t], 0, tables[t]->size);
+		for (i = 0; i < tables[t]->nrows; i++) {
+			k = &tables[t]->rows[i];
+			if (set_row(k, (char *)s->part[t] + k->off, k->def,
+			    err, sizeof(err)) < 0)
+				abort();	/* a bad default is a bug */
+		}
+	}
 }
 
 static char *
@@ -298,7 +310,8 @@ trim(char *s)
  * double-quoted.  Stops at the first bad line, naming it.
  */
 int
-config_parse_text(struct config *c, const char *text, char *err, size_t errlen)
+config_parse_text(struct cfg_set *c, const char *text, char *err,
+    size_t errlen)
 {
 	char *copy = NULL, *line, *save = NULL, *eq, *k, *v, msg[384];
 	int lineno = 0, rc = -1;
@@ -337,7 +350,7 @@ err:
 }
 
 static int
-load_file(struct config *c, const char *path, char *err, size_t errlen)
+load_file(struct cfg_set *c, const char *path, char *err, size_t errlen)
 {
 	FILE *f = NULL;
 	char *text = NULL, msg[512];
@@ -371,25 +384,32 @@ err:
 	return rc;
 }
 
+/* Reads the environment into a set: for each row its alias (the seed's
+ * plain name, e.g. MAX_WORKERS) first, so that CC_<KEY> wins over it. */
 static int
-load_env(struct config *c, char *err, size_t errlen)
+load_env(struct cfg_set *c, char *err, size_t errlen)
 {
-	char envname[96], msg[384];
+	const struct cfg_row *k;
+	char envname[96], msg[384], *field;
 	const char *v;
-	size_t i, j;
+	size_t t, i, j;
 
-	for (i = 0; i < NKEYS; i++) {
-		/* The seed's plain names first, so CC_* wins over them. */
-		if (keys[i].alias != NULL &&
-		    (v = getenv(keys[i].alias)) != NULL &&
-		    config_set(c, keys[i].name, v, msg, sizeof(msg)) < 0)
-			goto bad;
-		snprintf(envname, sizeof(envname), "CC_%s", keys[i].name);
-		for (j = 3; envname[j] != '\0'; j++)
-			envname[j] = (char)toupper((unsigned char)envname[j]);
-		if ((v = getenv(envname)) != NULL &&
-		    config_set(c, keys[i].name, v, msg, sizeof(msg)) < 0)
-			goto bad;
+	for (t = 0; t < c->n; t++) {
+		for (i = 0; i < tables[t]->nrows; i++) {
+			k = &tables[t]->rows[i];
+			field = (char *)c->part[t] + k->off;
+			if (k->alias != NULL &&
+			    (v = getenv(k->alias)) != NULL &&
+			    set_row(k, field, v, msg, sizeof(msg)) < 0)
+				goto bad;
+			snprintf(envname, sizeof(envname), "CC_%s", k->name);
+			for (j = 3; envname[j] != '\0'; j++)
+				envname[j] = (char)toupper(
+				    (unsigned char)envname[j]);
+			if ((v = getenv(envname)) != NULL &&
+			    set_row(k, field, v, msg, sizeof(msg)) < 0)
+				goto bad;
+		}
 	}
 	return 0;
 bad:
@@ -398,12 +418,15 @@ bad:
 }
 
 /*
- * Builds the effective configuration: defaults, the file (if any), the
- * environment, then the flags.  Fills in derived defaults (workers = cores).
+ * Builds a configuration into a set: defaults, the file (if any), the
+ * environment, then the flags; then each table's derived defaults
+ * (workers = cores).  Start-up and reload both load into a scratch set
+ * and config_apply it only when this returned 0.  On an error returns -1
+ * with a message naming the source, the key and the value in err.
  */
 int
-config_load(struct config *c, const char *path, const struct cfg_override *ov,
-    size_t nov, char *err, size_t errlen)
+config_load(struct cfg_set *c, const char *path,
+    const struct cfg_override *ov, size_t nov, char *err, size_t errlen)
 {
 	char msg[384];
 	size_t i;
@@ -420,66 +443,86 @@ config_load(struct config *c, const char *path, const struct cfg_override *ov,
 			return -1;
 		}
 	}
-	if (c->workers == 0) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-		c->workers = n > 0 ? (int)(n > 256 ? 256 : n) : 2;
-	}
+	for (i = 0; i < c->n; i++)
+		if (tables[i]->derive != NULL)
+			tables[i]->derive(c->part[i]);
 	return 0;
 }
 
 static json_object *
-key_json(const struct config *c, const struct cfg_key *k)
+key_json(const char *field, const struct cfg_row *k)
 {
-	const char *field = (const char *)c + k->off;
 	char buf[16];
 
 	if (k->secret)
 		return json_object_new_string(*field ? "<redacted>" : "");
 	switch (k->type) {
-	case T_STR:
+	case CFG_STR:
 		return json_object_new_string(field);
-	case T_INT:
-	case T_SECS:
+	case CFG_INT:
+	case CFG_SECS:
 		return json_object_new_int(*(const int *)field);
-	case T_LONG:
+	case CFG_LONG:
 		return json_object_new_int64(*(const long *)field);
-	case T_BOOL:
+	case CFG_BOOL:
 		return json_object_new_boolean(*(const int *)field);
-	case T_SIZE:
+	case CFG_SIZE:
 		return json_object_new_int64((int64_t)*(const size_t *)field);
-	case T_MODE:
+	case CFG_MODE:
 		snprintf(buf, sizeof(buf), "%04o", *(const unsigned *)field);
 		return json_object_new_string(buf);
 	}
 	return NULL;
 }
 
-/* The effective configuration as JSON, with every secret redacted. */
+/* A set as JSON (config_live() for the effective configuration), table by
+ * table in registration order, with every secret redacted. */
 json_object *
-config_to_json(const struct config *c)
+config_to_json(const struct cfg_set *c)
 {
 	json_object *o = json_object_new_object();
-	size_t i;
+	const struct cfg_row *k;
+	size_t t, i;
 
-	for (i = 0; i < NKEYS; i++)
-		json_object_object_add(o, keys[i].name, key_json(c, &keys[i]));
+	for (t = 0; t < c->n; t++)
+		for (i = 0; i < tables[t]->nrows; i++) {
+			k = &tables[t]->rows[i];
+			json_object_object_add(o, k->name, key_json(
+			    (const char *)c->part[t] + k->off, k));
+		}
 	return o;
 }
 
+static void
+add_error(json_object *errors, const char *key, const char *v,
+    const char *msg)
+{
+	json_object *e = json_object_new_object();
+
+	json_object_object_add(e, "key", json_object_new_string(key));
+	json_object_object_add(e, "value", json_object_new_string(v));
+	json_object_object_add(e, "message", json_object_new_string(msg));
+	json_object_array_add(errors, e);
+}
+
 /*
- * Checks posted settings ({"key": value, ...}) without applying them.
- * Returns an array of {key, value, message}; empty means valid.
+ * Checks posted settings ({"key": value, ...}) without applying them,
+ * into a scratch set.  Returns an array of {key, value, message}; empty
+ * means valid.
  */
 json_object *
 config_check_json(json_object *settings)
 {
-	json_object *errors = json_object_new_array(), *e;
-	struct config scratch;
+	json_object *errors = json_object_new_array();
+	struct cfg_set *scratch;
 	char msg[384];
 	const char *v;
 
-	config_defaults(&scratch);
+	if ((scratch = config_new()) == NULL) {
+		add_error(errors, "", "", "out of memory");
+		return errors;
+	}
+	config_defaults(scratch);
 	json_object_object_foreach(settings, key, val) {
 		if (json_object_is_type(val, json_type_object) ||
 		    json_object_is_type(val, json_type_array) ||
@@ -489,15 +532,38 @@ config_check_json(json_object *settings)
 			v = "";
 		} else {
 			v = json_object_get_string(val);
-			if (config_set(&scratch, key, v, msg, sizeof(msg)) == 0)
+			if (config_set(scratch, key, v, msg, sizeof(msg)) == 0)
 				continue;
 		}
-		e = json_object_new_object();
-		json_object_object_add(e, "key", json_object_new_string(key));
-		json_object_object_add(e, "value", json_object_new_string(v));
-		json_object_object_add(e, "message",
-		    json_object_new_string(msg));
-		json_object_array_add(errors, e);
+		add_error(errors, key, v, msg);
 	}
+	config_free(scratch);
+	return errors;
+}
+
+/*
+ * Checks a config file's text without applying it, into a scratch set,
+ * as config_load reads a file.  Returns an array holding {message} for
+ * the first bad line; empty means valid.
+ */
+json_object *
+config_check_text(const char *text)
+{
+	json_object *errors = json_object_new_array(), *e;
+	struct cfg_set *scratch;
+	char msg[512];
+
+	if ((scratch = config_new()) == NULL)
+		snprintf(msg, sizeof(msg), "out of memory");
+	else {
+		config_defaults(scratch);
+		if (config_parse_text(scratch, text, msg, sizeof(msg)) == 0)
+			goto done;
+	}
+	e = json_object_new_object();
+	json_object_object_add(e, "message", json_object_new_string(msg));
+	json_object_array_add(errors, e);
+done:
+	config_free(scratch);
 	return errors;
 }

@@ -15,6 +15,18 @@
 
 #include "base.h"
 
+struct base_config base_cfg;
+
+#define O(f) offsetof(struct base_config, f)
+
+/* base's own settings: read by every floor, through log_msg and more. */
+static const struct cfg_row base_rows[] = {
+	{ "log", CFG_STR, O(log), "stderr", 0, 0, NULL, 0, "stderr|syslog" },
+	{ "debug", CFG_BOOL, O(debug), "false", 0, 1, "DEBUG", 0, NULL },
+};
+
+const struct cfg_table base_cfg_table = CFG_TABLE(base_rows, base_cfg, NULL);
+
 static int use_syslog;
 static pid_t log_pid;	/* getpid() is a system call each time: cached */
 
@@ -32,15 +44,17 @@ log_getpid(void)
 	return log_pid;
 }
 
+/* Opens the log named by base_cfg.log, once the configuration is
+ * applied. */
 void
-log_init(const struct config *c)
+log_init(void)
 {
 	static int once;
 
 	/* Workers are forked: each must find its own pid again. */
 	if (!once++)
 		pthread_atfork(NULL, NULL, log_forget_pid);
-	use_syslog = strcmp(c->log, "syslog") == 0;
+	use_syslog = strcmp(base_cfg.log, "syslog") == 0;
 	if (use_syslog)
 		openlog("container-codes", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -93,7 +107,7 @@ log_msg(enum log_level lvl, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (lvl == LOG_L_DEBUG && !cfg.debug)
+	if (lvl == LOG_L_DEBUG && !base_cfg.debug)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);

@@ -78,14 +78,14 @@ open_store(void)
 {
 	int rc;
 
-	if ((rc = store_open(cfg.data_dir, cfg.map_size)) != 0) {
+	if ((rc = store_open(store_cfg.data_dir, store_cfg.map_size)) != 0) {
 		fprintf(stderr, "container-codes: cannot open storage in %s: "
-		    "%s\n", cfg.data_dir, store_strerror(rc));
+		    "%s\n", store_cfg.data_dir, store_strerror(rc));
 		return -1;
 	}
-	if (cred_secrets_init(cfg.data_dir) < 0) {
+	if (cred_secrets_init(store_cfg.data_dir) < 0) {
 		fprintf(stderr, "container-codes: cannot create or read the "
-		    "server secrets in %s/secrets\n", cfg.data_dir);
+		    "server secrets in %s/secrets\n", store_cfg.data_dir);
 		return -1;
 	}
 	return 0;

@@ -55,9 +55,9 @@ auth_cookie_secure(const struct request *r)
 {
 	const char *https;
 
-	if (strcmp(cfg.cookie_secure, "on") == 0)
+	if (strcmp(front_cfg.cookie_secure, "on") == 0)
 		return 1;
-	if (strcmp(cfg.cookie_secure, "off") == 0)
+	if (strcmp(front_cfg.cookie_secure, "off") == 0)
 		return 0;
 	https = req_env(r, "HTTPS");
 	return https != NULL && strcasecmp(https, "on") == 0;
@@ -257,8 +257,8 @@ via_session(struct request *r, const char *tok)
 	}
 	seen = jint(s, "last_seen");
 	made = jint(s, "created_at");
-	if (now - seen > cfg.session_idle_timeout ||
-	    now - made > cfg.session_max_age) {
+	if (now - seen > svc_cfg.session_idle_timeout ||
+	    now - made > svc_cfg.session_max_age) {
 		rc = resp_error(r, CC_E_UNAUTHORIZED, "session expired");
 		json_object_put(s);
 		store_abort(txn);
@@ -328,7 +328,7 @@ auth_check(struct request *r, enum access need)
 	if (need == ACCESS_PUBLIC)
 		return 0;
 	optional = r->route != NULL && (r->route->flags & R_SIGNUP) &&
-	    cfg.allow_signup;
+	    svc_cfg.allow_signup;
 	if ((rc = identify(r)) == 1) {
 		if (optional)
 			return 0;
@@ -343,15 +343,15 @@ auth_check(struct request *r, enum access need)
 		return resp_error(r, CC_E_PASSWORD_CHANGE_REQUIRED, "user '%s' "
 		    "must change their password first (POST "
 		    "/api/v1/users/changepassword)", r->who.user);
-	if (cfg.request_rate > 0) {
+	if (front_cfg.request_rate > 0) {
 		snprintf(key, sizeof(key), "req:%s:%s", r->who.via,
 		    r->who.cred_id);
-		if (rl_hit(key, cfg.request_rate, cfg.request_window,
+		if (rl_hit(key, front_cfg.request_rate, front_cfg.request_window,
 		    &retry)) {
 			resp_header(r, "Retry-After", "%d", retry);
 			return resp_error(r, CC_E_RATE_LIMITED, "more than %d "
 			    "requests in %d s with this credential",
-			    cfg.request_rate, cfg.request_window);
+			    front_cfg.request_rate, front_cfg.request_window);
 		}
 	}
 	if (!optional && r->who.role < need)

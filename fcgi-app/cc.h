@@ -5,7 +5,7 @@
  * request parsing (request.c) -> router (router.c, table in routes.c) ->
  * auth check (auth.c) -> handler (handlers/) -> response module
  * (response.c) -> access log (log.c).  The master (pool.c) owns the
- * socket and the workers; config.c owns every setting.
+ * socket and the workers; each floor owns its settings (config_tables.c).
  */
 #ifndef CC_H
 #define CC_H
@@ -21,6 +21,37 @@
 
 #include "../base/base.h"
 #include "../services/services.h"
+
+/* ---- settings (front_config.c; config_tables.c registers all) ---- */
+
+struct front_config {
+	char	 listen[CFG_STRLEN];	/* unix:/path, /path, host:port or "" */
+	unsigned listen_mode;
+	int	 backlog;
+	char	 user[CFG_STRLEN];	/* drop to this user after bind */
+	char	 group[CFG_STRLEN];
+	int	 workers;
+	int	 max_requests;
+	int	 request_timeout;	/* seconds */
+	int	 shutdown_timeout;	/* seconds */
+	size_t	 max_body;
+	int	 access_log;		/* a line per request */
+	int	 health_cache_ms;
+	int	 files_max_ranges;
+	char	 files_offload[CFG_STRLEN];	/* auto|none|x-accel|... */
+	char	 files_offload_prefix[CFG_STRLEN];
+	int	 login_rate;		/* failed logins per user per window */
+	int	 login_rate_addr;	/* the same per client address */
+	int	 login_window;		/* seconds */
+	int	 request_rate;		/* per credential per window; 0 = off */
+	int	 request_window;	/* seconds */
+	char	 cookie_secure[CFG_STRLEN];	/* auto|on|off */
+};
+
+extern struct front_config	 front_cfg;
+extern const struct cfg_table	 front_cfg_table;
+
+void		 config_register_all(void);
 
 /* The HTTP status of an error code (response.c, its one reader). */
 int		 cc_err_status(enum cc_err);

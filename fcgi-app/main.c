@@ -42,6 +42,7 @@ int
 main(int argc, char *argv[])
 {
 	struct cfg_override ov[16];
+	struct cfg_set *set;
 	const char *config_path = NULL;
 	char err[1024];
 	size_t nov = 0;
@@ -74,10 +75,16 @@ main(int argc, char *argv[])
 		default: usage(stderr); return 2;
 		}
 	}
-	if (config_load(&cfg, config_path, ov, nov, err, sizeof(err)) < 0) {
-		fprintf(stderr, "container-codes: %s\n", err);
+	config_register_all();
+	if ((set = config_new()) == NULL ||
+	    config_load(set, config_path, ov, nov, err, sizeof(err)) < 0) {
+		fprintf(stderr, "container-codes: %s\n",
+		    set == NULL ? "out of memory" : err);
+		config_free(set);
 		return 1;
 	}
+	config_apply(set);
+	config_free(set);
 	if (test_only) {
 		printf("configuration ok\n");
 		return 0;
@@ -87,7 +94,7 @@ main(int argc, char *argv[])
 		    "libsodium or libcurl\n");
 		return 1;
 	}
-	log_init(&cfg);
+	log_init();
 	if (optind < argc)
 		return cli_run(argc - optind, argv + optind);
 	return pool_run(config_path, ov, nov);

@@ -41,13 +41,13 @@
 struct proc_kind {
 	const char	*name;
 	void		(*main)(int listen_fd);
-	int		(*count)(const struct config *);
+	int		(*count)(void);	/* how many, from the live settings */
 };
 
 static int
-worker_count(const struct config *c)
+worker_count(void)
 {
-	return c->workers;
+	return front_cfg.workers;
 }
 
 static const struct proc_kind kinds[] = {
@@ -80,7 +80,7 @@ static struct {
 static const char *
 listen_addr(void)
 {
-	return cfg.listen[0] != '\0' ? cfg.listen :
+	return front_cfg.listen[0] != '\0' ? front_cfg.listen :
 	    "unix:/run/container-codes/pool.sock";
 }
 
@@ -178,17 +178,17 @@ drop_privileges(void)
 	uid_t ru, eu, su;
 	gid_t gid;
 
-	if (cfg.user[0] == '\0')
+	if (front_cfg.user[0] == '\0')
 		return 0;
-	if ((pw = getpwnam(cfg.user)) == NULL) {
-		log_msg(LOG_L_ERROR, "user '%s' does not exist", cfg.user);
+	if ((pw = getpwnam(front_cfg.user)) == NULL) {
+		log_msg(LOG_L_ERROR, "user '%s' does not exist", front_cfg.user);
 		return -1;
 	}
 	gid = pw->pw_gid;
-	if (cfg.group[0] != '\0') {
-		if ((gr = getgrnam(cfg.group)) == NULL) {
+	if (front_cfg.group[0] != '\0') {
+		if ((gr = getgrnam(front_cfg.group)) == NULL) {
 			log_msg(LOG_L_ERROR, "group '%s' does not exist",
-			    cfg.group);
+			    front_cfg.group);
 			return -1;
 		}
 		gid = gr->gr_gid;
@@ -196,7 +196,7 @@ drop_privileges(void)
 	if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 ||
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0) {
 		log_msg(LOG_L_ERROR, "cannot drop privileges to %s: %s",
-		    cfg.user, strerror(errno));
+		    front_cfg.user, strerror(errno));
 		return -1;
 	}
 	if (getresuid(&ru, &eu, &su) < 0 || ru != pw->pw_uid ||
@@ -264,7 +264,7 @@ refill(void)
 	if (now_us() < m.hold_until_us)
 		return;
 	for (k = 0; k < NKINDS; k++) {
-		want = kinds[k].count(&cfg);
+		want = kinds[k].count();
 		while (live_children((int)k, sb->generation) < want)
 			if (spawn((int)k) < 0)
 				return;
@@ -326,7 +326,7 @@ reap(void)
 		}
 		memset((void *)s, 0, sizeof(*s));
 	}
-	if (reaped > 0 && store_reader_check(cfg.data_dir, &dead) == 0 &&
+	if (reaped > 0 && store_reader_check(store_cfg.data_dir, &dead) == 0 &&
 	    dead > 0)
 		log_msg(LOG_L_INFO, "cleared %d stale LMDB reader slots", dead);
 }
@@ -338,7 +338,7 @@ kill_overdue(void)
 	struct sb_slot *s;
 	int i;
 
-	limit = (uint64_t)cfg.request_timeout * 1000000;
+	limit = (uint64_t)front_cfg.request_timeout * 1000000;
 	for (i = 0; i < SB_MAX_SLOTS; i++) {
 		s = &sb->slots[i];
 		if (s->pid <= 0 || s->state != SB_BUSY || m.killed[i] ||
@@ -346,7 +346,7 @@ kill_overdue(void)
 			continue;
 		log_msg(LOG_L_WARN, "%s %d ran a request past "
 		    "request_timeout (%ds); killing it", kinds[s->kind].name,
-		    (int)s->pid, cfg.request_timeout);
+		    (int)s->pid, front_cfg.request_timeout);
 		m.killed[i] = 1;
 		kill(s->pid, SIGKILL);
 	}
@@ -389,26 +389,39 @@ children_alive(void)
 	return n;
 }
 
+/*
+ * SIGHUP: reads the configuration again into a scratch set, the way
+ * start-up does, and applies it only when it is valid and a changed
+ * listen address could be opened; else the running one stays.  The new
+ * generation of children starts, the old one is retired.
+ */
 static void
 reload(void)
 {
-	struct config next;
+	struct cfg_set *set = NULL;
+	const struct front_config *next;
 	char err[512], path[sizeof(m.unix_path)];
 	int fd;
 
-	if (config_load(&next, m.config_path, m.ov, m.nov, err,
+	if ((set = config_new()) == NULL) {
+		log_msg(LOG_L_ERROR, "reload refused, keeping the running "
+		    "configuration: out of memory");
+		goto err;
+	}
+	if (config_load(set, m.config_path, m.ov, m.nov, err,
 	    sizeof(err)) < 0) {
 		log_msg(LOG_L_ERROR, "reload refused, keeping the running "
 		    "configuration: %s", err);
-		return;
+		goto err;
 	}
-	if (strcmp(next.listen, cfg.listen) != 0) {
-		if ((fd = open_listener(next.listen[0] ? next.listen :
-		    "unix:/run/container-codes/pool.sock", next.listen_mode,
-		    next.backlog, path, sizeof(path))) < 0) {
+	next = config_part(set, &front_cfg);
+	if (strcmp(next->listen, front_cfg.listen) != 0) {
+		if ((fd = open_listener(next->listen[0] ? next->listen :
+		    "unix:/run/container-codes/pool.sock", next->listen_mode,
+		    next->backlog, path, sizeof(path))) < 0) {
 			log_msg(LOG_L_ERROR, "reload refused: cannot listen "
-			    "on %s", next.listen);
-			return;
+			    "on %s", next->listen);
+			goto err;
 		}
 		if (m.old_fd >= 0)
 			close(m.old_fd);
@@ -418,13 +431,15 @@ reload(void)
 			unlink(m.unix_path);
 		memcpy(m.unix_path, path, sizeof(path));
 	}
-	cfg = next;
+	config_apply(set);
 	sb->generation++;
 	m.hold_until_us = 0;
 	refill();	/* the new generation accepts first */
 	retire(sb->generation, SIGTERM);
 	log_msg(LOG_L_INFO, "configuration reloaded: %d workers, "
-	    "generation %u", cfg.workers, sb->generation);
+	    "generation %u", front_cfg.workers, sb->generation);
+err:
+	config_free(set);
 }
 
 static void
@@ -436,7 +451,7 @@ shutdown_pool(void)
 	uint64_t deadline;
 
 	retire(sb->generation + 1, SIGTERM);
-	deadline = now_us() + (uint64_t)cfg.shutdown_timeout * 1000000;
+	deadline = now_us() + (uint64_t)front_cfg.shutdown_timeout * 1000000;
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	while (children_alive() > 0 && now_us() < deadline) {
@@ -445,7 +460,7 @@ shutdown_pool(void)
 	}
 	if (children_alive() > 0) {
 		log_msg(LOG_L_WARN, "shutdown_timeout (%ds) passed; killing "
-		    "%d children", cfg.shutdown_timeout, children_alive());
+		    "%d children", front_cfg.shutdown_timeout, children_alive());
 		retire(sb->generation + 1, SIGKILL);
 		while (children_alive() > 0 && waitpid(-1, NULL, 0) > 0)
 			reap();
@@ -486,11 +501,11 @@ pool_run(const char *config_path, const struct cfg_override *ov, size_t nov)
 	sb->started_at = now_wall();
 	sb->started_us = now_us();
 
-	if (cfg.listen[0] == '\0' && !FCGX_IsCGI()) {
+	if (front_cfg.listen[0] == '\0' && !FCGX_IsCGI()) {
 		m.listen_fd = 0;	/* mod_fcgid / spawn-fcgi gave us fd 0 */
 		log_msg(LOG_L_INFO, "serving the FastCGI listener on stdin");
 	} else if ((m.listen_fd = open_listener(listen_addr(),
-	    cfg.listen_mode, cfg.backlog, m.unix_path,
+	    front_cfg.listen_mode, front_cfg.backlog, m.unix_path,
 	    sizeof(m.unix_path))) < 0)
 		return 1;
 	if (drop_privileges() < 0)
@@ -505,7 +520,7 @@ pool_run(const char *config_path, const struct cfg_override *ov, size_t nov)
 		log_msg(LOG_L_ERROR, "cannot map the rate limiter");
 		return 1;
 	}
-	cred_secrets_init(cfg.data_dir);
+	cred_secrets_init(store_cfg.data_dir);
 	users_bootstrap();
 
 	/* Signals are taken synchronously by sigtimedwait below. */
@@ -519,7 +534,7 @@ pool_run(const char *config_path, const struct cfg_override *ov, size_t nov)
 
 	log_msg(LOG_L_INFO, "container-codes %s: master %d listening on %s "
 	    "with %d workers", PACKAGE_VERSION, (int)getpid(),
-	    m.listen_fd == 0 ? "stdin" : listen_addr(), cfg.workers);
+	    m.listen_fd == 0 ? "stdin" : listen_addr(), front_cfg.workers);
 	refill();
 	for (;;) {
 		sig = sigtimedwait(&set, &si, &tick);
@@ -527,7 +542,7 @@ pool_run(const char *config_path, const struct cfg_override *ov, size_t nov)
 			log_msg(LOG_L_INFO, "received %s from pid %d (uid %d); "
 			    "finishing in-flight requests (up to %ds)",
 			    signame(sig), (int)si.si_pid, (int)si.si_uid,
-			    cfg.shutdown_timeout);
+			    front_cfg.shutdown_timeout);
 			break;
 		}
 		if (sig == SIGHUP) {

@@ -563,10 +563,10 @@ req_read_body(struct request *r)
 
 	if (r->body != NULL || r->content_length <= 0)
 		return 0;
-	if ((unsigned long long)r->content_length > cfg.max_body) {
+	if ((unsigned long long)r->content_length > front_cfg.max_body) {
 		resp_error(r, CC_E_PAYLOAD_TOO_LARGE, "request body of %lld "
 		    "bytes exceeds max_body (%zu bytes)", r->content_length,
-		    cfg.max_body);
+		    front_cfg.max_body);
 		return -1;
 	}
 	r->body_len = (size_t)r->content_length;

@@ -427,7 +427,7 @@ resp_store_error(struct request *r, int rc, const char *what)
 	case MDB_MAP_FULL:
 		return resp_error(r, CC_E_INSUFFICIENT_STORAGE, "storage is full "
 		    "(map_size %zu bytes); nothing was written for %s: raise "
-		    "map_size", cfg.map_size, what);
+		    "map_size", store_cfg.map_size, what);
 	case MDB_READERS_FULL:
 	case MDB_TXN_FULL:
 	case MDB_BAD_TXN:

@@ -93,7 +93,7 @@ method_ok(const struct route *rt, const char *m)
 static int
 route_visible(const struct route *rt, int is_api)
 {
-	if ((rt->flags & R_DEBUG) && !cfg.debug)
+	if ((rt->flags & R_DEBUG) && !base_cfg.debug)
 		return 0;
 	return is_api || (rt->flags & R_ROOT);
 }
@@ -217,10 +217,10 @@ dispatch(struct request *r)
 		break;
 	case BODY_NONE:
 		if (r->content_length > 0 &&
-		    (unsigned long long)r->content_length > cfg.max_body)
+		    (unsigned long long)r->content_length > front_cfg.max_body)
 			return resp_error(r, CC_E_PAYLOAD_TOO_LARGE, "request "
 			    "body of %lld bytes exceeds max_body (%zu bytes)",
-			    r->content_length, cfg.max_body);
+			    r->content_length, front_cfg.max_body);
 		break;
 	case BODY_STREAM:
 		break;	/* the handler reads and limits it */

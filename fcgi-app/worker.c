@@ -56,9 +56,9 @@ worker_main(int listen_fd)
 	int rc, status = EXIT_SUCCESS;
 
 	worker_signals();
-	if ((rc = store_open(cfg.data_dir, cfg.map_size)) != 0) {
+	if ((rc = store_open(store_cfg.data_dir, store_cfg.map_size)) != 0) {
 		log_msg(LOG_L_ERROR, "worker cannot open storage in %s: %s",
-		    cfg.data_dir, store_strerror(rc));
+		    store_cfg.data_dir, store_strerror(rc));
 		exit(3);
 	}
 	if (FCGX_Init() != 0 ||
@@ -68,7 +68,7 @@ worker_main(int listen_fd)
 	}
 	sb_self->state = SB_IDLE;
 	while (!worker_stop &&
-	    (cfg.max_requests == 0 || served < cfg.max_requests)) {
+	    (front_cfg.max_requests == 0 || served < front_cfg.max_requests)) {
 		if (FCGX_Accept_r(&fr) < 0) {
 			if (worker_stop)
 				break;
@@ -91,7 +91,7 @@ worker_main(int listen_fd)
 		else
 			FCGX_Attach(&fr);
 		FCGX_Finish_r(&fr);
-		if (cfg.access_log) {
+		if (front_cfg.access_log) {
 			struct log_access a = { r.id, r.method, r.path,
 			    r.error_code, (unsigned)r.status,
 			    now_us() - r.start_us, r.bytes_out };

@@ -15,16 +15,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct config c;
-	char *text, err[512];
+	char *text;
 	json_object *o;
 
+	config_register_all();
 	if ((text = malloc(size + 1)) == NULL)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
-	config_defaults(&c);
-	config_parse_text(&c, text, err, sizeof(err));
+	json_object_put(config_check_text(text));
 	if ((o = json_tokener_parse(text)) != NULL) {
 		if (json_object_is_type(o, json_type_object))
 			json_object_put(config_check_json(o));

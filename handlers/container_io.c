@@ -188,11 +188,11 @@ h_container_logs(struct request *r)
 	ls.tail = 100;
 	if (tail != NULL && strcmp(tail, "all") == 0)
 		ls.tail = -1;
-	else if (tail != NULL && parse_long(tail, 0, cfg.logs_max_tail,
+	else if (tail != NULL && parse_long(tail, 0, rt_cfg.logs_max_tail,
 	    &ls.tail) < 0)
 		return resp_error(r, CC_E_INVALID_REQUEST, "tail must be "
 		    "\"all\" or a number of lines from 0 to %ld",
-		    cfg.logs_max_tail);
+		    rt_cfg.logs_max_tail);
 	if ((since = req_query(r, "since")) != NULL &&
 	    (ls.since = parse_since(since)) < 0)
 		return resp_error(r, CC_E_INVALID_REQUEST, "since must be unix "
@@ -208,7 +208,7 @@ h_container_logs(struct request *r)
 	if (follow)
 		return logs_follow(r, &ep, id, &ls);
 	memset(&lb, 0, sizeof(lb));
-	lb.max = cfg.runtime_max_answer;
+	lb.max = rt_cfg.runtime_max_answer;
 	rc = ep.driver->logs(&ep, id, &ls, logs_collect, &lb, &e);
 	if (rc < 0 || lb.oom) {
 		free(lb.all), free(lb.out), free(lb.err);
@@ -371,7 +371,7 @@ h_container_exec(struct request *r)
 		cspec_free(&cs);
 		return r->status;
 	}
-	xs.max_output = cfg.exec_max_output;
+	xs.max_output = rt_cfg.exec_max_output;
 	/* A command may run up to runtime_timeout, past request_timeout. */
 	req_set_streaming(r);
 	status = ctr_run(r, &ep, id, &xs, &x);

@@ -238,7 +238,7 @@ h_container_create(struct request *r)
 	ctr_event(r, &ep, id, "start");
 	if (!detached && ep.driver->wait != NULL) {
 		req_set_streaming(r);	/* runtime_timeout bounds the wait */
-		if (ep.driver->wait(&ep, id, cfg.runtime_timeout, &exit_code,
+		if (ep.driver->wait(&ep, id, rt_cfg.runtime_timeout, &exit_code,
 		    &e) < 0)
 			return ctr_rt_error(r, &ep, &e, id);
 		waited = 1;

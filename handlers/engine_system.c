@@ -61,7 +61,7 @@ engine_info_json(void)
 	json_object *o, *info = NULL;
 	struct rt_err e;
 	uint64_t now = now_us();
-	long budget = cfg.request_timeout / 3;
+	long budget = front_cfg.request_timeout / 3;
 
 	if (cached != NULL && now - at_us < (cached_ok ? 60 : 10) * 1000000ULL)
 		return json_object_get(cached);
@@ -377,7 +377,7 @@ h_docker_debug(struct request *r)
 	json_object_object_add(o, "server_gid", json_object_new_int(
 	    (int)getegid()));
 	json_object_object_add(o, "docker_host_config",
-	    json_object_new_string(cfg.docker_host));
+	    json_object_new_string(rt_cfg.docker_host));
 	json_object_object_add(o, "docker_host_env_ignored",
 	    json_object_new_boolean(getenv("DOCKER_HOST") != NULL));
 	json_object_object_add(o, "endpoints", arr);

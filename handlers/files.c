@@ -78,7 +78,7 @@ files_store_fail(struct request *r, int rc, const char *path)
 	case FILES_E_TOO_LARGE:
 		return resp_error(r, CC_E_PAYLOAD_TOO_LARGE, "the file exceeds "
 		    "files_max_size (%zu bytes); nothing was stored",
-		    cfg.files_max_size);
+		    store_cfg.files_max_size);
 	case FILES_E_NOSPACE:
 		return resp_error(r, CC_E_INSUFFICIENT_STORAGE, "no space left "
 		    "in the file store; nothing was stored");
@@ -186,10 +186,10 @@ body_length_ok(struct request *r, long long extra)
 		return 0;
 	}
 	if ((unsigned long long)r->content_length >
-	    (unsigned long long)cfg.files_max_size + (unsigned long long)extra) {
+	    (unsigned long long)store_cfg.files_max_size + (unsigned long long)extra) {
 		resp_error(r, CC_E_PAYLOAD_TOO_LARGE, "the request body of %lld "
 		    "bytes exceeds files_max_size (%zu bytes)",
-		    r->content_length, cfg.files_max_size);
+		    r->content_length, store_cfg.files_max_size);
 		return 0;
 	}
 	return 1;
@@ -265,7 +265,7 @@ up_begin(void *arg, const struct mp_part *p)
 		}
 		if (u->path_len > 0 && up_precheck(u) != 0)
 			return 1;
-		if ((rc = files_writer_open((long long)cfg.files_max_size,
+		if ((rc = files_writer_open((long long)store_cfg.files_max_size,
 		    &u->w)) != 0) {
 			u->fail = rc;
 			return 1;
@@ -472,7 +472,7 @@ h_files_put(struct request *r)
 	req_set_streaming(r);
 	if ((buf = req_alloc(r, FILES_IO_CHUNK)) == NULL)
 		return resp_error(r, CC_E_INTERNAL_ERROR, "out of memory");
-	if ((rc = files_writer_open((long long)cfg.files_max_size, &w)) != 0)
+	if ((rc = files_writer_open((long long)store_cfg.files_max_size, &w)) != 0)
 		return files_store_fail(r, rc, path);
 	while ((n = req_read(r, buf, FILES_IO_CHUNK)) > 0)
 		if ((rc = files_writer_write(w, buf, (size_t)n)) != 0)

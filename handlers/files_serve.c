@@ -31,11 +31,11 @@ offload_mode(const struct request *r)
 {
 	const char *fe;
 
-	if (strcmp(cfg.files_offload, "x-accel") == 0)
+	if (strcmp(front_cfg.files_offload, "x-accel") == 0)
 		return OFF_ACCEL;
-	if (strcmp(cfg.files_offload, "x-sendfile") == 0)
+	if (strcmp(front_cfg.files_offload, "x-sendfile") == 0)
 		return OFF_SENDFILE;
-	if (strcmp(cfg.files_offload, "auto") != 0 ||
+	if (strcmp(front_cfg.files_offload, "auto") != 0 ||
 	    (fe = req_env(r, "CC_FRONTEND")) == NULL)
 		return OFF_NONE;
 	if (strcmp(fe, "nginx") == 0)
@@ -88,7 +88,7 @@ offload(struct request *r, enum offload how, const struct files_meta *m)
 {
 	if (how == OFF_ACCEL)
 		resp_header(r, "X-Accel-Redirect", "%s%s",
-		    cfg.files_offload_prefix, m->blob);
+		    front_cfg.files_offload_prefix, m->blob);
 	else {
 		resp_header(r, "X-Sendfile", "%s/%s", files_dir(), m->blob);
 		/* nginx adds it to a 200 itself; mod_xsendfile does not. */
@@ -185,12 +185,12 @@ serve_once(struct request *r, const char *path, int *again)
 	range = r->is_head ? NULL : req_header(r, "Range");
 	if (range != NULL && cond_if_range(req_header(r, "If-Range"), etag,
 	    m.modified)) {
-		if ((rg = req_alloc(r, (size_t)cfg.files_max_ranges *
+		if ((rg = req_alloc(r, (size_t)front_cfg.files_max_ranges *
 		    sizeof(*rg))) == NULL) {
 			rc = resp_error(r, CC_E_INTERNAL_ERROR, "out of memory");
 			goto out;
 		}
-		rr = range_parse(range, m.size, (size_t)cfg.files_max_ranges,
+		rr = range_parse(range, m.size, (size_t)front_cfg.files_max_ranges,
 		    rg, &n);
 	}
 	if ((how = offload_mode(r)) != OFF_NONE && may_offload(r, &m, rr, n)) {

@@ -318,12 +318,12 @@ h_image_build(struct request *r)
 		return r->status;
 	if (ep.driver->image_build == NULL)
 		return ctr_unsupported(r, &ep, "building images");
-	m.max = cfg.runtime_max_answer;
+	m.max = rt_cfg.runtime_max_answer;
 	if (path != NULL) {
 		if (realpath(path, real) == NULL)
 			return resp_error(r, CC_E_INVALID_REQUEST, "path '%s': "
 			    "%s", path, strerror(errno));
-		if (!ctr_path_under(real, cfg.build_roots))
+		if (!ctr_path_under(real, svc_cfg.build_roots))
 			return resp_error(r, CC_E_FORBIDDEN, "path '%s' is not "
 			    "under build_roots", path);
 		if (tar_dir(real, &m, msg, sizeof(msg)) < 0) {

@@ -52,8 +52,8 @@ login_verify(struct request *r, const char *name, const char *pw,
 		    "'password' are required strings");
 	snprintf(ukey, sizeof(ukey), "login:u:%.64s", name);
 	snprintf(akey, sizeof(akey), "login:a:%.64s", addr ? addr : "-");
-	if (rl_over(ukey, cfg.login_rate, cfg.login_window, &retry) ||
-	    rl_over(akey, cfg.login_rate_addr, cfg.login_window, &retry)) {
+	if (rl_over(ukey, front_cfg.login_rate, front_cfg.login_window, &retry) ||
+	    rl_over(akey, front_cfg.login_rate_addr, front_cfg.login_window, &retry)) {
 		resp_header(r, "Retry-After", "%d", retry);
 		return resp_error(r, CC_E_RATE_LIMITED, "too many failed logins "
 		    "for this user or address; retry in %d s", retry);
@@ -72,8 +72,8 @@ login_verify(struct request *r, const char *name, const char *pw,
 		goto fail;
 	}
 	if (rc != 0) {
-		rl_hit(ukey, cfg.login_rate, cfg.login_window, &retry);
-		rl_hit(akey, cfg.login_rate_addr, cfg.login_window, &retry);
+		rl_hit(ukey, front_cfg.login_rate, front_cfg.login_window, &retry);
+		rl_hit(akey, front_cfg.login_rate_addr, front_cfg.login_window, &retry);
 		rc = resp_error(r, CC_E_UNAUTHORIZED, "invalid username or "
 		    "password");
 		goto fail;
@@ -123,8 +123,8 @@ login_inner(struct request *r)
 	pw = uj_str(r->json, "password");
 	if ((rc = login_verify(r, name, pw, &u)) != 0)
 		return rc;
-	store_session_purge(now, cfg.session_idle_timeout,
-	    cfg.session_max_age);
+	store_session_purge(now, svc_cfg.session_idle_timeout,
+	    svc_cfg.session_max_age);
 	cred_token(tok);
 	cred_token(csrf);
 	if (cred_hash(tok, hash) < 0) {
@@ -143,14 +143,14 @@ login_inner(struct request *r)
 		rc = resp_store_error(r, rc, "session");
 		goto out;
 	}
-	cookie_set(r, tok, cfg.session_max_age);
+	cookie_set(r, tok, svc_cfg.session_max_age);
 	o = json_object_new_object();
 	json_object_object_add(o, "message",
 	    json_object_new_string("Authentication successful"));
 	json_object_object_add(o, "username", json_object_new_string(name));
 	json_object_object_add(o, "csrf_token", json_object_new_string(csrf));
 	json_object_object_add(o, "expires_at",
-	    uj_time(now + cfg.session_max_age));
+	    uj_time(now + svc_cfg.session_max_age));
 	json_object_object_add(o, "must_change_password",
 	    json_object_new_boolean(uj_int(u, "must_change_password") != 0));
 	json_object_object_add(o, "user", users_public(u));
@@ -298,7 +298,7 @@ token_inner(struct request *r)
 		json_object_put(u);
 	}
 	c.role = role;
-	c.exp = now + cfg.jwt_ttl;
+	c.exp = now + svc_cfg.jwt_ttl;
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(c.jti, sizeof(c.jti), rnd, sizeof(rnd));
 	if (jwt_sign(key, &c, now, tok, sizeof(tok)) < 0)
@@ -308,7 +308,7 @@ token_inner(struct request *r)
 	json_object_object_add(o, "token_type",
 	    json_object_new_string("Bearer"));
 	json_object_object_add(o, "expires_in",
-	    json_object_new_int(cfg.jwt_ttl));
+	    json_object_new_int(svc_cfg.jwt_ttl));
 	json_object_object_add(o, "expires_at", uj_time(c.exp));
 	json_object_object_add(o, "username", json_object_new_string(c.sub));
 	json_object_object_add(o, "role",

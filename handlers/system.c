@@ -65,14 +65,14 @@ health_refresh(void)
 	int rc;
 
 	if (health.valid &&
-	    now - health.at_us < (uint64_t)cfg.health_cache_ms * 1000)
+	    now - health.at_us < (uint64_t)front_cfg.health_cache_ms * 1000)
 		return;
 	rc = store_check();
 	health.storage_ok = rc == 0;
 	snprintf(health.storage_err, sizeof(health.storage_err), "%s",
 	    rc ? store_strerror(rc) : "");
-	health.runtime_ok = rt_target_parse(cfg.docker_host, cfg.docker_tls_ca,
-	    cfg.docker_tls_cert, cfg.docker_tls_key, &t, health.runtime_err,
+	health.runtime_ok = rt_target_parse(rt_cfg.docker_host, rt_cfg.docker_tls_ca,
+	    rt_cfg.docker_tls_cert, rt_cfg.docker_tls_key, &t, health.runtime_err,
 	    sizeof(health.runtime_err)) == 0 &&
 	    rt_ping(&t, health.runtime_err, sizeof(health.runtime_err)) == 0;
 	if (health.runtime_ok)
@@ -224,7 +224,7 @@ pool_summary(const struct pool_totals *t)
 	    json_object_new_int(sb->master_pid));
 	json_object_object_add(pool, "workers", json_object_new_int(t->workers));
 	json_object_object_add(pool, "configured_workers",
-	    json_object_new_int(cfg.workers));
+	    json_object_new_int(front_cfg.workers));
 	json_object_object_add(pool, "busy", json_object_new_int(t->busy));
 	json_object_object_add(pool, "idle", json_object_new_int(t->idle));
 	json_object_object_add(pool, "generation",
@@ -334,7 +334,7 @@ h_metrics(struct request *r)
 int
 h_config_get(struct request *r)
 {
-	return resp_ok(r, 200, "config", config_to_json(&cfg));
+	return resp_ok(r, 200, "config", config_to_json(config_live()));
 }
 
 /* POST /config/reload: asks the master to re-read its configuration. */
@@ -362,8 +362,6 @@ int
 h_config_validate(struct request *r)
 {
 	json_object *o, *errors;
-	struct config scratch;
-	char msg[512];
 
 	if (content_type_is(r->content_type, "application/json")) {
 		if (req_read_json(r, 0) < 0)
@@ -372,18 +370,10 @@ h_config_validate(struct request *r)
 	} else if (content_type_is(r->content_type, "text/plain")) {
 		if (req_read_body(r) < 0)
 			return r->status;
-		errors = json_object_new_array();
-		config_defaults(&scratch);
 		if (r->body != NULL && strlen(r->body) != r->body_len)
 			return resp_error(r, CC_E_INVALID_REQUEST, "the "
 			    "configuration text contains a NUL byte");
-		if (r->body != NULL && config_parse_text(&scratch, r->body,
-		    msg, sizeof(msg)) < 0) {
-			o = json_object_new_object();
-			json_object_object_add(o, "message",
-			    json_object_new_string(msg));
-			json_object_array_add(errors, o);
-		}
+		errors = config_check_text(r->body != NULL ? r->body : "");
 	} else
 		return resp_error(r, CC_E_UNSUPPORTED_MEDIA_TYPE, "post the "
 		    "settings as application/json or text/plain");
@@ -403,7 +393,7 @@ h_index(struct request *r)
 
 	arr = json_object_new_array();
 	for (i = 0; i < nroutes; i++) {
-		if ((routes[i].flags & R_DEBUG) && !cfg.debug)
+		if ((routes[i].flags & R_DEBUG) && !base_cfg.debug)
 			continue;
 		e = json_object_new_object();
 		json_object_object_add(e, "method",

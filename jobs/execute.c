@@ -138,13 +138,13 @@ follow_start(struct attempt *a)
 	store_close();
 	rt_cleanup();
 	if ((pid = fork()) != 0) {
-		if (store_open(cfg.data_dir, cfg.map_size) != 0)
+		if (store_open(store_cfg.data_dir, store_cfg.map_size) != 0)
 			log_msg(LOG_L_ERROR, "job %s: storage lost after fork",
 			    a->cl->id);
 		return pid;
 	}
 	signal(SIGTERM, SIG_DFL);
-	if (store_open(cfg.data_dir, cfg.map_size) != 0)
+	if (store_open(store_cfg.data_dir, store_cfg.map_size) != 0)
 		_exit(1);
 	a->ep.driver->logs(&a->ep, a->cid, &ls, follow_sink, &f, &err);
 	if (f.len > 0 && !f.skip)
@@ -299,7 +299,7 @@ collect_outputs(struct attempt *a)
 		if (dir[0] == '\0')
 			snprintf(dir, sizeof(dir), "/");
 		m.len = 0;
-		m.max = cfg.jobs_max_output - a->out_used;
+		m.max = jobs_cfg.jobs_max_output - a->out_used;
 		if (a->ep.driver->get_archive(&a->ep, a->cid, dir, m.max,
 		    mem_sink, &m, &err) < 0) {
 			if (err.code == CC_E_CONTAINER_NOT_FOUND ||
@@ -316,7 +316,7 @@ collect_outputs(struct attempt *a)
 			break;
 		}
 		rc = job_tar_extract(m.p, m.len, strcmp(dir, "/") ? dir : "",
-		    c.pattern, cfg.jobs_max_output, &a->out_used, collect_file,
+		    c.pattern, jobs_cfg.jobs_max_output, &a->out_used, collect_file,
 		    &c, &rejected);
 		if (rc == -2)
 			fail(a, JOB_ERROR, "%s", "outputs exceed jobs_max_output");
@@ -339,7 +339,7 @@ static void
 keep_logs(struct attempt *a)
 {
 	struct rt_logs_spec ls = { .tail = -1 };
-	struct membuf m = { .max = cfg.jobs_max_log };
+	struct membuf m = { .max = jobs_cfg.jobs_max_log };
 	struct rt_err err;
 
 	struct follow f = { .cl = a->cl, .last = -1, .quiet = 1 };
@@ -438,7 +438,7 @@ make_container(struct attempt *a)
 	spec.env = envv;
 	spec.labels = labels;
 	spec.nlabels = 4;
-	spec.network_mode = cfg.jobs_network_mode;
+	spec.network_mode = jobs_cfg.jobs_network_mode;
 	spec.memory_bytes = jget(res, "memory_limit") ?
 	    json_object_get_int64(jget(res, "memory_limit")) : 0;
 	spec.nano_cpus = jget(res, "cpu_limit") ? (int64_t)(
@@ -520,7 +520,7 @@ job_execute(const struct job_claim *cl)
 	timeout = json_object_get_int64(jget(jget(a.job, "resources"),
 	    "timeout"));
 	if (timeout <= 0)
-		timeout = cfg.jobs_default_timeout;
+		timeout = jobs_cfg.jobs_default_timeout;
 	if (rt_endpoint_get(ep, &a.ep, &err) < 0) {
 		fail(&a, JOB_ERROR, "endpoint: %s", err.msg);
 		goto finish;

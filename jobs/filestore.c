@@ -51,7 +51,7 @@ job_fs_read(const char *path, void **data, size_t *len)
 		return MDB_NOTFOUND;
 	if ((rc = files_open(canon, &m, &fd)) != 0)
 		return rc;
-	if (m.size < 0 || (size_t)m.size > cfg.jobs_max_output ||
+	if (m.size < 0 || (size_t)m.size > jobs_cfg.jobs_max_output ||
 	    (buf = malloc((size_t)m.size + 1)) == NULL) {
 		rc = FILES_E_TOO_LARGE;
 		goto err;

@@ -33,10 +33,30 @@
 #include <json-c/json.h>
 #include <lmdb.h>
 
+#include "../base/base.h"
+
 #define JOB_IDLEN	24	/* "job_" + 16 hex + NUL, with room */
 #define JOB_MAX_DEPS	64
 #define JOB_MAX_FILES	64
 #define JOB_MAX_PATTERNS 32
+
+/* ---- settings (jobs_config.c) ---- */
+
+struct jobs_config {
+	int	 jobs_enabled;		/* run the jobs runner */
+	int	 jobs_max_timeout;	/* seconds */
+	int	 jobs_default_timeout;	/* seconds */
+	char	 jobs_network_mode[CFG_STRLEN];
+	size_t	 jobs_max_output;	/* bytes collected per attempt */
+	size_t	 jobs_max_log;		/* bytes of log kept per attempt */
+	int	 jobs_poll_ms;
+	int	 jobs_max_attempts;	/* retry_policy defaults */
+	int	 jobs_retry_delay;	/* seconds */
+	int	 jobs_retry_max_delay;	/* seconds */
+};
+
+extern struct jobs_config	 jobs_cfg;
+extern const struct cfg_table	 jobs_cfg_table;
 
 /* ---- spec.c: parsing and validation, no I/O ---- */
 
@@ -167,8 +187,7 @@ int	 job_fs_write(const char *owner, const char *path, const void *data,
 /* ---- runner.c and execute.c ---- */
 
 void	 runner_main(int listen_fd);
-struct config;
-int	 runner_count(const struct config *);
+int	 runner_count(void);
 void	 job_execute(const struct job_claim *);
 long long proc_start_time(pid_t);
 

@@ -37,9 +37,9 @@
 #include "jobs.h"
 
 int
-runner_count(const struct config *c)
+runner_count(void)
 {
-	return c->jobs_enabled ? 1 : 0;
+	return jobs_cfg.jobs_enabled ? 1 : 0;
 }
 
 /* A process's start time in clock ticks since boot (/proc/<pid>/stat
@@ -194,7 +194,7 @@ child_run(const struct job_claim *cl)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	sb_self = NULL;		/* the master's slot is the runner's */
-	if (store_open(cfg.data_dir, cfg.map_size) != 0)
+	if (store_open(store_cfg.data_dir, store_cfg.map_size) != 0)
 		_exit(3);
 	if (jobq_set_pid(cl->id, cl->attempt, getpid(),
 	    proc_start_time(getpid())) != 0)
@@ -230,7 +230,7 @@ start_one(void)
 	pid = fork();
 	if (pid == 0)
 		child_run(&cl);
-	if ((rc = store_open(cfg.data_dir, cfg.map_size)) != 0) {
+	if ((rc = store_open(store_cfg.data_dir, store_cfg.map_size)) != 0) {
 		log_msg(LOG_L_ERROR, "runner: cannot reopen storage: %s",
 		    store_strerror(rc));
 		exit(3);
@@ -275,23 +275,23 @@ runner_main(int listen_fd)
 	sigprocmask(SIG_SETMASK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
-	if ((rc = store_open(cfg.data_dir, cfg.map_size)) != 0) {
+	if ((rc = store_open(store_cfg.data_dir, store_cfg.map_size)) != 0) {
 		log_msg(LOG_L_ERROR, "runner cannot open storage in %s: %s",
-		    cfg.data_dir, store_strerror(rc));
+		    store_cfg.data_dir, store_strerror(rc));
 		exit(3);
 	}
 	sb_self->state = SB_IDLE;
 	log_msg(LOG_L_INFO, "jobs runner %d: up to %d jobs at once",
-	    (int)getpid(), cfg.jobs_concurrency);
-	tick.tv_sec = cfg.jobs_poll_ms / 1000;
-	tick.tv_nsec = (long)(cfg.jobs_poll_ms % 1000) * 1000000;
+	    (int)getpid(), store_cfg.jobs_concurrency);
+	tick.tv_sec = jobs_cfg.jobs_poll_ms / 1000;
+	tick.tv_nsec = (long)(jobs_cfg.jobs_poll_ms % 1000) * 1000000;
 	while (!stop) {
 		reap_kids();
 		memset(&s, 0, sizeof(s));
 		if ((rc = jobq_running(scan_one, &s)) != 0)
 			log_msg(LOG_L_ERROR, "runner: cannot read running "
 			    "jobs: %s", store_strerror(rc));
-		while (s.busy < cfg.jobs_concurrency && start_one() == 0)
+		while (s.busy < store_cfg.jobs_concurrency && start_one() == 0)
 			s.busy++;
 		sig = sigtimedwait(&set, &si, &tick);
 		if (sig == SIGTERM || sig == SIGINT)

@@ -545,15 +545,15 @@ parse_resources(json_object *body, json_object *job, char *err,
 	if (mem != NULL)
 		json_object_object_add(res, "memory_limit",
 		    json_object_new_int64((int64_t)bytes));
-	timeout = cfg.jobs_default_timeout;
-	if (v != NULL && (get_secs(v, "timeout", cfg.jobs_default_timeout,
+	timeout = jobs_cfg.jobs_default_timeout;
+	if (v != NULL && (get_secs(v, "timeout", jobs_cfg.jobs_default_timeout,
 	    &timeout) < 0 || timeout < 1))
 		FAIL("resources.timeout", "timeout must be a duration such as "
 		    "\"3600s\", \"15m\" or 90");
-	if (timeout > cfg.jobs_max_timeout)
+	if (timeout > jobs_cfg.jobs_max_timeout)
 		FAIL("resources.timeout", "timeout %lds is over the configured "
 		    "maximum (jobs_max_timeout = %ds)", timeout,
-		    cfg.jobs_max_timeout);
+		    jobs_cfg.jobs_max_timeout);
 	json_object_object_add(res, "timeout", json_object_new_int64(timeout));
 	json_object_object_add(job, "resources", res);
 	return 0;
@@ -569,7 +569,7 @@ parse_retry(json_object *body, json_object *job, char *err, size_t errlen,
 	json_object *v = NULL, *rp = json_object_new_object(), *m;
 	enum job_backoff b = JOB_BACKOFF_EXPONENTIAL;
 	const char *bs = NULL;
-	long max_attempts = cfg.jobs_max_attempts, init, maxd;
+	long max_attempts = jobs_cfg.jobs_max_attempts, init, maxd;
 
 	if (json_object_object_get_ex(body, "retry_policy", &v) &&
 	    !json_object_is_type(v, json_type_null) &&
@@ -589,13 +589,13 @@ parse_retry(json_object *body, json_object *job, char *err, size_t errlen,
 		FAIL("retry_policy.backoff", "backoff must be exponential, "
 		    "linear or fixed");
 	if (v == NULL) {
-		init = cfg.jobs_retry_delay;
-		maxd = cfg.jobs_retry_max_delay;
-	} else if (get_secs(v, "initial_delay", cfg.jobs_retry_delay,
+		init = jobs_cfg.jobs_retry_delay;
+		maxd = jobs_cfg.jobs_retry_max_delay;
+	} else if (get_secs(v, "initial_delay", jobs_cfg.jobs_retry_delay,
 	    &init) < 0 || init > 86400)
 		FAIL("retry_policy.initial_delay", "initial_delay must be a "
 		    "duration up to 1d, such as \"2s\"");
-	else if (get_secs(v, "max_delay", cfg.jobs_retry_max_delay,
+	else if (get_secs(v, "max_delay", jobs_cfg.jobs_retry_max_delay,
 	    &maxd) < 0 || maxd > 86400)
 		FAIL("retry_policy.max_delay", "max_delay must be a duration "
 		    "up to 1d, such as \"300s\"");

@@ -195,7 +195,7 @@ dk_call(const struct rt_endpoint *ep, const char *method, const char *path,
 	if (out != NULL)
 		*out = NULL;
 	if ((rc = rt_http(&ep->target, method, path, ctype, body, blen,
-	    cfg.runtime_max_answer, timeout_s, &resp, msg, sizeof(msg))) !=
+	    rt_cfg.runtime_max_answer, timeout_s, &resp, msg, sizeof(msg))) !=
 	    RT_OK) {
 		rt_err_transport(err, rc, ep, msg);
 		return -1;

@@ -63,7 +63,7 @@ dk_logs(const struct rt_endpoint *ep, const char *id,
 	    ls->timestamps ? "true" : "false", ls->follow ? "true" : "false",
 	    ls->since, ls->until > 0 ? "&until=" : "", ls->until);
 	return dk_stream_framed(ep, "GET", path, NULL,
-	    ls->follow ? 0 : cfg.runtime_timeout, fn, arg, err);
+	    ls->follow ? 0 : rt_cfg.runtime_timeout, fn, arg, err);
 }
 
 /* ---- stats ---- */
@@ -195,10 +195,10 @@ dk_exec(const struct rt_endpoint *ep, const char *id,
 {
 	json_object *body = NULL, *ans = NULL;
 	struct collect c = { x, xs->max_output ? xs->max_output :
-	    cfg.exec_max_output };
+	    rt_cfg.exec_max_output };
 	struct rt_demux dm;
 	char path[512], eid[128], msg[512];
-	long status, tmo = xs->timeout_s ? xs->timeout_s : cfg.runtime_timeout;
+	long status, tmo = xs->timeout_s ? xs->timeout_s : rt_cfg.runtime_timeout;
 	int rc, i;
 
 	memset(x, 0, sizeof(*x));
@@ -338,7 +338,7 @@ dk_get_archive(const struct rt_endpoint *ep, const char *id,
 	}
 	curl_free(d);
 	rc = rt_http_stream(&ep->target, "GET", path, NULL, NULL, 0,
-	    cfg.runtime_timeout, &status, capped_sink, &c, msg, sizeof(msg));
+	    rt_cfg.runtime_timeout, &status, capped_sink, &c, msg, sizeof(msg));
 	free(path);
 	if (c.over) {
 		rt_err_set(err, CC_E_PAYLOAD_TOO_LARGE, "endpoint '%s': archive "

@@ -324,7 +324,7 @@ dk_stop(const struct rt_endpoint *ep, const char *id, int timeout_s,
 
 	snprintf(q, sizeof(q), "t=%d", timeout_s);
 	/* The engine waits up to t seconds before killing: allow for it. */
-	return dk_action(ep, id, "stop", q, timeout_s + cfg.runtime_timeout,
+	return dk_action(ep, id, "stop", q, timeout_s + rt_cfg.runtime_timeout,
 	    err);
 }
 
@@ -335,7 +335,7 @@ dk_restart(const struct rt_endpoint *ep, const char *id, int timeout_s,
 	char q[32];
 
 	snprintf(q, sizeof(q), "t=%d", timeout_s);
-	return dk_action(ep, id, "restart", q, timeout_s + cfg.runtime_timeout,
+	return dk_action(ep, id, "restart", q, timeout_s + rt_cfg.runtime_timeout,
 	    err);
 }
 
@@ -525,7 +525,7 @@ dk_wait(const struct rt_endpoint *ep, const char *id, long timeout_s,
 	snprintf(path, sizeof(path), API "/containers/%s/wait"
 	    "?condition=not-running", id);
 	rc = dk_call(ep, "POST", path, NULL, NULL, 0, timeout_s > 0 ?
-	    timeout_s : cfg.runtime_timeout, CC_E_CONTAINER_NOT_FOUND, &o, err);
+	    timeout_s : rt_cfg.runtime_timeout, CC_E_CONTAINER_NOT_FOUND, &o, err);
 	if (rc == 0 && dk_jget(o, "StatusCode") == NULL) {
 		rt_err_set(err, CC_E_RUNTIME_ERROR, "endpoint '%s': wait "
 		    "answered without a StatusCode", ep->name);

@@ -121,7 +121,7 @@ dk_progress(const struct rt_endpoint *ep, const char *path,
 	l->fn = progress_line;
 	l->arg = pg;
 	rc = rt_http_stream(&ep->target, "POST", path, ctype, body, blen,
-	    cfg.runtime_timeout, &status, dk_lines_sink, l, msg, sizeof(msg));
+	    rt_cfg.runtime_timeout, &status, dk_lines_sink, l, msg, sizeof(msg));
 	if (rc == RT_OK && l->len > 0)
 		progress_line(pg, RT_RAW, l->buf, l->len);
 	free(l);

@@ -52,8 +52,8 @@ rt_endpoint_make(const char *name, const char *url, const char *ca,
 int
 rt_endpoint_default(struct rt_endpoint *ep, struct rt_err *err)
 {
-	if (rt_endpoint_make(RT_EP_DEFAULT, cfg.docker_host, cfg.docker_tls_ca,
-	    cfg.docker_tls_cert, cfg.docker_tls_key, ep, err) < 0)
+	if (rt_endpoint_make(RT_EP_DEFAULT, rt_cfg.docker_host, rt_cfg.docker_tls_ca,
+	    rt_cfg.docker_tls_cert, rt_cfg.docker_tls_key, ep, err) < 0)
 		return -1;
 	ep->from_config = 1;
 	return 0;
@@ -69,7 +69,7 @@ config_each(int (*fn)(const char *name, const char *url, void *), void *arg)
 	char buf[CFG_STRLEN], *save = NULL, *tok, *eq;
 	int rc;
 
-	snprintf(buf, sizeof(buf), "%s", cfg.endpoints);
+	snprintf(buf, sizeof(buf), "%s", rt_cfg.endpoints);
 	for (tok = strtok_r(buf, "; \t\n", &save); tok != NULL;
 	    tok = strtok_r(NULL, "; \t\n", &save)) {
 		if ((eq = strchr(tok, '=')) == NULL)

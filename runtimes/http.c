@@ -115,7 +115,7 @@ set_target(CURL *h, const struct rt_target *t)
 	if (t->key[0] != '\0')
 		curl_easy_setopt(h, CURLOPT_SSLKEY, t->key);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
-	    (long)cfg.runtime_connect_timeout);
+	    (long)rt_cfg.runtime_connect_timeout);
 }
 
 static const char *
@@ -204,7 +204,7 @@ rt_http(const struct rt_target *t, const char *method, const char *path,
 		return RT_E_PROTO;
 	}
 	hdrs = prepare(h, t, method, path, ctype, body, blen,
-	    timeout_s > 0 ? timeout_s : (long)cfg.runtime_timeout);
+	    timeout_s > 0 ? timeout_s : (long)rt_cfg.runtime_timeout);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
 	cc = curl_easy_perform(h);
@@ -366,7 +366,7 @@ rt_http_hijack(const struct rt_target *t, const char *path,
 	char head[4096], buf[16384], *req = NULL, *eoh;
 	size_t hlen = 0, n, blen = strlen(json_body);
 	curl_socket_t fd;
-	int ms = (int)(timeout_s > 0 ? timeout_s : cfg.runtime_timeout) * 1000;
+	int ms = (int)(timeout_s > 0 ? timeout_s : rt_cfg.runtime_timeout) * 1000;
 	CURLcode cc;
 	CURL *h = NULL;
 	int rc = RT_E_PROTO;

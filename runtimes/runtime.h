@@ -34,6 +34,24 @@
 
 #define RT_PATHLEN 512
 
+/* ---- settings (rt_config.c) ---- */
+
+struct rt_config {
+	char	 docker_host[CFG_STRLEN];	/* the default engine */
+	char	 docker_tls_ca[CFG_STRLEN];
+	char	 docker_tls_cert[CFG_STRLEN];
+	char	 docker_tls_key[CFG_STRLEN];
+	int	 runtime_connect_timeout;	/* seconds */
+	int	 runtime_timeout;		/* seconds */
+	char	 endpoints[CFG_STRLEN];	/* "name=url; ..." extra engines */
+	size_t	 runtime_max_answer;	/* cap on one engine answer */
+	size_t	 exec_max_output;	/* exec output kept per call */
+	long	 logs_max_tail;
+};
+
+extern struct rt_config		 rt_cfg;
+extern const struct cfg_table	 rt_cfg_table;
+
 /* ---- transport (http.c) ---- */
 
 /* Where a runtime answers: "unix:///path", "tcp://h:p" or "https://h:p". */

@@ -192,7 +192,7 @@ cspec_free(struct cspec *cs)
 static int
 privileged_ok(struct cspec *cs, const char *field)
 {
-	if (cs->is_admin && cfg.allow_privileged)
+	if (cs->is_admin && svc_cfg.allow_privileged)
 		return 0;
 	return fail(cs, CC_E_FORBIDDEN, field, "'%s' reaches outside the "
 	    "container: it needs an admin caller and allow_privileged = "
@@ -496,7 +496,7 @@ add_mount(struct cspec *cs, struct rt_mount *m, const char *src,
 			return fail(cs, CC_E_INVALID_REQUEST, "volumes",
 			    "bind source '%.64s' must be a clean absolute "
 			    "path", src);
-		if (!ctr_path_under(src, cfg.bind_roots) &&
+		if (!ctr_path_under(src, svc_cfg.bind_roots) &&
 		    privileged_ok(cs, "volumes") < 0) {
 			snprintf(cs->err_msg, sizeof(cs->err_msg), "bind mount "
 			    "of '%.200s' is outside bind_roots: it needs an "

@@ -127,7 +127,7 @@ cred_secrets_init(const char *dir)
 static int
 secrets_ready(void)
 {
-	return cred_secrets_init(cfg.data_dir) == 0;
+	return cred_secrets_init(store_cfg.data_dir) == 0;
 }
 
 /* The JWT signing secret, or NULL when it cannot be loaded. */
@@ -174,10 +174,10 @@ cred_password_ok(const char *pw, const char **why)
 static void
 pw_limits(unsigned long long *ops, size_t *mem)
 {
-	if (strcmp(cfg.pwhash, "sensitive") == 0) {
+	if (strcmp(svc_cfg.pwhash, "sensitive") == 0) {
 		*ops = crypto_pwhash_OPSLIMIT_SENSITIVE;
 		*mem = crypto_pwhash_MEMLIMIT_SENSITIVE;
-	} else if (strcmp(cfg.pwhash, "moderate") == 0) {
+	} else if (strcmp(svc_cfg.pwhash, "moderate") == 0) {
 		*ops = crypto_pwhash_OPSLIMIT_MODERATE;
 		*mem = crypto_pwhash_MEMLIMIT_MODERATE;
 	} else {
@@ -199,7 +199,7 @@ cred_pw_hash(const char *pw, char out[CRED_PWHASH_MAX])
 	int slot, rc;
 
 	pw_limits(&ops, &mem);
-	if ((slot = rl_pw_acquire(cfg.pwhash_wait_ms)) < 0)
+	if ((slot = rl_pw_acquire(svc_cfg.pwhash_wait_ms)) < 0)
 		return SVC_E_BUSY;
 	rc = crypto_pwhash_str(out, pw, strlen(pw), ops, mem);
 	rl_pw_release(slot);
@@ -222,7 +222,7 @@ cred_pw_verify(const char *hash, const char *pw, int *rehash)
 	if (hash == NULL || strncmp(hash, "$argon2", 7) != 0)
 		return SVC_E_INVALID;
 	pw_limits(&ops, &mem);
-	if ((slot = rl_pw_acquire(cfg.pwhash_wait_ms)) < 0)
+	if ((slot = rl_pw_acquire(svc_cfg.pwhash_wait_ms)) < 0)
 		return SVC_E_BUSY;
 	rc = crypto_pwhash_str_verify(hash, pw, strlen(pw));
 	rl_pw_release(slot);

@@ -28,6 +28,23 @@
 #include "../runtimes/runtime.h"
 #include "../storage/storage.h"
 
+/* ---- settings (svc_config.c) ---- */
+
+struct svc_config {
+	char	 bind_roots[CFG_STRLEN];	/* "/a:/b" dirs for binds */
+	char	 build_roots[CFG_STRLEN];	/* "/a:/b" build contexts */
+	int	 allow_privileged;	/* admin may ask privileged etc. */
+	char	 pwhash[CFG_STRLEN];	/* interactive|moderate|sensitive */
+	int	 pwhash_wait_ms;	/* queue for a free hashing slot */
+	int	 session_idle_timeout;	/* seconds */
+	int	 session_max_age;	/* seconds */
+	int	 jwt_ttl;		/* seconds */
+	int	 allow_signup;
+};
+
+extern struct svc_config	 svc_cfg;
+extern const struct cfg_table	 svc_cfg_table;
+
 /* ---- roles and scopes (users.c) ---- */
 
 enum access { ACCESS_PUBLIC, ACCESS_VIEWER, ACCESS_OPERATOR, ACCESS_ADMIN };

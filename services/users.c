@@ -221,9 +221,9 @@ users_bootstrap(void)
 
 	if (pw == NULL)
 		return;
-	if ((rc = store_open(cfg.data_dir, cfg.map_size)) != 0) {
+	if ((rc = store_open(store_cfg.data_dir, store_cfg.map_size)) != 0) {
 		log_msg(LOG_L_ERROR, "cannot open storage in %s to create the "
-		    "first admin: %s", cfg.data_dir, store_strerror(rc));
+		    "first admin: %s", store_cfg.data_dir, store_strerror(rc));
 		goto out;
 	}
 	if (store_scan(STORE_USERS, NULL, has_admin_cb, &has_admin) != 0 ||

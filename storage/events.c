@@ -53,7 +53,7 @@ event_epoch(const MDB_val *v)
 static void
 purge(MDB_cursor *cur, uint64_t last)
 {
-	time_t horizon = now_wall() - cfg.events_max_age;
+	time_t horizon = now_wall() - store_cfg.events_max_age;
 	MDB_val k, v;
 	int n;
 
@@ -61,7 +61,7 @@ purge(MDB_cursor *cur, uint64_t last)
 		if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) != 0 ||
 		    k.mv_size != 8)
 			return;
-		if (last - get_be64(k.mv_data) < (uint64_t)cfg.events_max &&
+		if (last - get_be64(k.mv_data) < (uint64_t)store_cfg.events_max &&
 		    event_epoch(&v) >= horizon)
 			return;
 		if (mdb_cursor_del(cur, 0) != 0)

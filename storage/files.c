@@ -171,7 +171,7 @@ files_init(void)
 {
 	if (ready)
 		return 0;
-	if (snprintf(dir, sizeof(dir), "%s/files", cfg.data_dir) >=
+	if (snprintf(dir, sizeof(dir), "%s/files", store_cfg.data_dir) >=
 	    (int)sizeof(dir))
 		return FILES_E_IO;
 	/* The web server reads blobs for X-Accel-Redirect/X-Sendfile: the

@@ -315,7 +315,7 @@ jobq_submit(json_object *job, const char *owner, char *id_out,
 	}
 	if (avg == 0)
 		avg = 10000;
-	conc = cfg.jobs_concurrency > 0 ? cfg.jobs_concurrency : 1;
+	conc = store_cfg.jobs_concurrency > 0 ? store_cfg.jobs_concurrency : 1;
 	start = now + (time_t)((uint64_t)(ahead / conc) * avg / 1000);
 	ans = json_object_new_object();
 	jset_str(ans, "job_id", id);

@@ -19,6 +19,22 @@
 #include <json-c/json.h>
 #include <lmdb.h>
 
+#include "../base/base.h"
+
+/* ---- settings (store_config.c) ---- */
+
+struct store_config {
+	char	 data_dir[CFG_STRLEN];	/* db/, files/, secrets */
+	size_t	 map_size;
+	long	 events_max;
+	long	 events_max_age;	/* seconds */
+	size_t	 files_max_size;
+	int	 jobs_concurrency;	/* jobs running at once */
+};
+
+extern struct store_config	 store_cfg;
+extern const struct cfg_table	 store_cfg_table;
+
 enum store_db {
 	STORE_META,		/* server secrets, schema version */
 	STORE_EVENTS,		/* the event log: 8-byte big-endian id */

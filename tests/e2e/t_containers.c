@@ -298,8 +298,9 @@ test_events(const char *full_id)
 
 	memset(&s, 0, sizeof(s));
 	s.id = full_id;
-	config_defaults(&cfg);
-	rc = store_open(harness_env("DATA_DIR"), cfg.map_size);
+	config_register_all();
+	config_defaults(config_live());
+	rc = store_open(harness_env("DATA_DIR"), store_cfg.map_size);
 	is_int(rc, 0, "open the event log");
 	if (rc != 0)
 		return;

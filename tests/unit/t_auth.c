@@ -243,7 +243,7 @@ test_keys_and_secrets(const char *dir)
 				const unsigned char *k;
 
 				close(fds[0]);
-				snprintf(cfg.data_dir, sizeof(cfg.data_dir),
+				snprintf(store_cfg.data_dir, sizeof(store_cfg.data_dir),
 				    "%s", d2);
 				if (cred_secrets_init(d2) < 0 ||
 				    (k = cred_jwt_key()) == NULL)
@@ -357,7 +357,7 @@ test_ratelimit(void)
 	CHECK(rl_pw_acquire(1000) == 0);
 	rl_pw_release(0);
 	/* busy hashing slots make password hashing say BUSY */
-	cfg.pwhash_wait_ms = 20;
+	svc_cfg.pwhash_wait_ms = 20;
 	s1 = rl_pw_acquire(0);
 	{
 		char h[CRED_PWHASH_MAX];
@@ -535,9 +535,10 @@ main(void)
 
 	if (sodium_init() < 0)
 		return 1;
-	config_defaults(&cfg);
+	config_register_all();
+	config_defaults(config_live());
 	CHECK(mkdtemp(dir) != NULL);
-	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
+	snprintf(store_cfg.data_dir, sizeof(store_cfg.data_dir), "%s", dir);
 	test_svc_errors();
 	test_jwt();
 	test_names();

@@ -138,9 +138,10 @@ main(void)
 
 	if (sodium_init() < 0)
 		return 1;
-	config_defaults(&cfg);
+	config_register_all();
+	config_defaults(config_live());
 	CHECK(mkdtemp(dir) != NULL);
-	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
+	snprintf(store_cfg.data_dir, sizeof(store_cfg.data_dir), "%s", dir);
 	CHECK(store_open(dir, 1 << 22) == 0);
 	CHECK(cred_secrets_init(dir) == 0);
 	now = now_wall();
@@ -203,14 +204,14 @@ main(void)
 	    env("HTTP_X_CSRF_TOKEN", "csrf2"), NULL), 403);
 	CHECK_INT(check("POST", &viewer, env("HTTP_COOKIE", cookie),
 	    env("HTTP_X_CSRF_TOKEN", "csrf1"), NULL), 0);
-	put_session("ann", now - 100, now - cfg.session_idle_timeout - 1, tok,
+	put_session("ann", now - 100, now - svc_cfg.session_idle_timeout - 1, tok,
 	    "c");
 	snprintf(cookie, sizeof(cookie), "a=b; session=%s; c=d", tok);
 	CHECK_INT(check("GET", &viewer, env("HTTP_COOKIE", cookie), NULL,
 	    NULL), 401);
 	CHECK_INT(check("GET", &viewer, env("HTTP_COOKIE", cookie), NULL,
 	    NULL), 401);	/* and it is gone */
-	put_session("ann", now - cfg.session_max_age - 1, now, tok, "c");
+	put_session("ann", now - svc_cfg.session_max_age - 1, now, tok, "c");
 	snprintf(cookie, sizeof(cookie), "session=%s", tok);
 	CHECK_INT(check("GET", &viewer, env("HTTP_COOKIE", cookie), NULL,
 	    NULL), 401);
@@ -274,7 +275,7 @@ main(void)
 
 	/* open sign-up: anonymous allowed only when allow_signup is on */
 	CHECK_INT(check("POST", &signup, NULL, NULL, NULL), 401);
-	cfg.allow_signup = 1;
+	svc_cfg.allow_signup = 1;
 	CHECK_INT(check("POST", &signup, NULL, NULL, &who), 0);
 	CHECK(!who.authenticated);
 	CHECK_INT(check("POST", &signup, env("HTTP_X_API_KEY", key), NULL,
@@ -282,7 +283,7 @@ main(void)
 	CHECK(who.authenticated && who.role == ACCESS_VIEWER);
 	CHECK_INT(check("POST", &signup, env("HTTP_X_API_KEY", "bad"), NULL,
 	    NULL), 401);
-	cfg.allow_signup = 0;
+	svc_cfg.allow_signup = 0;
 
 	/* disabled owner */
 	CHECK(store_get_json(STORE_USERS, "ann", &u) == 0);
@@ -295,13 +296,13 @@ main(void)
 
 	/* the request rate per credential, with Retry-After */
 	CHECK(rl_init(0) == 0);
-	cfg.request_rate = 3;
+	front_cfg.request_rate = 3;
 	for (i = 0; i < 5; i++)
 		if (check("GET", &admin, env("HTTP_X_API_KEY", adminkey), NULL,
 		    NULL) == 429)
 			got429++;
 	CHECK_INT(got429, 2);
-	cfg.request_rate = 0;
+	front_cfg.request_rate = 0;
 
 	/* cookies and ownership */
 	mkreq(&r, "GET", &viewer, env("HTTP_COOKIE",

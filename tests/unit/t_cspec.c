@@ -103,7 +103,7 @@ test_shapes(void)
 	CHECK_INT(cc_err_status(cs.err_code), 403);
 	CHECK_STR(cs.err_field, "volumes");
 	cspec_free(&cs);
-	snprintf(cfg.bind_roots, sizeof(cfg.bind_roots), "/srv:/scratch");
+	snprintf(svc_cfg.bind_roots, sizeof(svc_cfg.bind_roots), "/srv:/scratch");
 	CHECK_INT(cspec_parse(o, 0, &cs), 0);
 	CHECK(cs.s.cmd == NULL);
 	CHECK_INT(cs.s.nports, 3);
@@ -116,7 +116,7 @@ test_shapes(void)
 	CHECK_STR(cs.s.env[1], "B=x=y");
 	cspec_free(&cs);
 	json_object_put(o);
-	cfg.bind_roots[0] = '\0';
+	svc_cfg.bind_roots[0] = '\0';
 
 	o = json_tokener_parse("{\"image\":\"bb\",\"command\":\"sh -c 'a b'\"}");
 	CHECK_INT(cspec_parse(o, 0, &cs), 0);
@@ -167,7 +167,7 @@ test_refusals(void)
 	    "devices");
 	REFUSED("{\"image\":\"bb\",\"volumes\":{\"/x\":\"/etc\"}}", 0, 403,
 	    "volumes");
-	cfg.allow_privileged = 1;
+	svc_cfg.allow_privileged = 1;
 	REFUSED("{\"image\":\"bb\",\"privileged\":true}", 0, 403, "privileged");
 	{
 		struct cspec cs;
@@ -180,7 +180,7 @@ test_refusals(void)
 		cspec_free(&cs);
 		json_object_put(o);
 	}
-	cfg.allow_privileged = 0;
+	svc_cfg.allow_privileged = 0;
 }
 
 static void
@@ -202,7 +202,8 @@ test_paths(void)
 int
 main(void)
 {
-	config_defaults(&cfg);
+	config_register_all();
+	config_defaults(config_live());
 	test_argv();
 	test_shapes();
 	test_refusals();

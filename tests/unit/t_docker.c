@@ -84,8 +84,9 @@ main(void)
 	pid_t pid;
 	int rc;
 
-	config_defaults(&cfg);
-	cfg.runtime_timeout = 5;
+	config_register_all();
+	config_defaults(config_live());
+	rt_cfg.runtime_timeout = 5;
 	snprintf(sock_path, sizeof(sock_path), "/tmp/cc-t-docker-%d.sock",
 	    (int)getpid());
 	snprintf(url, sizeof(url), "unix://%s", sock_path);
@@ -116,7 +117,7 @@ main(void)
 	done(pid);
 
 	/* Oversized. */
-	cfg.runtime_max_answer = 4096;
+	rt_cfg.runtime_max_answer = 4096;
 	big = malloc(65000);
 	memset(big, ' ', 64999);
 	big[0] = '[';
@@ -130,7 +131,7 @@ main(void)
 	CHECK(strstr(e.msg, "larger than") != NULL);
 	done(pid);
 	free(big);
-	cfg.runtime_max_answer = 16 << 20;
+	rt_cfg.runtime_max_answer = 16 << 20;
 
 	/* Engine statuses. */
 	seq[0] = answer(404, "{\"message\":\"no such container\"}");

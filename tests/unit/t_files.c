@@ -122,9 +122,10 @@ main(void)
 	CHECK(files_path_canon(big, canon) != NULL);
 
 	/* a store in a temporary directory */
-	config_defaults(&cfg);
+	config_register_all();
+	config_defaults(config_live());
 	CHECK(mkdtemp(dir) != NULL);
-	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
+	snprintf(store_cfg.data_dir, sizeof(store_cfg.data_dir), "%s", dir);
 	snprintf(fdir, sizeof(fdir), "%s/files", dir);
 	CHECK(store_open(dir, 1 << 22) == 0);
 	CHECK(files_init() == 0);

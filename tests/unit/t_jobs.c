@@ -400,7 +400,8 @@ main(void)
 	double p;
 	int cycle;
 
-	config_defaults(&cfg);
+	config_register_all();
+	config_defaults(config_live());
 
 	/* priorities */
 	CHECK_INT(prio("\"low\""), 25);

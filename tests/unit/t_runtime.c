@@ -183,7 +183,8 @@ test_create_body(void)
 int
 main(void)
 {
-	config_defaults(&cfg);
+	config_register_all();
+	config_defaults(config_live());
 	test_demux();
 	test_status();
 	test_create_body();

@@ -34,7 +34,8 @@ main(void)
 	int n = 0, rc, i, dead;
 	char key[32], big[4096];
 
-	config_defaults(&cfg);
+	config_register_all();
+	config_defaults(config_live());
 	CHECK(mkdtemp(dir) != NULL);
 	CHECK(store_open(dir, 1 << 20) == 0);
 	CHECK(store_check() == 0);
@@ -58,7 +59,7 @@ main(void)
 	json_object_put(o);
 
 	/* the event log: ids grow, since-id reads, retention trims */
-	cfg.events_max = 50;
+	store_cfg.events_max = 50;
 	for (i = 0; i < 120; i++) {
 		o = json_object_new_object();
 		json_object_object_add(o, "i", json_object_new_int(i));
