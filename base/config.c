@@ -80,7 +80,6 @@ struct cfg_set *
 config_new(void)
 {
 	struct cfg_set *s;
-	size_t t;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
