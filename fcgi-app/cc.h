@@ -235,6 +235,7 @@ int		 resp_error(struct request *, enum cc_err, const char *fmt, ...)
 int		 resp_error_d(struct request *, enum cc_err, json_object *details,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int		 resp_store_error(struct request *, int rc, const char *what);
+enum cc_err	 resp_store_code(int rc);
 int		 resp_start(struct request *, int status, const char *ctype);
 int		 resp_head(struct request *, int status, const char *ctype,
 		    long long clen);

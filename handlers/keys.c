@@ -87,7 +87,8 @@ h_key_create(struct request *r)
 		    "read, write or admin");
 	if ((rc = body_expiry(r, &exp)) != 0)
 		return rc;
-	if ((rc = store_get_json(STORE_USERS, owner, &u)) == MDB_NOTFOUND)
+	if ((rc = store_get_json(STORE_USERS, owner, &u)) ==
+	    STORE_E_NOTFOUND)
 		return resp_error(r, CC_E_USER_NOT_FOUND, "user '%s' not found",
 		    owner);
 	if (rc != 0)
@@ -107,8 +108,9 @@ h_key_create(struct request *r)
 		    "make a key with scope %s", access_name(r->who.role),
 		    scope_name(scope));
 	if ((rc = keys_create(owner, label, scope, exp, key, &pub)) != 0)
-		return rc < 0 ? resp_error(r, CC_E_INTERNAL_ERROR, "server "
-		    "secrets unavailable") : resp_store_error(r, rc, "key");
+		return STORE_E_IS(rc) ? resp_store_error(r, rc, "key") :
+		    resp_error(r, CC_E_INTERNAL_ERROR, "server secrets "
+		    "unavailable");
 	json_object_object_add(pub, "api_key", json_object_new_string(key));
 	sodium_memzero(key, sizeof(key));
 	json_object_object_add(pub, "note", json_object_new_string("store "
@@ -124,7 +126,8 @@ h_keys_list(struct request *r)
 	json_object *arr, *u;
 	int rc;
 
-	if ((rc = store_get_json(STORE_USERS, owner, &u)) == MDB_NOTFOUND)
+	if ((rc = store_get_json(STORE_USERS, owner, &u)) ==
+	    STORE_E_NOTFOUND)
 		return resp_error(r, CC_E_USER_NOT_FOUND, "user '%s' not found",
 		    owner);
 	json_object_put(u);
@@ -148,7 +151,7 @@ h_key_delete(struct request *r)
 	int rc;
 
 	if (strlen(prefix) != CRED_PREFIX_LEN ||
-	    (rc = store_key_del(prefix, owner)) == MDB_NOTFOUND)
+	    (rc = store_key_del(prefix, owner)) == STORE_E_NOTFOUND)
 		return resp_error(r, CC_E_KEY_NOT_FOUND, "key '%s' of user '%s' "
 		    "not found", prefix, owner);
 	if (rc != 0)

@@ -64,7 +64,7 @@ keys_create(const char *owner, const char *label, enum access scope,
 		if ((rc = store_key_put(hash, prefix, rec)) == 0 && pub != NULL)
 			*pub = keys_public(rec);
 		json_object_put(rec);
-		if (rc != MDB_KEYEXIST)
+		if (rc != STORE_E_EXISTS)
 			break;
 	}
 	if (rc != 0)

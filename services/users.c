@@ -121,8 +121,8 @@ users_public(json_object *u)
 /*
  * Creates user name.  pw may be NULL (a user who only uses API keys).
  * Returns 0; USERS_E_NAME / USERS_E_EMAIL / USERS_E_PASSWORD for bad
- * input (*why says what); a CRED_E_* (BUSY: no hashing slot); or an
- * LMDB code (MDB_KEYEXIST when the name is taken).
+ * input (*why says what); a CRED_E_* (BUSY: no hashing slot); or a
+ * STORE_E_* (STORE_E_EXISTS when the name is taken).
  */
 int
 users_create(const char *name, const char *email, enum access role,
@@ -169,8 +169,8 @@ users_create(const char *name, const char *email, enum access role,
 
 /*
  * Sets a new password on user record u (in memory) and stores it, with
- * must_change_password set to must_change.  Returns 0, a CRED_E_* or an
- * LMDB code.
+ * must_change_password set to must_change.  Returns 0, a CRED_E_* or a
+ * STORE_E_*.
  */
 int
 users_set_password(json_object *u, const char *pw, int must_change)
@@ -233,8 +233,8 @@ users_bootstrap(void)
 		    "before anything else");
 	else
 		log_msg(LOG_L_ERROR, "DEFAULT_ADMIN_PASSWORD: admin not "
-		    "created: %s", why ? why : rc > 0 ? store_strerror(rc) :
-		    "password hashing failed");
+		    "created: %s", why ? why : STORE_E_IS(rc) ?
+		    store_strerror(rc) : "password hashing failed");
 out:
 	store_close();
 	unsetenv("DEFAULT_ADMIN_PASSWORD");
