@@ -31,7 +31,7 @@ keys_public(json_object *k)
 /*
  * Makes a key for owner and stores its hash.  The key text goes to key
  * (the caller shows it once and wipes it); *pub (may be NULL) gets the
- * public record.  Returns 0, a CRED_E_* or an LMDB code.
+ * public record.  Returns 0, a CRED_E_* or a STORE_E_*.
  */
 int
 keys_create(const char *owner, const char *label, enum access scope,

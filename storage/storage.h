@@ -2,11 +2,12 @@
  * storage.h: the one header of storage/, a small typed layer over one
  * LMDB environment: one named database per record kind, the event log,
  * the file store and the job queue.  Functions return 0 or a negative
- * STORE_E_*.  LMDB's and the system's codes are translated inside
- * storage and never leave it (store_strerror still tells what they said);
- * the front's resp_store_error() is the one place STORE_E_* become HTTP
- * statuses.  Nothing here names an LMDB type: a transaction is a struct
- * store_txn, a borrowed value a struct store_val.
+ * STORE_E_* (or what a caller's callback returned, passed on as is).
+ * LMDB's and the system's codes are translated inside storage and never
+ * leave it (store_strerror still tells what they said); the front's
+ * resp_store_code() is the one place STORE_E_* become HTTP statuses.  Callers never see an LMDB type: a transaction is a struct
+ * store_txn, a borrowed value a struct store_val (only the last section,
+ * for storage's own files, names the MDB_txn behind them).
  *
  * Open the environment in each process after fork (store_open), never in
  * the master: lmdb.h forbids using an MDB_env across fork().  Values that
@@ -46,7 +47,7 @@ enum store_db {
 
 /*
  * The error space of storage, apart from every other one.  The HTTP
- * status each becomes is resp_store_error's business (fcgi-app/).
+ * status each becomes is resp_store_code's business (fcgi-app/).
  */
 enum store_err {
 	STORE_E_NOTFOUND = -2001,	/* no such record */
