@@ -96,7 +96,7 @@ model_fail(const char *what, int rc, const char *why)
 {
 	if (why != NULL)
 		fprintf(stderr, "container-codes: %s: %s\n", what, why);
-	else if (rc == MDB_KEYEXIST)
+	else if (rc == STORE_E_EXISTS)
 		fprintf(stderr, "container-codes: %s: already exists\n", what);
 	else
 		fprintf(stderr, "container-codes: %s: %s\n", what,
@@ -172,7 +172,7 @@ user_passwd(int argc, char *argv[])
 	json_object_put(u);
 	sodium_memzero(pw, sizeof(pw));
 	if (rc != 0)
-		return model_fail(argv[2], rc, rc == MDB_NOTFOUND ?
+		return model_fail(argv[2], rc, rc == STORE_E_NOTFOUND ?
 		    "no such user" : NULL);
 	printf("password of user '%s' changed; its sessions and tokens "
 	    "have ended\n", argv[2]);
@@ -234,7 +234,7 @@ key_create(int argc, char *argv[])
 	if (open_store() < 0)
 		return 1;
 	if ((rc = store_get_json(STORE_USERS, owner, &u)) != 0)
-		return model_fail(owner, rc, rc == MDB_NOTFOUND ?
+		return model_fail(owner, rc, rc == STORE_E_NOTFOUND ?
 		    "no such user" : NULL);
 	if (access_parse(uj_str(u, "role") ? uj_str(u, "role") : "",
 	    &role) < 0)
@@ -285,7 +285,7 @@ key_delete(int argc, char *argv[])
 	if (open_store() < 0)
 		return 1;
 	if ((rc = store_key_del(argv[3], argv[2])) != 0)
-		return model_fail(argv[3], rc, rc == MDB_NOTFOUND ?
+		return model_fail(argv[3], rc, rc == STORE_E_NOTFOUND ?
 		    "no such key for that user" : NULL);
 	return 0;
 }

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sodium.h>
+
 #include "cc.h"
 #include "../storage/storage.h"
 
@@ -74,26 +76,6 @@ auth_may_access(const struct request *r, const char *owner)
 	return owner != NULL && strcmp(owner, r->who.user) == 0;
 }
 
-static int64_t
-jint(json_object *o, const char *k)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) :
-	    0;
-}
-
-static const char *
-jstr(json_object *o, const char *k)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return "";
-	return json_object_get_string(v);
-}
-
 /*
  * Fills r->who from user name, with the role capped at cap.  0, or a
  * status sent: 401 when the user is gone or disabled, or when the
@@ -101,15 +83,15 @@ jstr(json_object *o, const char *k)
  * user's password last changed.
  */
 static int
-load_user(struct request *r, MDB_txn *txn, const char *name, enum access cap,
-    const char *via, const char *what, int64_t issued)
+load_user(struct request *r, struct store_txn *txn, const char *name,
+    enum access cap, const char *via, const char *what, int64_t issued)
 {
 	struct store_user u;
 	enum access role;
 	int rc;
 
 	if ((rc = store_user_read(txn, name, &u)) != 0) {
-		if (rc == MDB_NOTFOUND)
+		if (rc == STORE_E_NOTFOUND)
 			return resp_error(r, CC_E_UNAUTHORIZED, "the user of "
 			    "this %s no longer exists", what);
 		return resp_store_error(r, rc, "user");
@@ -137,7 +119,7 @@ auth_with_key(struct request *r, const char *key)
 {
 	char prefix[CRED_PREFIX_LEN + 1], hash[CRED_HASH_HEX];
 	struct store_key k;
-	MDB_txn *txn = NULL;
+	struct store_txn *txn = NULL;
 	enum access scope;
 	int64_t now = now_wall();
 	int rc;
@@ -152,7 +134,7 @@ auth_with_key(struct request *r, const char *key)
 		return resp_store_error(r, rc, "API keys");
 	if ((rc = store_key_read(txn, hash, &k)) != 0) {
 		store_abort(txn);
-		if (rc == MDB_NOTFOUND)
+		if (rc == STORE_E_NOTFOUND)
 			return resp_error(r, CC_E_UNAUTHORIZED, "unknown or "
 			    "revoked API key");
 		return resp_store_error(r, rc, "API key");
@@ -187,8 +169,8 @@ via_jwt(struct request *r, const char *tok)
 {
 	const unsigned char *key = cred_jwt_key();
 	struct jwt_claims c;
-	MDB_txn *txn = NULL;
-	MDB_val v;
+	struct store_txn *txn = NULL;
+	struct store_val v;
 	int rc;
 
 	if (key == NULL)
@@ -210,7 +192,7 @@ via_jwt(struct request *r, const char *tok)
 		return resp_store_error(r, rc, "tokens");
 	if ((rc = store_tget(txn, STORE_REVOKED, c.jti, &v)) == 0)
 		rc = resp_error(r, CC_E_UNAUTHORIZED, "token revoked");
-	else if (rc != MDB_NOTFOUND)
+	else if (rc != STORE_E_NOTFOUND)
 		rc = resp_store_error(r, rc, "token");
 	else if ((rc = load_user(r, txn, c.sub, c.role, "jwt", "token",
 	    c.iat)) == 0) {
@@ -237,10 +219,10 @@ static int
 via_session(struct request *r, const char *tok)
 {
 	char hash[CRED_HASH_HEX];
+	struct store_session s;
 	const char *csrf;
-	json_object *s = NULL;
-	MDB_txn *txn = NULL;
-	int64_t now = now_wall(), seen, made;
+	struct store_txn *txn = NULL;
+	int64_t now = now_wall();
 	int rc;
 
 	if (strlen(tok) != 43 || cred_hash(tok, hash) < 0)
@@ -248,42 +230,39 @@ via_session(struct request *r, const char *tok)
 		    "cookie");
 	if ((rc = store_begin(0, &txn)) != 0)
 		return resp_store_error(r, rc, "sessions");
-	if ((rc = store_tget_json(txn, STORE_SESSIONS, hash, &s)) != 0) {
+	if ((rc = store_session_read(txn, hash, &s)) != 0) {
 		store_abort(txn);
-		if (rc == MDB_NOTFOUND)
+		if (rc == STORE_E_NOTFOUND)
 			return resp_error(r, CC_E_UNAUTHORIZED, "session "
 			    "expired or logged out");
 		return resp_store_error(r, rc, "session");
 	}
-	seen = jint(s, "last_seen");
-	made = jint(s, "created_at");
-	if (now - seen > svc_cfg.session_idle_timeout ||
-	    now - made > svc_cfg.session_max_age) {
+	if (now - s.last_seen > svc_cfg.session_idle_timeout ||
+	    now - s.created_at > svc_cfg.session_max_age) {
 		rc = resp_error(r, CC_E_UNAUTHORIZED, "session expired");
-		json_object_put(s);
 		store_abort(txn);
 		store_del(STORE_SESSIONS, hash);
-		return rc;
+		goto wipe;
 	}
 	if (method_unsafe(r->method) &&
 	    ((csrf = req_header(r, "X-CSRF-Token")) == NULL ||
-	    !cred_equal(csrf, jstr(s, "csrf")))) {
+	    !cred_equal(csrf, s.csrf))) {
 		rc = resp_error(r, CC_E_FORBIDDEN, "a %s authenticated by the "
 		    "session cookie needs the X-CSRF-Token header returned "
 		    "at login", r->method);
 		goto out;
 	}
-	if ((rc = load_user(r, txn, jstr(s, "user"), ACCESS_ADMIN, "session",
+	if ((rc = load_user(r, txn, s.user, ACCESS_ADMIN, "session",
 	    "session", 0)) == 0)
 		snprintf(r->who.cred_id, sizeof(r->who.cred_id), "%s", hash);
 out:
 	store_abort(txn);
-	if (rc == 0 && now - seen >= TOUCH_EVERY_S) {
-		json_object_object_add(s, "last_seen",
-		    json_object_new_int64(now));
-		store_put_json(STORE_SESSIONS, hash, s, 0);
+	if (rc == 0 && now - s.last_seen >= TOUCH_EVERY_S) {
+		s.last_seen = now;
+		store_session_put(hash, &s, 0);
 	}
-	json_object_put(s);
+wipe:
+	sodium_memzero(&s, sizeof(s));
 	return rc;
 }
 

@@ -276,6 +276,7 @@ int		 resp_error_d(struct request *, enum cc_err, json_object *details,
 int		 resp_store_error(struct request *, int rc, const char *what);
 int		 resp_svc_error(struct request *, int rc, const char *what,
 		    const char *why);
+enum cc_err	 resp_store_code(int rc);
 int		 resp_start(struct request *, int status, const char *ctype);
 int		 resp_head(struct request *, int status, const char *ctype,
 		    long long clen);

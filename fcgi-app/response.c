@@ -17,8 +17,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include <lmdb.h>
-
 #include "cc.h"
 
 /* The status column of the error table: read here and nowhere else. */
@@ -412,32 +410,72 @@ resp_error_d(struct request *r, enum cc_err e, json_object *details,
 }
 
 /*
- * The one place storage errors become HTTP: MDB_NOTFOUND is 404,
- * MDB_KEYEXIST 409, a full map 507, a busy or broken store 503.
- * "what" names the record, e.g. "user 'bob'".
+ * The application error of a storage error (STORE_E_*): the one mapping
+ * of that space.  resp_store_error words the message; a route that words
+ * its own (the file routes) still takes the code from here.
+ */
+enum cc_err
+resp_store_code(int rc)
+{
+	switch (rc) {
+	case STORE_E_NOTFOUND:
+		return CC_E_NOT_FOUND;
+	case STORE_E_EXISTS:
+	case STORE_E_STATE:
+		return CC_E_CONFLICT;
+	case STORE_E_FULL:
+	case STORE_E_NOSPACE:
+		return CC_E_INSUFFICIENT_STORAGE;
+	case STORE_E_BUSY:
+		return CC_E_SERVICE_UNAVAILABLE;
+	case STORE_E_TOO_LARGE:
+		return CC_E_PAYLOAD_TOO_LARGE;
+	case STORE_E_DEPS:
+		return CC_E_INVALID_REQUEST;
+	default:
+		return CC_E_INTERNAL_ERROR;
+	}
+}
+
+/*
+ * The one place storage errors become HTTP answers: STORE_E_NOTFOUND is
+ * 404, STORE_E_EXISTS and STORE_E_STATE 409, a full map or file store
+ * 507, a busy store 503, anything broken 500 (logged with what LMDB or
+ * the system said).  "what" names the record, e.g. "user 'bob'".
  */
 int
 resp_store_error(struct request *r, int rc, const char *what)
 {
+	enum cc_err e = resp_store_code(rc);
+
 	switch (rc) {
-	case MDB_NOTFOUND:
-		return resp_error(r, CC_E_NOT_FOUND, "%s not found", what);
-	case MDB_KEYEXIST:
-		return resp_error(r, CC_E_CONFLICT, "%s already exists", what);
-	case MDB_MAP_FULL:
-		return resp_error(r, CC_E_INSUFFICIENT_STORAGE, "storage is full "
-		    "(map_size %zu bytes); nothing was written for %s: raise "
-		    "map_size", store_cfg.map_size, what);
-	case MDB_READERS_FULL:
-	case MDB_TXN_FULL:
-	case MDB_BAD_TXN:
-		return resp_error(r, CC_E_SERVICE_UNAVAILABLE, "storage is busy "
-		    "(%s); retry", mdb_strerror(rc));
+	case STORE_E_NOTFOUND:
+		return resp_error(r, e, "%s not found", what);
+	case STORE_E_EXISTS:
+		return resp_error(r, e, "%s already exists", what);
+	case STORE_E_STATE:
+		return resp_error(r, e, "%s is not in a state that allows this",
+		    what);
+	case STORE_E_FULL:
+		return resp_error(r, e, "storage is full (map_size %zu bytes); "
+		    "nothing was written for %s: raise map_size", store_cfg.map_size,
+		    what);
+	case STORE_E_NOSPACE:
+		return resp_error(r, e, "no space left for %s; nothing was "
+		    "stored", what);
+	case STORE_E_BUSY:
+		return resp_error(r, e, "storage is busy (%s); retry",
+		    store_strerror(rc));
+	case STORE_E_TOO_LARGE:
+		return resp_error(r, e, "%s is too large; nothing was stored",
+		    what);
+	case STORE_E_DEPS:
+		return resp_error(r, e, "%s names an unknown dependency or "
+		    "makes a cycle", what);
 	default:
 		log_msg(LOG_L_ERROR, "storage error on %s: %s", what,
-		    mdb_strerror(rc));
-		return resp_error(r, CC_E_INTERNAL_ERROR, "storage error on %s",
-		    what);
+		    store_strerror(rc));
+		return resp_error(r, e, "storage error on %s", what);
 	}
 }
 

@@ -160,7 +160,7 @@ h_endpoint_delete(struct request *r)
 	if (ep.from_config)
 		return resp_error(r, CC_E_CONFLICT, "endpoint '%s' is defined "
 		    "in the configuration; change it there", name);
-	if ((rc = store_del(STORE_ENDPOINTS, name)) == MDB_NOTFOUND)
+	if ((rc = store_del(STORE_ENDPOINTS, name)) == STORE_E_NOTFOUND)
 		return resp_error(r, CC_E_ENDPOINT_NOT_FOUND, "endpoint '%s' "
 		    "not found", name);
 	if (rc != 0)

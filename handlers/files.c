@@ -65,7 +65,7 @@ files_store_fail(struct request *r, int rc, const char *path)
 	char what[FILES_PATH_MAX + 16];
 
 	switch (rc) {
-	case MDB_NOTFOUND:
+	case STORE_E_NOTFOUND:
 	case FILES_R_NOT_FOUND:
 		return files_not_found(r, path);
 	case FILES_R_PRECONDITION:
@@ -75,15 +75,16 @@ files_store_fail(struct request *r, int rc, const char *path)
 	case FILES_R_TAKEN:
 		return resp_error(r, CC_E_CONFLICT, "the path '%s' is not "
 		    "available", path);
-	case FILES_E_TOO_LARGE:
-		return resp_error(r, CC_E_PAYLOAD_TOO_LARGE, "the file exceeds "
+	/* the file store's own words; the code is the one mapping's */
+	case STORE_E_TOO_LARGE:
+		return resp_error(r, resp_store_code(rc), "the file exceeds "
 		    "files_max_size (%zu bytes); nothing was stored",
 		    store_cfg.files_max_size);
-	case FILES_E_NOSPACE:
-		return resp_error(r, CC_E_INSUFFICIENT_STORAGE, "no space left "
+	case STORE_E_NOSPACE:
+		return resp_error(r, resp_store_code(rc), "no space left "
 		    "in the file store; nothing was stored");
-	case FILES_E_IO:
-		return resp_error(r, CC_E_INTERNAL_ERROR, "file store I/O "
+	case STORE_E_IO:
+		return resp_error(r, resp_store_code(rc), "file store I/O "
 		    "error on '%s'", path);
 	default:
 		snprintf(what, sizeof(what), "file '%s'", path);
@@ -247,7 +248,7 @@ up_precheck(struct upload *u)
 		return 1;
 	}
 	rc = files_get(u->canon, &cur);
-	if (rc != 0 && rc != MDB_NOTFOUND)
+	if (rc != 0 && rc != STORE_E_NOTFOUND)
 		return (u->fail = rc) != 0;
 	return (u->fail = write_check(rc == 0 ? &cur : NULL, u->chk)) != 0;
 }
@@ -465,7 +466,7 @@ h_files_put(struct request *r)
 	if (!body_length_ok(r, 0))
 		return r->status;
 	rc = files_get(path, &cur);
-	if (rc != 0 && rc != MDB_NOTFOUND)
+	if (rc != 0 && rc != STORE_E_NOTFOUND)
 		return files_store_fail(r, rc, path);
 	if ((rc = write_check(rc == 0 ? &cur : NULL, &chk)) != 0)
 		return files_store_fail(r, rc, path);

@@ -198,7 +198,7 @@ serve_once(struct request *r, const char *path, int *again)
 		goto out;
 	}
 	if (rr != RANGE_UNSATISFIABLE && (rc = files_open_blob(&m, &fd)) != 0) {
-		if (rc == FILES_E_GONE)
+		if (rc == STORE_E_GONE)
 			*again = 1;
 		else
 			rc = files_store_fail(r, rc, path);
@@ -256,7 +256,7 @@ files_serve(struct request *r, const char *path)
 			return rc;
 		resp_clear_headers(r);
 	}
-	return files_store_fail(r, FILES_E_IO, path);
+	return files_store_fail(r, STORE_E_IO, path);
 }
 
 /* GET|HEAD /files/download/{path}: see files_serve. */

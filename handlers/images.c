@@ -234,7 +234,7 @@ tar_stored(struct request *r, const char *upath, struct membuf *m)
 
 	if ((why = files_path_canon(upath, canon)) != NULL)
 		return resp_error(r, CC_E_INVALID_REQUEST, "file: %s", why), -1;
-	if ((rc = files_open(canon, &meta, &fd)) == MDB_NOTFOUND ||
+	if ((rc = files_open(canon, &meta, &fd)) == STORE_E_NOTFOUND ||
 	    (rc == 0 && !auth_may_access(r, meta.owner))) {
 		if (fd >= 0)
 			close(fd);
@@ -243,7 +243,7 @@ tar_stored(struct request *r, const char *upath, struct membuf *m)
 	}
 	if (rc != 0)
 		return resp_error(r, CC_E_INTERNAL_ERROR, "file '%s': %s",
-		    canon, files_strerror(rc)), -1;
+		    canon, store_strerror(rc)), -1;
 	if (meta.size < 0 || (size_t)meta.size > m->max) {
 		close(fd);
 		return resp_error(r, CC_E_PAYLOAD_TOO_LARGE, "build context "

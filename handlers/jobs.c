@@ -46,7 +46,7 @@ load_job(struct request *r, json_object **job)
 	int rc;
 
 	*job = NULL;
-	if ((rc = jobq_get(id, job)) == MDB_NOTFOUND)
+	if ((rc = jobq_get(id, job)) == STORE_E_NOTFOUND)
 		return not_found(r, id);
 	if (rc != 0)
 		return resp_store_error(r, rc, "job");
@@ -82,11 +82,11 @@ check_inputs(struct request *r, json_object *job)
 		row = json_object_array_get_idx(in, i);
 		src = jstr(row, "source");
 		rc = job_fs_stat(src, owner, sizeof(owner));
-		if (rc == JOBQ_E_STATE)
+		if (rc == STORE_E_INVALID)
 			return bad_field(r, "input_files", req_printf(r,
 			    "input_files[%zu].source '%s' is not a valid file "
 			    "store path", i, src));
-		if (rc == MDB_NOTFOUND || (rc == 0 &&
+		if (rc == STORE_E_NOTFOUND || (rc == 0 &&
 		    !auth_may_access(r, owner)))
 			return resp_error(r, CC_E_FILE_NOT_FOUND, "input file "
 			    "'%s' not found in the file store", src);
@@ -145,8 +145,8 @@ h_job_submit(struct request *r)
 	if ((ep_name = jstr(job, "endpoint")) != NULL &&
 	    rt_endpoint_get(ep_name, &ep, &rerr) < 0)
 		return resp_error(r, rerr.code, "%s", rerr.msg);
-	rc = jobq_submit(job, r->who.user, id, &created);
-	if (rc == JOBQ_E_DEPS) {
+	rc = jobq_submit(job_policy(), job, r->who.user, id, &created);
+	if (rc == STORE_E_DEPS) {
 		const char *bad = jstr(created, "bad");
 		int cycle = json_object_get_boolean(json_object_object_get(
 		    created, "cycle"));
@@ -256,7 +256,7 @@ h_job_get(struct request *r)
 	if ((rc = load_job(r, &job)) != 0)
 		return rc;
 	req_defer_json(r, job);
-	return resp_ok(r, 200, "job", job_public(job));
+	return resp_ok(r, 200, "job", jobq_public(job));
 }
 
 /* Stops and removes a cancelled job's container (best effort: the
@@ -296,7 +296,7 @@ h_job_cancel(struct request *r)
 	    r->who.user[0] ? r->who.user : "request"), &after);
 	if (after != NULL)
 		req_defer_json(r, after);
-	if (rc == JOBQ_E_STATE)
+	if (rc == STORE_E_STATE)
 		return resp_error(r, CC_E_CONFLICT, "job '%s' is %s: only a "
 		    "queued or running job can be cancelled",
 		    jstr(job, "job_id"), jstr(after, "status"));
@@ -305,7 +305,7 @@ h_job_cancel(struct request *r)
 	was = jstr(job, "status");
 	if (was != NULL && strcmp(was, "running") == 0)
 		drop_container(after);
-	return resp_ok(r, 200, "job", job_public(after));
+	return resp_ok(r, 200, "job", jobq_public(after));
 }
 
 /* POST /jobs/{id}/retry: a failed or cancelled job queued again as a new
@@ -322,13 +322,13 @@ h_job_retry(struct request *r)
 	rc = jobq_retry(jstr(job, "job_id"), &after);
 	if (after != NULL)
 		req_defer_json(r, after);
-	if (rc == JOBQ_E_STATE)
+	if (rc == STORE_E_STATE)
 		return resp_error(r, CC_E_CONFLICT, "job '%s' is %s: only a "
 		    "failed or cancelled job can be retried",
 		    jstr(job, "job_id"), jstr(after, "status"));
 	if (rc != 0)
 		return resp_store_error(r, rc, "job");
-	return resp_ok(r, 202, "job", job_public(after));
+	return resp_ok(r, 202, "job", jobq_public(after));
 }
 
 static int
@@ -408,7 +408,7 @@ h_job_logs(struct request *r)
 			return 200;
 	}
 	rc = jobq_get_log(jstr(job, "job_id"), (int)attempt, &buf, &len);
-	if (rc == MDB_NOTFOUND) {
+	if (rc == STORE_E_NOTFOUND) {
 		if (r->headers_sent)
 			return 200;
 		return resp_send(r, 200, "text/plain; charset=utf-8", "", 0);

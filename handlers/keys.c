@@ -87,7 +87,8 @@ h_key_create(struct request *r)
 		    "read, write or admin");
 	if ((rc = body_expiry(r, &exp)) != 0)
 		return rc;
-	if ((rc = store_get_json(STORE_USERS, owner, &u)) == MDB_NOTFOUND)
+	if ((rc = store_get_json(STORE_USERS, owner, &u)) ==
+	    STORE_E_NOTFOUND)
 		return resp_error(r, CC_E_USER_NOT_FOUND, "user '%s' not found",
 		    owner);
 	if (rc != 0)
@@ -124,7 +125,8 @@ h_keys_list(struct request *r)
 	json_object *arr, *u;
 	int rc;
 
-	if ((rc = store_get_json(STORE_USERS, owner, &u)) == MDB_NOTFOUND)
+	if ((rc = store_get_json(STORE_USERS, owner, &u)) ==
+	    STORE_E_NOTFOUND)
 		return resp_error(r, CC_E_USER_NOT_FOUND, "user '%s' not found",
 		    owner);
 	json_object_put(u);
@@ -148,7 +150,7 @@ h_key_delete(struct request *r)
 	int rc;
 
 	if (strlen(prefix) != CRED_PREFIX_LEN ||
-	    (rc = store_key_del(prefix, owner)) == MDB_NOTFOUND)
+	    (rc = store_key_del(prefix, owner)) == STORE_E_NOTFOUND)
 		return resp_error(r, CC_E_KEY_NOT_FOUND, "key '%s' of user '%s' "
 		    "not found", prefix, owner);
 	if (rc != 0)

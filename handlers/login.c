@@ -58,12 +58,12 @@ login_verify(struct request *r, const char *name, const char *pw,
 		return resp_error(r, CC_E_RATE_LIMITED, "too many failed logins "
 		    "for this user or address; retry in %d s", retry);
 	}
-	rc = MDB_NOTFOUND;
+	rc = STORE_E_NOTFOUND;
 	if (cred_username_ok(name) == 0)
 		rc = store_get_json(STORE_USERS, name, u);
-	if (rc != 0 && rc != MDB_NOTFOUND)
+	if (rc != 0 && rc != STORE_E_NOTFOUND)
 		return resp_store_error(r, rc, "user");
-	if (rc == MDB_NOTFOUND || uj_str(*u, "password_hash") == NULL)
+	if (rc == STORE_E_NOTFOUND || uj_str(*u, "password_hash") == NULL)
 		rc = verify_dummy(pw);
 	else
 		rc = cred_pw_verify(uj_str(*u, "password_hash"), pw, &rehash);
@@ -114,8 +114,9 @@ static int
 login_inner(struct request *r)
 {
 	char tok[CRED_TOKEN_MAX], csrf[CRED_TOKEN_MAX], hash[CRED_HASH_HEX];
+	struct store_session s;
 	const char *name, *pw;
-	json_object *u = NULL, *s, *o;
+	json_object *u = NULL, *o;
 	int64_t now = now_wall();
 	int rc;
 
@@ -132,13 +133,12 @@ login_inner(struct request *r)
 		    "unavailable");
 		goto out;
 	}
-	s = json_object_new_object();
-	json_object_object_add(s, "user", json_object_new_string(name));
-	json_object_object_add(s, "created_at", json_object_new_int64(now));
-	json_object_object_add(s, "last_seen", json_object_new_int64(now));
-	json_object_object_add(s, "csrf", json_object_new_string(csrf));
-	rc = store_put_json(STORE_SESSIONS, hash, s, STORE_NOOVERWRITE);
-	json_object_put(s);
+	memset(&s, 0, sizeof(s));
+	snprintf(s.user, sizeof(s.user), "%s", name);
+	s.created_at = s.last_seen = now;
+	snprintf(s.csrf, sizeof(s.csrf), "%s", csrf);
+	rc = store_session_put(hash, &s, STORE_NOOVERWRITE);
+	sodium_memzero(&s, sizeof(s));
 	if (rc != 0) {
 		rc = resp_store_error(r, rc, "session");
 		goto out;
@@ -178,7 +178,7 @@ h_logout(struct request *r)
 		cookie_set(r, "", 0);
 	} else if (strcmp(r->who.via, "jwt") == 0)
 		rc = store_revoke(r->who.cred_id, r->who.cred_exp, now_wall());
-	if (rc != 0 && rc != MDB_NOTFOUND)
+	if (rc != 0 && rc != STORE_E_NOTFOUND)
 		return resp_store_error(r, rc, "session");
 	o = json_object_new_object();
 	json_object_object_add(o, "message", json_object_new_string(

@@ -187,7 +187,7 @@ load_target(struct request *r, const char *name, json_object **u)
 
 	*u = NULL;
 	if (!auth_may_access(r, name) ||
-	    (rc = store_get_json(STORE_USERS, name, u)) == MDB_NOTFOUND)
+	    (rc = store_get_json(STORE_USERS, name, u)) == STORE_E_NOTFOUND)
 		return resp_error(r, CC_E_USER_NOT_FOUND, "user '%s' not found",
 		    name);
 	if (rc != 0)
@@ -241,7 +241,7 @@ h_user_patch(struct request *r)
 {
 	const char *name = users_target(r);
 	json_object *u = NULL, *v;
-	MDB_txn *txn = NULL;
+	struct store_txn *txn = NULL;
 	enum access role;
 	int admin = r->who.role >= ACCESS_ADMIN, rc, n, was_admin;
 
@@ -283,7 +283,7 @@ h_user_patch(struct request *r)
 		return resp_store_error(r, rc, "user");
 	if ((rc = store_tget_json(txn, STORE_USERS, name, &u)) != 0) {
 		store_abort(txn);
-		if (rc == MDB_NOTFOUND)
+		if (rc == STORE_E_NOTFOUND)
 			return resp_error(r, CC_E_USER_NOT_FOUND, "user '%s' "
 			    "not found", name);
 		return resp_store_error(r, rc, "user");
@@ -337,10 +337,10 @@ h_user_delete(struct request *r)
 	json_object *o;
 	int rc;
 
-	if ((rc = store_user_delete(name)) == MDB_NOTFOUND)
+	if ((rc = store_user_delete(name)) == STORE_E_NOTFOUND)
 		return resp_error(r, CC_E_USER_NOT_FOUND, "user '%s' not found",
 		    name);
-	if (rc == MDB_KEYEXIST)
+	if (rc == STORE_E_STATE)
 		return resp_error(r, CC_E_CONFLICT, "'%s' is the last enabled "
 		    "admin and cannot be deleted", name);
 	if (rc != 0)

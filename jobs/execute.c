@@ -44,26 +44,6 @@ struct attempt {
 	size_t			 out_used;
 };
 
-static const char *
-jstr(json_object *o, const char *k)
-{
-	json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, k, &v) || v == NULL)
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static json_object *
-jget(json_object *o, const char *k)
-{
-	json_object *v = NULL;
-
-	if (o != NULL)
-		json_object_object_get_ex(o, k, &v);
-	return v;
-}
-
 static void fail(struct attempt *, enum job_outcome, const char *, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -98,7 +78,7 @@ follow_line(struct follow *f)
 	if (job_progress_line(f->line, f->len, &p) == 0 && p != f->last) {
 		f->last = p;
 		if (!f->quiet && jobq_set_progress(f->cl->id, f->cl->attempt, p) ==
-		    JOBQ_E_GONE)
+		    STORE_E_GONE)
 			exit(0);
 	}
 }
@@ -169,7 +149,7 @@ follow_stop(pid_t pid)
 static int
 put_inputs(struct attempt *a)
 {
-	json_object *in = jget(a->job, "input_files"), *row;
+	json_object *in = jget_arr(a->job, "input_files"), *row;
 	struct job_input *v = NULL;
 	struct rt_err err;
 	void *tar = NULL;
@@ -183,11 +163,11 @@ put_inputs(struct attempt *a)
 		goto out;
 	for (i = 0; i < n; i++) {
 		row = json_object_array_get_idx(in, i);
-		v[i].dest = jstr(row, "destination");
-		if (job_fs_read(jstr(row, "source"), (void **)&v[i].data,
+		v[i].dest = jget_str(row, "destination");
+		if (job_fs_read(jget_str(row, "source"), (void **)&v[i].data,
 		    &v[i].len) != 0) {
 			fail(a, JOB_ERROR, "input file '%.200s' cannot be read",
-			    jstr(row, "source"));
+			    jget_str(row, "source"));
 			goto out;
 		}
 	}
@@ -250,13 +230,13 @@ collect_file(const char *cpath, const void *data, size_t len, void *arg)
 {
 	struct collect *c = arg;
 	json_object *row, *meta = NULL;
-	const char *base = strrchr(cpath, '/') + 1;
+	const char *base = strrchr(cpath, '/') + 1, *etag;
 	char path[256];
 	size_t i;
 
 	snprintf(path, sizeof(path), "/jobs/%s/%s", c->a->cl->id, base);
 	for (i = 0; i < json_object_array_length(c->a->outputs); i++)
-		if (strcmp(jstr(json_object_array_get_idx(c->a->outputs, i),
+		if (strcmp(jget_str(json_object_array_get_idx(c->a->outputs, i),
 		    "name"), base) == 0)
 			return 0;	/* an earlier pattern took it */
 	if (job_fs_write(c->a->owner, path, data, len, &meta) != 0) {
@@ -272,9 +252,9 @@ collect_file(const char *cpath, const void *data, size_t len, void *arg)
 	    (int64_t)len));
 	json_object_object_add(row, "pattern",
 	    json_object_new_string(c->pattern));
-	if (meta != NULL && jget(meta, "etag") != NULL)
+	if ((etag = jget_str(meta, "etag")) != NULL)
 		json_object_object_add(row, "etag",
-		    json_object_get(jget(meta, "etag")));
+		    json_object_new_string(etag));
 	json_object_put(meta);
 	json_object_array_add(c->a->outputs, row);
 	return 0;
@@ -283,7 +263,7 @@ collect_file(const char *cpath, const void *data, size_t len, void *arg)
 static int
 collect_outputs(struct attempt *a)
 {
-	json_object *pats = jget(a->job, "output_patterns");
+	json_object *pats = jget_arr(a->job, "output_patterns");
 	struct membuf m = { 0 };
 	struct collect c = { a, NULL };
 	struct rt_err err;
@@ -362,7 +342,7 @@ keep_logs(struct attempt *a)
 static void
 sample_usage(struct attempt *a)
 {
-	json_object *st = NULL, *v;
+	json_object *st = NULL;
 	struct rt_err err;
 	double mem;
 
@@ -370,13 +350,12 @@ sample_usage(struct attempt *a)
 	    a->ep.driver->stats(&a->ep, a->cid, &st, &err) < 0)
 		return;
 	/* cpu_usage is percent of one CPU now: integrate over the slice */
-	if ((v = jget(st, "cpu_usage")) != NULL)
-		a->cpu_time += json_object_get_double(v) / 100.0 * WAIT_SLICE_S;
-	if ((v = jget(st, "memory_usage")) != NULL &&
-	    (mem = json_object_get_double(v)) > a->mem_peak)
+	a->cpu_time += jget_double(st, "cpu_usage", 0) / 100.0 *
+	    WAIT_SLICE_S;
+	if ((mem = jget_double(st, "memory_usage", 0)) > a->mem_peak)
 		a->mem_peak = mem;
-	a->net_io = json_object_get_double(jget(st, "network_rx")) +
-	    json_object_get_double(jget(st, "network_tx"));
+	a->net_io = jget_double(st, "network_rx", 0) +
+	    jget_double(st, "network_tx", 0);
 	json_object_put(st);
 	json_object_put(a->usage);
 	a->usage = json_object_new_object();
@@ -397,7 +376,7 @@ make_container(struct attempt *a)
 	struct rt_create_spec spec;
 	struct rt_kv labels[4];
 	struct rt_err err;
-	json_object *cmd = jget(a->job, "command"), *env, *res;
+	json_object *cmd = jget_arr(a->job, "command"), *env, *res;
 	const char **argv = NULL, **envv = NULL;
 	char name[96], att[16], **envs = NULL;
 	size_t i, n = 0, ne = 0;
@@ -417,7 +396,7 @@ make_container(struct attempt *a)
 			argv[i] = json_object_get_string(
 			    json_object_array_get_idx(cmd, i));
 	}
-	if ((env = jget(a->job, "environment")) != NULL) {
+	if ((env = jget_obj(a->job, "environment")) != NULL) {
 		ne = (size_t)json_object_object_length(env);
 		if ((envv = calloc(ne + 1, sizeof(*envv))) == NULL ||
 		    (envs = calloc(ne + 1, sizeof(*envs))) == NULL)
@@ -431,18 +410,16 @@ make_container(struct attempt *a)
 			i++;
 		}
 	}
-	res = jget(a->job, "resources");
+	res = jget_obj(a->job, "resources");
 	spec.name = name;
-	spec.image = jstr(a->job, "image");
+	spec.image = jget_str(a->job, "image");
 	spec.cmd = argv;
 	spec.env = envv;
 	spec.labels = labels;
 	spec.nlabels = 4;
 	spec.network_mode = jobs_cfg.jobs_network_mode;
-	spec.memory_bytes = jget(res, "memory_limit") ?
-	    json_object_get_int64(jget(res, "memory_limit")) : 0;
-	spec.nano_cpus = jget(res, "cpu_limit") ? (int64_t)(
-	    json_object_get_double(jget(res, "cpu_limit")) * 1e9) : 0;
+	spec.memory_bytes = jget_int(res, "memory_limit", 0);
+	spec.nano_cpus = (int64_t)(jget_double(res, "cpu_limit", 0) * 1e9);
 	if (a->ep.driver->create(&a->ep, &spec, a->cid, sizeof(a->cid),
 	    &err) < 0) {
 		fail(a, JOB_ERROR, "creating the container: %s", err.msg);
@@ -515,10 +492,9 @@ job_execute(const struct job_claim *cl)
 		json_object_put(a.outputs);
 		return;
 	}
-	a.owner = jstr(a.job, "owner") ? jstr(a.job, "owner") : "";
-	ep = jstr(a.job, "endpoint");
-	timeout = json_object_get_int64(jget(jget(a.job, "resources"),
-	    "timeout"));
+	a.owner = jget_str(a.job, "owner") ? jget_str(a.job, "owner") : "";
+	ep = jget_str(a.job, "endpoint");
+	timeout = (long)jget_int(jget_obj(a.job, "resources"), "timeout", 0);
 	if (timeout <= 0)
 		timeout = jobs_cfg.jobs_default_timeout;
 	if (rt_endpoint_get(ep, &a.ep, &err) < 0) {
@@ -527,7 +503,7 @@ job_execute(const struct job_claim *cl)
 	}
 	if (make_container(&a) < 0)
 		goto finish;
-	if (jobq_set_container(cl->id, cl->attempt, a.cid) == JOBQ_E_GONE) {
+	if (jobq_set_container(cl->id, cl->attempt, a.cid) == STORE_E_GONE) {
 		cancelled = 1;
 		goto finish;
 	}
@@ -577,7 +553,7 @@ finish:
 	}
 	a.res.outputs = a.outputs;
 	a.res.usage = a.usage;
-	if (jobq_finish(cl->id, cl->attempt, &a.res) != 0)
+	if (jobq_finish(job_policy(), cl->id, cl->attempt, &a.res) != 0)
 		log_msg(LOG_L_ERROR, "job %s: cannot record the end of attempt "
 		    "%d", cl->id, cl->attempt);
 	json_object_put(a.outputs);

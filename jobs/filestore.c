@@ -16,8 +16,9 @@
 #include "jobs.h"
 
 /*
- * Looks up a stored file: 0 with its owner copied out, MDB_NOTFOUND, or
- * JOBQ_E_STATE for a path the file store refuses (the caller's 400).
+ * Looks up a stored file: 0 with its owner copied out, STORE_E_NOTFOUND,
+ * or STORE_E_INVALID for a path the file store refuses (the caller's
+ * 400).
  */
 int
 job_fs_stat(const char *path, char *owner, size_t ownerlen)
@@ -27,7 +28,7 @@ job_fs_stat(const char *path, char *owner, size_t ownerlen)
 	int rc;
 
 	if (files_path_canon(path, canon) != NULL)
-		return JOBQ_E_STATE;
+		return STORE_E_INVALID;
 	if ((rc = files_get(canon, &m)) != 0)
 		return rc;
 	snprintf(owner, ownerlen, "%s", m.owner);
@@ -48,12 +49,12 @@ job_fs_read(const char *path, void **data, size_t *len)
 	*data = NULL;
 	*len = 0;
 	if (files_path_canon(path, canon) != NULL)
-		return MDB_NOTFOUND;
+		return STORE_E_NOTFOUND;
 	if ((rc = files_open(canon, &m, &fd)) != 0)
 		return rc;
 	if (m.size < 0 || (size_t)m.size > jobs_cfg.jobs_max_output ||
 	    (buf = malloc((size_t)m.size + 1)) == NULL) {
-		rc = FILES_E_TOO_LARGE;
+		rc = STORE_E_TOO_LARGE;
 		goto err;
 	}
 	while (got < (size_t)m.size) {
@@ -61,7 +62,7 @@ job_fs_read(const char *path, void **data, size_t *len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			rc = FILES_E_IO;
+			rc = STORE_E_IO;
 			goto err;
 		}
 		got += (size_t)n;
@@ -91,7 +92,7 @@ job_fs_write(const char *owner, const char *path, const void *data,
 	if (meta != NULL)
 		*meta = NULL;
 	if (files_path_canon(path, canon) != NULL)
-		return JOBQ_E_STATE;
+		return STORE_E_INVALID;
 	if ((rc = files_writer_open((long long)len, &w)) != 0)
 		return rc;
 	if ((len > 0 && (rc = files_writer_write(w, data, len)) != 0) ||

@@ -3,12 +3,14 @@
  *
  *   handlers/jobs.c   the HTTP API (submit, list, get, cancel, retry,
  *                     logs, output); validation comes from spec.c
- *   storage/jobs.c    the durable queue in LMDB: job records (STORE_JOBS,
- *                     key job_<hex>), the queue index (STORE_JOBQ: "q"
- *                     keys ordered by priority then submission, "r" keys
- *                     for running jobs), claim, finish, cancel, cascade
+ *   storage/jobs.c    the durable queue in LMDB (its API is in
+ *                     storage/storage.h): job records (STORE_JOBS, key
+ *                     job_<hex>), the queue index (STORE_JOBQ: "q" keys
+ *                     ordered by priority then submission, "r" keys for
+ *                     running jobs), claim, finish, cancel, cascade
  *   jobs/spec.c       pure parsing and checks: priority, backoff, globs,
- *                     durations, dependency cycles
+ *                     durations, dependency cycles; and the queue's
+ *                     policy (job_policy), which storage is handed
  *   jobs/runner.c     the runner process (a pool kind): recovery at
  *                     start-up, scheduling, one child per running job
  *   jobs/execute.c    one attempt: create, inputs in, start, wait with
@@ -31,11 +33,10 @@
 #include <time.h>
 
 #include <json-c/json.h>
-#include <lmdb.h>
 
 #include "../base/base.h"
+#include "../storage/storage.h"
 
-#define JOB_IDLEN	24	/* "job_" + 16 hex + NUL, with room */
 #define JOB_MAX_DEPS	64
 #define JOB_MAX_FILES	64
 #define JOB_MAX_PATTERNS 32
@@ -44,6 +45,7 @@
 
 struct jobs_config {
 	int	 jobs_enabled;		/* run the jobs runner */
+	int	 jobs_concurrency;	/* jobs running at once */
 	int	 jobs_max_timeout;	/* seconds */
 	int	 jobs_default_timeout;	/* seconds */
 	char	 jobs_network_mode[CFG_STRLEN];
@@ -74,16 +76,23 @@ long		 job_backoff_delay(enum job_backoff, long initial, long max,
 int		 job_glob_ok(const char *, const char **why);
 /* A container path for an input destination: absolute, no "..". */
 int		 job_path_ok(const char *);
-int		 job_id_ok(const char *);
 /*
  * Dependency graph check.  deps_of(id, arg) gives a job's dependencies
  * (a json array, borrowed) or NULL if the job does not exist.  Walks from
  * the new job `self` with its deps; returns 0, or -1 with *bad set to the
  * id that is unknown (*cycle 0) or closes a cycle (*cycle 1).
  */
-typedef json_object *(*job_deps_fn)(const char *id, void *arg);
 int		 job_deps_check(const char *self, json_object *deps,
-		    job_deps_fn, void *arg, const char **bad, int *cycle);
+		    jobq_deps_fn, void *arg, const char **bad, int *cycle);
+/*
+ * Seconds before another attempt of a job with this retry_policy (as
+ * job_from_request stores it; NULL: the defaults) that has used `used`
+ * attempts, or -1 when max_attempts says no.
+ */
+long		 job_retry_delay(json_object *retry_policy, int used);
+/* The queue's policy, for every jobq_* call that takes one: the two
+ * functions above and jobs_concurrency. */
+const struct jobq_policy *job_policy(void);
 /*
  * Turns a submission body into a stored job record (a new object the
  * caller puts) or returns NULL with a message in err and *field naming
@@ -93,67 +102,6 @@ json_object	*job_from_request(json_object *body, char *err, size_t errlen,
 		    const char **field);
 /* "PROGRESS <0-100>" at the start of a line: 0 and the value, or -1. */
 int		 job_progress_line(const char *line, size_t len, double *out);
-
-/* ---- storage/jobs.c: the queue ---- */
-
-/* Besides LMDB's codes: */
-#define JOBQ_E_STATE	(-1)	/* not in a state that allows it: 409 */
-#define JOBQ_E_GONE	(-2)	/* the attempt is no longer live */
-#define JOBQ_E_DEPS	(-3)	/* unknown dependency or a cycle: 400 */
-
-/* The parts of a claimed job the executor needs. */
-struct job_claim {
-	char		 id[JOB_IDLEN];
-	int		 attempt;
-};
-
-int	 jobq_submit(json_object *job, const char *owner, char *id_out,
-	    json_object **created);
-int	 jobq_get(const char *id, json_object **out);
-/* Claims the first eligible queued job; MDB_NOTFOUND if none. */
-int	 jobq_claim(pid_t pid, long long pid_start, struct job_claim *);
-int	 jobq_set_container(const char *id, int attempt, const char *cid);
-int	 jobq_set_progress(const char *id, int attempt, double progress);
-int	 jobq_set_usage(const char *id, int attempt, json_object *usage);
-int	 jobq_set_pid(const char *id, int attempt, pid_t pid,
-	    long long pid_start);
-/* Is the attempt still the live one (not cancelled, not replaced)? */
-int	 jobq_attempt_live(const char *id, int attempt);
-
-/* How an attempt ended. */
-enum job_outcome { JOB_OK, JOB_EXIT, JOB_TIMEOUT, JOB_ERROR,
-	JOB_INTERRUPTED };
-
-struct job_result {
-	enum job_outcome	 outcome;
-	int			 exit_code;	/* -1 if none */
-	char			 reason[256];
-	json_object		*outputs;	/* array, borrowed */
-	json_object		*usage;		/* borrowed, or NULL */
-};
-int	 jobq_finish(const char *id, int attempt, const struct job_result *);
-int	 jobq_cancel(const char *id, const char *reason, json_object **job);
-int	 jobq_retry(const char *id, json_object **job);
-/* Running jobs: calls fn for each (id, attempt, pid, pid start). */
-typedef int (*jobq_running_fn)(const char *id, int attempt, pid_t pid,
-	    long long pid_start, const char *container, const char *endpoint,
-	    void *arg);
-int	 jobq_running(jobq_running_fn, void *arg);
-int	 jobq_put_log(const char *id, int attempt, const void *, size_t);
-int	 jobq_get_log(const char *id, int attempt, char **buf, size_t *len);
-
-struct jobq_filter {
-	const char	*status;
-	const char	*user;	/* owner, or NULL for all */
-	const char	*name;
-	time_t		 created_since;
-	long		 limit, offset;
-};
-int	 jobq_list(const struct jobq_filter *, json_object **rows,
-	    long *total);
-/* The public view of a stored record (a new object). */
-json_object *job_public(json_object *job);
-int	 jobq_deps_exist(json_object *deps, const char **bad, int *cycle);
 
 /* ---- archive.c ---- */
 

@@ -1,8 +1,8 @@
 /*
  * jobs_config.c: the jobs runner's settings (struct jobs_config in
  * jobs.h): whether it runs, the limits of one attempt, and the defaults
- * of a job that names none.  jobs_concurrency lives with the queue in
- * storage/.
+ * of a job that names none.  The queue (storage/) gets jobs_concurrency
+ * through its policy (spec.c's job_policy).
  */
 #include "config.h"
 
@@ -17,6 +17,8 @@ struct jobs_config jobs_cfg;
 static const struct cfg_row jobs_rows[] = {
 	{ "jobs_enabled", CFG_BOOL, O(jobs_enabled), "true", 0, 1, NULL, 0,
 	    NULL },
+	{ "jobs_concurrency", CFG_INT, O(jobs_concurrency), "2", 1, 64, NULL,
+	    0, NULL },
 	{ "jobs_max_timeout", CFG_SECS, O(jobs_max_timeout), "24h", 1,
 	    2592000L, NULL, 0, NULL },
 	{ "jobs_default_timeout", CFG_SECS, O(jobs_default_timeout), "1h", 1,

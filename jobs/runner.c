@@ -120,7 +120,7 @@ static void
 reap_kids(void)
 {
 	struct job_result res;
-	json_object *job = NULL, *v;
+	json_object *job = NULL;
 	pid_t pid;
 	size_t i;
 
@@ -134,14 +134,14 @@ reap_kids(void)
 		if (jobq_get(kids[i].cl.id, &job) != 0)
 			continue;
 		if (jobq_attempt_live(kids[i].cl.id, kids[i].cl.attempt) == 0 &&
-		    json_object_object_get_ex(job, "runner_pid", &v) &&
-		    json_object_get_int64(v) == getpid()) {
+		    jget_int(job, "runner_pid", 0) == getpid()) {
 			memset(&res, 0, sizeof(res));
 			res.outcome = JOB_INTERRUPTED;
 			res.exit_code = -1;
 			snprintf(res.reason, sizeof(res.reason), "interrupted: "
 			    "the job's process could not start");
-			jobq_finish(kids[i].cl.id, kids[i].cl.attempt, &res);
+			jobq_finish(job_policy(), kids[i].cl.id,
+			    kids[i].cl.attempt, &res);
 		}
 		json_object_put(job);
 		job = NULL;
@@ -168,7 +168,7 @@ scan_one(const char *id, int attempt, pid_t pid, long long start,
 	res.exit_code = -1;
 	snprintf(res.reason, sizeof(res.reason), "interrupted: the process "
 	    "running the job died");
-	if (jobq_finish(id, attempt, &res) != 0)
+	if (jobq_finish(job_policy(), id, attempt, &res) != 0)
 		log_msg(LOG_L_ERROR, "job %s: cannot record the interruption",
 		    id);
 	return 0;
@@ -216,7 +216,7 @@ start_one(void)
 	int rc;
 
 	rc = jobq_claim(getpid(), proc_start_time(getpid()), &cl);
-	if (rc == MDB_NOTFOUND)
+	if (rc == STORE_E_NOTFOUND)
 		return 1;
 	if (rc != 0) {
 		log_msg(LOG_L_ERROR, "runner: claim failed: %s",
@@ -243,7 +243,7 @@ start_one(void)
 
 		snprintf(res.reason, sizeof(res.reason), "fork: %s",
 		    strerror(errno));
-		jobq_finish(cl.id, cl.attempt, &res);
+		jobq_finish(job_policy(), cl.id, cl.attempt, &res);
 		return -1;
 	}
 	for (i = 0; i < sizeof(kids) / sizeof(kids[0]); i++)
@@ -282,7 +282,7 @@ runner_main(int listen_fd)
 	}
 	sb_self->state = SB_IDLE;
 	log_msg(LOG_L_INFO, "jobs runner %d: up to %d jobs at once",
-	    (int)getpid(), store_cfg.jobs_concurrency);
+	    (int)getpid(), jobs_cfg.jobs_concurrency);
 	tick.tv_sec = jobs_cfg.jobs_poll_ms / 1000;
 	tick.tv_nsec = (long)(jobs_cfg.jobs_poll_ms % 1000) * 1000000;
 	while (!stop) {
@@ -291,7 +291,7 @@ runner_main(int listen_fd)
 		if ((rc = jobq_running(scan_one, &s)) != 0)
 			log_msg(LOG_L_ERROR, "runner: cannot read running "
 			    "jobs: %s", store_strerror(rc));
-		while (s.busy < store_cfg.jobs_concurrency && start_one() == 0)
+		while (s.busy < jobs_cfg.jobs_concurrency && start_one() == 0)
 			s.busy++;
 		sig = sigtimedwait(&set, &si, &tick);
 		if (sig == SIGTERM || sig == SIGINT)

@@ -1,8 +1,10 @@
 /*
  * spec.c: what a job submission may say, checked without storage: the
  * priority words, backoff kinds and delays, output globs, input paths,
- * durations and sizes, the dependency graph walk, and the PROGRESS line.
- * Everything here is pure so the unit tests can drive it directly.
+ * durations and sizes, the dependency graph walk, and the PROGRESS line;
+ * and the queue's policy made of them (job_policy), which storage/jobs.c
+ * is handed rather than calling up here.  Everything here is pure so the
+ * unit tests can drive it directly.
  */
 #include "config.h"
 
@@ -188,21 +190,6 @@ job_glob_ok(const char *g, const char **why)
 	return 0;
 }
 
-/* "job_" and 16 lowercase hex digits. */
-int
-job_id_ok(const char *id)
-{
-	size_t i;
-
-	if (id == NULL || strncmp(id, "job_", 4) != 0 || strlen(id) != 20)
-		return -1;
-	for (i = 4; i < 20; i++)
-		if (!isxdigit((unsigned char)id[i]) ||
-		    isupper((unsigned char)id[i]))
-			return -1;
-	return 0;
-}
-
 /* Depth-first walk with an explicit stack and a path set. */
 struct walk {
 	const char	*ids[512];
@@ -223,7 +210,7 @@ walk_find(struct walk *w, const char *id)
 
 static int
 walk_visit(struct walk *w, const char *id, json_object *deps,
-    job_deps_fn fn, void *arg, const char **bad, int *cycle, int depth)
+    jobq_deps_fn fn, void *arg, const char **bad, int *cycle, int depth)
 {
 	json_object *sub;
 	const char *d;
@@ -261,7 +248,7 @@ walk_visit(struct walk *w, const char *id, json_object *deps,
 }
 
 int
-job_deps_check(const char *self, json_object *deps, job_deps_fn fn,
+job_deps_check(const char *self, json_object *deps, jobq_deps_fn fn,
     void *arg, const char **bad, int *cycle)
 {
 	struct walk *w;
@@ -275,6 +262,33 @@ job_deps_check(const char *self, json_object *deps, job_deps_fn fn,
 	rc = walk_visit(w, self, deps, fn, arg, bad, cycle, 0);
 	free(w);
 	return rc;
+}
+
+/*
+ * The retry_policy member decides: max_attempts (1 when absent) bounds
+ * the attempts, backoff, initial_delay and max_delay the wait.
+ */
+long
+job_retry_delay(json_object *rp, int used)
+{
+	enum job_backoff b = JOB_BACKOFF_EXPONENTIAL;
+	const char *bs;
+
+	if (used >= jget_int(rp, "max_attempts", 1))
+		return -1;
+	if ((bs = jget_str(rp, "backoff")) != NULL)
+		job_backoff_parse(bs, &b);
+	return job_backoff_delay(b, (long)jget_int(rp, "initial_delay", 1),
+	    (long)jget_int(rp, "max_delay", 300), used + 1);
+}
+
+const struct jobq_policy *
+job_policy(void)
+{
+	static struct jobq_policy p = { job_retry_delay, job_deps_check, 1 };
+
+	p.concurrency = jobs_cfg.jobs_concurrency > 0 ? jobs_cfg.jobs_concurrency : 1;
+	return &p;
 }
 
 int
@@ -633,7 +647,7 @@ parse_deps(json_object *body, json_object *job, char *err, size_t errlen,
 		    "job ids", JOB_MAX_DEPS);
 	for (i = 0; i < json_object_array_length(a); i++) {
 		id = json_object_get_string(json_object_array_get_idx(a, i));
-		if (job_id_ok(id) < 0)
+		if (jobq_id_ok(id) < 0)
 			FAIL("depends_on", "depends_on[%zu] '%.64s' is not a "
 			    "job id", i, id);
 		for (j = 0; j < i; j++)

@@ -135,7 +135,8 @@ rt_endpoint_get(const char *name, struct rt_endpoint *ep, struct rt_err *err)
 	}
 	if (config_each(find_config, &f) != 0)
 		return f.rc;
-	if ((rc = store_get_json(STORE_ENDPOINTS, name, &o)) == MDB_NOTFOUND) {
+	if ((rc = store_get_json(STORE_ENDPOINTS, name, &o)) ==
+	    STORE_E_NOTFOUND) {
 		rt_err_set(err, CC_E_ENDPOINT_NOT_FOUND, "endpoint '%s' not "
 		    "found", name);
 		return -1;
@@ -231,7 +232,7 @@ rt_endpoint_all(struct rt_endpoint **out, size_t *n, struct rt_err *err)
 	a.n++;
 	config_each(all_config, &a);
 	if ((rc = store_scan(STORE_ENDPOINTS, "", all_stored, &a)) != 0 &&
-	    rc != MDB_NOTFOUND && !a.oom) {
+	    rc != STORE_E_NOTFOUND && !a.oom) {
 		rt_err_set(err, CC_E_INTERNAL_ERROR, "storage error listing "
 		    "endpoints: %s", store_strerror(rc));
 		goto err;

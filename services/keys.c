@@ -31,7 +31,7 @@ keys_public(json_object *k)
 /*
  * Makes a key for owner and stores its hash.  The key text goes to key
  * (the caller shows it once and wipes it); *pub (may be NULL) gets the
- * public record.  Returns 0, an SVC_E_* or a storage code.
+ * public record.  Returns 0, an SVC_E_* or a STORE_E_*.
  */
 int
 keys_create(const char *owner, const char *label, enum access scope,
@@ -64,7 +64,7 @@ keys_create(const char *owner, const char *label, enum access scope,
 		if ((rc = store_key_put(hash, prefix, rec)) == 0 && pub != NULL)
 			*pub = keys_public(rec);
 		json_object_put(rec);
-		if (rc != MDB_KEYEXIST)
+		if (rc != STORE_E_EXISTS)
 			break;
 	}
 	if (rc != 0)

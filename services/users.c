@@ -122,7 +122,7 @@ users_public(json_object *u)
  * Creates user name.  pw may be NULL (a user who only uses API keys).
  * Returns 0; SVC_E_NAME / SVC_E_EMAIL / SVC_E_PASSWORD for bad
  * input; SVC_E_BUSY (no hashing slot) or SVC_E_INTERNAL from hashing;
- * or a storage code (MDB_KEYEXIST when the name is taken).  *why says
+ * or a STORE_E_* (STORE_E_EXISTS when the name is taken).  *why says
  * what went wrong for the SVC_E_* ones.
  */
 int
@@ -173,7 +173,7 @@ users_create(const char *name, const char *email, enum access role,
 /*
  * Sets a new password on user record u (in memory) and stores it, with
  * must_change_password set to must_change.  Returns 0, an SVC_E_* or
- * a storage code.
+ * a STORE_E_*.
  */
 int
 users_set_password(json_object *u, const char *pw, int must_change)

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <lmdb.h>
+
 #include "../base/base.h"
 #include "storage.h"
 
@@ -40,11 +42,9 @@ get_be64(const unsigned char *b)
 static time_t
 event_epoch(const MDB_val *v)
 {
-	json_object *ev = store_parse_json(v->mv_data, v->mv_size), *e;
-	time_t t = 0;
+	json_object *ev = store_parse_json(v->mv_data, v->mv_size);
+	time_t t = (time_t)jget_int(ev, "epoch", 0);
 
-	if (ev != NULL && json_object_object_get_ex(ev, "epoch", &e))
-		t = (time_t)json_object_get_int64(e);
 	json_object_put(ev);
 	return t;
 }
@@ -74,10 +74,10 @@ purge(MDB_cursor *cur, uint64_t last)
  * NULL) and returns its id.  data is not consumed.
  */
 int
-store_event_append(MDB_txn *txn, const char *type, json_object *data,
-    uint64_t *idp)
+store_event_append(struct store_txn *txn, const char *type,
+    json_object *data, uint64_t *idp)
 {
-	MDB_txn *own = NULL;
+	struct store_txn *own = NULL;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	unsigned char key[8];
@@ -92,7 +92,8 @@ store_event_append(MDB_txn *txn, const char *type, json_object *data,
 			return rc;
 		txn = own;
 	}
-	if ((rc = mdb_cursor_open(txn, store_dbi(STORE_EVENTS), &cur)) != 0)
+	if ((rc = mdb_cursor_open(store_mdb_txn(txn), store_dbi(STORE_EVENTS),
+	    &cur)) != 0)
 		goto err;
 	if ((rc = mdb_cursor_get(cur, &k, &v, MDB_LAST)) == 0 &&
 	    k.mv_size == 8)
@@ -120,7 +121,7 @@ store_event_append(MDB_txn *txn, const char *type, json_object *data,
 	cur = NULL;
 	if (own != NULL && (rc = store_commit(own)) != 0) {
 		own = NULL;
-		goto err;
+		goto err;	/* already a STORE_E_* */
 	}
 	own = NULL;
 	if (idp != NULL)
@@ -130,10 +131,9 @@ store_event_append(MDB_txn *txn, const char *type, json_object *data,
 err:
 	if (cur != NULL)
 		mdb_cursor_close(cur);
-	if (own != NULL)
-		mdb_txn_abort(own);
+	store_abort(own);
 	json_object_put(ev);
-	return rc;
+	return store_err(rc);
 }
 
 /*
@@ -143,7 +143,7 @@ err:
 int
 store_events_since(uint64_t after, size_t max, store_event_fn fn, void *arg)
 {
-	MDB_txn *txn = NULL;
+	struct store_txn *txn = NULL;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	unsigned char key[8];
@@ -152,7 +152,8 @@ store_events_since(uint64_t after, size_t max, store_event_fn fn, void *arg)
 
 	if ((rc = store_begin(0, &txn)) != 0)
 		return rc;
-	if ((rc = mdb_cursor_open(txn, store_dbi(STORE_EVENTS), &cur)) != 0)
+	if ((rc = mdb_cursor_open(store_mdb_txn(txn), store_dbi(STORE_EVENTS),
+	    &cur)) != 0)
 		goto out;
 	put_be64(key, after + 1);
 	k.mv_size = 8;
@@ -175,26 +176,27 @@ store_events_since(uint64_t after, size_t max, store_event_fn fn, void *arg)
 out:
 	if (cur != NULL)
 		mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
-	return rc;
+	store_abort(txn);
+	return store_err(rc);
 }
 
 /* The id of the newest event, 0 when the log is empty. */
 uint64_t
 store_events_last(void)
 {
-	MDB_txn *txn = NULL;
+	struct store_txn *txn = NULL;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	uint64_t id = 0;
 
 	if (store_begin(0, &txn) != 0)
 		return 0;
-	if (mdb_cursor_open(txn, store_dbi(STORE_EVENTS), &cur) == 0 &&
+	if (mdb_cursor_open(store_mdb_txn(txn), store_dbi(STORE_EVENTS),
+	    &cur) == 0 &&
 	    mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0 && k.mv_size == 8)
 		id = get_be64(k.mv_data);
 	if (cur != NULL)
 		mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
+	store_abort(txn);
 	return id;
 }

@@ -63,25 +63,10 @@ files_dir(void)
 	return dir;
 }
 
-const char *
-files_strerror(int rc)
-{
-	switch (rc) {
-	case FILES_E_IO:
-		return "file store I/O error";
-	case FILES_E_NOSPACE:
-		return "no space left for the file store";
-	case FILES_E_TOO_LARGE:
-		return "file exceeds files_max_size";
-	default:
-		return store_strerror(rc);
-	}
-}
-
 static int
 io_err(int e)
 {
-	return e == ENOSPC || e == EDQUOT ? FILES_E_NOSPACE : FILES_E_IO;
+	return e == ENOSPC || e == EDQUOT ? STORE_E_NOSPACE : STORE_E_IO;
 }
 
 static void
@@ -103,12 +88,12 @@ is_blob_name(const char *n)
 static int
 collect_blob(const char *k, size_t kl, const void *v, size_t vl, void *arg)
 {
-	json_object *o = store_parse_json(v, vl), *b, *set = arg;
+	json_object *o = store_parse_json(v, vl), *set = arg;
+	const char *b = jget_str(o, "blob");
 
 	(void)k; (void)kl;
-	if (o != NULL && json_object_object_get_ex(o, "blob", &b))
-		json_object_object_add(set, json_object_get_string(b),
-		    NULL);
+	if (b != NULL)
+		json_object_object_add(set, b, NULL);
 	json_object_put(o);
 	return 0;
 }
@@ -164,7 +149,7 @@ out:
 
 /*
  * Makes the store usable in this process: the directory and libmagic
- * (once per worker).  Returns 0 or FILES_E_IO.
+ * (once per worker).  Returns 0 or STORE_E_IO.
  */
 int
 files_init(void)
@@ -173,14 +158,14 @@ files_init(void)
 		return 0;
 	if (snprintf(dir, sizeof(dir), "%s/files", store_cfg.data_dir) >=
 	    (int)sizeof(dir))
-		return FILES_E_IO;
+		return STORE_E_IO;
 	/* The web server reads blobs for X-Accel-Redirect/X-Sendfile: the
 	 * directory's mode (group: the web server's) is what guards them,
 	 * the blobs themselves are 0644. */
 	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
 		log_msg(LOG_L_ERROR, "files: cannot create %s: %s", dir,
 		    strerror(errno));
-		return FILES_E_IO;
+		return STORE_E_IO;
 	}
 	if (magic == NULL && (magic = magic_open(MAGIC_MIME_TYPE)) != NULL &&
 	    magic_load(magic, NULL) != 0) {
@@ -263,39 +248,21 @@ files_path_canon(const char *in, char *out)
 	return NULL;
 }
 
-static const char *
-jstr(json_object *o, const char *k)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, k, &v) ?
-	    json_object_get_string(v) : "";
-}
-
-static long long
-jint(json_object *o, const char *k)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v)
-	    : 0;
-}
-
 /* Decodes a stored record into out, a struct files_meta. */
 static void
 meta_decode(json_object *o, void *out)
 {
 	struct files_meta *m = out;
 
-	snprintf(m->path, sizeof(m->path), "%s", jstr(o, "path"));
-	snprintf(m->mime, sizeof(m->mime), "%s", jstr(o, "mime_type"));
-	snprintf(m->owner, sizeof(m->owner), "%s", jstr(o, "owner"));
-	snprintf(m->etag, sizeof(m->etag), "%s", jstr(o, "etag"));
-	snprintf(m->blob, sizeof(m->blob), "%s", jstr(o, "blob"));
-	snprintf(m->perms, sizeof(m->perms), "%s", jstr(o, "permissions"));
-	m->size = jint(o, "size");
-	m->created = (time_t)jint(o, "created_at");
-	m->modified = (time_t)jint(o, "modified_at");
+	store_copy_str(m->path, sizeof(m->path), jget_str(o, "path"));
+	store_copy_str(m->mime, sizeof(m->mime), jget_str(o, "mime_type"));
+	store_copy_str(m->owner, sizeof(m->owner), jget_str(o, "owner"));
+	store_copy_str(m->etag, sizeof(m->etag), jget_str(o, "etag"));
+	store_copy_str(m->blob, sizeof(m->blob), jget_str(o, "blob"));
+	store_copy_str(m->perms, sizeof(m->perms), jget_str(o, "permissions"));
+	m->size = jget_int(o, "size", 0);
+	m->created = (time_t)jget_int(o, "created_at", 0);
+	m->modified = (time_t)jget_int(o, "modified_at", 0);
 }
 
 static json_object *
@@ -341,9 +308,10 @@ files_meta_json(const struct files_meta *m)
 	return o;
 }
 
-/* Reads the record of a canonical path.  0, MDB_NOTFOUND or an rc. */
+/* Reads the record of a canonical path.  0, STORE_E_NOTFOUND or an
+ * error. */
 static int
-tget(MDB_txn *txn, const char *path, struct files_meta *m)
+tget(struct store_txn *txn, const char *path, struct files_meta *m)
 {
 	return store_tget_decoded(txn, STORE_FILES, path, meta_decode, m,
 	    sizeof(*m));
@@ -352,7 +320,7 @@ tget(MDB_txn *txn, const char *path, struct files_meta *m)
 int
 files_get(const char *path, struct files_meta *m)
 {
-	MDB_txn *txn = NULL;
+	struct store_txn *txn = NULL;
 	int rc;
 
 	if ((rc = files_init()) != 0)
@@ -366,8 +334,8 @@ files_get(const char *path, struct files_meta *m)
 
 /*
  * Opens the blob of a record read before.  0 with *fd open (the caller
- * closes it), FILES_E_GONE when a concurrent overwrite or delete has
- * unlinked it since (read the record again), or FILES_E_IO.
+ * closes it), STORE_E_GONE when a concurrent overwrite or delete has
+ * unlinked it since (read the record again), or STORE_E_IO.
  */
 int
 files_open_blob(const struct files_meta *m, int *fd)
@@ -378,17 +346,17 @@ files_open_blob(const struct files_meta *m, int *fd)
 	if ((*fd = open(p, O_RDONLY | O_CLOEXEC)) >= 0)
 		return 0;
 	if (errno == ENOENT)
-		return FILES_E_GONE;
+		return STORE_E_GONE;
 	log_msg(LOG_L_ERROR, "files: cannot open the blob of %s: %s",
 	    m->path, strerror(errno));
-	return FILES_E_IO;
+	return STORE_E_IO;
 }
 
 /*
  * Looks up a path and opens its blob for reading, reading the record
  * again when a concurrent overwrite replaced the blob in between.
- * Returns 0 with *fd open (the caller closes it), MDB_NOTFOUND, or
- * another rc.
+ * Returns 0 with *fd open (the caller closes it), STORE_E_NOTFOUND, or
+ * another error.
  */
 int
 files_open(const char *path, struct files_meta *m, int *fd)
@@ -399,16 +367,16 @@ files_open(const char *path, struct files_meta *m, int *fd)
 	for (tries = 0; tries < 5; tries++) {
 		if ((rc = files_get(path, m)) != 0)
 			return rc;
-		if ((rc = files_open_blob(m, fd)) != FILES_E_GONE)
+		if ((rc = files_open_blob(m, fd)) != STORE_E_GONE)
 			return rc;
 	}
 	log_msg(LOG_L_ERROR, "files: the blob of %s keeps vanishing", path);
-	return FILES_E_IO;
+	return STORE_E_IO;
 }
 
 /*
  * Starts a write: a locked temporary file in the store's directory.
- * max caps the size (FILES_E_TOO_LARGE from files_writer_write).
+ * max caps the size (STORE_E_TOO_LARGE from files_writer_write).
  * Returns 0 and *out (free with files_writer_free), or an error.
  */
 int
@@ -443,13 +411,13 @@ files_writer_open(long long max, struct files_writer **out)
 	*out = w;
 	return 0;
 nomem:
-	rc = FILES_E_IO;
+	rc = STORE_E_IO;
 err:
 	files_writer_free(w);
 	return rc;
 }
 
-/* Appends bytes.  Returns 0, FILES_E_TOO_LARGE, or an I/O error. */
+/* Appends bytes.  Returns 0, STORE_E_TOO_LARGE, or an I/O error. */
 int
 files_writer_write(struct files_writer *w, const void *buf, size_t len)
 {
@@ -458,7 +426,7 @@ files_writer_write(struct files_writer *w, const void *buf, size_t len)
 	ssize_t n;
 
 	if (w->size + (long long)len > w->max)
-		return FILES_E_TOO_LARGE;
+		return STORE_E_TOO_LARGE;
 	if (w->head_len < MAGIC_HEAD) {
 		size_t k = MAGIC_HEAD - w->head_len < len ?
 		    MAGIC_HEAD - w->head_len : len;
@@ -538,7 +506,7 @@ files_writer_commit(struct files_writer *w, const char *path,
 	struct timespec ts[2];
 	char tmp[4200], blob[4200], old[4200] = "";
 	const char *mime = NULL;
-	MDB_txn *txn = NULL;
+	struct store_txn *txn = NULL;
 	json_object *rec = NULL;
 	int rc, exists;
 
@@ -583,7 +551,7 @@ files_writer_commit(struct files_writer *w, const char *path,
 	if ((rc = store_begin(1, &txn)) != 0)
 		goto err;
 	rc = tget(txn, path, &cur);
-	if (rc != 0 && rc != MDB_NOTFOUND)
+	if (rc != 0 && rc != STORE_E_NOTFOUND)
 		goto err;
 	exists = rc == 0;
 	if (check != NULL && (rc = check(exists ? &cur : NULL, arg)) != 0)
@@ -594,7 +562,7 @@ files_writer_commit(struct files_writer *w, const char *path,
 		snprintf(old, sizeof(old), "%s/%s", dir, cur.blob);
 	}
 	if ((rec = meta_to_record(m)) == NULL) {
-		rc = ENOMEM;
+		rc = STORE_E_NOMEM;
 		goto err;
 	}
 	if ((rc = store_tput_json(txn, STORE_FILES, path, rec, 0)) != 0)
@@ -635,7 +603,7 @@ files_store_stream(const char *path, const char *owner, const char *perms,
 	if ((rc = files_writer_open(max, &w)) != 0)
 		return rc;
 	if ((buf = malloc(FILES_IO_CHUNK)) == NULL) {
-		rc = FILES_E_IO;
+		rc = STORE_E_IO;
 		goto out;
 	}
 	while ((n = rd(rarg, buf, FILES_IO_CHUNK)) > 0)
@@ -654,14 +622,14 @@ out:
 
 /*
  * Deletes the file at path; check as for files_writer_commit.  The blob
- * goes after the record's removal is committed.  Returns 0, MDB_NOTFOUND,
- * the check's error, or an rc.
+ * goes after the record's removal is committed.  Returns 0,
+ * STORE_E_NOTFOUND, the check's error, or another error.
  */
 int
 files_delete(const char *path, files_check_fn check, void *arg)
 {
 	struct files_meta cur;
-	MDB_txn *txn = NULL;
+	struct store_txn *txn = NULL;
 	char p[4200];
 	int rc;
 
@@ -700,7 +668,7 @@ list_cb(const char *k, size_t kl, const void *v, size_t vl, void *arg)
 }
 
 /* Calls fn for each file whose path starts with prefix, in path order;
- * fn returns non-zero to stop.  Returns 0 or an rc. */
+ * fn returns non-zero to stop.  Returns 0 or an error. */
 int
 files_list(const char *prefix, files_list_fn fn, void *arg)
 {

@@ -16,8 +16,13 @@
  * a job_status event inside it: a claim takes the first eligible entry,
  * marks the job running with the executing pid and deletes the entry, so
  * two claims can never take the same job (LMDB has one writer at a time).
- * Functions return 0, an LMDB error, or JOBQ_E_STATE when the job is not
+ * Functions return 0 or a STORE_E_*: STORE_E_STATE when the job is not
  * in a state that allows the change (the handler's 409).
+ *
+ * What a submission may say and how a failed attempt is retried are not
+ * the queue's to decide: the caller hands in a struct jobq_policy (the
+ * backoff, the dependency walk, the runner's concurrency), and the
+ * retry_policy member of a record is read by that policy only.
  */
 #include "config.h"
 
@@ -26,33 +31,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ctype.h>
+
+#include <lmdb.h>
 #include <sodium.h>
 
 #include "../base/base.h"
-#include "../jobs/jobs.h"
 #include "storage.h"
 
 /* ---- small record helpers ---- */
-
-static const char *
-jstr(json_object *o, const char *k)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v) || v == NULL)
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static int64_t
-jint(json_object *o, const char *k, int64_t def)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v) || v == NULL)
-		return def;
-	return json_object_get_int64(v);
-}
 
 static void
 jset_str(json_object *o, const char *k, const char *v)
@@ -76,18 +63,18 @@ jset_now(json_object *o, const char *k)
 }
 
 static uint64_t
-meta_get(MDB_txn *txn, const char *key)
+meta_get(struct store_txn *txn, const char *key)
 {
-	MDB_val v;
+	struct store_val v;
 	uint64_t n = 0;
 
-	if (store_tget(txn, STORE_META, key, &v) == 0 && v.mv_size == 8)
-		memcpy(&n, v.mv_data, 8);
+	if (store_tget(txn, STORE_META, key, &v) == 0 && v.len == 8)
+		memcpy(&n, v.data, 8);
 	return n;
 }
 
 static int
-meta_put(MDB_txn *txn, const char *key, uint64_t n)
+meta_put(struct store_txn *txn, const char *key, uint64_t n)
 {
 	return store_tput(txn, STORE_META, key, &n, 8, 0);
 }
@@ -104,51 +91,82 @@ rkey_of(char out[40], const char *id)
 	snprintf(out, 40, "r%s", id);
 }
 
-static int
-load(MDB_txn *txn, const char *id, json_object **out)
+/* "job_" and 16 lowercase hex digits. */
+int
+jobq_id_ok(const char *id)
 {
-	if (job_id_ok(id) < 0)
-		return MDB_NOTFOUND;
+	size_t i;
+
+	if (id == NULL || strncmp(id, "job_", 4) != 0 || strlen(id) != 20)
+		return -1;
+	for (i = 4; i < 20; i++)
+		if (!isxdigit((unsigned char)id[i]) ||
+		    isupper((unsigned char)id[i]))
+			return -1;
+	return 0;
+}
+
+static int
+load(struct store_txn *txn, const char *id, json_object **out)
+{
+	if (jobq_id_ok(id) < 0)
+		return STORE_E_NOTFOUND;
 	return store_tget_json(txn, STORE_JOBS, id, out);
+}
+
+/* A cursor on the queue index at the first key >= from (one byte). */
+static int
+index_seek(struct store_txn *txn, const char *from, MDB_cursor **cur,
+    MDB_val *k, MDB_val *v)
+{
+	int rc;
+
+	if ((rc = mdb_cursor_open(store_mdb_txn(txn), store_dbi(STORE_JOBQ),
+	    cur)) != 0) {
+		*cur = NULL;
+		return rc;
+	}
+	k->mv_size = 1;
+	k->mv_data = (void *)from;
+	return mdb_cursor_get(*cur, k, v, MDB_SET_RANGE);
 }
 
 /* Sets the status and appends its event in the same transaction. */
 static int
-set_status(MDB_txn *txn, json_object *job, const char *status)
+set_status(struct store_txn *txn, json_object *job, const char *status)
 {
 	json_object *ev;
-	json_object *p;
 	int rc;
 
 	jset_str(job, "status", status);
 	ev = json_object_new_object();
-	jset_str(ev, "job_id", jstr(job, "job_id"));
+	jset_str(ev, "job_id", jget_str(job, "job_id"));
 	jset_str(ev, "status", status);
-	json_object_object_get_ex(job, "progress", &p);
-	json_object_object_add(ev, "progress", json_object_get(p));
+	/* as stored, whatever its type (a number, or null when missing) */
+	json_object_object_add(ev, "progress", json_object_get(
+	    json_object_object_get(job, "progress")));
 	rc = store_event_append(txn, "job_status", ev, NULL);
 	json_object_put(ev);
 	return rc;
 }
 
 static int
-save(MDB_txn *txn, json_object *job)
+save(struct store_txn *txn, json_object *job)
 {
-	return store_tput_json(txn, STORE_JOBS, jstr(job, "job_id"), job, 0);
+	return store_tput_json(txn, STORE_JOBS, jget_str(job, "job_id"), job,
+	    0);
 }
 
 /* The attempts[] row of attempt n, or NULL. */
 static json_object *
 attempt_row(json_object *job, int n)
 {
-	json_object *a, *row;
+	json_object *a = jget_arr(job, "attempts"), *row;
 	size_t i;
 
-	if (!json_object_object_get_ex(job, "attempts", &a))
-		return NULL;
-	for (i = 0; i < json_object_array_length(a); i++) {
+	for (i = 0; a != NULL && i < json_object_array_length(a); i++) {
 		row = json_object_array_get_idx(a, i);
-		if (jint(row, "attempt", 0) == n)
+		if (jget_int(row, "attempt", 0) == n)
 			return row;
 	}
 	return NULL;
@@ -157,11 +175,12 @@ attempt_row(json_object *job, int n)
 /* ---- dependency checks at submission ---- */
 
 struct deps_ctx {
-	MDB_txn		*txn;
+	struct store_txn *txn;
 	json_object	*held[512];
 	size_t		 nheld;
 };
 
+/* The policy's deps_of: the stored dependencies of job id. */
 static json_object *
 deps_of(const char *id, void *arg)
 {
@@ -172,7 +191,7 @@ deps_of(const char *id, void *arg)
 	    load(c->txn, id, &job) != 0)
 		return NULL;
 	c->held[c->nheld++] = job;
-	if (!json_object_object_get_ex(job, "depends_on", &d) || d == NULL) {
+	if ((d = jget_arr(job, "depends_on")) == NULL) {
 		/* an old record without the member: no dependencies */
 		d = json_object_new_array();
 		json_object_object_add(job, "depends_on", d);
@@ -180,8 +199,11 @@ deps_of(const char *id, void *arg)
 	return d;
 }
 
+/* The policy's walk over the stored graph: 0, STORE_E_DEPS with *bad
+ * and *cycle, or STORE_E_NOMEM. */
 static int
-deps_check(MDB_txn *txn, json_object *deps, const char **bad, int *cycle)
+deps_check(const struct jobq_policy *pol, struct store_txn *txn,
+    json_object *deps, const char **bad, int *cycle)
 {
 	struct deps_ctx *c;
 	static char badbuf[64];
@@ -189,9 +211,9 @@ deps_check(MDB_txn *txn, json_object *deps, const char **bad, int *cycle)
 	int rc;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return ENOMEM;
+		return STORE_E_NOMEM;
 	c->txn = txn;
-	rc = job_deps_check("(new job)", deps, deps_of, c, bad, cycle);
+	rc = pol->deps_check("(new job)", deps, deps_of, c, bad, cycle);
 	if (rc < 0) {
 		/* *bad may point into a held record: copy it out first */
 		snprintf(badbuf, sizeof(badbuf), "%s", *bad);
@@ -200,41 +222,27 @@ deps_check(MDB_txn *txn, json_object *deps, const char **bad, int *cycle)
 	for (i = 0; i < c->nheld; i++)
 		json_object_put(c->held[i]);
 	free(c);
-	return rc < 0 ? -1 : 0;
-}
-
-int
-jobq_deps_exist(json_object *deps, const char **bad, int *cycle)
-{
-	MDB_txn *txn = NULL;
-	int rc;
-
-	if ((rc = store_begin(0, &txn)) != 0)
-		return rc;
-	rc = deps_check(txn, deps, bad, cycle);
-	store_abort(txn);
-	return rc;
+	return rc < 0 ? STORE_E_DEPS : 0;
 }
 
 /* How many queued jobs start before key (capped: it is an estimate). */
 static long
-ahead_of(MDB_txn *txn, const char *key)
+ahead_of(struct store_txn *txn, const char *key)
 {
 	MDB_cursor *cur = NULL;
-	MDB_val k = { 1, "q" }, v;
+	MDB_val k, v;
 	long n = 0;
 	int rc;
 
-	if (mdb_cursor_open(txn, store_dbi(STORE_JOBQ), &cur) != 0)
-		return 0;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	    rc == 0 && n < 1000; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	for (rc = index_seek(txn, "q", &cur, &k, &v); rc == 0 && n < 1000;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (((char *)k.mv_data)[0] != 'q' || (k.mv_size == strlen(key) &&
 		    memcmp(k.mv_data, key, k.mv_size) >= 0))
 			break;
 		n++;
 	}
-	mdb_cursor_close(cur);
+	if (cur != NULL)
+		mdb_cursor_close(cur);
 	return n;
 }
 
@@ -243,15 +251,15 @@ ahead_of(MDB_txn *txn, const char *key)
  * record is completed (id, owner, status, times) and stored with its
  * index entries and a job_status event in one transaction.  *created is
  * the 201 answer {job_id, status, created_at, estimated_start}, a new
- * object.  Dependencies must exist and not form a cycle: JOBQ_E_DEPS
- * (with the job named in *created as {"bad", "cycle"}).
+ * object.  Dependencies must exist and not form a cycle by pol's walk:
+ * STORE_E_DEPS (with the job named in *created as {"bad", "cycle"}).
  */
 int
-jobq_submit(json_object *job, const char *owner, char *id_out,
-    json_object **created)
+jobq_submit(const struct jobq_policy *pol, json_object *job,
+    const char *owner, char *id_out, json_object **created)
 {
-	MDB_txn *txn = NULL;
-	json_object *deps = NULL, *ans;
+	struct store_txn *txn = NULL;
+	json_object *deps, *ans;
 	unsigned char rnd[8];
 	char id[JOB_IDLEN], qk[32], ck[32], ts[32];
 	const char *bad = NULL;
@@ -263,22 +271,23 @@ jobq_submit(json_object *job, const char *owner, char *id_out,
 	*created = NULL;
 	if ((rc = store_begin(1, &txn)) != 0)
 		return rc;
-	json_object_object_get_ex(job, "depends_on", &deps);
+	deps = jget_arr(job, "depends_on");
 	if (deps != NULL && json_object_array_length(deps) > 0 &&
-	    deps_check(txn, deps, &bad, &cycle) < 0) {
-		ans = json_object_new_object();
-		jset_str(ans, "bad", bad);
-		json_object_object_add(ans, "cycle",
-		    json_object_new_boolean(cycle));
-		*created = ans;
-		rc = JOBQ_E_DEPS;
+	    (rc = deps_check(pol, txn, deps, &bad, &cycle)) != 0) {
+		if (rc == STORE_E_DEPS) {
+			ans = json_object_new_object();
+			jset_str(ans, "bad", bad);
+			json_object_object_add(ans, "cycle",
+			    json_object_new_boolean(cycle));
+			*created = ans;
+		}
 		goto err;
 	}
 	randombytes_buf(rnd, sizeof(rnd));
 	snprintf(id, sizeof(id), "job_%02x%02x%02x%02x%02x%02x%02x%02x",
 	    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
 	seq = meta_get(txn, "jobs_seq") + 1;
-	qkey_of(qk, (int)jint(job, "priority", 50), seq);
+	qkey_of(qk, (int)jget_int(job, "priority", 50), seq);
 	snprintf(ck, sizeof(ck), "c%016llx", (unsigned long long)seq);
 	iso8601(ts, now);
 	jset_str(job, "job_id", id);
@@ -315,7 +324,7 @@ jobq_submit(json_object *job, const char *owner, char *id_out,
 	}
 	if (avg == 0)
 		avg = 10000;
-	conc = store_cfg.jobs_concurrency > 0 ? store_cfg.jobs_concurrency : 1;
+	conc = pol->concurrency > 0 ? pol->concurrency : 1;
 	start = now + (time_t)((uint64_t)(ahead / conc) * avg / 1000);
 	ans = json_object_new_object();
 	jset_str(ans, "job_id", id);
@@ -334,15 +343,29 @@ err:
 int
 jobq_get(const char *id, json_object **out)
 {
-	if (job_id_ok(id) < 0)
-		return MDB_NOTFOUND;
+	if (jobq_id_ok(id) < 0)
+		return STORE_E_NOTFOUND;
 	return store_get_json(STORE_JOBS, id, out);
 }
 
 /* ---- ending jobs: cancel and the cascade to dependents ---- */
 
-static int end_job(MDB_txn *, json_object *, const char *status,
+static int end_job(struct store_txn *, json_object *, const char *status,
     const char *reason);
+
+/* Whether the job record lists id among its dependencies. */
+static int
+depends_on(json_object *job, const char *id)
+{
+	json_object *deps = jget_arr(job, "depends_on");
+	size_t j;
+
+	for (j = 0; deps != NULL && j < json_object_array_length(deps); j++)
+		if (strcmp(json_object_get_string(
+		    json_object_array_get_idx(deps, j)), id) == 0)
+			return 1;
+	return 0;
+}
 
 /*
  * Cancels every queued job that depends on `id` (which just failed or
@@ -350,18 +373,16 @@ static int end_job(MDB_txn *, json_object *, const char *status,
  * cannot have started before its dependency completed.
  */
 static int
-cascade(MDB_txn *txn, const char *id, const char *status)
+cascade(struct store_txn *txn, const char *id, const char *status)
 {
 	MDB_cursor *cur = NULL;
-	MDB_val k = { 1, "q" }, v;
-	json_object *job = NULL, *deps;
-	char (*ids)[JOB_IDLEN] = NULL, reason[128];
-	size_t n = 0, cap = 0, i, j;
+	MDB_val k, v;
+	json_object *job = NULL;
+	char (*ids)[JOB_IDLEN] = NULL, (*more)[JOB_IDLEN], reason[128];
+	size_t n = 0, cap = 0, i;
 	int rc;
 
-	if ((rc = mdb_cursor_open(txn, store_dbi(STORE_JOBQ), &cur)) != 0)
-		return rc;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	for (rc = index_seek(txn, "q", &cur, &k, &v); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		char qid[JOB_IDLEN];
 
@@ -373,26 +394,25 @@ cascade(MDB_txn *txn, const char *id, const char *status)
 		qid[v.mv_size] = '\0';
 		if (load(txn, qid, &job) != 0)
 			continue;
-		json_object_object_get_ex(job, "depends_on", &deps);
-		for (j = 0; deps != NULL && j < json_object_array_length(deps);
-		    j++)
-			if (strcmp(json_object_get_string(
-			    json_object_array_get_idx(deps, j)), id) == 0)
-				break;
-		if (deps != NULL && j < json_object_array_length(deps)) {
+		if (depends_on(job, id)) {
 			if (n == cap) {
 				cap = cap ? cap * 2 : 8;
-				ids = realloc(ids, cap * sizeof(*ids));
-				if (ids == NULL) {
-					rc = ENOMEM;
+				if ((more = realloc(ids, cap *
+				    sizeof(*ids))) == NULL) {
+					rc = STORE_E_NOMEM;
 					json_object_put(job);
 					goto out;
 				}
+				ids = more;
 			}
 			memcpy(ids[n++], qid, JOB_IDLEN);
 		}
 		json_object_put(job);
 		job = NULL;
+	}
+	if (cur == NULL) {
+		rc = store_err(rc);	/* the cursor did not open */
+		goto out;
 	}
 	mdb_cursor_close(cur);
 	cur = NULL;
@@ -414,16 +434,17 @@ out:
 
 /* Moves a job to a final status, out of the indexes, and cascades. */
 static int
-end_job(MDB_txn *txn, json_object *job, const char *status,
+end_job(struct store_txn *txn, json_object *job, const char *status,
     const char *reason)
 {
 	char key[40];
-	const char *qk = jstr(job, "qkey"), *was = jstr(job, "status");
+	const char *qk = jget_str(job, "qkey"), *was = jget_str(job,
+	    "status");
 	int rc;
 
 	if (was != NULL && strcmp(was, "queued") == 0 && qk != NULL)
 		store_tdel(txn, STORE_JOBQ, qk);
-	rkey_of(key, jstr(job, "job_id"));
+	rkey_of(key, jget_str(job, "job_id"));
 	store_tdel(txn, STORE_JOBQ, key);
 	if (reason != NULL)
 		jset_str(job, "error", reason);
@@ -432,12 +453,12 @@ end_job(MDB_txn *txn, json_object *job, const char *status,
 	    (rc = save(txn, job)) != 0)
 		return rc;
 	if (strcmp(status, "completed") != 0)
-		return cascade(txn, jstr(job, "job_id"), status);
+		return cascade(txn, jget_str(job, "job_id"), status);
 	return 0;
 }
 
 /*
- * Cancels a queued or running job (JOBQ_E_STATE for one that has ended).
+ * Cancels a queued or running job (STORE_E_STATE for one that has ended).
  * *out is the record after the change (a new object): for a job that was
  * running, its container_id names the container the caller stops and
  * removes; the executing process sees the attempt is no longer live.
@@ -445,7 +466,7 @@ end_job(MDB_txn *txn, json_object *job, const char *status,
 int
 jobq_cancel(const char *id, const char *reason, json_object **out)
 {
-	MDB_txn *txn = NULL;
+	struct store_txn *txn = NULL;
 	json_object *job = NULL;
 	const char *st;
 	int rc;
@@ -455,10 +476,10 @@ jobq_cancel(const char *id, const char *reason, json_object **out)
 		return rc;
 	if ((rc = load(txn, id, &job)) != 0)
 		goto err;
-	st = jstr(job, "status");
+	st = jget_str(job, "status");
 	if (st == NULL || (strcmp(st, "queued") != 0 &&
 	    strcmp(st, "running") != 0)) {
-		rc = JOBQ_E_STATE;
+		rc = STORE_E_STATE;
 		*out = job;
 		job = NULL;
 		goto err;
@@ -479,12 +500,12 @@ err:
 
 /*
  * Queues a failed or cancelled job again as a new attempt with a fresh
- * retry budget.  JOBQ_E_STATE for other states.
+ * retry budget.  STORE_E_STATE for other states.
  */
 int
 jobq_retry(const char *id, json_object **out)
 {
-	MDB_txn *txn = NULL;
+	struct store_txn *txn = NULL;
 	json_object *job = NULL;
 	const char *st, *qk;
 	int rc;
@@ -494,16 +515,16 @@ jobq_retry(const char *id, json_object **out)
 		return rc;
 	if ((rc = load(txn, id, &job)) != 0)
 		goto err;
-	st = jstr(job, "status");
-	qk = jstr(job, "qkey");
+	st = jget_str(job, "status");
+	qk = jget_str(job, "qkey");
 	if (st == NULL || qk == NULL || (strcmp(st, "failed") != 0 &&
 	    strcmp(st, "cancelled") != 0)) {
-		rc = JOBQ_E_STATE;
+		rc = STORE_E_STATE;
 		*out = job;
 		job = NULL;
 		goto err;
 	}
-	jset_int(job, "retry_base", jint(job, "attempt", 0));
+	jset_int(job, "retry_base", jget_int(job, "attempt", 0));
 	jset_int(job, "not_before", 0);
 	json_object_object_add(job, "progress", json_object_new_double(0));
 	json_object_object_del(job, "finished_at");
@@ -529,14 +550,13 @@ err:
 /* 1 all completed, 0 some still pending, -1 one failed or cancelled
  * (named in why). */
 static int
-deps_state(MDB_txn *txn, json_object *job, char *why, size_t whylen)
+deps_state(struct store_txn *txn, json_object *job, char *why, size_t whylen)
 {
-	json_object *deps, *d = NULL;
+	json_object *deps = jget_arr(job, "depends_on"), *d = NULL;
 	const char *st;
 	size_t i;
 	int ready = 1;
 
-	json_object_object_get_ex(job, "depends_on", &deps);
 	for (i = 0; deps != NULL && i < json_object_array_length(deps); i++) {
 		const char *id = json_object_get_string(
 		    json_object_array_get_idx(deps, i));
@@ -545,7 +565,7 @@ deps_state(MDB_txn *txn, json_object *job, char *why, size_t whylen)
 			snprintf(why, whylen, "dependency %s missing", id);
 			return -1;
 		}
-		st = jstr(d, "status");
+		st = jget_str(d, "status");
 		if (st != NULL && (strcmp(st, "failed") == 0 ||
 		    strcmp(st, "cancelled") == 0)) {
 			snprintf(why, whylen, "dependency %s %s", id, st);
@@ -571,18 +591,16 @@ struct pick {
 };
 
 static int
-pick_scan(MDB_txn *txn, time_t now, struct pick *p)
+pick_scan(struct store_txn *txn, time_t now, struct pick *p)
 {
 	MDB_cursor *cur = NULL;
-	MDB_val k = { 1, "q" }, v;
+	MDB_val k, v;
 	json_object *job = NULL;
 	char why[128];
 	int rc, ds;
 
 	memset(p, 0, sizeof(*p));
-	if ((rc = mdb_cursor_open(txn, store_dbi(STORE_JOBQ), &cur)) != 0)
-		return rc;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	for (rc = index_seek(txn, "q", &cur, &k, &v); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (((char *)k.mv_data)[0] != 'q')
 			break;
@@ -592,7 +610,7 @@ pick_scan(MDB_txn *txn, time_t now, struct pick *p)
 		p->id[v.mv_size] = '\0';
 		if (load(txn, p->id, &job) != 0)
 			continue;
-		ds = jint(job, "not_before", 0) > now ? 0 :
+		ds = jget_int(job, "not_before", 0) > now ? 0 :
 		    deps_state(txn, job, why, sizeof(why));
 		json_object_put(job);
 		job = NULL;
@@ -605,21 +623,23 @@ pick_scan(MDB_txn *txn, time_t now, struct pick *p)
 			break;
 		}
 	}
-	mdb_cursor_close(cur);
-	return rc == 0 || rc == MDB_NOTFOUND ? 0 : rc;
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	return rc == 0 || (cur != NULL && rc == MDB_NOTFOUND) ? 0 :
+	    store_err(rc);
 }
 
 /*
  * In a write transaction: cancels the doomed jobs that are still queued
  * with a failed dependency, and claims the picked job if it still may
- * start.  0 claimed, MDB_NOTFOUND nothing to claim, JOBQ_E_GONE the pick
- * went stale (another writer came between), or an LMDB error.
+ * start.  0 claimed, STORE_E_NOTFOUND nothing to claim, STORE_E_GONE
+ * the pick went stale (another writer came between), or an error.
  */
 static int
 pick_take(const struct pick *p, time_t now, pid_t pid, long long pid_start,
     struct job_claim *cl)
 {
-	MDB_txn *txn = NULL;
+	struct store_txn *txn = NULL;
 	json_object *job = NULL, *att, *row;
 	char rk[40], ts[32], why[128];
 	const char *st;
@@ -632,7 +652,7 @@ pick_take(const struct pick *p, time_t now, pid_t pid, long long pid_start,
 	for (i = 0; i < p->ndoomed; i++) {
 		if (load(txn, p->doomed[i], &job) != 0)
 			continue;
-		st = jstr(job, "status");
+		st = jget_str(job, "status");
 		rc = st && strcmp(st, "queued") == 0 && deps_state(txn, job, why,
 		    sizeof(why)) < 0 ? end_job(txn, job, "cancelled", why) : 0;
 		json_object_put(job);
@@ -642,17 +662,18 @@ pick_take(const struct pick *p, time_t now, pid_t pid, long long pid_start,
 	}
 	if (!p->found) {
 		rc = store_commit(txn);
-		return rc != 0 ? rc : MDB_NOTFOUND;
+		return rc != 0 ? rc : STORE_E_NOTFOUND;
 	}
 	if ((rc = load(txn, p->id, &job)) != 0 ||
-	    (st = jstr(job, "status")) == NULL || strcmp(st, "queued") != 0 ||
-	    jint(job, "not_before", 0) > now ||
+	    (st = jget_str(job, "status")) == NULL ||
+	    strcmp(st, "queued") != 0 ||
+	    jget_int(job, "not_before", 0) > now ||
 	    deps_state(txn, job, why, sizeof(why)) != 1) {
 		json_object_put(job);
 		rc = store_commit(txn);
-		return rc != 0 ? rc : JOBQ_E_GONE;
+		return rc != 0 ? rc : STORE_E_GONE;
 	}
-	attempt = (int)jint(job, "attempt", 0) + 1;
+	attempt = (int)jget_int(job, "attempt", 0) + 1;
 	run_seq = meta_get(txn, "jobs_run_seq") + 1;
 	if ((rc = meta_put(txn, "jobs_run_seq", run_seq)) != 0)
 		goto err;
@@ -667,13 +688,13 @@ pick_take(const struct pick *p, time_t now, pid_t pid, long long pid_start,
 	json_object_object_add(job, "progress", json_object_new_double(0));
 	json_object_object_del(job, "container_id");
 	json_object_object_del(job, "next_attempt_at");
-	json_object_object_get_ex(job, "attempts", &att);
+	att = jget_arr(job, "attempts");
 	row = json_object_new_object();
 	jset_int(row, "attempt", attempt);
 	jset_str(row, "started_at", ts);
 	jset_str(row, "status", "running");
 	json_object_array_add(att, row);
-	if ((rc = store_tdel(txn, STORE_JOBQ, jstr(job, "qkey"))) != 0 ||
+	if ((rc = store_tdel(txn, STORE_JOBQ, jget_str(job, "qkey"))) != 0 ||
 	    (rc = store_tput(txn, STORE_JOBQ, rk, "", 0, 0)) != 0 ||
 	    (rc = set_status(txn, job, "running")) != 0 ||
 	    (rc = save(txn, job)) != 0)
@@ -697,7 +718,8 @@ err:
  * passed and its dependencies completed): the queue entry goes, the
  * running entry comes, the record says running with the executing pid
  * and a new attempt.  A queued job whose dependency failed or was
- * cancelled is cancelled on the way.  MDB_NOTFOUND if no job may start.
+ * cancelled is cancelled on the way.  STORE_E_NOTFOUND if no job may
+ * start.
  *
  * The scan runs in a read transaction, so a long queue of waiting jobs
  * never holds the writer (submissions go on meanwhile); the claim itself
@@ -707,13 +729,13 @@ err:
 int
 jobq_claim(pid_t pid, long long pid_start, struct job_claim *cl)
 {
-	MDB_txn *txn = NULL;
+	struct store_txn *txn = NULL;
 	struct pick *p;
 	time_t now = now_wall();
-	int rc = MDB_NOTFOUND, tries;
+	int rc = STORE_E_NOTFOUND, tries;
 
 	if ((p = malloc(sizeof(*p))) == NULL)
-		return ENOMEM;
+		return STORE_E_NOMEM;
 	for (tries = 0; tries < 3; tries++) {
 		if ((rc = store_begin(0, &txn)) != 0)
 			break;
@@ -722,12 +744,13 @@ jobq_claim(pid_t pid, long long pid_start, struct job_claim *cl)
 		if (rc != 0)
 			break;
 		if (!p->found && p->ndoomed == 0) {
-			rc = MDB_NOTFOUND;
+			rc = STORE_E_NOTFOUND;
 			break;
 		}
-		if ((rc = pick_take(p, now, pid, pid_start, cl)) != JOBQ_E_GONE)
+		rc = pick_take(p, now, pid, pid_start, cl);
+		if (rc != STORE_E_GONE)
 			break;
-		rc = MDB_NOTFOUND;
+		rc = STORE_E_NOTFOUND;
 	}
 	free(p);
 	return rc;
@@ -735,10 +758,11 @@ jobq_claim(pid_t pid, long long pid_start, struct job_claim *cl)
 
 /*
  * Opens a write transaction on a job whose attempt `attempt` is the live
- * one (status running).  JOBQ_E_GONE if it was cancelled or replaced.
+ * one (status running).  STORE_E_GONE if it was cancelled or replaced.
  */
 static int
-live_begin(const char *id, int attempt, MDB_txn **txn, json_object **job)
+live_begin(const char *id, int attempt, struct store_txn **txn,
+    json_object **job)
 {
 	const char *st;
 	int rc;
@@ -748,10 +772,10 @@ live_begin(const char *id, int attempt, MDB_txn **txn, json_object **job)
 		return rc;
 	if ((rc = load(*txn, id, job)) != 0)
 		goto err;
-	st = jstr(*job, "status");
+	st = jget_str(*job, "status");
 	if (st == NULL || strcmp(st, "running") != 0 ||
-	    jint(*job, "attempt", 0) != attempt) {
-		rc = JOBQ_E_GONE;
+	    jget_int(*job, "attempt", 0) != attempt) {
+		rc = STORE_E_GONE;
 		goto err;
 	}
 	return 0;
@@ -764,7 +788,7 @@ err:
 }
 
 static int
-live_commit(MDB_txn *txn, json_object *job)
+live_commit(struct store_txn *txn, json_object *job)
 {
 	int rc;
 
@@ -781,7 +805,7 @@ live_commit(MDB_txn *txn, json_object *job)
 int
 jobq_attempt_live(const char *id, int attempt)
 {
-	MDB_txn *txn;
+	struct store_txn *txn;
 	json_object *job;
 	int rc;
 
@@ -792,12 +816,12 @@ jobq_attempt_live(const char *id, int attempt)
 	return 0;
 }
 
-/* Records the container of the live attempt; JOBQ_E_GONE if the job was
+/* Records the container of the live attempt; STORE_E_GONE if the job was
  * cancelled meanwhile (the caller removes the container). */
 int
 jobq_set_container(const char *id, int attempt, const char *cid)
 {
-	MDB_txn *txn;
+	struct store_txn *txn;
 	json_object *job;
 	int rc;
 
@@ -812,7 +836,7 @@ jobq_set_container(const char *id, int attempt, const char *cid)
 int
 jobq_set_pid(const char *id, int attempt, pid_t pid, long long pid_start)
 {
-	MDB_txn *txn;
+	struct store_txn *txn;
 	json_object *job;
 	int rc;
 
@@ -828,7 +852,7 @@ jobq_set_pid(const char *id, int attempt, pid_t pid, long long pid_start)
 int
 jobq_set_progress(const char *id, int attempt, double progress)
 {
-	MDB_txn *txn;
+	struct store_txn *txn;
 	json_object *job;
 	time_t now = now_wall(), started;
 	char ts[32];
@@ -838,7 +862,7 @@ jobq_set_progress(const char *id, int attempt, double progress)
 		return rc;
 	json_object_object_add(job, "progress",
 	    json_object_new_double(progress));
-	started = (time_t)jint(job, "started_epoch", now);
+	started = (time_t)jget_int(job, "started_epoch", now);
 	if (progress > 0) {
 		iso8601(ts, started + (time_t)((double)(now - started) *
 		    100.0 / progress));
@@ -855,7 +879,7 @@ jobq_set_progress(const char *id, int attempt, double progress)
 int
 jobq_set_usage(const char *id, int attempt, json_object *usage)
 {
-	MDB_txn *txn;
+	struct store_txn *txn;
 	json_object *job;
 	int rc;
 
@@ -880,21 +904,21 @@ outcome_word(enum job_outcome o)
 /*
  * Ends attempt `attempt`: records its row (time, exit code, reason), the
  * outputs and usage, then completes the job, queues it again after the
- * backoff if its policy has attempts left, or fails it (cascading to its
- * dependents).  If the job was cancelled meanwhile only the attempt row
- * is written.
+ * delay pol's retry_delay gives for its retry_policy, or fails it (when
+ * that says no: cascading to its dependents).  If the job was cancelled
+ * meanwhile only the attempt row is written.
  */
 int
-jobq_finish(const char *id, int attempt, const struct job_result *res)
+jobq_finish(const struct jobq_policy *pol, const char *id, int attempt,
+    const struct job_result *res)
 {
-	MDB_txn *txn = NULL;
-	json_object *job = NULL, *row, *rp;
-	enum job_backoff b = JOB_BACKOFF_EXPONENTIAL;
-	const char *st, *bs;
+	struct store_txn *txn = NULL;
+	json_object *job = NULL, *row;
+	const char *st;
 	char ts[32], rk[40];
 	time_t now = now_wall();
 	long delay;
-	int rc, used, max;
+	int rc;
 	uint64_t avg, took;
 
 	if ((rc = store_begin(1, &txn)) != 0)
@@ -910,9 +934,9 @@ jobq_finish(const char *id, int attempt, const struct job_result *res)
 		if (res->reason[0] != '\0')
 			jset_str(row, "reason", res->reason);
 	}
-	st = jstr(job, "status");
+	st = jget_str(job, "status");
 	if (st == NULL || strcmp(st, "running") != 0 ||
-	    jint(job, "attempt", 0) != attempt) {
+	    jget_int(job, "attempt", 0) != attempt) {
 		/* cancelled (or replaced) meanwhile: keep its status */
 		if (row != NULL && strcmp(st ? st : "", "cancelled") == 0)
 			jset_str(row, "status", "cancelled");
@@ -930,7 +954,8 @@ jobq_finish(const char *id, int attempt, const struct job_result *res)
 		json_object_object_add(job, "progress",
 		    json_object_new_double(100));
 		json_object_object_del(job, "error");
-		took = (uint64_t)(now - jint(job, "started_epoch", now)) * 1000;
+		took = (uint64_t)(now - jget_int(job, "started_epoch", now)) *
+		    1000;
 		avg = meta_get(txn, "jobs_avg_ms");
 		avg = avg == 0 ? took : (avg * 7 + took) / 8;
 		if ((rc = meta_put(txn, "jobs_avg_ms", avg ? avg : 1)) != 0 ||
@@ -938,14 +963,10 @@ jobq_finish(const char *id, int attempt, const struct job_result *res)
 			goto err;
 		goto commit_saved;
 	}
-	json_object_object_get_ex(job, "retry_policy", &rp);
-	max = (int)jint(rp, "max_attempts", 1);
-	used = attempt - (int)jint(job, "retry_base", 0);
-	if (used < max) {
-		if ((bs = jstr(rp, "backoff")) != NULL)
-			job_backoff_parse(bs, &b);
-		delay = job_backoff_delay(b, (long)jint(rp, "initial_delay", 1),
-		    (long)jint(rp, "max_delay", 300), used + 1);
+	/* attempts used since the last retry: the policy's budget */
+	delay = pol->retry_delay(jget_obj(job, "retry_policy"), attempt -
+	    (int)jget_int(job, "retry_base", 0));
+	if (delay >= 0) {
 		rkey_of(rk, id);
 		jset_int(job, "not_before", now + delay);
 		iso8601(ts, now + delay);
@@ -954,7 +975,7 @@ jobq_finish(const char *id, int attempt, const struct job_result *res)
 			jset_int(row, "retry_delay", delay);
 		jset_str(job, "error", res->reason);
 		if ((rc = store_tdel(txn, STORE_JOBQ, rk)) != 0 ||
-		    (rc = store_tput(txn, STORE_JOBQ, jstr(job, "qkey"), id,
+		    (rc = store_tput(txn, STORE_JOBQ, jget_str(job, "qkey"), id,
 		    strlen(id), 0)) != 0 ||
 		    (rc = set_status(txn, job, "queued")) != 0)
 			goto err;
@@ -980,32 +1001,35 @@ err:
 int
 jobq_running(jobq_running_fn fn, void *arg)
 {
-	MDB_txn *txn = NULL;
+	struct store_txn *txn = NULL;
 	MDB_cursor *cur = NULL;
-	MDB_val k = { 1, "r" }, v;
+	MDB_val k, v;
 	json_object *job;
-	char (*ids)[JOB_IDLEN] = NULL;
+	char (*ids)[JOB_IDLEN] = NULL, (*more)[JOB_IDLEN];
 	size_t n = 0, cap = 0, i;
 	int rc;
 
 	/* collect first: fn may write (recovery), and we hold a read txn */
 	if ((rc = store_begin(0, &txn)) != 0)
 		return rc;
-	if ((rc = mdb_cursor_open(txn, store_dbi(STORE_JOBQ), &cur)) != 0)
-		goto out;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	for (rc = index_seek(txn, "r", &cur, &k, &v); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (((char *)k.mv_data)[0] != 'r' || k.mv_size - 1 >= JOB_IDLEN)
 			break;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
-			if ((ids = realloc(ids, cap * sizeof(*ids))) == NULL) {
-				rc = ENOMEM;
+			if ((more = realloc(ids, cap * sizeof(*ids))) == NULL) {
+				rc = STORE_E_NOMEM;
 				goto out;
 			}
+			ids = more;
 		}
 		memcpy(ids[n], (char *)k.mv_data + 1, k.mv_size - 1);
 		ids[n++][k.mv_size - 1] = '\0';
+	}
+	if (cur == NULL) {
+		rc = store_err(rc);	/* the cursor did not open */
+		goto out;
 	}
 	rc = 0;
 	mdb_cursor_close(cur);
@@ -1015,10 +1039,11 @@ jobq_running(jobq_running_fn fn, void *arg)
 	for (i = 0; i < n && rc == 0; i++) {
 		if (jobq_get(ids[i], &job) != 0)
 			continue;
-		rc = fn(ids[i], (int)jint(job, "attempt", 0),
-		    (pid_t)jint(job, "runner_pid", 0),
-		    (long long)jint(job, "pid_start", 0),
-		    jstr(job, "container_id"), jstr(job, "endpoint"), arg);
+		rc = fn(ids[i], (int)jget_int(job, "attempt", 0),
+		    (pid_t)jget_int(job, "runner_pid", 0),
+		    (long long)jget_int(job, "pid_start", 0),
+		    jget_str(job, "container_id"), jget_str(job, "endpoint"),
+		    arg);
 		json_object_put(job);
 	}
 out:
@@ -1026,7 +1051,7 @@ out:
 		mdb_cursor_close(cur);
 	store_abort(txn);
 	free(ids);
-	return rc;
+	return rc;	/* fn's own, or a STORE_E_* */
 }
 
 /* ---- logs of each attempt ---- */
@@ -1034,7 +1059,7 @@ out:
 int
 jobq_put_log(const char *id, int attempt, const void *buf, size_t len)
 {
-	MDB_txn *txn = NULL;
+	struct store_txn *txn = NULL;
 	char key[64];
 	int rc;
 
@@ -1052,8 +1077,8 @@ jobq_put_log(const char *id, int attempt, const void *buf, size_t len)
 int
 jobq_get_log(const char *id, int attempt, char **buf, size_t *len)
 {
-	MDB_txn *txn = NULL;
-	MDB_val v;
+	struct store_txn *txn = NULL;
+	struct store_val v;
 	char key[64];
 	int rc;
 
@@ -1063,12 +1088,12 @@ jobq_get_log(const char *id, int attempt, char **buf, size_t *len)
 	if ((rc = store_begin(0, &txn)) != 0)
 		return rc;
 	if ((rc = store_tget(txn, STORE_JOBS, key, &v)) == 0) {
-		if ((*buf = malloc(v.mv_size + 1)) == NULL)
-			rc = ENOMEM;
+		if ((*buf = malloc(v.len + 1)) == NULL)
+			rc = STORE_E_NOMEM;
 		else {
-			memcpy(*buf, v.mv_data, v.mv_size);
-			(*buf)[v.mv_size] = '\0';
-			*len = v.mv_size;
+			memcpy(*buf, v.data, v.len);
+			(*buf)[v.len] = '\0';
+			*len = v.len;
 		}
 	}
 	store_abort(txn);
@@ -1082,9 +1107,10 @@ static const char *const internal[] = {
 	"started_epoch", "retry_base", NULL
 };
 
-/* The public shape of a record (container-codes-api.md), a new object. */
+/* The public shape of a record (container-codes-api.md), a new object:
+ * the queue's own bookkeeping left out, absent members as null. */
 json_object *
-job_public(json_object *job)
+jobq_public(json_object *job)
 {
 	json_object *o = NULL, *v;
 	size_t i;
@@ -1094,11 +1120,11 @@ job_public(json_object *job)
 		return json_object_new_object();
 	for (i = 0; internal[i] != NULL; i++)
 		json_object_object_del(o, internal[i]);
-	prio = (int)jint(job, "priority", 50);
-	jset_str(o, "user", jstr(job, "owner"));
+	prio = (int)jget_int(job, "priority", 50);
+	jset_str(o, "user", jget_str(job, "owner"));
 	jset_str(o, "priority_name", prio >= 100 ? "critical" : prio >= 75 ?
 	    "high" : prio >= 50 ? "normal" : "low");
-	if (!json_object_object_get_ex(o, "resource_usage", &v)) {
+	if (!jget_has(o, "resource_usage")) {
 		v = json_object_new_object();
 		jset_int(v, "cpu_time", 0);
 		jset_int(v, "memory_peak", 0);
@@ -1109,10 +1135,10 @@ job_public(json_object *job)
 		static const char *const opt[] = { "started_at", "finished_at",
 		    "estimated_completion", "container_id", "exit_code" };
 
-		if (!json_object_object_get_ex(o, opt[i], &v))
+		if (!jget_has(o, opt[i]))
 			json_object_object_add(o, opt[i], NULL);
 	}
-	if (!json_object_object_get_ex(o, "error", &v))
+	if (!jget_has(o, "error"))
 		json_object_object_add(o, "error", NULL);
 	return o;
 }
@@ -1122,16 +1148,16 @@ matches(json_object *job, const struct jobq_filter *f)
 {
 	const char *s;
 
-	if (f->status != NULL && ((s = jstr(job, "status")) == NULL ||
+	if (f->status != NULL && ((s = jget_str(job, "status")) == NULL ||
 	    strcmp(s, f->status) != 0))
 		return 0;
-	if (f->user != NULL && ((s = jstr(job, "owner")) == NULL ||
+	if (f->user != NULL && ((s = jget_str(job, "owner")) == NULL ||
 	    strcmp(s, f->user) != 0))
 		return 0;
-	if (f->name != NULL && ((s = jstr(job, "name")) == NULL ||
+	if (f->name != NULL && ((s = jget_str(job, "name")) == NULL ||
 	    strcmp(s, f->name) != 0))
 		return 0;
-	if (f->created_since > 0 && jint(job, "created_epoch", 0) <
+	if (f->created_since > 0 && jget_int(job, "created_epoch", 0) <
 	    f->created_since)
 		return 0;
 	return 1;
@@ -1145,9 +1171,9 @@ matches(json_object *job, const struct jobq_filter *f)
 int
 jobq_list(const struct jobq_filter *f, json_object **rows, long *total)
 {
-	MDB_txn *txn = NULL;
+	struct store_txn *txn = NULL;
 	MDB_cursor *cur = NULL;
-	MDB_val k = { 1, "d" }, v;
+	MDB_val k, v;
 	json_object *job = NULL, *arr = json_object_new_array();
 	char id[JOB_IDLEN];
 	int filtered = f->status || f->user || f->name || f->created_since > 0;
@@ -1157,10 +1183,10 @@ jobq_list(const struct jobq_filter *f, json_object **rows, long *total)
 	*rows = NULL;
 	if ((rc = store_begin(0, &txn)) != 0)
 		goto out;
-	if ((rc = mdb_cursor_open(txn, store_dbi(STORE_JOBQ), &cur)) != 0)
-		goto out;
 	/* the last "c" key is the one before the first key >= "d" */
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	rc = index_seek(txn, "d", &cur, &k, &v);
+	if (cur == NULL)
+		goto out;
 	rc = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_PREV) :
 	    mdb_cursor_get(cur, &k, &v, MDB_LAST);
 	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
@@ -1180,7 +1206,7 @@ jobq_list(const struct jobq_filter *f, json_object **rows, long *total)
 			continue;
 		if (matches(job, f)) {
 			if (seen >= f->offset && seen < f->offset + f->limit)
-				json_object_array_add(arr, job_public(job));
+				json_object_array_add(arr, jobq_public(job));
 			seen++;
 		}
 		json_object_put(job);
@@ -1195,5 +1221,5 @@ out:
 		mdb_cursor_close(cur);
 	store_abort(txn);
 	json_object_put(arr);
-	return rc;
+	return store_err(rc);
 }

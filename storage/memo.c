@@ -43,15 +43,15 @@ slot_of(enum store_db db, const char *key, size_t klen)
 }
 
 static int
-memo_get(enum store_db db, const char *key, size_t klen, const MDB_val *raw,
-    void *dec, size_t declen)
+memo_get(enum store_db db, const char *key, size_t klen,
+    const struct store_val *raw, void *dec, size_t declen)
 {
 	struct slot *s = slot_of(db, key, klen);
 
 	if (s->buf == NULL || s->db != db || s->klen != klen ||
-	    s->rawlen != raw->mv_size || s->declen != declen ||
+	    s->rawlen != raw->len || s->declen != declen ||
 	    memcmp(s->buf, key, klen) != 0 ||
-	    memcmp(s->buf + klen, raw->mv_data, raw->mv_size) != 0)
+	    memcmp(s->buf + klen, raw->data, raw->len) != 0)
 		return 0;
 	memcpy(dec, s->buf + klen + s->rawlen, declen);
 	return 1;
@@ -59,50 +59,51 @@ memo_get(enum store_db db, const char *key, size_t klen, const MDB_val *raw,
 
 /* Remembers; when memory is short it simply doesn't. */
 static void
-memo_put(enum store_db db, const char *key, size_t klen, const MDB_val *raw,
-    const void *dec, size_t declen)
+memo_put(enum store_db db, const char *key, size_t klen,
+    const struct store_val *raw, const void *dec, size_t declen)
 {
 	struct slot *s = slot_of(db, key, klen);
 	unsigned char *b;
 
-	if (raw->mv_size > MEMO_RAW_MAX ||
-	    (b = realloc(s->buf, klen + raw->mv_size + declen)) == NULL)
+	if (raw->len > MEMO_RAW_MAX ||
+	    (b = realloc(s->buf, klen + raw->len + declen)) == NULL)
 		return;
 	s->buf = b;
 	s->db = db;
 	s->klen = klen;
-	s->rawlen = raw->mv_size;
+	s->rawlen = raw->len;
 	s->declen = declen;
 	memcpy(b, key, klen);
-	memcpy(b + klen, raw->mv_data, raw->mv_size);
-	memcpy(b + klen + raw->mv_size, dec, declen);
+	memcpy(b + klen, raw->data, raw->len);
+	memcpy(b + klen + raw->len, dec, declen);
 }
 
 /*
  * Reads key in txn and decodes its value, a JSON object, into out (outlen
  * bytes, a struct without pointers) with fn, or copies the result of
- * decoding the same bytes before.  0, MDB_NOTFOUND, MDB_CORRUPTED (not
- * JSON), or another rc.
+ * decoding the same bytes before.  0, STORE_E_NOTFOUND, STORE_E_CORRUPT
+ * (not JSON), or another error.
  */
 int
-store_tget_decoded(MDB_txn *txn, enum store_db db, const char *key,
+store_tget_decoded(struct store_txn *txn, enum store_db db, const char *key,
     store_decode_fn fn, void *out, size_t outlen)
 {
 	size_t klen = strlen(key);
-	MDB_val v;
+	struct store_val v;
 	int rc;
 
 	if ((rc = store_tget(txn, db, key, &v)) != 0)
 		return rc;
 	if (memo_get(db, key, klen, &v, out, outlen))
 		return 0;
-	if ((rc = store_decode(v.mv_data, v.mv_size, fn, out, outlen)) != 0)
+	if ((rc = store_decode(v.data, v.len, fn, out, outlen)) != 0)
 		return rc;
 	memo_put(db, key, klen, &v, out, outlen);
 	return 0;
 }
 
-/* Decodes one stored value with fn, without remembering it. */
+/* Decodes one stored value with fn, without remembering it: 0 or
+ * STORE_E_CORRUPT. */
 int
 store_decode(const void *val, size_t len, store_decode_fn fn, void *out,
     size_t outlen)
@@ -110,7 +111,7 @@ store_decode(const void *val, size_t len, store_decode_fn fn, void *out,
 	json_object *o;
 
 	if ((o = store_parse_json(val, len)) == NULL)
-		return MDB_CORRUPTED;
+		return STORE_E_CORRUPT;
 	memset(out, 0, outlen);
 	fn(o, out);
 	json_object_put(o);

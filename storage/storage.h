@@ -1,23 +1,35 @@
 /*
- * storage.h: a small typed layer over one LMDB environment, one named
- * database per record kind.  Functions return 0 or an LMDB error code
- * (MDB_NOTFOUND, MDB_KEYEXIST, MDB_MAP_FULL, ...); response.c's
- * resp_store_error() is the one place those become HTTP statuses.
+ * storage.h: the one header of storage/, a small typed layer over one
+ * LMDB environment: one named database per record kind, the event log,
+ * the file store and the job queue.  Functions return 0 or a negative
+ * STORE_E_* (or what a caller's callback returned, passed on as is).
+ * LMDB's and the system's codes are translated inside storage and never
+ * leave it (store_strerror still tells what they said); the front's
+ * resp_store_code() is the one place STORE_E_* become HTTP statuses.  Callers never see an LMDB type: a transaction is a struct
+ * store_txn, a borrowed value a struct store_val (only the last section,
+ * for storage's own files, names the MDB_txn behind them).
  *
  * Open the environment in each process after fork (store_open), never in
  * the master: lmdb.h forbids using an MDB_env across fork().  Values that
  * LMDB hands out are borrowed until their transaction ends; the JSON
  * helpers copy them out before it does.
+ *
+ *   store.c    the environment, transactions, values, the error space
+ *   memo.c     typed reads remembered by the stored bytes
+ *   users.c    users, API keys, sessions, revocations
+ *   events.c   the append-only event log
+ *   files.c    the file store
+ *   jobs.c     the job queue; its policy comes from the caller
  */
 #ifndef STORAGE_H
 #define STORAGE_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include <json-c/json.h>
-#include <lmdb.h>
 
 #include "../base/base.h"
 
@@ -29,7 +41,6 @@ struct store_config {
 	long	 events_max;
 	long	 events_max_age;	/* seconds */
 	size_t	 files_max_size;
-	int	 jobs_concurrency;	/* jobs running at once */
 };
 
 extern struct store_config	 store_cfg;
@@ -49,31 +60,69 @@ enum store_db {
 	STORE_DB__MAX
 };
 
-#define STORE_NOOVERWRITE MDB_NOOVERWRITE
+/*
+ * The error space of storage, apart from every other one.  The HTTP
+ * status each becomes is resp_store_code's business (fcgi-app/).
+ */
+enum store_err {
+	STORE_E_NOTFOUND = -1001,	/* no such record */
+	STORE_E_EXISTS = -1002,		/* the key is taken */
+	STORE_E_FULL = -1003,		/* the map is full: raise map_size */
+	STORE_E_BUSY = -1004,		/* reader slots or a transaction full */
+	STORE_E_CORRUPT = -1005,	/* a stored value is not what it was */
+	STORE_E_IO = -1006,		/* the file store could not read or
+					 * write its files */
+	STORE_E_NOSPACE = -1007,	/* no space left for the file store */
+	STORE_E_TOO_LARGE = -1008,	/* over the writer's size cap */
+	STORE_E_GONE = -1009,		/* changed meanwhile: a blob replaced
+					 * after its record was read, an
+					 * attempt no longer live */
+	STORE_E_STATE = -1010,		/* not in a state that allows it */
+	STORE_E_DEPS = -1011,		/* unknown dependency or a cycle */
+	STORE_E_INVALID = -1012,	/* a key or path storage refuses */
+	STORE_E_NOMEM = -1013,
+	STORE_E_INTERNAL = -1014,	/* anything else LMDB or the system
+					 * said */
+};
+#define STORE_E__FIRST	STORE_E_NOTFOUND
+#define STORE_E__LAST	STORE_E_INTERNAL
+
+/* Whether rc is a STORE_E_* (callers that also see other spaces). */
+#define STORE_E_IS(rc)	((rc) <= STORE_E__FIRST && (rc) >= STORE_E__LAST)
+
+/* store_tput's flag: fail with STORE_E_EXISTS rather than replace. */
+#define STORE_NOOVERWRITE	0x1u
+
+struct store_txn;		/* opaque: storage's own */
+struct store_val {		/* a value, borrowed until its txn ends */
+	const void	*data;
+	size_t		 len;
+};
 
 int		 store_open(const char *dir, size_t map_size);
 void		 store_close(void);
 int		 store_is_open(void);
 int		 store_check(void);
 int		 store_reader_check(const char *dir, int *dead);
+/* The text of rc: what LMDB or the system said when rc is the error
+ * storage translated last in this process, else storage's own words. */
 const char	*store_strerror(int rc);
 
-int		 store_begin(int write, MDB_txn **);
-int		 store_commit(MDB_txn *);
-void		 store_abort(MDB_txn *);	/* NULL: nothing to do */
-MDB_dbi		 store_dbi(enum store_db);
+int		 store_begin(int write, struct store_txn **);
+int		 store_commit(struct store_txn *);
+void		 store_abort(struct store_txn *);	/* NULL: nothing */
 
 /* Inside a transaction; values are borrowed until it ends. */
-int		 store_tget(MDB_txn *, enum store_db, const char *key,
-		    MDB_val *val);
-int		 store_tput(MDB_txn *, enum store_db, const char *key,
+int		 store_tget(struct store_txn *, enum store_db, const char *key,
+		    struct store_val *val);
+int		 store_tput(struct store_txn *, enum store_db, const char *key,
 		    const void *val, size_t len, unsigned flags);
-int		 store_tdel(MDB_txn *, enum store_db, const char *key);
-int		 store_tget_json(MDB_txn *, enum store_db, const char *key,
-		    json_object **out);
+int		 store_tdel(struct store_txn *, enum store_db, const char *key);
+int		 store_tget_json(struct store_txn *, enum store_db,
+		    const char *key, json_object **out);
 json_object	*store_parse_json(const void *val, size_t len);
-int		 store_tput_json(MDB_txn *, enum store_db, const char *key,
-		    json_object *, unsigned flags);
+int		 store_tput_json(struct store_txn *, enum store_db,
+		    const char *key, json_object *, unsigned flags);
 
 /*
  * Typed reads (memo.c): fn fills a struct without pointers (zeroed
@@ -82,8 +131,8 @@ int		 store_tput_json(MDB_txn *, enum store_db, const char *key,
  * again.
  */
 typedef void (*store_decode_fn)(json_object *rec, void *out);
-int		 store_tget_decoded(MDB_txn *, enum store_db, const char *key,
-		    store_decode_fn, void *out, size_t outlen);
+int		 store_tget_decoded(struct store_txn *, enum store_db,
+		    const char *key, store_decode_fn, void *out, size_t outlen);
 int		 store_decode(const void *val, size_t len, store_decode_fn,
 		    void *out, size_t outlen);
 
@@ -110,14 +159,26 @@ struct store_user {		/* ... and of a user */
 	int64_t		 password_changed_at;
 	char		 role[16];
 };
-int		 store_admins(MDB_txn *, const char *skip, int *n);
+struct store_session {		/* a login session, keyed by the hash of
+				 * its cookie: the whole record */
+	char		 user[72];
+	int64_t		 created_at, last_seen;
+	char		 csrf[64];	/* X-CSRF-Token for unsafe methods */
+};
+int		 store_admins(struct store_txn *, const char *skip, int *n);
 int		 store_user_delete(const char *name);
 int		 store_key_put(const char *hash, const char *prefix,
 		    json_object *rec);
-int		 store_key_read(MDB_txn *, const char *hash, struct store_key *);
-int		 store_user_read(MDB_txn *, const char *name, struct store_user *);
+int		 store_key_read(struct store_txn *, const char *hash,
+		    struct store_key *);
+int		 store_user_read(struct store_txn *, const char *name,
+		    struct store_user *);
 int		 store_key_del(const char *prefix, const char *owner);
 int		 store_key_touch(const char *hash, int64_t now);
+int		 store_session_read(struct store_txn *, const char *hash,
+		    struct store_session *);
+int		 store_session_put(const char *hash,
+		    const struct store_session *, unsigned flags);
 int		 store_revoke(const char *jti, int64_t exp, int64_t now);
 int		 store_sessions_drop(const char *user, const char *keep);
 int		 store_session_purge(int64_t now, int64_t idle,
@@ -125,7 +186,7 @@ int		 store_session_purge(int64_t now, int64_t idle,
 
 /* The append-only event log (events.c). */
 typedef int (*store_event_fn)(uint64_t id, json_object *event, void *arg);
-int		 store_event_append(MDB_txn *, const char *type,
+int		 store_event_append(struct store_txn *, const char *type,
 		    json_object *data, uint64_t *id);
 int		 store_events_since(uint64_t after, size_t max, store_event_fn,
 		    void *arg);
@@ -137,15 +198,6 @@ uint64_t	 store_events_last(void);
 #define FILES_NAME_MAX		255	/* bytes of one segment */
 #define FILES_ETAG_BYTES	16	/* BLAKE2b digest: 32 hex digits */
 #define FILES_IO_CHUNK		(256 * 1024)
-
-/* Errors of their own; otherwise LMDB's (and errno) values pass through. */
-enum files_err {
-	FILES_E_IO = -1001,
-	FILES_E_NOSPACE = -1002,
-	FILES_E_TOO_LARGE = -1003,
-	FILES_E_GONE = -1004,	/* the blob was replaced after its record
-				 * was read: read the record again */
-};
 
 struct files_meta {
 	char		 path[FILES_PATH_MAX + 2];
@@ -165,7 +217,6 @@ typedef int (*files_list_fn)(const struct files_meta *, void *arg);
 
 int		 files_init(void);
 const char	*files_dir(void);
-const char	*files_strerror(int);
 const char	*files_path_canon(const char *in, char *out);
 json_object	*files_meta_json(const struct files_meta *);
 int		 files_get(const char *path, struct files_meta *);
@@ -184,5 +235,103 @@ int		 files_store_stream(const char *path, const char *owner,
 int		 files_delete(const char *path, files_check_fn, void *arg);
 int		 files_list(const char *prefix, files_list_fn, void *arg);
 void		 files_sweep(long min_age);
+
+/*
+ * The job queue (jobs.c): job records (STORE_JOBS, key job_<hex>), the
+ * queue index (STORE_JOBQ), claim, finish, cancel, cascade.  What a
+ * submission may say and how a failure is retried are the caller's
+ * (jobs/): the queue is handed that policy where it needs it.
+ */
+#define JOB_IDLEN	24	/* "job_" + 16 hex + NUL, with room */
+
+/* The parts of a claimed job the executor needs. */
+struct job_claim {
+	char		 id[JOB_IDLEN];
+	int		 attempt;
+};
+
+/* How an attempt ended. */
+enum job_outcome { JOB_OK, JOB_EXIT, JOB_TIMEOUT, JOB_ERROR,
+	JOB_INTERRUPTED };
+
+struct job_result {
+	enum job_outcome	 outcome;
+	int			 exit_code;	/* -1 if none */
+	char			 reason[256];
+	json_object		*outputs;	/* array, borrowed */
+	json_object		*usage;		/* borrowed, or NULL */
+};
+
+/* A job's dependencies (a json array, borrowed), or NULL for no such
+ * job. */
+typedef json_object *(*jobq_deps_fn)(const char *id, void *arg);
+
+struct jobq_policy {
+	/*
+	 * Seconds to wait before another attempt of a job with this
+	 * retry_policy member (borrowed, may be NULL) that has used `used`
+	 * attempts since its last retry, or -1 when it may not have one.
+	 */
+	long	(*retry_delay)(json_object *retry_policy, int used);
+	/*
+	 * The dependency graph check of a new job `self` with deps: 0, or
+	 * -1 with *bad the job that is unknown (*cycle 0) or closes a cycle
+	 * (*cycle 1).  deps_of gives each job's dependencies.
+	 */
+	int	(*deps_check)(const char *self, json_object *deps,
+		    jobq_deps_fn deps_of, void *arg, const char **bad,
+		    int *cycle);
+	int	  concurrency;	/* jobs run at once, for the start estimate */
+};
+
+/* "job_" and 16 lowercase hex digits: the ids the queue gives. */
+int	 jobq_id_ok(const char *);
+int	 jobq_submit(const struct jobq_policy *, json_object *job,
+	    const char *owner, char *id_out, json_object **created);
+int	 jobq_get(const char *id, json_object **out);
+/* Claims the first eligible queued job; STORE_E_NOTFOUND if none. */
+int	 jobq_claim(pid_t pid, long long pid_start, struct job_claim *);
+int	 jobq_set_container(const char *id, int attempt, const char *cid);
+int	 jobq_set_progress(const char *id, int attempt, double progress);
+int	 jobq_set_usage(const char *id, int attempt, json_object *usage);
+int	 jobq_set_pid(const char *id, int attempt, pid_t pid,
+	    long long pid_start);
+/* Is the attempt still the live one (not cancelled, not replaced)? */
+int	 jobq_attempt_live(const char *id, int attempt);
+int	 jobq_finish(const struct jobq_policy *, const char *id, int attempt,
+	    const struct job_result *);
+int	 jobq_cancel(const char *id, const char *reason, json_object **job);
+int	 jobq_retry(const char *id, json_object **job);
+/* Running jobs: calls fn for each (id, attempt, pid, pid start). */
+typedef int (*jobq_running_fn)(const char *id, int attempt, pid_t pid,
+	    long long pid_start, const char *container, const char *endpoint,
+	    void *arg);
+int	 jobq_running(jobq_running_fn, void *arg);
+int	 jobq_put_log(const char *id, int attempt, const void *, size_t);
+int	 jobq_get_log(const char *id, int attempt, char **buf, size_t *len);
+
+struct jobq_filter {
+	const char	*status;
+	const char	*user;	/* owner, or NULL for all */
+	const char	*name;
+	time_t		 created_since;
+	long		 limit, offset;
+};
+int	 jobq_list(const struct jobq_filter *, json_object **rows,
+	    long *total);
+/* The public view of a stored record (a new object). */
+json_object *jobq_public(json_object *job);
+
+/*
+ * For storage's own files only: the LMDB handles behind the types above,
+ * and the translation of an LMDB or errno code into a STORE_E_* (which
+ * remembers the code for store_strerror).  0 and STORE_E_* pass as is.
+ */
+struct MDB_txn;
+struct MDB_txn	*store_mdb_txn(struct store_txn *);
+unsigned	 store_dbi(enum store_db);
+int		 store_err(int rc);
+/* For decoders (the struct is zeroed first): copies s, unless NULL. */
+void		 store_copy_str(char *dst, size_t size, const char *s);
 
 #endif /* STORAGE_H */

@@ -1,5 +1,6 @@
 /*
- * store.c: the LMDB environment of one process and its typed helpers.
+ * store.c: the LMDB environment of one process and its typed helpers,
+ * and the border where LMDB's and the system's codes become STORE_E_*.
  * Transactions are short: handlers copy what they need out of a value
  * before the transaction ends (the JSON helpers do it for them).
  */
@@ -10,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <lmdb.h>
 
 #include "storage.h"
 
@@ -29,10 +32,108 @@ static const char *dbnames[STORE_DB__MAX] = {
 	[STORE_ENDPOINTS] = "endpoints",
 };
 
+/* The last code store_err translated, and what it became. */
+static int	 last_raw, last_code;
+
+#define ERRIDX(code)	(STORE_E__FIRST - (code))
+
+static const char *const errtext[] = {
+	[ERRIDX(STORE_E_NOTFOUND)] = "no such record",
+	[ERRIDX(STORE_E_EXISTS)] = "the record exists already",
+	[ERRIDX(STORE_E_FULL)] = "storage is full (map_size)",
+	[ERRIDX(STORE_E_BUSY)] = "storage is busy",
+	[ERRIDX(STORE_E_CORRUPT)] = "a stored record is corrupt",
+	[ERRIDX(STORE_E_IO)] = "file store I/O error",
+	[ERRIDX(STORE_E_NOSPACE)] = "no space left for the file store",
+	[ERRIDX(STORE_E_TOO_LARGE)] = "over the size allowed",
+	[ERRIDX(STORE_E_GONE)] = "changed meanwhile: read it again",
+	[ERRIDX(STORE_E_STATE)] = "not in a state that allows it",
+	[ERRIDX(STORE_E_DEPS)] = "unknown dependency or a cycle",
+	[ERRIDX(STORE_E_INVALID)] = "a key storage cannot hold",
+	[ERRIDX(STORE_E_NOMEM)] = "out of memory",
+	[ERRIDX(STORE_E_INTERNAL)] = "storage error",
+};
+
+/*
+ * Translates an LMDB or errno code into a STORE_E_*, remembering it so
+ * that store_strerror can still say what LMDB or the system said.  0 and
+ * STORE_E_* pass as is.
+ */
+int
+store_err(int rc)
+{
+	int code;
+
+	if (rc == 0 || STORE_E_IS(rc))
+		return rc;
+	switch (rc) {
+	case MDB_NOTFOUND:
+		code = STORE_E_NOTFOUND;
+		break;
+	case MDB_KEYEXIST:
+		code = STORE_E_EXISTS;
+		break;
+	case MDB_MAP_FULL:
+		code = STORE_E_FULL;
+		break;
+	case MDB_READERS_FULL:
+	case MDB_TXN_FULL:
+	case MDB_BAD_TXN:
+		code = STORE_E_BUSY;
+		break;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+		code = STORE_E_CORRUPT;
+		break;
+	case MDB_BAD_VALSIZE:
+		code = STORE_E_INVALID;
+		break;
+	case ENOMEM:
+		code = STORE_E_NOMEM;
+		break;
+	default:
+		code = STORE_E_INTERNAL;
+		break;
+	}
+	last_raw = rc;
+	last_code = code;
+	return code;
+}
+
+/*
+ * For logs and messages right after the failing call: LMDB's or the
+ * system's words when rc is what store_err made last (a later error of
+ * the same code overwrites them), else storage's own.
+ */
 const char *
 store_strerror(int rc)
 {
-	return mdb_strerror(rc);
+	if (rc == 0)
+		return "success";
+	if (rc == last_code && last_raw != 0)
+		return mdb_strerror(last_raw);
+	if (!STORE_E_IS(rc))
+		return "not a storage error";
+	return errtext[ERRIDX(rc)];
+}
+
+/*
+ * A struct store_txn is an MDB_txn under a name of storage's own: the
+ * pointer is converted here, at the border, and nothing outside storage
+ * can look inside it.
+ */
+static MDB_txn *
+mt(struct store_txn *t)
+{
+	return (MDB_txn *)(void *)t;
+}
+
+struct MDB_txn *
+store_mdb_txn(struct store_txn *t)
+{
+	return mt(t);
 }
 
 static int
@@ -43,13 +144,13 @@ env_create(const char *dir, size_t map_size, MDB_env **out)
 	int rc;
 
 	if (snprintf(path, sizeof(path), "%s/db", dir) >= (int)sizeof(path))
-		return ENAMETOOLONG;
+		return store_err(ENAMETOOLONG);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return errno;
+		return store_err(errno);
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return errno;
+		return store_err(errno);
 	if ((rc = mdb_env_create(&e)) != 0)
-		return rc;
+		return store_err(rc);
 	if ((rc = mdb_env_set_maxdbs(e, STORE_DB__MAX + 4)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(e, 1024)) != 0 ||
 	    (map_size > 0 && (rc = mdb_env_set_mapsize(e, map_size)) != 0) ||
@@ -59,7 +160,7 @@ env_create(const char *dir, size_t map_size, MDB_env **out)
 	return 0;
 err:
 	mdb_env_close(e);
-	return rc;
+	return store_err(rc);
 }
 
 /*
@@ -82,17 +183,17 @@ store_open(const char *dir, size_t map_size)
 		if ((rc = mdb_dbi_open(txn, dbnames[i], MDB_CREATE,
 		    &dbis[i])) != 0)
 			goto err;
-	if ((rc = store_commit(txn)) != 0) {
-		txn = NULL;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0 || (rc = mdb_env_sync(env, 1)) != 0)
 		goto err;
-	}
 	return 0;
 err:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
 	mdb_env_close(env);
 	env = NULL;
-	return rc;
+	return store_err(rc);
 }
 
 void
@@ -117,9 +218,9 @@ store_check(void)
 	int rc;
 
 	if (env == NULL)
-		return EINVAL;
+		return store_err(EINVAL);
 	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0)
-		return rc;
+		return store_err(rc);
 	mdb_txn_abort(txn);
 	return 0;
 }
@@ -140,15 +241,22 @@ store_reader_check(const char *dir, int *dead)
 		return rc;
 	rc = mdb_reader_check(e, dead);
 	mdb_env_close(e);
-	return rc;
+	return store_err(rc);
 }
 
 int
-store_begin(int write, MDB_txn **txn)
+store_begin(int write, struct store_txn **txn)
 {
+	MDB_txn *t = NULL;
+	int rc;
+
+	*txn = NULL;
 	if (env == NULL)
-		return EINVAL;
-	return mdb_txn_begin(env, NULL, write ? 0 : MDB_RDONLY, txn);
+		return store_err(EINVAL);
+	if ((rc = mdb_txn_begin(env, NULL, write ? 0 : MDB_RDONLY, &t)) != 0)
+		return store_err(rc);
+	*txn = (struct store_txn *)(void *)t;
+	return 0;
 }
 
 /*
@@ -161,27 +269,28 @@ store_begin(int write, MDB_txn **txn)
  * write that a crash could undo, and the order data-then-meta keeps the
  * file consistent whatever happens between the two.  Should that sync
  * fail (an I/O error), the write is visible but may not survive a crash:
- * the caller answers an error, as it would for a failed commit.
+ * the caller answers an error, as it would for a failed commit.  The
+ * transaction is spent either way.
  */
 int
-store_commit(MDB_txn *txn)
+store_commit(struct store_txn *txn)
 {
-	MDB_env *e = mdb_txn_env(txn);
+	MDB_env *e = mdb_txn_env(mt(txn));
 	int rc;
 
-	if ((rc = mdb_txn_commit(txn)) != 0)
-		return rc;
-	return mdb_env_sync(e, 1);
+	if ((rc = mdb_txn_commit(mt(txn))) != 0)
+		return store_err(rc);
+	return store_err(mdb_env_sync(e, 1));
 }
 
 void
-store_abort(MDB_txn *txn)
+store_abort(struct store_txn *txn)
 {
 	if (txn != NULL)
-		mdb_txn_abort(txn);
+		mdb_txn_abort(mt(txn));
 }
 
-MDB_dbi
+unsigned
 store_dbi(enum store_db db)
 {
 	return dbis[db];
@@ -195,35 +304,51 @@ kval(const char *key)
 	return k;
 }
 
+/* 0 with *val borrowed until txn ends, STORE_E_NOTFOUND, or an error. */
 int
-store_tget(MDB_txn *txn, enum store_db db, const char *key, MDB_val *val)
+store_tget(struct store_txn *txn, enum store_db db, const char *key,
+    struct store_val *val)
 {
-	MDB_val k = kval(key);
+	MDB_val k = kval(key), v;
+	int rc;
 
 	if (k.mv_size == 0 || k.mv_size > 511)
-		return MDB_NOTFOUND;
-	return mdb_get(txn, dbis[db], &k, val);
+		return STORE_E_NOTFOUND;
+	if ((rc = mdb_get(mt(txn), dbis[db], &k, &v)) != 0)
+		return store_err(rc);
+	val->data = v.mv_data;
+	val->len = v.mv_size;
+	return 0;
 }
 
+/* flags: 0 or STORE_NOOVERWRITE (then STORE_E_EXISTS for a taken key). */
 int
-store_tput(MDB_txn *txn, enum store_db db, const char *key, const void *val,
-    size_t len, unsigned flags)
+store_tput(struct store_txn *txn, enum store_db db, const char *key,
+    const void *val, size_t len, unsigned flags)
 {
 	MDB_val k = kval(key), v = { len, (void *)val };
 
 	if (k.mv_size == 0 || k.mv_size > 511)
-		return MDB_BAD_VALSIZE;
-	return mdb_put(txn, dbis[db], &k, &v, flags);
+		return STORE_E_INVALID;
+	return store_err(mdb_put(mt(txn), dbis[db], &k, &v,
+	    (flags & STORE_NOOVERWRITE) ? MDB_NOOVERWRITE : 0));
 }
 
 int
-store_tdel(MDB_txn *txn, enum store_db db, const char *key)
+store_tdel(struct store_txn *txn, enum store_db db, const char *key)
 {
 	MDB_val k = kval(key);
 
 	if (k.mv_size == 0 || k.mv_size > 511)
-		return MDB_NOTFOUND;
-	return mdb_del(txn, dbis[db], &k, NULL);
+		return STORE_E_NOTFOUND;
+	return store_err(mdb_del(mt(txn), dbis[db], &k, NULL));
+}
+
+void
+store_copy_str(char *dst, size_t size, const char *s)
+{
+	if (s != NULL)
+		snprintf(dst, size, "%s", s);
 }
 
 /*
@@ -244,23 +369,24 @@ store_parse_json(const void *val, size_t len)
 	return o;
 }
 
-/* Parses the stored JSON now, so the result outlives the transaction. */
+/* Parses the stored JSON now, so the result outlives the transaction;
+ * STORE_E_CORRUPT for a value that is not JSON. */
 int
-store_tget_json(MDB_txn *txn, enum store_db db, const char *key,
+store_tget_json(struct store_txn *txn, enum store_db db, const char *key,
     json_object **out)
 {
-	MDB_val v;
+	struct store_val v;
 	int rc;
 
 	*out = NULL;
 	if ((rc = store_tget(txn, db, key, &v)) != 0)
 		return rc;
-	*out = store_parse_json(v.mv_data, v.mv_size);
-	return *out != NULL ? 0 : MDB_CORRUPTED;
+	*out = store_parse_json(v.data, v.len);
+	return *out != NULL ? 0 : STORE_E_CORRUPT;
 }
 
 int
-store_tput_json(MDB_txn *txn, enum store_db db, const char *key,
+store_tput_json(struct store_txn *txn, enum store_db db, const char *key,
     json_object *o, unsigned flags)
 {
 	size_t len;
@@ -273,14 +399,14 @@ store_tput_json(MDB_txn *txn, enum store_db db, const char *key,
 int
 store_get_json(enum store_db db, const char *key, json_object **out)
 {
-	MDB_txn *txn;
+	struct store_txn *txn;
 	int rc;
 
 	*out = NULL;
 	if ((rc = store_begin(0, &txn)) != 0)
 		return rc;
 	rc = store_tget_json(txn, db, key, out);
-	mdb_txn_abort(txn);
+	store_abort(txn);
 	return rc;
 }
 
@@ -289,13 +415,13 @@ int
 store_put_json(enum store_db db, const char *key, json_object *o,
     unsigned flags)
 {
-	MDB_txn *txn;
+	struct store_txn *txn;
 	int rc;
 
 	if ((rc = store_begin(1, &txn)) != 0)
 		return rc;
 	if ((rc = store_tput_json(txn, db, key, o, flags)) != 0) {
-		mdb_txn_abort(txn);
+		store_abort(txn);
 		return rc;
 	}
 	return store_commit(txn);
@@ -304,13 +430,13 @@ store_put_json(enum store_db db, const char *key, json_object *o,
 int
 store_del(enum store_db db, const char *key)
 {
-	MDB_txn *txn;
+	struct store_txn *txn;
 	int rc;
 
 	if ((rc = store_begin(1, &txn)) != 0)
 		return rc;
 	if ((rc = store_tdel(txn, db, key)) != 0) {
-		mdb_txn_abort(txn);
+		store_abort(txn);
 		return rc;
 	}
 	return store_commit(txn);
@@ -319,7 +445,7 @@ store_del(enum store_db db, const char *key)
 /*
  * Calls fn for each record whose key starts with prefix, in key order,
  * inside one read transaction (values are borrowed: copy in fn).  fn
- * returns non-zero to stop.  Returns 0 or an LMDB error.
+ * returns non-zero to stop.  Returns 0 or an error.
  */
 int
 store_scan(enum store_db db, const char *prefix, store_scan_fn fn, void *arg)
@@ -330,8 +456,10 @@ store_scan(enum store_db db, const char *prefix, store_scan_fn fn, void *arg)
 	size_t plen = prefix ? strlen(prefix) : 0;
 	int rc;
 
-	if ((rc = store_begin(0, &txn)) != 0)
-		return rc;
+	if (env == NULL)
+		return store_err(EINVAL);
+	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0)
+		return store_err(rc);
 	if ((rc = mdb_cursor_open(txn, dbis[db], &cur)) != 0)
 		goto out;
 	k.mv_size = plen;
@@ -351,5 +479,5 @@ out:
 	if (cur != NULL)
 		mdb_cursor_close(cur);
 	mdb_txn_abort(txn);
-	return rc;
+	return store_err(rc);
 }

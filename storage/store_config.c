@@ -24,10 +24,6 @@ static const struct cfg_row store_rows[] = {
 	    NULL, 0, NULL },
 	{ "files_max_size", CFG_SIZE, O(files_max_size), "10g", 0, 0, NULL, 0,
 	    NULL },
-	/* Here, not with the other jobs_* rows, because the queue's start
-	 * estimate (jobs.c) reads it as well as the runner. */
-	{ "jobs_concurrency", CFG_INT, O(jobs_concurrency), "2", 1, 64, NULL,
-	    0, NULL },
 };
 
 const struct cfg_table store_cfg_table = CFG_TABLE(store_rows, store_cfg,

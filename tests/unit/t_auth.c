@@ -393,13 +393,59 @@ rec(const char *fmt, ...)
 	return json_tokener_parse(buf);
 }
 
+/* The typed session record: what is put is read back, as stored JSON. */
+static void
+test_sessions(void)
+{
+	struct store_session s, got;
+	struct store_txn *txn;
+	json_object *o;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.user, sizeof(s.user), "ann");
+	s.created_at = 100;
+	s.last_seen = 200;
+	snprintf(s.csrf, sizeof(s.csrf), "tok");
+	CHECK(store_session_put("t1", &s, STORE_NOOVERWRITE) == 0);
+	CHECK_INT(store_session_put("t1", &s, STORE_NOOVERWRITE),
+	    STORE_E_EXISTS);
+	CHECK(store_begin(0, &txn) == 0);
+	CHECK(store_session_read(txn, "t1", &got) == 0);
+	CHECK_STR(got.user, "ann");
+	CHECK_STR(got.csrf, "tok");
+	CHECK(got.created_at == 100 && got.last_seen == 200);
+	CHECK_INT(store_session_read(txn, "t2", &got), STORE_E_NOTFOUND);
+	store_abort(txn);
+	s.last_seen = 300;
+	CHECK(store_session_put("t1", &s, 0) == 0);
+	CHECK(store_get_json(STORE_SESSIONS, "t1", &o) == 0);
+	CHECK_INT(json_object_get_int64(json_object_object_get(o,
+	    "last_seen")), 300);
+	CHECK_STR(json_object_get_string(json_object_object_get(o, "user")),
+	    "ann");
+	json_object_put(o);
+	/* a member of the wrong type is absent, and bad JSON is corrupt */
+	o = rec("{\"user\":%d,\"created_at\":\"x\",\"last_seen\":5}", 7);
+	CHECK(store_put_json(STORE_SESSIONS, "t3", o, 0) == 0);
+	json_object_put(o);
+	CHECK(store_begin(1, &txn) == 0);
+	CHECK(store_tput(txn, STORE_SESSIONS, "t4", "{no", 3, 0) == 0);
+	CHECK(store_session_read(txn, "t3", &got) == 0);
+	CHECK(got.user[0] == '\0' && got.created_at == 0 &&
+	    got.last_seen == 5);
+	CHECK_INT(store_session_read(txn, "t4", &got), STORE_E_CORRUPT);
+	store_abort(txn);
+	CHECK(store_del(STORE_SESSIONS, "t1") == 0);
+	CHECK(store_del(STORE_SESSIONS, "t3") == 0);
+}
+
 static void
 test_records(const char *dir)
 {
 	struct store_key kr;
 	json_object *o;
-	MDB_txn *txn;
-	MDB_val v;
+	struct store_txn *txn;
+	struct store_val v;
 	int n = -1;
 
 	CHECK(store_open(dir, 1 << 22) == 0);
@@ -415,13 +461,13 @@ test_records(const char *dir)
 	CHECK(store_admins(txn, NULL, &n) == 0 && n == 1);
 	CHECK(store_admins(txn, "root1", &n) == 0 && n == 0);
 	store_abort(txn);
-	CHECK_INT(store_user_delete("root1"), MDB_KEYEXIST);
-	CHECK_INT(store_user_delete("nobody"), MDB_NOTFOUND);
+	CHECK_INT(store_user_delete("root1"), STORE_E_STATE);
+	CHECK_INT(store_user_delete("nobody"), STORE_E_NOTFOUND);
 
 	o = rec("{\"prefix\":\"aaaaaaaaaaaa\",\"owner\":\"%s\","
 	    "\"scope\":\"read\"}", "vic");
 	CHECK(store_key_put("11", "aaaaaaaaaaaa", o) == 0);
-	CHECK_INT(store_key_put("11", "bbbbbbbbbbbb", o), MDB_KEYEXIST);
+	CHECK_INT(store_key_put("11", "bbbbbbbbbbbb", o), STORE_E_EXISTS);
 	json_object_put(o);
 	o = rec("{\"prefix\":\"cccccccccccc\",\"owner\":\"%s\","
 	    "\"scope\":\"read\"}", "vic");
@@ -433,9 +479,9 @@ test_records(const char *dir)
 	CHECK(store_key_read(txn, "11", &kr) == 0);	/* remembered */
 	CHECK(strcmp(kr.owner, "vic") == 0 && kr.expires_at == 0);
 	store_abort(txn);
-	CHECK_INT(store_key_del("aaaaaaaaaaaa", "root1"), MDB_NOTFOUND);
+	CHECK_INT(store_key_del("aaaaaaaaaaaa", "root1"), STORE_E_NOTFOUND);
 	CHECK(store_key_del("aaaaaaaaaaaa", "vic") == 0);
-	CHECK_INT(store_key_del("aaaaaaaaaaaa", "vic"), MDB_NOTFOUND);
+	CHECK_INT(store_key_del("aaaaaaaaaaaa", "vic"), STORE_E_NOTFOUND);
 	CHECK(store_begin(0, &txn) == 0);
 	CHECK(store_key_read(txn, "22", &kr) == 0 && kr.last_used_at == 0);
 	store_abort(txn);
@@ -450,8 +496,8 @@ test_records(const char *dir)
 	CHECK(store_tput(txn, STORE_KEYS, "h:33", "{nope", 5, 0) == 0);
 	CHECK(store_commit(txn) == 0);
 	CHECK(store_begin(0, &txn) == 0);
-	CHECK_INT(store_key_read(txn, "33", &kr), MDB_CORRUPTED);
-	CHECK_INT(store_key_read(txn, "44", &kr), MDB_NOTFOUND);
+	CHECK_INT(store_key_read(txn, "33", &kr), STORE_E_CORRUPT);
+	CHECK_INT(store_key_read(txn, "44", &kr), STORE_E_NOTFOUND);
 	store_abort(txn);
 	CHECK(store_del(STORE_KEYS, "h:33") == 0);
 	CHECK(store_get_json(STORE_KEYS, "h:22", &o) == 0);
@@ -474,8 +520,8 @@ test_records(const char *dir)
 	CHECK(store_sessions_drop("vic", "s2") == 0);
 	CHECK(store_get_json(STORE_SESSIONS, "s2", &o) == 0);
 	json_object_put(o);
-	CHECK_INT(store_get_json(STORE_SESSIONS, "s1", &o), MDB_NOTFOUND);
-	CHECK_INT(store_get_json(STORE_SESSIONS, "s3", &o), MDB_NOTFOUND);
+	CHECK_INT(store_get_json(STORE_SESSIONS, "s1", &o), STORE_E_NOTFOUND);
+	CHECK_INT(store_get_json(STORE_SESSIONS, "s3", &o), STORE_E_NOTFOUND);
 	CHECK(store_get_json(STORE_SESSIONS, "s4", &o) == 0);
 	json_object_put(o);
 	CHECK(store_del(STORE_SESSIONS, "s4") == 0);
@@ -496,7 +542,7 @@ test_records(const char *dir)
 	store_abort(txn);
 	CHECK(store_revoke("j3", 5000, 2000) == 0);
 	CHECK(store_begin(0, &txn) == 0);
-	CHECK_INT(store_tget(txn, STORE_REVOKED, "j1", &v), MDB_NOTFOUND);
+	CHECK_INT(store_tget(txn, STORE_REVOKED, "j1", &v), STORE_E_NOTFOUND);
 	CHECK(store_tget(txn, STORE_REVOKED, "j2", &v) == 0);
 	store_abort(txn);
 
@@ -512,6 +558,7 @@ test_records(const char *dir)
 	n = 0;
 	CHECK(store_scan(STORE_SESSIONS, NULL, count_cb, &n) == 0);
 	CHECK_INT(n, 1);
+	test_sessions();
 	store_close();
 }
 
@@ -524,13 +571,13 @@ test_svc_errors(void)
 	CHECK(svc_is_error(SVC_E_INVALID) && svc_is_error(SVC_E_TOO_LARGE));
 	CHECK(!svc_is_error(0) && !svc_is_error(SVC_E_INVALID + 1) &&
 	    !svc_is_error(SVC_E_TOO_LARGE - 1));
-	CHECK(!svc_is_error(-1001) && !svc_is_error(-2001));	/* theirs */
+	CHECK(!svc_is_error(STORE_E_NOTFOUND) && !svc_is_error(-2001));	/* theirs */
 	CHECK_STR(svc_strerror(SVC_E_BUSY), "every password hashing slot is "
 	    "busy; retry shortly");
 	/* strerror's text may live in one buffer that the next call
 	 * replaces: compare a copy. */
-	snprintf(theirs, sizeof(theirs), "%s", store_strerror(-1001));
-	CHECK_STR(svc_strerror(-1001), theirs);
+	snprintf(theirs, sizeof(theirs), "%s", store_strerror(STORE_E_NOTFOUND));
+	CHECK_STR(svc_strerror(STORE_E_NOTFOUND), theirs);
 }
 
 int

@@ -157,7 +157,7 @@ main(void)
 
 	/* a write over the cap, or abandoned, or refused: nothing stays */
 	CHECK(files_writer_open(5, &w) == 0);
-	CHECK_INT(files_writer_write(w, "123456", 6), FILES_E_TOO_LARGE);
+	CHECK_INT(files_writer_write(w, "123456", 6), STORE_E_TOO_LARGE);
 	files_writer_free(w);
 	CHECK_INT(entries(fdir), 1);
 	CHECK(files_writer_open(100, &w) == 0);
@@ -198,7 +198,7 @@ main(void)
 	left = -1;
 	CHECK_INT(files_store_stream("/y/s", "carol", "644", 1000, reader,
 	    &left, NULL, NULL, &m), -77);
-	CHECK(files_get("/y/s", &m) == MDB_NOTFOUND);
+	CHECK(files_get("/y/s", &m) == STORE_E_NOTFOUND);
 
 	/* list */
 	n = 0;
@@ -214,7 +214,7 @@ main(void)
 	n = entries(fdir);
 	CHECK(files_delete("/y/r", NULL, NULL) == 0);
 	CHECK_INT(entries(fdir), n - 1);
-	CHECK(files_delete("/y/r", NULL, NULL) == MDB_NOTFOUND);
+	CHECK(files_delete("/y/r", NULL, NULL) == STORE_E_NOTFOUND);
 
 	/* the sweep: an unreferenced blob (the one replaced above) and an
 	 * unlocked temporary file go; a referenced blob and the temporary

@@ -206,7 +206,7 @@ submit(int i, const char *body)
 	json_object *job = mkjob(body), *created = NULL;
 	int rc;
 
-	rc = jobq_submit(job, "alice", ids[i], &created);
+	rc = jobq_submit(job_policy(), job, "alice", ids[i], &created);
 	json_object_put(job);
 	json_object_put(created);
 	return rc;
@@ -262,7 +262,7 @@ test_queue(void)
 	CHECK_STR(cl.id, ids[3]);
 	CHECK(jobq_claim(getpid(), 1, &cl) == 0);
 	CHECK_STR(cl.id, ids[0]);
-	CHECK(jobq_claim(getpid(), 1, &cl) == MDB_NOTFOUND);
+	CHECK(jobq_claim(getpid(), 1, &cl) == STORE_E_NOTFOUND);
 	CHECK_STR(status_of(ids[0], st), "running");
 	jobq_running(count_running, &n);
 	CHECK_INT(n, 4);
@@ -271,11 +271,11 @@ test_queue(void)
 	 * queued with a not-before time, so it is not claimed at once */
 	memset(&res, 0, sizeof(res));
 	res.outcome = JOB_OK;
-	CHECK(jobq_finish(ids[2], 1, &res) == 0);
+	CHECK(jobq_finish(job_policy(), ids[2], 1, &res) == 0);
 	CHECK_STR(status_of(ids[2], st), "completed");
-	CHECK(jobq_set_progress(ids[2], 1, 50) == JOBQ_E_GONE);
+	CHECK(jobq_set_progress(ids[2], 1, 50) == STORE_E_GONE);
 	CHECK(jobq_set_progress(ids[1], 1, 50) == 0);
-	CHECK(jobq_set_container(ids[1], 2, "c") == JOBQ_E_GONE);
+	CHECK(jobq_set_container(ids[1], 2, "c") == STORE_E_GONE);
 
 	/* a job with retries fails twice then for good */
 	CHECK(submit(4, "{\"image\":\"i\",\"priority\":100,\"retry_policy\":"
@@ -286,12 +286,12 @@ test_queue(void)
 	res.outcome = JOB_EXIT;
 	res.exit_code = 3;
 	snprintf(res.reason, sizeof(res.reason), "exit code 3");
-	CHECK(jobq_finish(ids[4], 1, &res) == 0);
+	CHECK(jobq_finish(job_policy(), ids[4], 1, &res) == 0);
 	CHECK_STR(status_of(ids[4], st), "queued");
 	CHECK(jobq_claim(getpid(), 1, &cl) == 0);
 	CHECK_STR(cl.id, ids[4]);
 	CHECK_INT(cl.attempt, 2);
-	CHECK(jobq_finish(ids[4], 2, &res) == 0);
+	CHECK(jobq_finish(job_policy(), ids[4], 2, &res) == 0);
 	CHECK_STR(status_of(ids[4], st), "failed");
 	CHECK(jobq_get(ids[4], &job) == 0);
 	CHECK_INT(json_object_array_length(json_object_object_get(job,
@@ -303,9 +303,9 @@ test_queue(void)
 	    "{\"max_attempts\":3,\"initial_delay\":\"1h\"}}") == 0);
 	CHECK(jobq_claim(getpid(), 1, &cl) == 0);
 	CHECK_STR(cl.id, ids[5]);
-	CHECK(jobq_finish(ids[5], 1, &res) == 0);
+	CHECK(jobq_finish(job_policy(), ids[5], 1, &res) == 0);
 	CHECK_STR(status_of(ids[5], st), "queued");
-	CHECK(jobq_claim(getpid(), 1, &cl) == MDB_NOTFOUND);
+	CHECK(jobq_claim(getpid(), 1, &cl) == STORE_E_NOTFOUND);
 
 	/* dependencies: B waits for A; A failing cancels B and C (C->B) */
 	CHECK(submit(6, "{\"image\":\"a\"}") == 0);
@@ -315,17 +315,17 @@ test_queue(void)
 	snprintf(body, sizeof(body), "{\"image\":\"c\",\"priority\":"
 	    "\"critical\",\"depends_on\":[\"%s\"]}", ids[7]);
 	job = mkjob(body);
-	CHECK(jobq_submit(job, "alice", ids[3], &created) == 0);
+	CHECK(jobq_submit(job_policy(), job, "alice", ids[3], &created) == 0);
 	json_object_put(created);
 	json_object_put(job);
 	CHECK(jobq_claim(getpid(), 1, &cl) == 0);
 	CHECK_STR(cl.id, ids[6]);	/* B and C wait although higher */
-	CHECK(jobq_claim(getpid(), 1, &cl) == MDB_NOTFOUND);
+	CHECK(jobq_claim(getpid(), 1, &cl) == STORE_E_NOTFOUND);
 	memset(&res, 0, sizeof(res));
 	res.outcome = JOB_EXIT;
 	res.exit_code = 1;
 	snprintf(res.reason, sizeof(res.reason), "exit code 1");
-	CHECK(jobq_finish(ids[6], 1, &res) == 0);
+	CHECK(jobq_finish(job_policy(), ids[6], 1, &res) == 0);
 	CHECK_STR(status_of(ids[6], st), "failed");
 	CHECK_STR(status_of(ids[7], st), "cancelled");
 	CHECK_STR(status_of(ids[3], st), "cancelled");
@@ -337,7 +337,8 @@ test_queue(void)
 	/* unknown dependency at submission */
 	job = mkjob("{\"image\":\"x\",\"depends_on\":"
 	    "[\"job_0000000000000000\"]}");
-	CHECK(jobq_submit(job, "alice", ids[3], &created) == JOBQ_E_DEPS);
+	CHECK(jobq_submit(job_policy(), job, "alice", ids[3], &created) ==
+	    STORE_E_DEPS);
 	json_object_put(created);
 	json_object_put(job);
 
@@ -345,12 +346,12 @@ test_queue(void)
 	CHECK(jobq_cancel(ids[5], "test", &out) == 0);
 	CHECK_STR(status_of(ids[5], st), "cancelled");
 	json_object_put(out);
-	CHECK(jobq_cancel(ids[5], "test", &out) == JOBQ_E_STATE);
+	CHECK(jobq_cancel(ids[5], "test", &out) == STORE_E_STATE);
 	json_object_put(out);
 	CHECK(jobq_retry(ids[5], &out) == 0);
 	json_object_put(out);
 	CHECK_STR(status_of(ids[5], st), "queued");
-	CHECK(jobq_retry(ids[2], &out) == JOBQ_E_STATE);	/* completed */
+	CHECK(jobq_retry(ids[2], &out) == STORE_E_STATE);	/* completed */
 	json_object_put(out);
 	CHECK(jobq_claim(getpid(), 1, &cl) == 0);
 	CHECK_STR(cl.id, ids[5]);
@@ -383,11 +384,98 @@ test_queue(void)
 		CHECK(jobq_get_log(ids[0], 1, &buf, &len) == 0);
 		CHECK_INT(len, 6);
 		free(buf);
-		CHECK(jobq_get_log(ids[0], 2, &buf, &len) == MDB_NOTFOUND);
+		CHECK(jobq_get_log(ids[0], 2, &buf, &len) == STORE_E_NOTFOUND);
 	}
 
 	/* events: every status change appended one */
 	CHECK(store_events_last() > 20);
+	store_close();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK(system(cmd) == 0);
+}
+
+/* ---- the policy is the caller's: storage asks, never decides ---- */
+
+static int policy_calls, policy_used;
+
+static long
+never_again(json_object *rp, int used)
+{
+	policy_calls++;
+	policy_used = used;
+	return rp != NULL ? -1 : -2;
+}
+
+static int
+refuse_deps(const char *self, json_object *deps, jobq_deps_fn fn,
+    void *arg, const char **bad, int *cycle)
+{
+	(void)self; (void)deps; (void)fn; (void)arg;
+	*bad = "job_from_the_policy";
+	*cycle = 1;
+	return -1;
+}
+
+static void
+test_policy(void)
+{
+	const struct jobq_policy strict = { never_again, job_deps_check, 1 },
+	    picky = { never_again, refuse_deps, 1 };
+	char dir[] = "/tmp/cc-t-jobs-XXXXXX", cmd[300], st[32], body[256];
+	char id[JOB_IDLEN], other[JOB_IDLEN];
+	json_object *job, *created = NULL, *rp;
+	struct job_result res;
+	struct job_claim cl;
+
+	/* job_policy()'s retry_delay reads the stored retry_policy */
+	rp = J("{\"max_attempts\":3,\"backoff\":\"linear\","
+	    "\"initial_delay\":2,\"max_delay\":300}");
+	CHECK_INT(job_retry_delay(rp, 1), 2);
+	CHECK_INT(job_retry_delay(rp, 2), 4);
+	CHECK_INT(job_retry_delay(rp, 3), -1);
+	json_object_put(rp);
+	CHECK_INT(job_retry_delay(NULL, 1), -1);	/* one attempt */
+	CHECK(job_policy()->retry_delay == job_retry_delay &&
+	    job_policy()->deps_check == job_deps_check &&
+	    job_policy()->concurrency >= 1);
+
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK(store_open(dir, 8 << 20) == 0);
+	/* five attempts allowed by the record, none by this policy */
+	job = mkjob("{\"image\":\"i\",\"retry_policy\":"
+	    "{\"max_attempts\":5}}");
+	CHECK(jobq_submit(&strict, job, "alice", id, &created) == 0);
+	json_object_put(created);
+	json_object_put(job);
+	CHECK(jobq_claim(getpid(), 1, &cl) == 0);
+	CHECK_STR(cl.id, id);
+	memset(&res, 0, sizeof(res));
+	res.outcome = JOB_EXIT;
+	res.exit_code = 2;
+	CHECK(jobq_finish(&strict, id, 1, &res) == 0);
+	CHECK_INT(policy_calls, 1);
+	CHECK_INT(policy_used, 1);
+	CHECK_STR(status_of(id, st), "failed");
+	/* the dependency verdict is the policy's too */
+	job = mkjob("{\"image\":\"i\"}");
+	CHECK(jobq_submit(&strict, job, "alice", other, &created) == 0);
+	json_object_put(created);
+	json_object_put(job);
+	snprintf(body, sizeof(body), "{\"image\":\"i\",\"depends_on\":"
+	    "[\"%s\"]}", other);
+	job = mkjob(body);
+	CHECK(jobq_submit(&picky, job, "alice", id, &created) ==
+	    STORE_E_DEPS);
+	CHECK_STR(json_object_get_string(json_object_object_get(created,
+	    "bad")), "job_from_the_policy");
+	CHECK(json_object_get_boolean(json_object_object_get(created,
+	    "cycle")));
+	json_object_put(created);
+	created = NULL;
+	CHECK(jobq_submit(&strict, job, "alice", id, &created) == 0);
+	json_object_put(created);
+	json_object_put(job);
+	CHECK(jobq_id_ok(id) == 0);
 	store_close();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	CHECK(system(cmd) == 0);
@@ -442,9 +530,9 @@ main(void)
 	CHECK(job_path_ok("/input/data.csv") == 0);
 	CHECK(job_path_ok("/input/../etc/passwd") < 0);
 	CHECK(job_path_ok("relative") < 0);
-	CHECK(job_id_ok("job_0123456789abcdef") == 0);
-	CHECK(job_id_ok("job_0123456789ABCDEF") < 0);
-	CHECK(job_id_ok("job_123") < 0);
+	CHECK(jobq_id_ok("job_0123456789abcdef") == 0);
+	CHECK(jobq_id_ok("job_0123456789ABCDEF") < 0);
+	CHECK(jobq_id_ok("job_123") < 0);
 
 	/* progress lines */
 	CHECK(job_progress_line("PROGRESS 45.5\n", 14, &p) == 0 && p == 45.5);
@@ -519,5 +607,6 @@ main(void)
 
 	test_tar();
 	test_queue();
+	test_policy();
 	return unit_done();
 }

@@ -1,4 +1,5 @@
-/* Unit tests: the error table and the error envelope (response.c). */
+/* Unit tests: the error table, the error envelope and the one mapping of
+ * storage errors (response.c). */
 #include "config.h"
 
 #include "fcgi-app/cc.h"
@@ -25,6 +26,26 @@ main(void)
 	CHECK_INT(cc_err_status(CC_E__MAX), 500);
 	for (i = 0; i < CC_E__MAX; i++)
 		CHECK(cc_err_status(i) >= 400 && cc_err_status(i) < 600);
+
+	/* storage errors: the statuses clients have always seen */
+#define STORE_STATUS(rc) cc_err_status(resp_store_code(rc))
+	CHECK_INT(STORE_STATUS(STORE_E_NOTFOUND), 404);
+	CHECK_INT(STORE_STATUS(STORE_E_EXISTS), 409);
+	CHECK_INT(STORE_STATUS(STORE_E_STATE), 409);
+	CHECK_INT(STORE_STATUS(STORE_E_FULL), 507);
+	CHECK_INT(STORE_STATUS(STORE_E_NOSPACE), 507);
+	CHECK_INT(STORE_STATUS(STORE_E_BUSY), 503);
+	CHECK_INT(STORE_STATUS(STORE_E_TOO_LARGE), 413);
+	CHECK_INT(STORE_STATUS(STORE_E_DEPS), 400);
+	CHECK_INT(STORE_STATUS(STORE_E_CORRUPT), 500);
+	CHECK_INT(STORE_STATUS(STORE_E_IO), 500);
+	CHECK_INT(STORE_STATUS(STORE_E_GONE), 500);
+	CHECK_INT(STORE_STATUS(STORE_E_INVALID), 500);
+	CHECK_INT(STORE_STATUS(STORE_E_NOMEM), 500);
+	CHECK_INT(STORE_STATUS(STORE_E_INTERNAL), 500);
+	CHECK_INT(STORE_STATUS(-1), 500);	/* not a storage error */
+	CHECK(resp_store_code(STORE_E_NOTFOUND) == CC_E_NOT_FOUND);
+#undef STORE_STATUS
 
 	e = envelope_error(CC_E_CONTAINER_NOT_FOUND, "Container with ID 'c1' "
 	    "not found", NULL, "req_1");

@@ -1,7 +1,8 @@
 /* Unit tests: the LMDB layer and the event log against a real LMDB in a
- * temporary directory, including a full map. */
+ * temporary directory, including a full map; the error space. */
 #include "config.h"
 
+#include <errno.h>
 #include <unistd.h>
 
 #include "fcgi-app/cc.h"
@@ -36,6 +37,25 @@ main(void)
 
 	config_register_all();
 	config_defaults(config_live());
+
+	/* the error space: its own numbers, its own words, and storage
+	 * still says what LMDB or the system said of the last one */
+	for (rc = STORE_E__FIRST; rc >= STORE_E__LAST; rc--) {
+		CHECK(STORE_E_IS(rc));
+		CHECK(store_strerror(rc) != NULL && *store_strerror(rc) != '\0');
+	}
+	CHECK(!STORE_E_IS(0) && !STORE_E_IS(-1) &&
+	    !STORE_E_IS(STORE_E__LAST - 1));
+	CHECK(STORE_NOOVERWRITE != 0);
+	CHECK_STR(store_strerror(STORE_E_IO), "file store I/O error");
+	CHECK_INT(store_check(), STORE_E_INTERNAL);	/* not open */
+	CHECK_STR(store_strerror(STORE_E_INTERNAL), strerror(EINVAL));
+	CHECK_STR(store_strerror(STORE_E_NOTFOUND), "no such record");
+	CHECK_INT(store_err(0), 0);
+	CHECK_INT(store_err(STORE_E_GONE), STORE_E_GONE);
+	CHECK_INT(store_err(ENOMEM), STORE_E_NOMEM);
+	CHECK_STR(store_strerror(STORE_E_NOMEM), strerror(ENOMEM));
+
 	CHECK(mkdtemp(dir) != NULL);
 	CHECK(store_open(dir, 1 << 20) == 0);
 	CHECK(store_check() == 0);
@@ -43,19 +63,19 @@ main(void)
 	o = json_tokener_parse("{\"name\":\"bob\",\"role\":\"admin\"}");
 	CHECK(store_put_json(STORE_USERS, "bob", o, STORE_NOOVERWRITE) == 0);
 	CHECK(store_put_json(STORE_USERS, "bob", o, STORE_NOOVERWRITE) ==
-	    MDB_KEYEXIST);
+	    STORE_E_EXISTS);
 	CHECK(store_get_json(STORE_USERS, "bob", &got) == 0);
 	CHECK(json_object_object_get_ex(got, "role", &v));
 	CHECK_STR(json_object_get_string(v), "admin");
 	json_object_put(got);
-	CHECK(store_get_json(STORE_USERS, "alice", &got) == MDB_NOTFOUND);
-	CHECK(store_get_json(STORE_USERS, "", &got) == MDB_NOTFOUND);
+	CHECK(store_get_json(STORE_USERS, "alice", &got) == STORE_E_NOTFOUND);
+	CHECK(store_get_json(STORE_USERS, "", &got) == STORE_E_NOTFOUND);
 	CHECK(store_put_json(STORE_USERS, "bobby", o, 0) == 0);
 	CHECK(store_put_json(STORE_USERS, "carol", o, 0) == 0);
 	CHECK(store_scan(STORE_USERS, "bob", count_cb, &n) == 0);
 	CHECK_INT(n, 2);
 	CHECK(store_del(STORE_USERS, "bobby") == 0);
-	CHECK(store_del(STORE_USERS, "bobby") == MDB_NOTFOUND);
+	CHECK(store_del(STORE_USERS, "bobby") == STORE_E_NOTFOUND);
 	json_object_put(o);
 
 	/* the event log: ids grow, since-id reads, retention trims */
@@ -77,11 +97,11 @@ main(void)
 	CHECK(store_scan(STORE_EVENTS, NULL, count_cb, &n) == 0);
 	CHECK(n <= 51);
 
-	/* a full map: the put fails with MDB_MAP_FULL, earlier data stays */
+	/* a full map: the put fails with STORE_E_FULL, earlier data stays */
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	for (i = 0, rc = 0; i < 10000 && rc == 0; i++) {
-		MDB_txn *txn;
+		struct store_txn *txn;
 
 		snprintf(key, sizeof(key), "k%06d", i);
 		if ((rc = store_begin(1, &txn)) != 0)
@@ -93,7 +113,9 @@ main(void)
 		}
 		rc = store_commit(txn);
 	}
-	CHECK_INT(rc, MDB_MAP_FULL);
+	CHECK_INT(rc, STORE_E_FULL);
+	/* LMDB's own words */
+	CHECK(strstr(store_strerror(rc), "mapsize") != NULL);
 	CHECK(store_get_json(STORE_USERS, "bob", &got) == 0);
 	json_object_put(got);
 	CHECK(store_check() == 0);
