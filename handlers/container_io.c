@@ -447,7 +447,7 @@ h_container_add_file(struct request *r)
 	void *tar = NULL;
 	size_t dlen, tlen;
 	unsigned mode = 0644;
-	struct tar_ent ent = { NULL, NULL, 0, 0, 0, 0, 0 };
+	struct tar_ent ent = { NULL, NULL, 0, 0, 0, 0, 0, 0 };
 	struct rt_err e;
 	char *dir;
 	int bad = 0;
@@ -504,7 +504,7 @@ h_container_add_file(struct request *r)
 	ent.data = content;
 	ent.len = dlen;
 	ent.mode = mode;
-	if (dir == NULL || ctr_tar(&ent, 1, &tar, &tlen) < 0)
+	if (dir == NULL || tar_write(&ent, 1, 0, &tar, &tlen) < 0)
 		return resp_error(r, CC_E_INTERNAL_ERROR, "cannot build the "
 		    "archive");
 	req_defer(r, free, tar);
