@@ -74,26 +74,6 @@ auth_may_access(const struct request *r, const char *owner)
 	return owner != NULL && strcmp(owner, r->who.user) == 0;
 }
 
-static int64_t
-jint(json_object *o, const char *k)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) :
-	    0;
-}
-
-static const char *
-jstr(json_object *o, const char *k)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return "";
-	return json_object_get_string(v);
-}
-
 /*
  * Fills r->who from user name, with the role capped at cap.  0, or a
  * status sent: 401 when the user is gone or disabled, or when the
@@ -237,7 +217,7 @@ static int
 via_session(struct request *r, const char *tok)
 {
 	char hash[CRED_HASH_HEX];
-	const char *csrf;
+	const char *csrf, *user, *want;
 	json_object *s = NULL;
 	MDB_txn *txn = NULL;
 	int64_t now = now_wall(), seen, made;
@@ -255,8 +235,12 @@ via_session(struct request *r, const char *tok)
 			    "expired or logged out");
 		return resp_store_error(r, rc, "session");
 	}
-	seen = jint(s, "last_seen");
-	made = jint(s, "created_at");
+	seen = jget_int(s, "last_seen", 0);
+	made = jget_int(s, "created_at", 0);
+	if ((user = jget_str(s, "user")) == NULL)
+		user = "";
+	if ((want = jget_str(s, "csrf")) == NULL)
+		want = "";
 	if (now - seen > cfg.session_idle_timeout ||
 	    now - made > cfg.session_max_age) {
 		rc = resp_error(r, CC_E_UNAUTHORIZED, "session expired");
@@ -267,13 +251,13 @@ via_session(struct request *r, const char *tok)
 	}
 	if (method_unsafe(r->method) &&
 	    ((csrf = req_header(r, "X-CSRF-Token")) == NULL ||
-	    !cred_equal(csrf, jstr(s, "csrf")))) {
+	    !cred_equal(csrf, want))) {
 		rc = resp_error(r, CC_E_FORBIDDEN, "a %s authenticated by the "
 		    "session cookie needs the X-CSRF-Token header returned "
 		    "at login", r->method);
 		goto out;
 	}
-	if ((rc = load_user(r, txn, jstr(s, "user"), ACCESS_ADMIN, "session",
+	if ((rc = load_user(r, txn, user, ACCESS_ADMIN, "session",
 	    "session", 0)) == 0)
 		snprintf(r->who.cred_id, sizeof(r->who.cred_id), "%s", hash);
 out:

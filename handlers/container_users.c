@@ -291,9 +291,9 @@ h_container_add_user(struct request *r)
 			return resp_error(r, CC_E_INVALID_REQUEST, "unknown "
 			    "field '%.64s'", k);
 	}
-	user = ctr_body_str(r->json, "username", &bad);
-	pass = ctr_body_str(r->json, "password", &bad);
-	shell = ctr_body_str(r->json, "shell", &bad);
+	user = req_body_str(r, "username", &bad);
+	pass = req_body_str(r, "password", &bad);
+	shell = req_body_str(r, "shell", &bad);
 	if (shell == NULL)
 		shell = "/bin/sh";
 	if (bad || user == NULL || strlen(user) > 32 ||

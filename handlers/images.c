@@ -38,20 +38,15 @@ int
 h_image_pull(struct request *r)
 {
 	struct rt_endpoint ep;
-	json_object *v, *out;
-	const char *image = NULL, *tag = NULL;
+	json_object *out;
+	const char *image = jget_str(r->json, "image"), *tag = NULL;
 	struct rt_err e;
 
-	if (json_object_object_get_ex(r->json, "image", &v) &&
-	    json_object_is_type(v, json_type_string))
-		image = json_object_get_string(v);
-	if (json_object_object_get_ex(r->json, "tag", &v)) {
-		if (!json_object_is_type(v, json_type_string) ||
-		    !ctr_name_ok(json_object_get_string(v), 128))
-			return resp_error(r, CC_E_INVALID_REQUEST, "tag must be "
-			    "1 to 128 of [A-Za-z0-9_.-]");
-		tag = json_object_get_string(v);
-	}
+	/* Sent at all (null too), tag must be a valid one. */
+	if (jget_has(r->json, "tag") && ((tag = jget_str(r->json, "tag")) ==
+	    NULL || !ctr_name_ok(tag, 128)))
+		return resp_error(r, CC_E_INVALID_REQUEST, "tag must be 1 to "
+		    "128 of [A-Za-z0-9_.-]");
 	if (!ctr_image_ok(image))
 		return resp_error(r, CC_E_INVALID_REQUEST, "image must be an "
 		    "image reference such as \"busybox:latest\"");

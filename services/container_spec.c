@@ -625,7 +625,8 @@ parse_restart(struct cspec *cs, json_object *v)
 	char name[32];
 
 	if (json_object_is_type(v, json_type_object)) {
-		s = str_of(json_object_object_get(v, "name"));
+		s = jget_str(v, "name");
+		/* Taken as json-c reads a number: "3" is 3 too. */
 		n = json_object_get_int(json_object_object_get(v,
 		    "maximum_retry_count"));
 	}

@@ -150,8 +150,6 @@ int	tar_first_file(const void *tar, size_t len, size_t max, char **data,
 
 /* ---- the user model (users.c; the routes are handlers/users.c) ---- */
 
-const char	*uj_str(json_object *, const char *key);
-int64_t		 uj_int(json_object *, const char *key);
 json_object	*uj_time(int64_t);
 void		 uj_copy_str(json_object *dst, json_object *src,
 		    const char *key, const char *def);

@@ -31,9 +31,10 @@ members(const void *tar, size_t len)
 		snprintf(out, sizeof(out), "(bad)");
 	else
 		while (archive_read_next_header(a, &e) == ARCHIVE_OK)
-			n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%c:%s",
-			    n ? " " : "", archive_entry_filetype(e) == AE_IFDIR ?
-			    'd' : 'f', archive_entry_pathname(e));
+			n += (size_t)snprintf(out + n, sizeof(out) - n,
+			    "%s%c:%s", n ? " " : "",
+			    archive_entry_filetype(e) == AE_IFDIR ? 'd' : 'f',
+			    archive_entry_pathname(e));
 	archive_read_free(a);
 	return out;
 }
