@@ -180,6 +180,8 @@ zalloc(struct cspec *cs, size_t n, size_t sz)
 	return arena_zalloc(&cs->ar, n * sz);
 }
 
+/* Releases what the spec owns (its arena and the split command lines);
+ * cs is empty after, and may be parsed into again. */
 void
 cspec_free(struct cspec *cs)
 {
