@@ -267,7 +267,7 @@ struct arena {
 	char			*cur;		/* the next free byte */
 	size_t			 left;		/* bytes free after cur */
 	struct arena_blk	*blocks;	/* taken from the heap */
-	char			*first;		/* the caller's block, or NULL */
+	char			*first;		/* the caller's, or NULL */
 	size_t			 first_len;
 };
 

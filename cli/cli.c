@@ -186,9 +186,10 @@ print_user(const char *k, size_t kl, const void *v, size_t vl, void *arg)
 
 	(void)k; (void)kl; (void)arg;
 	if (u != NULL)
-		printf("%-24s %-9s %-8s %s\n", uj_str(u, "username"),
-		    uj_str(u, "role"), uj_int(u, "disabled") ? "disabled" :
-		    "enabled", uj_str(u, "email") ? uj_str(u, "email") : "");
+		printf("%-24s %-9s %-8s %s\n", jget_str(u, "username"),
+		    jget_str(u, "role"), jget_int(u, "disabled", 0) ?
+		    "disabled" : "enabled", jget_str(u, "email") ?
+		    jget_str(u, "email") : "");
 	json_object_put(u);
 	return 0;
 }
@@ -236,7 +237,7 @@ key_create(int argc, char *argv[])
 	if ((rc = store_get_json(STORE_USERS, owner, &u)) != 0)
 		return model_fail(owner, rc, rc == STORE_E_NOTFOUND ?
 		    "no such user" : NULL);
-	if (access_parse(uj_str(u, "role") ? uj_str(u, "role") : "",
+	if (access_parse(jget_str(u, "role") ? jget_str(u, "role") : "",
 	    &role) < 0)
 		role = ACCESS_VIEWER;
 	json_object_put(u);
@@ -266,9 +267,9 @@ key_list(int argc, char *argv[])
 		return model_fail(argv[2], rc, NULL);
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		k = json_object_array_get_idx(arr, i);
-		printf("%s %-5s %-24s %s\n", uj_str(k, "prefix"),
-		    uj_str(k, "scope"), uj_str(k, "name"),
-		    uj_str(k, "expires_at") ? uj_str(k, "expires_at") :
+		printf("%s %-5s %-24s %s\n", jget_str(k, "prefix"),
+		    jget_str(k, "scope"), jget_str(k, "name"),
+		    jget_str(k, "expires_at") ? jget_str(k, "expires_at") :
 		    "never");
 	}
 	json_object_put(arr);

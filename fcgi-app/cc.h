@@ -180,6 +180,8 @@ long		 req_read(struct request *, void *buf, size_t len);
 int		 req_read_body(struct request *);
 int		 req_parse_json(struct request *);
 int		 req_read_json(struct request *, int optional);
+const char	*req_body_str(const struct request *, const char *key,
+		    int *bad);
 void		 req_set_streaming(struct request *);
 int		 path_decode(const char *in, size_t len, char **out);
 int		 query_parse(struct request *, const char *);

@@ -646,6 +646,24 @@ req_read_json(struct request *r, int optional)
 	return req_parse_json(r);
 }
 
+/*
+ * A string member of the JSON body, for the handlers that answer 400
+ * when a field is sent with the wrong type: NULL when it is missing or
+ * null (not sent), and NULL with *bad set when it is there as anything
+ * but a string.  The one helper of its kind: everything else reads the
+ * body with jget_* (base.h).
+ */
+const char *
+req_body_str(const struct request *r, const char *key, int *bad)
+{
+	const char *s = jget_str(r->json, key);
+
+	/* json-c keeps a null member as a NULL value. */
+	if (s == NULL && json_object_object_get(r->json, key) != NULL)
+		*bad = 1;
+	return s;
+}
+
 /* Marks a request that legitimately outlives request_timeout (a log
  * follow, an event stream): the master leaves its worker alone. */
 void

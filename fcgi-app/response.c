@@ -243,9 +243,8 @@ resp_ok(struct request *r, int status, const char *kind, json_object *obj)
 
 	if (kind == NULL && obj != NULL &&
 	    (!json_object_is_type(obj, json_type_object) ||
-	    json_object_object_get_ex(obj, "success", NULL) ||
-	    json_object_object_get_ex(obj, "request_id", NULL) ||
-	    json_object_object_get_ex(obj, "timestamp", NULL)))
+	    jget_has(obj, "success") || jget_has(obj, "request_id") ||
+	    jget_has(obj, "timestamp")))
 		return resp_ok_merge(r, status, obj);
 	if (obj != NULL)
 		s = json_object_to_json_string_length(obj, flags, &slen);

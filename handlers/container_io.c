@@ -257,21 +257,6 @@ h_container_stats(struct request *r)
 
 /* ---- exec ---- */
 
-const char *
-ctr_body_str(json_object *o, const char *k, int *bad)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    json_object_is_type(v, json_type_null))
-		return NULL;
-	if (!json_object_is_type(v, json_type_string)) {
-		*bad = 1;
-		return NULL;
-	}
-	return json_object_get_string(v);
-}
-
 /* Runs argv in the container; 0 or -1 with the error written. */
 int
 ctr_run(struct request *r, const struct rt_endpoint *ep, const char *id,
@@ -307,7 +292,7 @@ h_container_exec(struct request *r)
 	struct cspec cs;
 	json_object *o, *cmd, *argv, *v;
 	char **split = NULL, msg[200];
-	const char **av = NULL, *id;
+	const char **av = NULL, *id, *key, *s;
 	int bad = 0, status;
 	size_t i, n;
 
@@ -322,18 +307,17 @@ h_container_exec(struct request *r)
 			return resp_error(r, CC_E_INVALID_REQUEST, "unknown "
 			    "field '%.64s'", k);
 	}
-	if (!json_object_object_get_ex(r->json, "command", &cmd) &&
-	    !json_object_object_get_ex(r->json, "cmd", &cmd))
+	key = jget_has(r->json, "command") ? "command" : "cmd";
+	if (!jget_has(r->json, key))
 		return resp_error(r, CC_E_INVALID_REQUEST, "command is "
 		    "required");
-	if (json_object_is_type(cmd, json_type_string)) {
-		if (argv_split(json_object_get_string(cmd), &split, msg,
-		    sizeof(msg)) < 0)
+	if ((s = jget_str(r->json, key)) != NULL) {
+		if (argv_split(s, &split, msg, sizeof(msg)) < 0)
 			return resp_error(r, CC_E_INVALID_REQUEST, "command: %s",
 			    msg);
 		req_defer(r, (void (*)(void *))argv_free, split);
 		xs.argv = (const char *const *)split;
-	} else if (json_object_is_type(cmd, json_type_array) &&
+	} else if ((cmd = jget_arr(r->json, key)) != NULL &&
 	    (n = json_object_array_length(cmd)) > 0 && n <= 256) {
 		av = req_alloc(r, (n + 1) * sizeof(*av));
 		for (i = 0; av != NULL && i < n; i++) {
@@ -350,17 +334,21 @@ h_container_exec(struct request *r)
 	} else
 		return resp_error(r, CC_E_INVALID_REQUEST, "command must be a "
 		    "string or a non-empty array of at most 256 strings");
-	xs.user = ctr_body_str(r->json, "user", &bad);
-	xs.workdir = ctr_body_str(r->json, "workdir", &bad);
+	xs.user = req_body_str(r, "user", &bad);
+	xs.workdir = req_body_str(r, "workdir", &bad);
 	if (xs.workdir == NULL)
-		xs.workdir = ctr_body_str(r->json, "working_dir", &bad);
+		xs.workdir = req_body_str(r, "working_dir", &bad);
 	if (bad || (xs.user != NULL && !ctr_name_ok(xs.user, 64) &&
 	    strspn(xs.user, "0123456789:") != strlen(xs.user)) ||
 	    (xs.workdir != NULL && *xs.workdir != '/'))
 		return resp_error(r, CC_E_INVALID_REQUEST, "user must be a name "
 		    "or uid[:gid], workdir an absolute path");
-	if (json_object_object_get_ex(r->json, "environment", &v) ||
-	    json_object_object_get_ex(r->json, "env", &v)) {
+	key = jget_has(r->json, "environment") ? "environment" :
+	    jget_has(r->json, "env") ? "env" : NULL;
+	if (key != NULL) {
+		/* Neither an object nor an array (NULL) is cspec_env's 400. */
+		if ((v = jget_obj(r->json, key)) == NULL)
+			v = jget_arr(r->json, key);
 		if (cspec_env(&cs, v, &xs.env) < 0) {
 			status = resp_error(r, cs.err_code, "%s", cs.err_msg);
 			cspec_free(&cs);
@@ -441,13 +429,13 @@ int
 h_container_add_file(struct request *r)
 {
 	struct rt_endpoint ep;
-	json_object *o, *cv = NULL, *mv = NULL;
+	json_object *o, *mv = NULL;
 	const char *id, *dest, *enc, *content, *slash;
 	unsigned char *data = NULL;
 	void *tar = NULL;
 	size_t dlen, tlen;
 	unsigned mode = 0644;
-	struct tar_ent ent = { NULL, NULL, 0, 0, 0, 0, 0 };
+	struct tar_ent ent = { NULL, NULL, 0, 0, 0, 0, 0, 0 };
 	struct rt_err e;
 	char *dir;
 	int bad = 0;
@@ -460,9 +448,10 @@ h_container_add_file(struct request *r)
 			return resp_error(r, CC_E_INVALID_REQUEST, "unknown "
 			    "field '%.64s'", k);
 	}
-	dest = ctr_body_str(r->json, "dest_path", &bad);
-	enc = ctr_body_str(r->json, "encoding", &bad);
-	json_object_object_get_ex(r->json, "content", &cv);
+	dest = req_body_str(r, "dest_path", &bad);
+	enc = req_body_str(r, "encoding", &bad);
+	content = jget_str(r->json, "content");
+	/* mode is a number or a string: parse_mode reads the value. */
 	json_object_object_get_ex(r->json, "mode", &mv);
 	if (bad || dest == NULL || *dest != '/' || strlen(dest) > 4096 ||
 	    dest[strlen(dest) - 1] == '/' || strstr(dest, "/../") != NULL ||
@@ -471,14 +460,15 @@ h_container_add_file(struct request *r)
 	    strcmp(strrchr(dest, '/'), "/.") == 0)
 		return resp_error(r, CC_E_INVALID_REQUEST, "dest_path must be "
 		    "a clean absolute path to a file");
-	if (cv == NULL || !json_object_is_type(cv, json_type_string))
+	if (content == NULL)
 		return resp_error(r, CC_E_INVALID_REQUEST, "content must be a "
 		    "string");
 	if (parse_mode(mv, &mode) < 0)
 		return resp_error(r, CC_E_INVALID_REQUEST, "mode must be octal "
 		    "permissions such as \"0644\"");
-	content = json_object_get_string(cv);
-	dlen = (size_t)json_object_get_string_len(cv);
+	/* Its length as sent: a JSON string may hold a \u0000. */
+	dlen = (size_t)json_object_get_string_len(json_object_object_get(
+	    r->json, "content"));
 	if (enc != NULL && strcmp(enc, "base64") == 0) {
 		if ((data = req_alloc(r, dlen + 1)) == NULL)
 			return resp_error(r, CC_E_INTERNAL_ERROR,
@@ -504,7 +494,7 @@ h_container_add_file(struct request *r)
 	ent.data = content;
 	ent.len = dlen;
 	ent.mode = mode;
-	if (dir == NULL || ctr_tar(&ent, 1, &tar, &tlen) < 0)
+	if (dir == NULL || tar_write(&ent, 1, 0, &tar, &tlen) < 0)
 		return resp_error(r, CC_E_INTERNAL_ERROR, "cannot build the "
 		    "archive");
 	req_defer(r, free, tar);

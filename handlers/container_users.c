@@ -108,7 +108,7 @@ read_file(struct request *r, const struct rt_endpoint *ep, const char *id,
 
 	if (ep->driver->get_archive(ep, id, path, 4 << 20, grab_sink, &g,
 	    &e) == 0)
-		(void)ctr_untar_first(g.p, g.len, 1 << 20, &data, &dlen);
+		(void)tar_first_file(g.p, g.len, 1 << 20, &data, &dlen);
 	free(g.p);
 	if (data != NULL)
 		req_defer(r, free, data);
@@ -200,22 +200,22 @@ write_account(struct request *r, const struct rt_endpoint *ep,
 	passwd = append_line(r, passwd, req_printf(r, "%s:x:%ld:%ld::/home/%s:%s",
 	    user, uid, gid, user, shell));
 	ents[n++] = (struct tar_ent){ "etc/passwd", passwd, strlen(passwd),
-	    0644, 0, 0, 0 };
+	    0644, 0, 0, 0, 0 };
 	if (group != NULL) {
 		group = append_line(r, group, req_printf(r, "%s:x:%ld:", user,
 		    gid));
 		ents[n++] = (struct tar_ent){ "etc/group", group,
-		    strlen(group), 0644, 0, 0, 0 };
+		    strlen(group), 0644, 0, 0, 0, 0 };
 	}
 	if (shadow != NULL) {
 		shadow = append_line(r, shadow, req_printf(r, "%s:!:%ld:0:"
 		    "99999:7:::", user, (long)(now_wall() / 86400)));
 		ents[n++] = (struct tar_ent){ "etc/shadow", shadow,
-		    strlen(shadow), 0640, 0, 0, 0 };
+		    strlen(shadow), 0640, 0, 0, 0, 0 };
 	}
-	ents[n++] = (struct tar_ent){ "home", NULL, 0, 0755, 0, 0, 1 };
-	ents[n++] = (struct tar_ent){ home, NULL, 0, 0700, uid, gid, 1 };
-	if (ctr_tar(ents, n, &tar, &tlen) < 0) {
+	ents[n++] = (struct tar_ent){ "home", NULL, 0, 0755, 0, 0, 1, 0 };
+	ents[n++] = (struct tar_ent){ home, NULL, 0, 0700, uid, gid, 1, 0 };
+	if (tar_write(ents, n, 0, &tar, &tlen) < 0) {
 		resp_error(r, CC_E_INTERNAL_ERROR, "cannot build the archive");
 		return -1;
 	}
@@ -291,9 +291,9 @@ h_container_add_user(struct request *r)
 			return resp_error(r, CC_E_INVALID_REQUEST, "unknown "
 			    "field '%.64s'", k);
 	}
-	user = ctr_body_str(r->json, "username", &bad);
-	pass = ctr_body_str(r->json, "password", &bad);
-	shell = ctr_body_str(r->json, "shell", &bad);
+	user = req_body_str(r, "username", &bad);
+	pass = req_body_str(r, "password", &bad);
+	shell = req_body_str(r, "shell", &bad);
 	if (shell == NULL)
 		shell = "/bin/sh";
 	if (bad || user == NULL || strlen(user) > 32 ||

@@ -17,32 +17,27 @@
 
 #include "handlers.h"
 
-static const char *
-row_str(json_object *row, const char *k)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(row, k, &v) &&
-	    json_object_is_type(v, json_type_string) ?
-	    json_object_get_string(v) : "";
-}
-
 struct list_q {
 	const char	*status, *image, *name;
 	long		 limit, offset;
 	int		 stats, all;
 };
 
+/* Whether a row passes the caller's sight and the query's filters (a
+ * missing member reads as ""). */
 static int
 row_wanted(struct request *r, const struct list_q *q, json_object *row)
 {
-	if (!ctr_may_see(r, row_str(row, "owner")))
+	const char *st = jget_str(row, "status"), *im = jget_str(row, "image"),
+	    *nm = jget_str(row, "name");
+
+	if (!ctr_may_see(r, jget_str(row, "owner")))
 		return 0;
-	if (q->status != NULL && strcmp(row_str(row, "status"), q->status) != 0)
+	if (q->status != NULL && strcmp(st ? st : "", q->status) != 0)
 		return 0;
-	if (q->image != NULL && strstr(row_str(row, "image"), q->image) == NULL)
+	if (q->image != NULL && strstr(im ? im : "", q->image) == NULL)
 		return 0;
-	if (q->name != NULL && strstr(row_str(row, "name"), q->name) == NULL)
+	if (q->name != NULL && strstr(nm ? nm : "", q->name) == NULL)
 		return 0;
 	return 1;
 }
@@ -84,17 +79,22 @@ add_stats(struct request *r, json_object *page)
 {
 	struct rt_endpoint ep;
 	json_object *row, *st, *v;
+	const char *status, *epname, *id;
 	struct rt_err e;
 	size_t i, n = json_object_array_length(page);
 
 	(void)r;
 	for (i = 0; i < n; i++) {
 		row = json_object_array_get_idx(page, i);
-		if (strcmp(row_str(row, "status"), "running") != 0 ||
-		    rt_endpoint_get(row_str(row, "endpoint"), &ep, &e) < 0 ||
+		status = jget_str(row, "status");
+		epname = jget_str(row, "endpoint");
+		id = jget_str(row, "id");
+		if (status == NULL || strcmp(status, "running") != 0 ||
+		    rt_endpoint_get(epname ? epname : "", &ep, &e) < 0 ||
 		    ep.driver->stats == NULL ||
-		    ep.driver->stats(&ep, row_str(row, "id"), &st, &e) < 0)
+		    ep.driver->stats(&ep, id ? id : "", &st, &e) < 0)
 			continue;
+		/* Copied as the driver gave them (numbers or null). */
 		if (json_object_object_get_ex(st, "cpu_usage", &v))
 			json_object_object_add(row, "cpu_usage",
 			    json_object_get(v));
@@ -284,13 +284,16 @@ static const char *const action_names[CTR_ACTION__MAX] = {
 int
 h_container_action(struct request *r)
 {
+	static const char *const copied[] = { "id", "name", "status",
+	    "state" };
 	int act = r->route != NULL ? r->route->arg : 0;
 	const char *action, *id;
 	struct rt_endpoint ep;
 	const struct rt_driver *d;
-	json_object *info = NULL, *o, *v;
+	json_object *info = NULL, *o;
 	struct rt_err e;
 	long timeout = 10;
+	size_t i;
 	int rc;
 
 	if (act <= 0 || act >= CTR_ACTION__MAX)
@@ -301,14 +304,13 @@ h_container_action(struct request *r)
 		return r->status;
 	if (req_query_long(r, "timeout", 10, 0, 3600, &timeout) < 0)
 		return r->status;
-	if (r->json != NULL && json_object_object_get_ex(r->json, "timeout",
-	    &v)) {
-		if (!json_object_is_type(v, json_type_int) ||
-		    json_object_get_int64(v) < 0 ||
-		    json_object_get_int64(v) > 3600)
+	if (jget_has(r->json, "timeout")) {
+		int64_t t = jget_int(r->json, "timeout", -1);	/* -1: no int */
+
+		if (t < 0 || t > 3600)
 			return resp_error(r, CC_E_INVALID_REQUEST, "timeout "
 			    "must be a number of seconds from 0 to 3600");
-		timeout = (long)json_object_get_int64(v);
+		timeout = (long)t;
 	}
 	if (ctr_lookup(r, &ep, &id, NULL) < 0)
 		return r->status;
@@ -332,14 +334,12 @@ h_container_action(struct request *r)
 	if (d->inspect(&ep, id, &info, &e) < 0)
 		return ctr_rt_error(r, &ep, &e, id);
 	o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(row_str(info,
-	    "id")));
-	json_object_object_add(o, "name", json_object_new_string(row_str(info,
-	    "name")));
-	json_object_object_add(o, "status", json_object_new_string(
-	    row_str(info, "status")));
-	json_object_object_add(o, "state", json_object_new_string(
-	    row_str(info, "state")));
+	for (i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
+		const char *s = jget_str(info, copied[i]);
+
+		json_object_object_add(o, copied[i],
+		    json_object_new_string(s ? s : ""));
+	}
 	json_object_object_add(o, "action", json_object_new_string(action));
 	json_object_object_add(o, "changed",
 	    json_object_new_boolean(rc != RT_CHANGED_NOT));

@@ -35,17 +35,14 @@ int
 ctr_endpoint(struct request *r, struct rt_endpoint *ep)
 {
 	const char *name = req_query(r, "endpoint");
-	json_object *v;
 	struct rt_err e;
 
-	if (name == NULL && r->json != NULL &&
-	    json_object_object_get_ex(r->json, "endpoint", &v)) {
-		if (!json_object_is_type(v, json_type_string)) {
-			resp_error(r, CC_E_INVALID_REQUEST, "endpoint must be "
-			    "a string");
-			return -1;
-		}
-		name = json_object_get_string(v);
+	/* Sent in the body at all (null too), it must be a string. */
+	if (name == NULL && jget_has(r->json, "endpoint") &&
+	    (name = jget_str(r->json, "endpoint")) == NULL) {
+		resp_error(r, CC_E_INVALID_REQUEST, "endpoint must be a "
+		    "string");
+		return -1;
 	}
 	if (name != NULL && strcmp(name, "all") == 0) {
 		resp_error(r, CC_E_INVALID_REQUEST, "endpoint=all is only for "
@@ -138,9 +135,9 @@ int
 ctr_lookup(struct request *r, const struct rt_endpoint *ep, const char **id,
     json_object **info)
 {
-	json_object *o = NULL, *v;
+	json_object *o = NULL;
 	struct rt_err e;
-	const char *owner = NULL;
+	const char *full;
 
 	*id = req_param(r, "id");
 	if (info != NULL)
@@ -158,16 +155,13 @@ ctr_lookup(struct request *r, const struct rt_endpoint *ep, const char **id,
 		ctr_rt_error(r, ep, &e, *id);
 		return -1;
 	}
-	if (json_object_object_get_ex(o, "owner", &v))
-		owner = json_object_get_string(v);
-	if (!ctr_may_see(r, owner)) {
+	if (!ctr_may_see(r, jget_str(o, "owner"))) {
 		json_object_put(o);
 		ctr_not_found(r, ep, *id);
 		return -1;
 	}
-	if (json_object_object_get_ex(o, "id", &v) &&
-	    json_object_get_string_len(v) > 0)
-		*id = req_strdup(r, json_object_get_string(v));
+	if ((full = jget_str(o, "id")) != NULL && *full != '\0')
+		*id = req_strdup(r, full);
 	if (info != NULL)
 		*info = o;
 	else

@@ -63,22 +63,6 @@ h_endpoints_list(struct request *r)
 	return resp_list(r, "endpoints", rows, (long)n, (long)n, 0);
 }
 
-static const char *
-opt_str(struct request *r, const char *k, int *bad)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(r->json, k, &v) ||
-	    json_object_is_type(v, json_type_null))
-		return NULL;
-	if (!json_object_is_type(v, json_type_string) ||
-	    json_object_get_string_len(v) >= RT_PATHLEN) {
-		*bad = 1;
-		return NULL;
-	}
-	return json_object_get_string(v);
-}
-
 /*
  * POST /endpoints {name, url, tls_ca?, tls_cert?, tls_key?}: registers
  * an engine (not contacted now: GET ?check=true pings).  TLS files must
@@ -105,10 +89,16 @@ h_endpoint_create(struct request *r)
 			return resp_error(r, CC_E_INVALID_REQUEST, "unknown "
 			    "field '%.64s'", k);
 	}
-	name = opt_str(r, "name", &bad);
-	url = opt_str(r, "url", &bad);
+	/* Each a string if sent, no longer than a path. */
+	name = req_body_str(r, "name", &bad);
+	url = req_body_str(r, "url", &bad);
 	for (i = 0; i < 3; i++)
-		f[i] = opt_str(r, files[i], &bad);
+		if ((f[i] = req_body_str(r, files[i], &bad)) != NULL &&
+		    strlen(f[i]) >= RT_PATHLEN)
+			bad = 1;
+	if ((name != NULL && strlen(name) >= RT_PATHLEN) ||
+	    (url != NULL && strlen(url) >= RT_PATHLEN))
+		bad = 1;
 	if (bad || name == NULL || url == NULL)
 		return resp_error(r, CC_E_INVALID_REQUEST, "name and url are "
 		    "required strings; TLS fields are paths");

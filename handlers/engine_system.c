@@ -15,34 +15,6 @@
 
 #include "handlers.h"
 
-static json_object *
-jget(json_object *o, const char *k)
-{
-	json_object *v = NULL;
-
-	if (o == NULL || !json_object_object_get_ex(o, k, &v))
-		return NULL;
-	return v;
-}
-
-static int64_t
-jint(json_object *o, const char *k)
-{
-	json_object *v = jget(o, k);
-
-	return v != NULL && json_object_is_type(v, json_type_int) ?
-	    json_object_get_int64(v) : 0;
-}
-
-static json_object *
-jcopy_str(json_object *o, const char *k)
-{
-	json_object *v = jget(o, k);
-
-	return json_object_new_string(v != NULL && json_object_is_type(v,
-	    json_type_string) ? json_object_get_string(v) : "");
-}
-
 /*
  * The default engine's info for /system/info: {endpoint, available,
  * info} or {endpoint, available, info: null, error}.  Podman takes
@@ -103,10 +75,17 @@ engine_info_json(void)
 int
 h_system_summary(struct request *r)
 {
+	static const char *const texts[][2] = {
+		{ "storage_driver", "Driver" },
+		{ "operating_system", "OperatingSystem" },
+		{ "architecture", "Architecture" },
+	};
 	struct rt_endpoint ep;
 	json_object *info = NULL, *o, *c;
+	const char *txt;
 	struct rt_err e;
 	int64_t total, run, paused, stopped;
+	size_t i;
 
 	if (ctr_endpoint(r, &ep) < 0)
 		return r->status;
@@ -114,14 +93,15 @@ h_system_summary(struct request *r)
 		return ctr_unsupported(r, &ep, "system info");
 	if (ep.driver->info(&ep, 0, &info, &e) < 0)
 		return ctr_rt_error(r, &ep, &e, NULL);
-	total = jint(info, "Containers");
-	run = jint(info, "ContainersRunning");
-	paused = jint(info, "ContainersPaused");
-	stopped = jint(info, "ContainersStopped");
+	total = jget_int(info, "Containers", 0);
+	run = jget_int(info, "ContainersRunning", 0);
+	paused = jget_int(info, "ContainersPaused", 0);
+	stopped = jget_int(info, "ContainersStopped", 0);
 	o = json_object_new_object();
 	json_object_object_add(o, "endpoint", json_object_new_string(ep.name));
+	txt = jget_str(info, "ServerVersion");
 	json_object_object_add(o, "docker_version",
-	    jcopy_str(info, "ServerVersion"));
+	    json_object_new_string(txt ? txt : ""));
 	c = json_object_new_object();
 	json_object_object_add(c, "total", json_object_new_int64(total));
 	json_object_object_add(c, "running", json_object_new_int64(run));
@@ -129,19 +109,19 @@ h_system_summary(struct request *r)
 	json_object_object_add(c, "stopped", json_object_new_int64(stopped));
 	json_object_object_add(o, "containers", c);
 	json_object_object_add(o, "images",
-	    json_object_new_int64(jint(info, "Images")));
-	json_object_object_add(o, "storage_driver", jcopy_str(info, "Driver"));
-	json_object_object_add(o, "operating_system",
-	    jcopy_str(info, "OperatingSystem"));
-	json_object_object_add(o, "architecture",
-	    jcopy_str(info, "Architecture"));
+	    json_object_new_int64(jget_int(info, "Images", 0)));
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		txt = jget_str(info, texts[i][1]);
+		json_object_object_add(o, texts[i][0],
+		    json_object_new_string(txt ? txt : ""));
+	}
 	json_object_object_add(o, "cpus",
-	    json_object_new_int64(jint(info, "NCPU")));
+	    json_object_new_int64(jget_int(info, "NCPU", 0)));
 	json_object_object_add(o, "total_memory", json_object_new_string(
-	    req_printf(r, "%.3fGiB", (double)jint(info, "MemTotal") /
+	    req_printf(r, "%.3fGiB", (double)jget_int(info, "MemTotal", 0) /
 	    (1024.0 * 1024 * 1024))));
 	json_object_object_add(o, "total_memory_bytes",
-	    json_object_new_int64(jint(info, "MemTotal")));
+	    json_object_new_int64(jget_int(info, "MemTotal", 0)));
 	json_object_put(info);
 	return resp_ok(r, 200, "summary", o);
 }
@@ -156,7 +136,8 @@ h_system_stats(struct request *r)
 {
 	struct rt_list_opts lo = { 0, NULL };
 	struct rt_endpoint ep;
-	json_object *rows = NULL, *out, *row, *st, *v;
+	json_object *rows = NULL, *out, *row, *st;
+	const char *id, *name;
 	struct rt_err e;
 	size_t i, n;
 
@@ -172,15 +153,16 @@ h_system_stats(struct request *r)
 	n = json_object_array_length(rows);
 	for (i = 0; i < n && json_object_array_length(out) < 100; i++) {
 		row = json_object_array_get_idx(rows, i);
-		if (!ctr_may_see(r, json_object_get_string(jget(row, "owner"))))
+		if (!ctr_may_see(r, jget_str(row, "owner")))
 			continue;
-		v = jget(row, "id");
-		if (ep.driver->stats(&ep, json_object_get_string(v), &st,
-		    &e) < 0)
+		id = jget_str(row, "id");
+		name = jget_str(row, "name");
+		if (ep.driver->stats(&ep, id, &st, &e) < 0)
 			continue;
-		json_object_object_add(st, "id", json_object_get(v));
+		json_object_object_add(st, "id",
+		    id ? json_object_new_string(id) : NULL);
 		json_object_object_add(st, "name",
-		    json_object_get(jget(row, "name")));
+		    name ? json_object_new_string(name) : NULL);
 		json_object_object_add(st, "endpoint",
 		    json_object_new_string(ep.name));
 		json_object_array_add(out, st);
@@ -245,14 +227,20 @@ advise(json_object *adv, const char *fmt, ...)
 static json_object *
 diagnose(const struct rt_endpoint *ep)
 {
+	static const char *const vtexts[][2] = {
+		{ "version", "Version" }, { "api_version", "ApiVersion" },
+		{ "min_api_version", "MinAPIVersion" }, { "os", "Os" },
+		{ "arch", "Arch" },
+	};
 	json_object *o = json_object_new_object(), *sock, *adv, *ver = NULL,
 	    *p, *rows = NULL;
 	struct rt_list_opts lo = { 1, NULL };
-	const char *path = ep->target.unix_path;
+	const char *path = ep->target.unix_path, *txt;
 	struct rt_err e;
 	struct stat st;
 	char mode[8];
 	int exists = 0, rw = 0, ping_ok;
+	size_t i;
 
 	adv = json_object_new_array();
 	json_object_object_add(o, "name", json_object_new_string(ep->name));
@@ -294,13 +282,11 @@ diagnose(const struct rt_endpoint *ep)
 	if (ping_ok && ep->driver->version != NULL &&
 	    ep->driver->version(ep, &ver, &e) == 0) {
 		p = json_object_new_object();
-		json_object_object_add(p, "version", jcopy_str(ver, "Version"));
-		json_object_object_add(p, "api_version",
-		    jcopy_str(ver, "ApiVersion"));
-		json_object_object_add(p, "min_api_version",
-		    jcopy_str(ver, "MinAPIVersion"));
-		json_object_object_add(p, "os", jcopy_str(ver, "Os"));
-		json_object_object_add(p, "arch", jcopy_str(ver, "Arch"));
+		for (i = 0; i < sizeof(vtexts) / sizeof(vtexts[0]); i++) {
+			txt = jget_str(ver, vtexts[i][1]);
+			json_object_object_add(p, vtexts[i][0],
+			    json_object_new_string(txt ? txt : ""));
+		}
 		json_object_object_add(o, "version", p);
 		json_object_put(ver);
 	}

@@ -56,7 +56,6 @@ int	h_container_logs(struct request *);
 int	h_container_stats(struct request *);
 int	h_container_exec(struct request *);
 int	h_container_add_file(struct request *);
-const char *ctr_body_str(json_object *, const char *key, int *bad);
 int	ctr_run(struct request *, const struct rt_endpoint *, const char *id,
 	    struct rt_exec_spec *, struct rt_exec_result *);
 

@@ -5,14 +5,9 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <archive.h>
-#include <archive_entry.h>
 
 #include "handlers.h"
 #include "../storage/storage.h"
@@ -43,20 +38,15 @@ int
 h_image_pull(struct request *r)
 {
 	struct rt_endpoint ep;
-	json_object *v, *out;
-	const char *image = NULL, *tag = NULL;
+	json_object *out;
+	const char *image = jget_str(r->json, "image"), *tag = NULL;
 	struct rt_err e;
 
-	if (json_object_object_get_ex(r->json, "image", &v) &&
-	    json_object_is_type(v, json_type_string))
-		image = json_object_get_string(v);
-	if (json_object_object_get_ex(r->json, "tag", &v)) {
-		if (!json_object_is_type(v, json_type_string) ||
-		    !ctr_name_ok(json_object_get_string(v), 128))
-			return resp_error(r, CC_E_INVALID_REQUEST, "tag must be "
-			    "1 to 128 of [A-Za-z0-9_.-]");
-		tag = json_object_get_string(v);
-	}
+	/* Sent at all (null too), tag must be a valid one. */
+	if (jget_has(r->json, "tag") && ((tag = jget_str(r->json, "tag")) ==
+	    NULL || !ctr_name_ok(tag, 128)))
+		return resp_error(r, CC_E_INVALID_REQUEST, "tag must be 1 to "
+		    "128 of [A-Za-z0-9_.-]");
 	if (!ctr_image_ok(image))
 		return resp_error(r, CC_E_INVALID_REQUEST, "image must be an "
 		    "image reference such as \"busybox:latest\"");
@@ -109,126 +99,20 @@ h_image_delete(struct request *r)
 
 /* ---- build contexts ---- */
 
-struct membuf {
-	char	*p;
-	size_t	 len, max;
-};
-
-static la_ssize_t
-mb_write(struct archive *a, void *arg, const void *buf, size_t n)
-{
-	struct membuf *m = arg;
-	char *np;
-
-	if (m->len + n > m->max) {
-		archive_set_error(a, EFBIG, "build context larger than %zu "
-		    "bytes", m->max);
-		return -1;
-	}
-	if ((np = realloc(m->p, m->len + n)) == NULL) {
-		archive_set_error(a, ENOMEM, "out of memory");
-		return -1;
-	}
-	memcpy(np + m->len, buf, n);
-	m->p = np;
-	m->len += n;
-	return (la_ssize_t)n;
-}
-
-static int
-tar_start(struct archive **w, struct membuf *m)
-{
-	if ((*w = archive_write_new()) == NULL ||
-	    archive_write_set_format_pax_restricted(*w) != ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(*w, 1) != ARCHIVE_OK ||
-	    archive_write_open(*w, m, NULL, mb_write, NULL) != ARCHIVE_OK)
-		return -1;
-	return 0;
-}
-
-/*
- * A tar of a directory tree (read with libarchive's disk reader, paths
- * relative to dir, symlinks kept as links), at most m->max bytes.
- */
-static int
-tar_dir(const char *dir, struct membuf *m, char *err, size_t errlen)
-{
-	struct archive *rd = NULL, *w = NULL;
-	struct archive_entry *e = NULL;
-	char buf[16384];
-	const char *path;
-	la_ssize_t n;
-	int fd = -1, rc = -1, r;
-	size_t dlen = strlen(dir);
-
-	if ((rd = archive_read_disk_new()) == NULL || tar_start(&w, m) < 0)
-		goto out;
-	archive_read_disk_set_symlink_physical(rd);
-	if (archive_read_disk_open(rd, dir) != ARCHIVE_OK)
-		goto out;
-	for (;;) {
-		if ((e = archive_entry_new()) == NULL)
-			goto out;
-		if ((r = archive_read_next_header2(rd, e)) == ARCHIVE_EOF)
-			break;
-		if (r != ARCHIVE_OK)
-			goto out;
-		archive_read_disk_descend(rd);
-		path = archive_entry_pathname(e);
-		if (strncmp(path, dir, dlen) != 0 || path[dlen] == '\0') {
-			archive_entry_free(e);
-			e = NULL;
-			continue;	/* the root itself */
-		}
-		archive_entry_set_pathname(e, path + dlen + (path[dlen] ==
-		    '/'));
-		if (archive_write_header(w, e) != ARCHIVE_OK)
-			goto out;
-		if (archive_entry_filetype(e) == AE_IFREG &&
-		    archive_entry_size(e) > 0) {
-			if ((fd = open(archive_entry_sourcepath(e),
-			    O_RDONLY | O_NOFOLLOW)) < 0)
-				goto out;
-			while ((n = read(fd, buf, sizeof(buf))) > 0)
-				if (archive_write_data(w, buf, (size_t)n) != n)
-					goto out;
-			close(fd);
-			fd = -1;
-		}
-		archive_entry_free(e);
-		e = NULL;
-	}
-	if (archive_write_close(w) != ARCHIVE_OK)
-		goto out;
-	rc = 0;
-out:
-	if (rc < 0)
-		snprintf(err, errlen, "cannot pack '%s': %s", dir,
-		    w && archive_error_string(w) ? archive_error_string(w) :
-		    rd && archive_error_string(rd) ? archive_error_string(rd) :
-		    strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	if (e != NULL)
-		archive_entry_free(e);
-	if (rd != NULL)
-		archive_read_free(rd);
-	if (w != NULL)
-		archive_write_free(w);
-	return rc;
-}
-
 /*
  * A context stored in the file store (a tar the caller may read, at
- * most m->max bytes).  0, or -1 with the error written: 400 bad path,
- * 404 FILE_NOT_FOUND (also for another user's file), 413 too large.
+ * most max bytes) into *out (malloc'd; the caller frees it).  0, or -1
+ * with the error written: 400 bad path, 404 FILE_NOT_FOUND (also for
+ * another user's file), 413 too large.
  */
 static int
-tar_stored(struct request *r, const char *upath, struct membuf *m)
+tar_stored(struct request *r, const char *upath, size_t max, void **out,
+    size_t *outlen)
 {
 	struct files_meta meta;
-	char canon[FILES_PATH_MAX + 2];
+	char canon[FILES_PATH_MAX + 2], *p;
 	const char *why;
+	size_t len = 0;
 	ssize_t n;
 	int fd = -1, rc;
 
@@ -244,25 +128,26 @@ tar_stored(struct request *r, const char *upath, struct membuf *m)
 	if (rc != 0)
 		return resp_error(r, CC_E_INTERNAL_ERROR, "file '%s': %s",
 		    canon, store_strerror(rc)), -1;
-	if (meta.size < 0 || (size_t)meta.size > m->max) {
+	if (meta.size < 0 || (size_t)meta.size > max) {
 		close(fd);
 		return resp_error(r, CC_E_PAYLOAD_TOO_LARGE, "build context "
-		    "'%s' is larger than %zu bytes", canon, m->max), -1;
+		    "'%s' is larger than %zu bytes", canon, max), -1;
 	}
-	if ((m->p = malloc((size_t)meta.size + 1)) == NULL) {
+	if ((p = malloc((size_t)meta.size + 1)) == NULL) {
 		close(fd);
 		return resp_error(r, CC_E_INTERNAL_ERROR, "out of memory"), -1;
 	}
-	while (m->len < (size_t)meta.size &&
-	    (n = read(fd, m->p + m->len, (size_t)meta.size - m->len)) > 0)
-		m->len += (size_t)n;
+	while (len < (size_t)meta.size &&
+	    (n = read(fd, p + len, (size_t)meta.size - len)) > 0)
+		len += (size_t)n;
 	close(fd);
-	if (m->len != (size_t)meta.size) {
-		free(m->p);
-		m->p = NULL;
+	if (len != (size_t)meta.size) {
+		free(p);
 		return resp_error(r, CC_E_INTERNAL_ERROR, "file '%s' could "
 		    "not be read", canon), -1;
 	}
+	*out = p;
+	*outlen = len;
 	return 0;
 }
 
@@ -276,13 +161,15 @@ tar_stored(struct request *r, const char *upath, struct membuf *m)
 int
 h_image_build(struct request *r)
 {
-	struct membuf m = { NULL, 0, 0 };
 	struct rt_endpoint ep;
 	json_object *out;
 	const char *tag = NULL, *df = "Dockerfile", *path = NULL, *text = NULL,
 	    *file = NULL;
 	char real[4096], msg[512];
+	void *tar = NULL;
+	size_t tlen = 0, max = rt_cfg.runtime_max_answer;
 	struct rt_err e;
+	int rc;
 
 	json_object_object_foreach(r->json, k, val) {
 		if (strcmp(k, "endpoint") == 0)
@@ -318,7 +205,6 @@ h_image_build(struct request *r)
 		return r->status;
 	if (ep.driver->image_build == NULL)
 		return ctr_unsupported(r, &ep, "building images");
-	m.max = rt_cfg.runtime_max_answer;
 	if (path != NULL) {
 		if (realpath(path, real) == NULL)
 			return resp_error(r, CC_E_INVALID_REQUEST, "path '%s': "
@@ -326,24 +212,28 @@ h_image_build(struct request *r)
 		if (!ctr_path_under(real, svc_cfg.build_roots))
 			return resp_error(r, CC_E_FORBIDDEN, "path '%s' is not "
 			    "under build_roots", path);
-		if (tar_dir(real, &m, msg, sizeof(msg)) < 0) {
-			free(m.p);
+		if ((rc = tar_write_dir(real, max, &tar, &tlen, msg,
+		    sizeof(msg))) == SVC_E_TOO_LARGE)
+			return resp_error(r, CC_E_INVALID_REQUEST, "cannot pack "
+			    "'%s': build context larger than %zu bytes", real,
+			    max);
+		if (rc < 0)
 			return resp_error(r, CC_E_INVALID_REQUEST, "%s", msg);
-		}
 	} else if (file != NULL) {
-		if (tar_stored(r, file, &m) < 0)
+		if (tar_stored(r, file, max, &tar, &tlen) < 0)
 			return r->status;
 	} else {
-		struct tar_ent ent = { df, text, strlen(text), 0644, 0, 0, 0 };
+		struct tar_ent ent = { df, text, strlen(text), 0644, 0, 0, 0,
+		    0 };
 
-		if (ctr_tar(&ent, 1, (void **)&m.p, &m.len) < 0)
+		if (tar_write(&ent, 1, 0, &tar, &tlen) < 0)
 			return resp_error(r, CC_E_INTERNAL_ERROR, "cannot "
 			    "build the context");
 	}
-	req_defer(r, free, m.p);
+	req_defer(r, free, tar);
 	/* Bounded by runtime_timeout, not request_timeout. */
 	req_set_streaming(r);
-	if (ep.driver->image_build(&ep, m.p, m.len, df, tag, &out, &e) < 0)
+	if (ep.driver->image_build(&ep, tar, tlen, df, tag, &out, &e) < 0)
 		return ctr_rt_error(r, &ep, &e, NULL);
 	json_object_object_add(out, "endpoint", json_object_new_string(ep.name));
 	return resp_ok(r, 200, "image", out);

@@ -18,16 +18,6 @@
 #include "../runtimes/runtime.h"
 #include "../storage/storage.h"
 
-static const char *
-jstr(json_object *o, const char *k)
-{
-	json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, k, &v) || v == NULL)
-		return NULL;
-	return json_object_get_string(v);
-}
-
 static int
 not_found(struct request *r, const char *id)
 {
@@ -50,7 +40,7 @@ load_job(struct request *r, json_object **job)
 		return not_found(r, id);
 	if (rc != 0)
 		return resp_store_error(r, rc, "job");
-	if (!auth_may_access(r, jstr(*job, "owner"))) {
+	if (!auth_may_access(r, jget_str(*job, "owner"))) {
 		json_object_put(*job);
 		*job = NULL;
 		return not_found(r, id);
@@ -77,10 +67,10 @@ check_inputs(struct request *r, json_object *job)
 	size_t i;
 	int rc;
 
-	json_object_object_get_ex(job, "input_files", &in);
+	in = jget_arr(job, "input_files");
 	for (i = 0; in != NULL && i < json_object_array_length(in); i++) {
 		row = json_object_array_get_idx(in, i);
-		src = jstr(row, "source");
+		src = jget_str(row, "source");
 		rc = job_fs_stat(src, owner, sizeof(owner));
 		if (rc == STORE_E_INVALID)
 			return bad_field(r, "input_files", req_printf(r,
@@ -105,10 +95,10 @@ check_deps(struct request *r, json_object *job)
 	size_t i;
 	int ok;
 
-	json_object_object_get_ex(job, "depends_on", &deps);
+	deps = jget_arr(job, "depends_on");
 	for (i = 0; deps != NULL && i < json_object_array_length(deps); i++) {
 		id = json_object_get_string(json_object_array_get_idx(deps, i));
-		ok = jobq_get(id, &d) == 0 && auth_may_access(r, jstr(d,
+		ok = jobq_get(id, &d) == 0 && auth_may_access(r, jget_str(d,
 		    "owner"));
 		json_object_put(d);
 		d = NULL;
@@ -142,14 +132,13 @@ h_job_submit(struct request *r)
 	req_defer_json(r, job);
 	if ((rc = check_inputs(r, job)) != 0 || (rc = check_deps(r, job)) != 0)
 		return rc;
-	if ((ep_name = jstr(job, "endpoint")) != NULL &&
+	if ((ep_name = jget_str(job, "endpoint")) != NULL &&
 	    rt_endpoint_get(ep_name, &ep, &rerr) < 0)
 		return resp_error(r, rerr.code, "%s", rerr.msg);
 	rc = jobq_submit(job_policy(), job, r->who.user, id, &created);
 	if (rc == STORE_E_DEPS) {
-		const char *bad = jstr(created, "bad");
-		int cycle = json_object_get_boolean(json_object_object_get(
-		    created, "cycle"));
+		const char *bad = jget_str(created, "bad");
+		int cycle = jget_bool(created, "cycle", 0);
 
 		json_object_object_add(created, "field",
 		    json_object_new_string("depends_on"));
@@ -266,9 +255,9 @@ drop_container(json_object *job)
 {
 	struct rt_endpoint ep;
 	struct rt_err err;
-	const char *cid = jstr(job, "container_id");
+	const char *cid = jget_str(job, "container_id");
 
-	if (cid == NULL || rt_endpoint_get(jstr(job, "endpoint"), &ep,
+	if (cid == NULL || rt_endpoint_get(jget_str(job, "endpoint"), &ep,
 	    &err) < 0)
 		return;
 	if (ep.driver->remove(&ep, cid, 1, &err) < 0 &&
@@ -292,17 +281,18 @@ h_job_cancel(struct request *r)
 	if ((rc = load_job(r, &job)) != 0)
 		return rc;
 	req_defer_json(r, job);
-	rc = jobq_cancel(jstr(job, "job_id"), req_printf(r, "cancelled by %s",
-	    r->who.user[0] ? r->who.user : "request"), &after);
+	rc = jobq_cancel(jget_str(job, "job_id"), req_printf(r,
+	    "cancelled by %s", r->who.user[0] ? r->who.user : "request"),
+	    &after);
 	if (after != NULL)
 		req_defer_json(r, after);
 	if (rc == STORE_E_STATE)
 		return resp_error(r, CC_E_CONFLICT, "job '%s' is %s: only a "
 		    "queued or running job can be cancelled",
-		    jstr(job, "job_id"), jstr(after, "status"));
+		    jget_str(job, "job_id"), jget_str(after, "status"));
 	if (rc != 0)
 		return resp_store_error(r, rc, "job");
-	was = jstr(job, "status");
+	was = jget_str(job, "status");
 	if (was != NULL && strcmp(was, "running") == 0)
 		drop_container(after);
 	return resp_ok(r, 200, "job", jobq_public(after));
@@ -319,13 +309,13 @@ h_job_retry(struct request *r)
 	if ((rc = load_job(r, &job)) != 0)
 		return rc;
 	req_defer_json(r, job);
-	rc = jobq_retry(jstr(job, "job_id"), &after);
+	rc = jobq_retry(jget_str(job, "job_id"), &after);
 	if (after != NULL)
 		req_defer_json(r, after);
 	if (rc == STORE_E_STATE)
 		return resp_error(r, CC_E_CONFLICT, "job '%s' is %s: only a "
 		    "failed or cancelled job can be retried",
-		    jstr(job, "job_id"), jstr(after, "status"));
+		    jget_str(job, "job_id"), jget_str(after, "status"));
 	if (rc != 0)
 		return resp_store_error(r, rc, "job");
 	return resp_ok(r, 202, "job", jobq_public(after));
@@ -385,17 +375,17 @@ h_job_logs(struct request *r)
 	if ((rc = load_job(r, &job)) != 0)
 		return rc;
 	req_defer_json(r, job);
-	cur = json_object_get_int64(json_object_object_get(job, "attempt"));
+	cur = (long)jget_int(job, "attempt", 0);
 	if (req_query_long(r, "tail", -1, -1, 10000000, &tail) < 0 ||
 	    req_query_bool(r, "follow", 0, &follow) < 0 ||
 	    req_query_long(r, "attempt", cur, 1, 1000000, &attempt) < 0)
 		return r->status;
 	if (cur == 0)
 		return resp_send(r, 200, "text/plain; charset=utf-8", "", 0);
-	st = jstr(job, "status");
-	cid = jstr(job, "container_id");
+	st = jget_str(job, "status");
+	cid = jget_str(job, "container_id");
 	if (attempt == cur && st != NULL && strcmp(st, "running") == 0 &&
-	    cid != NULL && rt_endpoint_get(jstr(job, "endpoint"), &ep,
+	    cid != NULL && rt_endpoint_get(jget_str(job, "endpoint"), &ep,
 	    &err) == 0) {
 		memset(&ls, 0, sizeof(ls));
 		ls.tail = tail;
@@ -407,7 +397,7 @@ h_job_logs(struct request *r)
 		    r->headers_sent)
 			return 200;
 	}
-	rc = jobq_get_log(jstr(job, "job_id"), (int)attempt, &buf, &len);
+	rc = jobq_get_log(jget_str(job, "job_id"), (int)attempt, &buf, &len);
 	if (rc == STORE_E_NOTFOUND) {
 		if (r->headers_sent)
 			return 200;
@@ -439,7 +429,7 @@ h_job_output(struct request *r)
 	if ((rc = load_job(r, &job)) != 0)
 		return rc;
 	req_defer_json(r, job);
-	files = json_object_object_get(job, "output_files");
+	files = jget_arr(job, "output_files");
 	files = files ? json_object_get(files) : json_object_new_array();
 	n = (long)json_object_array_length(files);
 	return resp_list(r, "files", files, n, n, 0);
@@ -458,12 +448,12 @@ h_job_output_file(struct request *r)
 	if ((rc = load_job(r, &job)) != 0)
 		return rc;
 	req_defer_json(r, job);
-	files = json_object_object_get(job, "output_files");
+	files = jget_arr(job, "output_files");
 	for (i = 0; files != NULL && i < json_object_array_length(files); i++)
-		if (strcmp(jstr(json_object_array_get_idx(files, i), "name"),
-		    name) == 0)
-			return files_serve(r, jstr(
+		if (strcmp(jget_str(json_object_array_get_idx(files, i),
+		    "name"), name) == 0)
+			return files_serve(r, jget_str(
 			    json_object_array_get_idx(files, i), "path"));
 	return resp_error(r, CC_E_FILE_NOT_FOUND, "job '%s' has no output "
-	    "file '%s'", jstr(job, "job_id"), name);
+	    "file '%s'", jget_str(job, "job_id"), name);
 }

@@ -38,18 +38,18 @@ label_ok(const char *s)
 static int
 body_expiry(struct request *r, int64_t *at)
 {
-	json_object *v;
+	const char *s;
 	long secs = 0;
+	int bad = 0;
 
 	*at = 0;
-	if (r->json == NULL || !json_object_object_get_ex(r->json,
-	    "expires_in", &v) || json_object_is_type(v, json_type_null))
-		return 0;
-	if (json_object_is_type(v, json_type_int))
-		secs = (long)json_object_get_int64(v);
-	else if (!json_object_is_type(v, json_type_string) ||
-	    parse_duration(json_object_get_string(v), &secs) < 0)
-		secs = -1;
+	if ((s = req_body_str(r, "expires_in", &bad)) != NULL) {
+		if (parse_duration(s, &secs) < 0)
+			secs = -1;
+	} else if (!bad)
+		return 0;	/* not sent (or null) */
+	else	/* not a string: a number of seconds, or nothing valid */
+		secs = (long)jget_int(r->json, "expires_in", -1);
 	if (secs <= 0 || secs > 10L * 365 * 86400)
 		return resp_error(r, CC_E_INVALID_REQUEST, "'expires_in' must "
 		    "be seconds from 1 to 10 years, or a duration like "
@@ -69,20 +69,18 @@ h_key_create(struct request *r)
 {
 	const char *owner = users_target(r), *label = NULL, *scope_s = NULL;
 	char key[CRED_KEY_MAX];
-	json_object *u = NULL, *pub = NULL, *v;
+	json_object *u = NULL, *pub = NULL;
 	enum access owner_role, scope;
 	int64_t exp;
 	int rc;
 
-	if (r->json != NULL && json_object_object_get_ex(r->json, "name", &v)) {
-		if (!json_object_is_type(v, json_type_string) ||
-		    !label_ok(label = json_object_get_string(v)))
-			return resp_error(r, CC_E_INVALID_REQUEST, "'name' "
-			    "must be a string of at most 64 printable bytes");
-	}
-	if (r->json != NULL && json_object_object_get_ex(r->json, "scope", &v)
-	    && (!json_object_is_type(v, json_type_string) ||
-	    scope_parse(scope_s = json_object_get_string(v), &scope) < 0))
+	/* Sent at all (null too), each must be a valid string. */
+	if (jget_has(r->json, "name") && ((label = jget_str(r->json,
+	    "name")) == NULL || !label_ok(label)))
+		return resp_error(r, CC_E_INVALID_REQUEST, "'name' must be a "
+		    "string of at most 64 printable bytes");
+	if (jget_has(r->json, "scope") && ((scope_s = jget_str(r->json,
+	    "scope")) == NULL || scope_parse(scope_s, &scope) < 0))
 		return resp_error(r, CC_E_INVALID_REQUEST, "'scope' must be "
 		    "read, write or admin");
 	if ((rc = body_expiry(r, &exp)) != 0)
@@ -93,7 +91,7 @@ h_key_create(struct request *r)
 		    owner);
 	if (rc != 0)
 		return resp_store_error(r, rc, "user");
-	if (access_parse(uj_str(u, "role") ? uj_str(u, "role") : "",
+	if (access_parse(jget_str(u, "role") ? jget_str(u, "role") : "",
 	    &owner_role) < 0)
 		owner_role = ACCESS_VIEWER;
 	json_object_put(u);

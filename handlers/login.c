@@ -63,10 +63,11 @@ login_verify(struct request *r, const char *name, const char *pw,
 		rc = store_get_json(STORE_USERS, name, u);
 	if (rc != 0 && rc != STORE_E_NOTFOUND)
 		return resp_store_error(r, rc, "user");
-	if (rc == STORE_E_NOTFOUND || uj_str(*u, "password_hash") == NULL)
+	if (rc == STORE_E_NOTFOUND || jget_str(*u, "password_hash") == NULL)
 		rc = verify_dummy(pw);
 	else
-		rc = cred_pw_verify(uj_str(*u, "password_hash"), pw, &rehash);
+		rc = cred_pw_verify(jget_str(*u, "password_hash"), pw,
+		    &rehash);
 	if (rc == SVC_E_BUSY || rc == SVC_E_INTERNAL) {
 		rc = resp_svc_error(r, rc, "user", "password check failed");
 		goto fail;
@@ -78,7 +79,7 @@ login_verify(struct request *r, const char *name, const char *pw,
 		    "password");
 		goto fail;
 	}
-	if (uj_int(*u, "disabled") != 0) {
+	if (jget_int(*u, "disabled", 0) != 0) {
 		rc = resp_error(r, CC_E_UNAUTHORIZED, "user '%s' is disabled",
 		    name);
 		goto fail;
@@ -86,7 +87,7 @@ login_verify(struct request *r, const char *name, const char *pw,
 	rl_reset(ukey);
 	/* Hashes made under older limits are upgraded on the way in. */
 	if (rehash && users_set_password(*u, pw,
-	    uj_int(*u, "must_change_password") != 0) != 0)
+	    jget_int(*u, "must_change_password", 0) != 0) != 0)
 		log_msg(LOG_L_WARN, "could not upgrade the password hash of "
 		    "'%s'", name);
 	return 0;
@@ -120,8 +121,8 @@ login_inner(struct request *r)
 	int64_t now = now_wall();
 	int rc;
 
-	name = uj_str(r->json, "username");
-	pw = uj_str(r->json, "password");
+	name = jget_str(r->json, "username");
+	pw = jget_str(r->json, "password");
 	if ((rc = login_verify(r, name, pw, &u)) != 0)
 		return rc;
 	store_session_purge(now, svc_cfg.session_idle_timeout,
@@ -152,7 +153,8 @@ login_inner(struct request *r)
 	json_object_object_add(o, "expires_at",
 	    uj_time(now + svc_cfg.session_max_age));
 	json_object_object_add(o, "must_change_password",
-	    json_object_new_boolean(uj_int(u, "must_change_password") != 0));
+	    json_object_new_boolean(jget_int(u, "must_change_password", 0) !=
+	    0));
 	json_object_object_add(o, "user", users_public(u));
 	rc = resp_ok(r, 200, NULL, o);
 out:
@@ -222,8 +224,8 @@ h_logout_page(struct request *r)
 static int
 changepassword_inner(struct request *r)
 {
-	const char *cur = uj_str(r->json, "currentPassword");
-	const char *next = uj_str(r->json, "newPassword"), *why;
+	const char *cur = jget_str(r->json, "currentPassword");
+	const char *next = jget_str(r->json, "newPassword"), *why;
 	json_object *u = NULL, *o;
 	int rc;
 
@@ -266,8 +268,8 @@ static int
 token_inner(struct request *r)
 {
 	const unsigned char *key = cred_jwt_key();
-	const char *name = uj_str(r->json, "username");
-	const char *apikey = uj_str(r->json, "api_key");
+	const char *name = jget_str(r->json, "username");
+	const char *apikey = jget_str(r->json, "api_key");
 	unsigned char rnd[16];
 	struct jwt_claims c;
 	char tok[1024];
@@ -288,10 +290,10 @@ token_inner(struct request *r)
 		role = r->who.role;
 		snprintf(c.sub, sizeof(c.sub), "%s", r->who.user);
 	} else {
-		if ((rc = login_verify(r, name, uj_str(r->json, "password"),
+		if ((rc = login_verify(r, name, jget_str(r->json, "password"),
 		    &u)) != 0)
 			return rc;
-		if (access_parse(uj_str(u, "role") ? uj_str(u, "role") : "",
+		if (access_parse(jget_str(u, "role") ? jget_str(u, "role") : "",
 		    &role) < 0)
 			role = ACCESS_VIEWER;
 		snprintf(c.sub, sizeof(c.sub), "%s", name);

@@ -36,29 +36,8 @@ users_wipe_secrets(struct request *r)
 	if (r->body != NULL)
 		sodium_memzero(r->body, r->body_len);
 	for (i = 0; members[i] != NULL; i++)
-		if ((s = uj_str(r->json, members[i])) != NULL)
+		if ((s = jget_str(r->json, members[i])) != NULL)
 			sodium_memzero((char *)s, strlen(s));
-}
-
-/*
- * A string member of the body: NULL when absent; when present and not a
- * string, answers 400 and sets *bad.
- */
-static const char *
-body_str(struct request *r, const char *k, int *bad)
-{
-	json_object *v;
-
-	if (r->json == NULL || !json_object_object_get_ex(r->json, k, &v) ||
-	    json_object_is_type(v, json_type_null))
-		return NULL;
-	if (!json_object_is_type(v, json_type_string)) {
-		resp_error(r, CC_E_INVALID_REQUEST, "'%s' must be a string",
-		    k);
-		*bad = 1;
-		return NULL;
-	}
-	return json_object_get_string(v);
 }
 
 /*
@@ -72,14 +51,18 @@ user_create_inner(struct request *r)
 	const char *name, *pw, *email, *role_s, *why = NULL;
 	enum access role = ACCESS_VIEWER;
 	json_object *o, *u;
+	static const char *const fields[] = { "username", "password", "email",
+	    "role" };
+	const char **vals[] = { &name, &pw, &email, &role_s };
 	int bad = 0, admin = r->who.role >= ACCESS_ADMIN, rc;
+	size_t i;
 
-	name = body_str(r, "username", &bad);
-	pw = bad ? NULL : body_str(r, "password", &bad);
-	email = bad ? NULL : body_str(r, "email", &bad);
-	role_s = bad ? NULL : body_str(r, "role", &bad);
-	if (bad)
-		return r->status;
+	for (i = 0; i < 4; i++) {
+		*vals[i] = req_body_str(r, fields[i], &bad);
+		if (bad)
+			return resp_error(r, CC_E_INVALID_REQUEST, "'%s' must "
+			    "be a string", fields[i]);
+	}
 	if (name == NULL)
 		return resp_error(r, CC_E_INVALID_REQUEST, "'username' is "
 		    "required");
@@ -288,9 +271,9 @@ h_user_patch(struct request *r)
 			    "not found", name);
 		return resp_store_error(r, rc, "user");
 	}
-	was_admin = uj_str(u, "role") != NULL &&
-	    strcmp(uj_str(u, "role"), "admin") == 0 &&
-	    uj_int(u, "disabled") == 0;
+	was_admin = jget_str(u, "role") != NULL &&
+	    strcmp(jget_str(u, "role"), "admin") == 0 &&
+	    jget_int(u, "disabled", 0) == 0;
 	json_object_object_foreach(r->json, k2, v2) {
 		if (strcmp(k2, "email") == 0 || strcmp(k2, "role") == 0)
 			json_object_object_add(u, k2,
@@ -299,8 +282,8 @@ h_user_patch(struct request *r)
 			json_object_object_add(u, k2, json_object_new_int(
 			    json_object_get_boolean(v2) ? 1 : 0));
 	}
-	if (was_admin && (strcmp(uj_str(u, "role"), "admin") != 0 ||
-	    uj_int(u, "disabled") != 0)) {
+	if (was_admin && (strcmp(jget_str(u, "role"), "admin") != 0 ||
+	    jget_int(u, "disabled", 0) != 0)) {
 		if ((rc = store_admins(txn, name, &n)) != 0)
 			goto store_err;
 		if (n == 0) {

@@ -15,8 +15,8 @@
  *                     start-up, scheduling, one child per running job
  *   jobs/execute.c    one attempt: create, inputs in, start, wait with
  *                     timeout, outputs out, logs, remove
- *   jobs/archive.c    tars with libarchive: build the inputs' tar,
- *                     extract outputs safely
+ *   jobs/archive.c    the inputs' tar and the outputs' safe extraction,
+ *                     on services/tar.c
  *   jobs/filestore.c  the bridge to the file store (inputs, outputs)
  *
  * A job's life: queued -> running -> completed | failed | cancelled.  A
@@ -116,8 +116,9 @@ int	 job_tar_build(const struct job_input *, size_t n, void **out,
  * Reads a tar from memory that the engine produced for the directory
  * `dir` (its entries are named by dir's last segment), and calls fn for
  * each regular file whose container path matches pattern.  Absolute
- * names, "..", links and devices are skipped and counted in *rejected;
- * a total over max bytes stops with -2.
+ * names, ".." and links are skipped and counted in *rejected; other
+ * members that are not regular files (directories, devices) are passed
+ * over; a total over max bytes stops with -2.
  */
 typedef int (*job_file_fn)(const char *cpath, const void *data,
 	    size_t len, void *arg);

@@ -180,6 +180,8 @@ zalloc(struct cspec *cs, size_t n, size_t sz)
 	return arena_zalloc(&cs->ar, n * sz);
 }
 
+/* Releases what the spec owns (its arena and the split command lines);
+ * cs is empty after, and may be parsed into again. */
 void
 cspec_free(struct cspec *cs)
 {
@@ -625,7 +627,8 @@ parse_restart(struct cspec *cs, json_object *v)
 	char name[32];
 
 	if (json_object_is_type(v, json_type_object)) {
-		s = str_of(json_object_object_get(v, "name"));
+		s = jget_str(v, "name");
+		/* Taken as json-c reads a number: "3" is 3 too. */
 		n = json_object_get_int(json_object_object_get(v,
 		    "maximum_retry_count"));
 	}

@@ -79,17 +79,6 @@ seg_json(const char *s, size_t len)
 	return o;
 }
 
-static const char *
-get_str(json_object *o, const char *k)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /*
  * Verifies token with key at time now and fills c.  Returns 0;
  * SVC_E_INVALID for a malformed token or a bad signature; SVC_E_ALG for
@@ -100,7 +89,7 @@ jwt_verify(const unsigned char key[CRED_SECRET_LEN], const char *tok,
     time_t now, struct jwt_claims *c)
 {
 	unsigned char mac[64];
-	json_object *hdr = NULL, *pl = NULL, *v;
+	json_object *hdr = NULL, *pl = NULL;
 	const char *d1, *d2, *alg, *typ, *s;
 	size_t maclen;
 	int64_t exp;
@@ -112,14 +101,14 @@ jwt_verify(const unsigned char key[CRED_SECRET_LEN], const char *tok,
 		return SVC_E_INVALID;
 	if ((hdr = seg_json(tok, (size_t)(d1 - tok))) == NULL)
 		goto err;
-	alg = get_str(hdr, "alg");
-	typ = get_str(hdr, "typ");
+	alg = jget_str(hdr, "alg");
+	typ = jget_str(hdr, "typ");
 	if (alg == NULL || strcmp(alg, "HS256") != 0) {
 		rc = SVC_E_ALG;
 		goto err;
 	}
 	if ((typ != NULL && strcmp(typ, "JWT") != 0) ||
-	    json_object_object_get_ex(hdr, "crit", NULL))
+	    jget_has(hdr, "crit"))
 		goto err;
 	if (sodium_base642bin(mac, sizeof(mac), d2 + 1, strlen(d2 + 1), NULL,
 	    &maclen, NULL, B64URL) != 0 ||
@@ -130,23 +119,21 @@ jwt_verify(const unsigned char key[CRED_SECRET_LEN], const char *tok,
 	/* Signed by us: the payload is ours, but check it all the same. */
 	if ((pl = seg_json(d1 + 1, (size_t)(d2 - d1 - 1))) == NULL)
 		goto err;
-	if ((s = get_str(pl, "sub")) == NULL || strlen(s) >= sizeof(c->sub))
+	if ((s = jget_str(pl, "sub")) == NULL || strlen(s) >= sizeof(c->sub))
 		goto err;
 	memcpy(c->sub, s, strlen(s) + 1);
-	if ((s = get_str(pl, "jti")) == NULL || strlen(s) >= sizeof(c->jti) ||
+	if ((s = jget_str(pl, "jti")) == NULL || strlen(s) >= sizeof(c->jti) ||
 	    *s == '\0')
 		goto err;
 	memcpy(c->jti, s, strlen(s) + 1);
-	if ((s = get_str(pl, "role")) == NULL || access_parse(s, &c->role) < 0)
+	if ((s = jget_str(pl, "role")) == NULL || access_parse(s, &c->role) < 0)
 		goto err;
-	if (!json_object_object_get_ex(pl, "exp", &v) ||
-	    !json_object_is_type(v, json_type_int))
+	/* exp must be an integer: INT64_MIN stands for "not one" (no token
+	 * of ours carries it, and it would be long expired). */
+	if ((exp = jget_int(pl, "exp", INT64_MIN)) == INT64_MIN)
 		goto err;
-	exp = json_object_get_int64(v);
 	c->exp = (time_t)exp;
-	if (json_object_object_get_ex(pl, "iat", &v) &&
-	    json_object_is_type(v, json_type_int))
-		c->iat = (time_t)json_object_get_int64(v);
+	c->iat = (time_t)jget_int(pl, "iat", 0);
 	rc = exp <= (int64_t)now ? SVC_E_EXPIRED : 0;
 err:
 	json_object_put(hdr);

@@ -82,10 +82,10 @@ list_cb(const char *k, size_t kl, const void *v, size_t vl, void *arg)
 {
 	struct keys_ctx *c = arg;
 	json_object *rec = store_parse_json(v, vl);
+	const char *owner = jget_str(rec, "owner");
 
 	(void)k; (void)kl;
-	if (rec != NULL && uj_str(rec, "owner") != NULL &&
-	    strcmp(uj_str(rec, "owner"), c->owner) == 0)
+	if (owner != NULL && strcmp(owner, c->owner) == 0)
 		json_object_array_add(c->arr, keys_public(rec));
 	json_object_put(rec);
 	return 0;

@@ -13,7 +13,8 @@
  *   jwt.c              HS256 tokens
  *   container_spec.c   a container create body, checked and mapped to the
  *                      runtime interface's spec
- *   tar.c              in-memory tars (libarchive)
+ *   tar.c              every in-memory tar (libarchive): written, and
+ *                      read strictly when the archive is untrusted
  */
 #ifndef SERVICES_H
 #define SERVICES_H
@@ -139,23 +140,33 @@ int	cspec_env(struct cspec *, json_object *, const char *const **out);
 int	cspec_set_owner(struct cspec *, const char *user);
 void	cspec_free(struct cspec *);
 
-/* ---- tars (tar.c) ---- */
+/* ---- tars (tar.c): every in-memory tar, written and read ---- */
 struct tar_ent {
-	const char	*name;
+	const char	*name;		/* relative: "dir/file" */
 	const void	*data;
 	size_t		 len;
 	unsigned	 mode;
 	long		 uid, gid;
-	int		 dir;
+	int		 dir;		/* a directory, not a file */
+	int		 parents;	/* write the directories above first */
 };
-int	ctr_tar(const struct tar_ent *, size_t, void **out, size_t *outlen);
-int	ctr_untar_first(const void *tar, size_t len, size_t max, char **data,
+int	tar_write(const struct tar_ent *, size_t n, size_t max, void **out,
+	    size_t *outlen);
+int	tar_write_dir(const char *dir, size_t max, void **out, size_t *outlen,
+	    char *err, size_t errlen);
+struct tar_reader;
+int	tar_reader_open(const void *tar, size_t len, int strict,
+	    struct tar_reader **);
+int	tar_reader_next(struct tar_reader *, const char **name,
+	    long long *size);
+int	tar_reader_data(struct tar_reader *, void *buf, size_t size);
+int	tar_reader_refused(const struct tar_reader *);
+void	tar_reader_close(struct tar_reader *);
+int	tar_first_file(const void *tar, size_t len, size_t max, char **data,
 	    size_t *dlen);
 
 /* ---- the user model (users.c; the routes are handlers/users.c) ---- */
 
-const char	*uj_str(json_object *, const char *key);
-int64_t		 uj_int(json_object *, const char *key);
 json_object	*uj_time(int64_t);
 void		 uj_copy_str(json_object *dst, json_object *src,
 		    const char *key, const char *def);

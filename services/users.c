@@ -17,26 +17,6 @@
 static const char *reserved[] = { "me", "login", "logout", "changepassword",
     "keys", NULL };
 
-const char *
-uj_str(json_object *o, const char *k)
-{
-	json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-int64_t
-uj_int(json_object *o, const char *k)
-{
-	json_object *v;
-
-	return o != NULL && json_object_object_get_ex(o, k, &v) ?
-	    json_object_get_int64(v) : 0;
-}
-
 /* An epoch time as an ISO-8601 string, or JSON null for 0. */
 json_object *
 uj_time(int64_t t)
@@ -54,7 +34,7 @@ void
 uj_copy_str(json_object *dst, json_object *src, const char *k,
     const char *def)
 {
-	const char *s = uj_str(src, k);
+	const char *s = jget_str(src, k);
 
 	json_object_object_add(dst, k, json_object_new_string(s ? s : def));
 }
@@ -63,7 +43,7 @@ uj_copy_str(json_object *dst, json_object *src, const char *k,
 void
 uj_copy_time(json_object *dst, json_object *src, const char *k)
 {
-	json_object_object_add(dst, k, uj_time(uj_int(src, k)));
+	json_object_object_add(dst, k, uj_time(jget_int(src, k, 0)));
 }
 
 /* A username check with the reason, for 400s and the CLI. */
@@ -110,11 +90,12 @@ users_public(json_object *u)
 	uj_copy_str(o, u, "role", "viewer");
 	uj_copy_time(o, u, "created_at");
 	json_object_object_add(o, "disabled",
-	    json_object_new_boolean(uj_int(u, "disabled") != 0));
+	    json_object_new_boolean(jget_int(u, "disabled", 0) != 0));
 	json_object_object_add(o, "must_change_password",
-	    json_object_new_boolean(uj_int(u, "must_change_password") != 0));
+	    json_object_new_boolean(jget_int(u, "must_change_password", 0) !=
+	    0));
 	json_object_object_add(o, "has_password",
-	    json_object_new_boolean(uj_str(u, "password_hash") != NULL));
+	    json_object_new_boolean(jget_str(u, "password_hash") != NULL));
 	return o;
 }
 
@@ -190,17 +171,17 @@ users_set_password(json_object *u, const char *pw, int must_change)
 	json_object_object_add(u, "must_change_password",
 	    json_object_new_int(must_change ? 1 : 0));
 	sodium_memzero(hash, sizeof(hash));
-	return store_put_json(STORE_USERS, uj_str(u, "username"), u, 0);
+	return store_put_json(STORE_USERS, jget_str(u, "username"), u, 0);
 }
 
 static int
 has_admin_cb(const char *k, size_t kl, const void *v, size_t vl, void *arg)
 {
 	json_object *u = store_parse_json(v, vl);
+	const char *role = jget_str(u, "role");
 
 	(void)k; (void)kl;
-	if (u != NULL && uj_str(u, "role") != NULL &&
-	    strcmp(uj_str(u, "role"), "admin") == 0)
+	if (role != NULL && strcmp(role, "admin") == 0)
 		*(int *)arg = 1;
 	json_object_put(u);
 	return *(int *)arg;

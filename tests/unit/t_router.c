@@ -92,7 +92,8 @@ main(void)
 		const struct route *a = &routes[i];
 		int ok;
 
-		if (a->handler != h_named_list && a->handler != h_named_create &&
+		if (a->handler != h_named_list &&
+		    a->handler != h_named_create &&
 		    a->handler != h_named_delete)
 			continue;
 		ok = a->arg == (strncmp(a->pattern, "/networks", 9) == 0 ?
