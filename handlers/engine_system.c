@@ -2,7 +2,8 @@
  * engine_system.c: the engine side of the /system routes, after dokemon-api.md: summary,
  * per-container usage, prune, and /docker-debug, the connectivity
  * diagnosis for each endpoint.  /system/info's "runtime" member comes
- * from engine_info_json() here.
+ * from engine_info_json() here.  What an engine says about itself comes
+ * in our words (struct rt_info, rt_version), built by its driver.
  */
 #include "config.h"
 
@@ -25,24 +26,6 @@ jget(json_object *o, const char *k)
 	return v;
 }
 
-static int64_t
-jint(json_object *o, const char *k)
-{
-	json_object *v = jget(o, k);
-
-	return v != NULL && json_object_is_type(v, json_type_int) ?
-	    json_object_get_int64(v) : 0;
-}
-
-static json_object *
-jcopy_str(json_object *o, const char *k)
-{
-	json_object *v = jget(o, k);
-
-	return json_object_new_string(v != NULL && json_object_is_type(v,
-	    json_type_string) ? json_object_get_string(v) : "");
-}
-
 /*
  * The default engine's info for /system/info: {endpoint, available,
  * info} or {endpoint, available, info: null, error}.  Podman takes
@@ -58,7 +41,8 @@ engine_info_json(void)
 	static uint64_t at_us;
 	static int cached_ok;
 	struct rt_endpoint ep;
-	json_object *o, *info = NULL;
+	struct rt_info info;
+	json_object *o;
 	struct rt_err e;
 	uint64_t now = now_us();
 	long budget = cfg.request_timeout / 3;
@@ -80,12 +64,12 @@ engine_info_json(void)
 	if (cached_ok) {
 		json_object_object_add(o, "available",
 		    json_object_new_boolean(1));
-		json_object_object_add(o, "info", info);
+		json_object_object_add(o, "info", json_object_get(info.raw));
+		rt_info_free(&info);
 	} else {
 		/* Slow or odd is still there; unreachable is not. */
 		json_object_object_add(o, "available", json_object_new_boolean(
-		    ep.driver->info != NULL &&
-		    e.code != CC_E_SERVICE_UNAVAILABLE));
+		    ep.driver->info != NULL && e.code != RT_E_UNREACHABLE));
 		json_object_object_add(o, "info", NULL);
 		json_object_object_add(o, "error", json_object_new_string(
 		    ep.driver->info ? e.msg : "not supported"));
@@ -104,9 +88,9 @@ int
 h_system_summary(struct request *r)
 {
 	struct rt_endpoint ep;
-	json_object *info = NULL, *o, *c;
+	struct rt_info info;
+	json_object *o, *c;
 	struct rt_err e;
-	int64_t total, run, paused, stopped;
 
 	if (ctr_endpoint(r, &ep) < 0)
 		return r->status;
@@ -114,35 +98,34 @@ h_system_summary(struct request *r)
 		return ctr_unsupported(r, &ep, "system info");
 	if (ep.driver->info(&ep, 0, &info, &e) < 0)
 		return ctr_rt_error(r, &ep, &e, NULL);
-	total = jint(info, "Containers");
-	run = jint(info, "ContainersRunning");
-	paused = jint(info, "ContainersPaused");
-	stopped = jint(info, "ContainersStopped");
 	o = json_object_new_object();
 	json_object_object_add(o, "endpoint", json_object_new_string(ep.name));
 	json_object_object_add(o, "docker_version",
-	    jcopy_str(info, "ServerVersion"));
+	    json_object_new_string(info.version));
 	c = json_object_new_object();
-	json_object_object_add(c, "total", json_object_new_int64(total));
-	json_object_object_add(c, "running", json_object_new_int64(run));
-	json_object_object_add(c, "paused", json_object_new_int64(paused));
-	json_object_object_add(c, "stopped", json_object_new_int64(stopped));
+	json_object_object_add(c, "total",
+	    json_object_new_int64(info.containers.total));
+	json_object_object_add(c, "running",
+	    json_object_new_int64(info.containers.running));
+	json_object_object_add(c, "paused",
+	    json_object_new_int64(info.containers.paused));
+	json_object_object_add(c, "stopped",
+	    json_object_new_int64(info.containers.stopped));
 	json_object_object_add(o, "containers", c);
-	json_object_object_add(o, "images",
-	    json_object_new_int64(jint(info, "Images")));
-	json_object_object_add(o, "storage_driver", jcopy_str(info, "Driver"));
+	json_object_object_add(o, "images", json_object_new_int64(info.images));
+	json_object_object_add(o, "storage_driver",
+	    json_object_new_string(info.storage_driver));
 	json_object_object_add(o, "operating_system",
-	    jcopy_str(info, "OperatingSystem"));
+	    json_object_new_string(info.os));
 	json_object_object_add(o, "architecture",
-	    jcopy_str(info, "Architecture"));
-	json_object_object_add(o, "cpus",
-	    json_object_new_int64(jint(info, "NCPU")));
+	    json_object_new_string(info.arch));
+	json_object_object_add(o, "cpus", json_object_new_int64(info.cpus));
 	json_object_object_add(o, "total_memory", json_object_new_string(
-	    req_printf(r, "%.3fGiB", (double)jint(info, "MemTotal") /
+	    req_printf(r, "%.3fGiB", (double)info.memory /
 	    (1024.0 * 1024 * 1024))));
 	json_object_object_add(o, "total_memory_bytes",
-	    json_object_new_int64(jint(info, "MemTotal")));
-	json_object_put(info);
+	    json_object_new_int64(info.memory));
+	rt_info_free(&info);
 	return resp_ok(r, 200, "summary", o);
 }
 
@@ -162,7 +145,7 @@ h_system_stats(struct request *r)
 
 	if (ctr_endpoint(r, &ep) < 0)
 		return r->status;
-	if (ep.driver->list == NULL || ep.driver->stats == NULL)
+	if (ep.driver->list == NULL || !rt_can(&ep, RT_CAP_STATS))
 		return ctr_unsupported(r, &ep, "stats");
 	if (!ctr_is_admin(r))
 		lo.label = req_printf(r, CTR_OWNER_LABEL "=%s", r->who.user);
@@ -217,7 +200,7 @@ h_system_prune(struct request *r)
 		    "key or key=value of [A-Za-z0-9_.-]");
 	if (ctr_endpoint(r, &ep) < 0)
 		return r->status;
-	if (ep.driver->prune == NULL)
+	if (!rt_can(&ep, RT_CAP_PRUNE))
 		return ctr_unsupported(r, &ep, "prune");
 	if (ep.driver->prune(&ep, label, &out, &e) < 0)
 		return ctr_rt_error(r, &ep, &e, NULL);
@@ -245,9 +228,10 @@ advise(json_object *adv, const char *fmt, ...)
 static json_object *
 diagnose(const struct rt_endpoint *ep)
 {
-	json_object *o = json_object_new_object(), *sock, *adv, *ver = NULL,
-	    *p, *rows = NULL;
+	json_object *o = json_object_new_object(), *sock, *adv, *p,
+	    *rows = NULL;
 	struct rt_list_opts lo = { 1, NULL };
+	struct rt_version ver;
 	const char *path = ep->target.unix_path;
 	struct rt_err e;
 	struct stat st;
@@ -294,15 +278,16 @@ diagnose(const struct rt_endpoint *ep)
 	if (ping_ok && ep->driver->version != NULL &&
 	    ep->driver->version(ep, &ver, &e) == 0) {
 		p = json_object_new_object();
-		json_object_object_add(p, "version", jcopy_str(ver, "Version"));
+		json_object_object_add(p, "version",
+		    json_object_new_string(ver.version));
 		json_object_object_add(p, "api_version",
-		    jcopy_str(ver, "ApiVersion"));
+		    json_object_new_string(ver.api_version));
 		json_object_object_add(p, "min_api_version",
-		    jcopy_str(ver, "MinAPIVersion"));
-		json_object_object_add(p, "os", jcopy_str(ver, "Os"));
-		json_object_object_add(p, "arch", jcopy_str(ver, "Arch"));
+		    json_object_new_string(ver.min_api_version));
+		json_object_object_add(p, "os", json_object_new_string(ver.os));
+		json_object_object_add(p, "arch",
+		    json_object_new_string(ver.arch));
 		json_object_object_add(o, "version", p);
-		json_object_put(ver);
 	}
 	if (ping_ok && ep->driver->list != NULL) {
 		p = json_object_new_object();
@@ -364,8 +349,8 @@ h_docker_debug(struct request *r)
 		if (ctr_endpoint(r, &one) < 0)
 			return r->status;
 		eps = &one;
-	} else if (rt_endpoint_all(&eps, &n, &e) < 0)
-		return resp_error(r, e.code, "%s", e.msg);
+	} else if (endpoints_all(&eps, &n, &e) < 0)
+		return ctr_ep_error(r, &e);
 	arr = json_object_new_array();
 	for (i = 0; i < n; i++)
 		json_object_array_add(arr, diagnose(&eps[i]));
