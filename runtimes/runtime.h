@@ -9,6 +9,7 @@
  *                driver shares
  *   http.c       the libcurl transport: plain requests, streaming, and a
  *                raw upgraded connection for engines that hijack one
+ *   ws.c         the libwebsockets transport: a WebSocket client
  *   endpoints.c  an endpoint (name, driver, target) parsed and checked;
  *                the default one and config's "endpoints".  The stored
  *                ones are services' (services/endpoints.c).
@@ -109,12 +110,14 @@ struct rt_resp {
 /*
  * A sink for streamed bytes.  http.c calls it with stream RT_RAW for each
  * chunk it receives; drivers that demultiplex call their caller's sink
- * with RT_STDOUT/RT_STDERR.  Return 0 to go on, -1 to stop the transfer (the client went
+ * with RT_STDOUT/RT_STDERR; ws.c gives each whole message as RT_TEXT or
+ * RT_BINARY.  Return 0 to go on, -1 to stop the transfer (the client went
  * away, or enough was read).  About once a second during a stream the
  * sink also gets buf NULL, len 0: a tick that lets a quiet follow notice
  * a client or worker that has gone.
  */
-enum rt_stream { RT_STDIN = 0, RT_STDOUT = 1, RT_STDERR = 2, RT_RAW = 3 };
+enum rt_stream { RT_STDIN = 0, RT_STDOUT = 1, RT_STDERR = 2, RT_RAW = 3,
+	RT_TEXT = 4, RT_BINARY = 5 };
 typedef int (*rt_sink_fn)(void *arg, enum rt_stream, const char *buf,
     size_t len);
 
@@ -181,6 +184,35 @@ void	 rt_conn_close(struct rt_conn *);
 /* Frees this process's transport state (connections, handles): after a
  * fork, and at exit. */
 void	 rt_cleanup(void);
+
+/* ---- the WebSocket client (ws.c) ---- */
+
+/*
+ * One WebSocket connection to path on a target (unix, tcp or https; the
+ * target's headers go with the handshake).  Each whole message received
+ * goes to the sink given at connect time as RT_TEXT or RT_BINARY (at most
+ * runtime_max_answer bytes a message).  Connections opened with share set
+ * use that one's event loop: waiting on any of them feeds them all, so
+ * several streams of one exchange (an exec's stdout and stderr) are read
+ * together.  Every call is bounded by its timeout; none hangs.
+ */
+struct rt_ws;
+/* 0 with *out, or RT_E_UNREACHABLE, RT_E_TIMEOUT, RT_E_PROTO (the
+ * handshake failed; *status the HTTP status if one came), RT_E_INTERNAL. */
+int	 rt_ws_connect(const struct rt_target *, const char *path,
+	    struct rt_ws *share, rt_sink_fn, void *arg, long timeout_s,
+	    long *status, struct rt_ws **out, char *err, size_t errlen);
+/* Sends one message (binary or text); 0 once it is written, RT_E_TIMEOUT,
+ * RT_E_PROTO (closed), RT_E_STOPPED (a sink stopped meanwhile). */
+int	 rt_ws_send(struct rt_ws *, int binary, const void *buf, size_t len,
+	    long timeout_s, char *err, size_t errlen);
+/* Feeds the sinks until ws is closed by the peer (0), a sink stops
+ * (RT_E_STOPPED), timeout_ms passes (RT_E_TIMEOUT) or a message is too
+ * big (RT_E_TOO_BIG). */
+int	 rt_ws_wait(struct rt_ws *, long timeout_ms, char *err,
+	    size_t errlen);
+/* The close frame (normal closure), briefly waited for, then frees ws. */
+void	 rt_ws_close(struct rt_ws *);
 
 /* ---- the runtime interface ---- */
 
