@@ -32,7 +32,14 @@ test_registry(void)
 	struct rt_endpoint ep;
 	struct rt_err e;
 
+	const struct rt_driver *d;
+
 	CHECK(rt_driver_find("docker") == &rt_docker);
+	/* a registered driver has every core member */
+	d = rt_driver_find("docker");
+	CHECK(d->list && d->create && d->start && d->stop && d->restart &&
+	    d->kill && d->remove && d->inspect && d->info && d->version &&
+	    d->ping);
 	CHECK(rt_driver_find("lxd") == NULL);
 	CHECK(rt_driver_find(NULL) == NULL);
 	CHECK_STR(rt_driver_names(), "docker");
