@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <sodium.h>
 
 #include "cc.h"
@@ -89,7 +88,7 @@ main(int argc, char *argv[])
 		printf("configuration ok\n");
 		return 0;
 	}
-	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+	if (sodium_init() < 0 || rt_init() != 0) {
 		fprintf(stderr, "container-codes: cannot initialise "
 		    "libsodium or libcurl\n");
 		return 1;

@@ -203,7 +203,7 @@ h_container_logs(struct request *r)
 		return r->status;
 	ls.timestamps = ts;
 	ls.follow = follow;
-	if (ep.driver->logs == NULL)
+	if (!rt_can(&ep, RT_CAP_LOGS))
 		return ctr_unsupported(r, &ep, "logs");
 	if (follow)
 		return logs_follow(r, &ep, id, &ls);
@@ -246,7 +246,7 @@ h_container_stats(struct request *r)
 
 	if (ctr_endpoint(r, &ep) < 0 || ctr_lookup(r, &ep, &id, NULL) < 0)
 		return r->status;
-	if (ep.driver->stats == NULL)
+	if (!rt_can(&ep, RT_CAP_STATS))
 		return ctr_unsupported(r, &ep, "stats");
 	if (ep.driver->stats(&ep, id, &st, &e) < 0)
 		return ctr_rt_error(r, &ep, &e, id);
@@ -264,7 +264,7 @@ ctr_run(struct request *r, const struct rt_endpoint *ep, const char *id,
 {
 	struct rt_err e;
 
-	if (ep->driver->exec == NULL) {
+	if (!rt_can(ep, RT_CAP_EXEC)) {
 		ctr_unsupported(r, ep, "exec");
 		return -1;
 	}
@@ -485,7 +485,7 @@ h_container_add_file(struct request *r)
 	/* The container was found: a 404 below is the directory. */
 	if (ctr_endpoint(r, &ep) < 0 || ctr_lookup(r, &ep, &id, NULL) < 0)
 		return r->status;
-	if (ep.driver->put_archive == NULL)
+	if (!rt_can(&ep, RT_CAP_ARCHIVE))
 		return ctr_unsupported(r, &ep, "adding files");
 	slash = strrchr(dest, '/');
 	dir = req_printf(r, "%.*s", (int)(slash == dest ? 1 : slash - dest),
@@ -500,7 +500,7 @@ h_container_add_file(struct request *r)
 	req_defer(r, free, tar);
 	if (ep.driver->put_archive(&ep, id, dir, tar, tlen, &e) < 0) {
 		/* The container was just found: a 404 is the directory. */
-		if (e.code == CC_E_CONTAINER_NOT_FOUND)
+		if (e.code == RT_E_NOT_FOUND)
 			return resp_error(r, CC_E_NOT_FOUND, "directory '%s' "
 			    "does not exist in container '%s'", dir, id);
 		return ctr_rt_error(r, &ep, &e, id);

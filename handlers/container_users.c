@@ -179,7 +179,7 @@ write_account(struct request *r, const struct rt_endpoint *ep,
 	char *home;
 	int rc;
 
-	if (ep->driver->get_archive == NULL || ep->driver->put_archive == NULL)
+	if (!rt_can(ep, RT_CAP_ARCHIVE))
 		return ctr_unsupported(r, ep, "writing accounts"), -1;
 	if ((passwd = read_file(r, ep, id, "/etc/passwd")) == NULL) {
 		resp_error(r, CC_E_INVALID_REQUEST, "the container has no "

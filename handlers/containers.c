@@ -54,7 +54,7 @@ list_one(struct request *r, const struct rt_endpoint *ep,
 	if (!ctr_is_admin(r))
 		lo.label = req_printf(r, CTR_OWNER_LABEL "=%s", r->who.user);
 	if (ep->driver->list == NULL) {
-		rt_err_set(e, CC_E_INVALID_REQUEST, "endpoint '%s' cannot list "
+		rt_err_set(e, RT_E_UNSUPPORTED, "endpoint '%s' cannot list "
 		    "containers", ep->name);
 		return -1;
 	}
@@ -90,8 +90,8 @@ add_stats(struct request *r, json_object *page)
 		epname = jget_str(row, "endpoint");
 		id = jget_str(row, "id");
 		if (status == NULL || strcmp(status, "running") != 0 ||
-		    rt_endpoint_get(epname ? epname : "", &ep, &e) < 0 ||
-		    ep.driver->stats == NULL ||
+		    endpoints_get(epname, &ep, &e) < 0 ||
+		    !rt_can(&ep, RT_CAP_STATS) ||
 		    ep.driver->stats(&ep, id ? id : "", &st, &e) < 0)
 			continue;
 		/* Copied as the driver gave them (numbers or null). */
@@ -140,8 +140,8 @@ h_containers_list(struct request *r)
 	rows = json_object_new_array();
 	req_defer_json(r, rows);
 	if (epname != NULL && strcmp(epname, "all") == 0) {
-		if (rt_endpoint_all(&eps, &n, &e) < 0)
-			return resp_error(r, e.code, "%s", e.msg);
+		if (endpoints_all(&eps, &n, &e) < 0)
+			return ctr_ep_error(r, &e);
 		req_defer(r, free, eps);
 		errs = json_object_new_array();
 		req_defer_json(r, errs);
@@ -152,7 +152,7 @@ h_containers_list(struct request *r)
 			json_object_object_add(eo, "endpoint",
 			    json_object_new_string(eps[i].name));
 			json_object_object_add(eo, "code", json_object_new_string(
-			    cc_strerror(e.code)));
+			    cc_strerror(ctr_rt_code(&e))));
 			json_object_object_add(eo, "message",
 			    json_object_new_string(e.msg));
 			json_object_array_add(errs, eo);
@@ -220,7 +220,7 @@ h_container_create(struct request *r)
 	}
 	if (ep.driver->create(&ep, &cs.s, id, sizeof(id), &e) < 0) {
 		cspec_free(&cs);
-		if (e.code == CC_E_IMAGE_NOT_FOUND)
+		if (ctr_rt_code(&e) == CC_E_IMAGE_NOT_FOUND)
 			return resp_error(r, CC_E_IMAGE_NOT_FOUND, "image not "
 			    "found on endpoint '%s': %s", ep.name, e.msg);
 		return ctr_rt_error(r, &ep, &e, NULL);
@@ -236,7 +236,7 @@ h_container_create(struct request *r)
 		return ctr_rt_error(r, &ep, &e, NULL);
 	}
 	ctr_event(r, &ep, id, "start");
-	if (!detached && ep.driver->wait != NULL) {
+	if (!detached && rt_can(&ep, RT_CAP_WAIT)) {
 		req_set_streaming(r);	/* runtime_timeout bounds the wait */
 		if (ep.driver->wait(&ep, id, rt_cfg.runtime_timeout, &exit_code,
 		    &e) < 0)
@@ -321,9 +321,9 @@ h_container_action(struct request *r)
 		rc = d->stop(&ep, id, (int)timeout, &e);
 	else if (act == CTR_RESTART && d->restart)
 		rc = d->restart(&ep, id, (int)timeout, &e);
-	else if (act == CTR_PAUSE && d->pause)
+	else if (act == CTR_PAUSE && rt_can(&ep, RT_CAP_PAUSE))
 		rc = d->pause(&ep, id, &e);
-	else if (act == CTR_UNPAUSE && d->unpause)
+	else if (act == CTR_UNPAUSE && rt_can(&ep, RT_CAP_PAUSE))
 		rc = d->unpause(&ep, id, &e);
 	else
 		return ctr_unsupported(r, &ep, action);
@@ -367,7 +367,7 @@ h_container_delete(struct request *r)
 	if (ep.driver->remove == NULL)
 		return ctr_unsupported(r, &ep, "removing containers");
 	if (ep.driver->remove(&ep, id, force, &e) < 0) {
-		if (e.code == CC_E_CONFLICT && !force)
+		if (e.code == RT_E_CONFLICT && !force)
 			return resp_error(r, CC_E_CONFLICT, "%s (stop it first, "
 			    "or remove with force=true)", e.msg);
 		return ctr_rt_error(r, &ep, &e, id);

@@ -1,8 +1,9 @@
 /*
  * ctr_common.c: what the container, image, network and volume handlers
  * share: which endpoint a request names, who may see which container,
- * turning a runtime error into the answer, the 404 with the containers
- * the caller could have meant, the container_event log, and a paged list.
+ * turning an engine error into the answer (ctr_rt_code, the one mapping
+ * of RT_E_* to ours), the 404 with the containers the caller could have
+ * meant, and the container_event log.
  */
 #include "config.h"
 
@@ -49,11 +50,60 @@ ctr_endpoint(struct request *r, struct rt_endpoint *ep)
 		    "listing; name one endpoint");
 		return -1;
 	}
-	if (rt_endpoint_get(name, ep, &e) < 0) {
-		resp_error(r, e.code, "%s", e.msg);
+	if (endpoints_get(name, ep, &e) < 0) {
+		ctr_ep_error(r, &e);
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * The application error for an engine layer error: RT_E_NOT_FOUND by
+ * what it is about (CONTAINER_NOT_FOUND, IMAGE_NOT_FOUND, ...), the rest
+ * by code: CONFLICT, INVALID_REQUEST (a bad request, or one the driver
+ * cannot do), SERVICE_UNAVAILABLE (unreachable), TIMEOUT, INTERNAL_ERROR
+ * (ours), and RUNTIME_ERROR for an engine's failure or a bad answer.
+ */
+enum cc_err
+ctr_rt_code(const struct rt_err *e)
+{
+	switch (e->code) {
+	case RT_E_NOT_FOUND:
+		switch (e->kind) {
+		case RT_K_CONTAINER:
+			return CC_E_CONTAINER_NOT_FOUND;
+		case RT_K_IMAGE:
+			return CC_E_IMAGE_NOT_FOUND;
+		case RT_K_NETWORK:
+			return CC_E_NETWORK_NOT_FOUND;
+		case RT_K_VOLUME:
+			return CC_E_VOLUME_NOT_FOUND;
+		case RT_K_ENDPOINT:
+			return CC_E_ENDPOINT_NOT_FOUND;
+		default:
+			return CC_E_NOT_FOUND;
+		}
+	case RT_E_CONFLICT:
+		return CC_E_CONFLICT;
+	case RT_E_INVALID:
+	case RT_E_UNSUPPORTED:
+		return CC_E_INVALID_REQUEST;
+	case RT_E_UNREACHABLE:
+		return CC_E_SERVICE_UNAVAILABLE;
+	case RT_E_TIMEOUT:
+		return CC_E_TIMEOUT;
+	case RT_E_INTERNAL:
+		return CC_E_INTERNAL_ERROR;
+	default:	/* RT_E_ENGINE, RT_E_PROTO, RT_E_TOO_BIG */
+		return CC_E_RUNTIME_ERROR;
+	}
+}
+
+/* An endpoint lookup's error (no engine was asked) as the answer. */
+int
+ctr_ep_error(struct request *r, const struct rt_err *e)
+{
+	return resp_error(r, ctr_rt_code(e), "%s", e->msg);
 }
 
 /* A runtime error as the answer; CONTAINER_NOT_FOUND gets its details. */
@@ -63,7 +113,7 @@ ctr_rt_error(struct request *r, const struct rt_endpoint *ep,
 {
 	json_object *d;
 
-	if (e->code == CC_E_CONTAINER_NOT_FOUND && id != NULL)
+	if (ctr_rt_code(e) == CC_E_CONTAINER_NOT_FOUND && id != NULL)
 		return ctr_not_found(r, ep, id);
 	d = json_object_new_object();
 	json_object_object_add(d, "endpoint", json_object_new_string(ep->name));
@@ -73,7 +123,7 @@ ctr_rt_error(struct request *r, const struct rt_endpoint *ep,
 	if (id != NULL)
 		json_object_object_add(d, "container_id",
 		    json_object_new_string(id));
-	return resp_error_d(r, e->code, d, "%s", e->msg);
+	return resp_error_d(r, ctr_rt_code(e), d, "%s", e->msg);
 }
 
 /*

@@ -1,7 +1,8 @@
 /*
  * endpoints.c: the engines Container Codes talks to.  "local" and the
  * config's "endpoints" are fixed; the admin adds and removes others,
- * stored in STORE_ENDPOINTS (runtimes/endpoints.c reads them).
+ * stored in STORE_ENDPOINTS (services/endpoints.c reads them), each with
+ * its driver (one of the registry's, docker by default).
  */
 #include "config.h"
 
@@ -43,8 +44,8 @@ h_endpoints_list(struct request *r)
 
 	if (req_query_bool(r, "check", 0, &check) < 0)
 		return r->status;
-	if (rt_endpoint_all(&eps, &n, &e) < 0)
-		return resp_error(r, e.code, "%s", e.msg);
+	if (endpoints_all(&eps, &n, &e) < 0)
+		return ctr_ep_error(r, &e);
 	rows = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		o = endpoint_json(&eps[i]);
@@ -64,18 +65,20 @@ h_endpoints_list(struct request *r)
 }
 
 /*
- * POST /endpoints {name, url, tls_ca?, tls_cert?, tls_key?}: registers
- * an engine (not contacted now: GET ?check=true pings).  TLS files must
- * be readable by the server.  201 endpoint; 400 bad name, URL or file;
- * 409 the name exists (config names included).
+ * POST /endpoints {name, url, driver?, tls_ca?, tls_cert?, tls_key?}:
+ * registers an engine (not contacted now: GET ?check=true pings).  The
+ * driver is one of the registry's ("docker" when absent).  TLS files
+ * must be readable by the server.  201 endpoint; 400 bad name, URL,
+ * driver or file; 409 the name exists (config names included).
  */
 int
 h_endpoint_create(struct request *r)
 {
 	static const char *files[] = { "tls_ca", "tls_cert", "tls_key" };
 	struct rt_endpoint ep, old;
+	struct rt_endpoint_conf c;
 	json_object *rec;
-	const char *name, *url, *f[3];
+	const char *name, *url, *driver, *f[3];
 	struct rt_err e;
 	char ts[32];
 	int bad = 0, rc;
@@ -84,6 +87,7 @@ h_endpoint_create(struct request *r)
 	json_object_object_foreach(r->json, k, val) {
 		(void)val;
 		if (strcmp(k, "name") != 0 && strcmp(k, "url") != 0 &&
+		    strcmp(k, "driver") != 0 &&
 		    strcmp(k, "tls_ca") != 0 && strcmp(k, "tls_cert") != 0 &&
 		    strcmp(k, "tls_key") != 0)
 			return resp_error(r, CC_E_INVALID_REQUEST, "unknown "
@@ -102,8 +106,13 @@ h_endpoint_create(struct request *r)
 	if (bad || name == NULL || url == NULL)
 		return resp_error(r, CC_E_INVALID_REQUEST, "name and url are "
 		    "required strings; TLS fields are paths");
-	if (rt_endpoint_make(name, url, f[0], f[1], f[2], &ep, &e) < 0)
-		return resp_error(r, e.code, "%s", e.msg);
+	if ((driver = req_body_str(r, "driver", &bad)) == NULL && bad)
+		return resp_error(r, CC_E_INVALID_REQUEST, "driver must be "
+		    "one of: %s", rt_driver_names());
+	c = (struct rt_endpoint_conf){ name, driver, url, f[0], f[1], f[2],
+	    NULL };
+	if (rt_endpoint_make(&c, &ep, &e) < 0)
+		return ctr_ep_error(r, &e);
 	for (i = 0; i < 3; i++)
 		if (f[i] != NULL && *f[i] != '\0' && access(f[i], R_OK) != 0)
 			return resp_error(r, CC_E_INVALID_REQUEST, "%s '%s' is "
@@ -111,7 +120,7 @@ h_endpoint_create(struct request *r)
 	if (strncmp(url, "https://", 8) != 0 && (f[0] || f[1] || f[2]))
 		return resp_error(r, CC_E_INVALID_REQUEST, "TLS files need an "
 		    "https:// url");
-	if (rt_endpoint_get(name, &old, &e) == 0 && old.from_config)
+	if (endpoints_get(name, &old, &e) == 0 && old.from_config)
 		return resp_error(r, CC_E_CONFLICT, "endpoint '%s' is defined "
 		    "in the configuration", name);
 	iso8601(ts, now_wall());
@@ -122,7 +131,8 @@ h_endpoint_create(struct request *r)
 		if (f[i] != NULL)
 			json_object_object_add(rec, files[i],
 			    json_object_new_string(f[i]));
-	json_object_object_add(rec, "driver", json_object_new_string("docker"));
+	json_object_object_add(rec, "driver",
+	    json_object_new_string(ep.driver->name));
 	json_object_object_add(rec, "created_at", json_object_new_string(ts));
 	json_object_object_add(rec, "created_by",
 	    json_object_new_string(r->who.user));
@@ -145,8 +155,8 @@ h_endpoint_delete(struct request *r)
 	struct rt_err e;
 	int rc;
 
-	if (rt_endpoint_get(name, &ep, &e) < 0)
-		return resp_error(r, e.code, "%s", e.msg);
+	if (endpoints_get(name, &ep, &e) < 0)
+		return ctr_ep_error(r, &e);
 	if (ep.from_config)
 		return resp_error(r, CC_E_CONFLICT, "endpoint '%s' is defined "
 		    "in the configuration; change it there", name);

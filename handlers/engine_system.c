@@ -2,7 +2,8 @@
  * engine_system.c: the engine side of the /system routes, after dokemon-api.md: summary,
  * per-container usage, prune, and /docker-debug, the connectivity
  * diagnosis for each endpoint.  /system/info's "runtime" member comes
- * from engine_info_json() here.
+ * from engine_info_json() here.  What an engine says about itself comes
+ * in our words (struct rt_info, rt_version), built by its driver.
  */
 #include "config.h"
 
@@ -30,7 +31,8 @@ engine_info_json(void)
 	static uint64_t at_us;
 	static int cached_ok;
 	struct rt_endpoint ep;
-	json_object *o, *info = NULL;
+	struct rt_info info;
+	json_object *o;
 	struct rt_err e;
 	uint64_t now = now_us();
 	long budget = front_cfg.request_timeout / 3;
@@ -52,12 +54,12 @@ engine_info_json(void)
 	if (cached_ok) {
 		json_object_object_add(o, "available",
 		    json_object_new_boolean(1));
-		json_object_object_add(o, "info", info);
+		json_object_object_add(o, "info", json_object_get(info.raw));
+		rt_info_free(&info);
 	} else {
 		/* Slow or odd is still there; unreachable is not. */
 		json_object_object_add(o, "available", json_object_new_boolean(
-		    ep.driver->info != NULL &&
-		    e.code != CC_E_SERVICE_UNAVAILABLE));
+		    ep.driver->info != NULL && e.code != RT_E_UNREACHABLE));
 		json_object_object_add(o, "info", NULL);
 		json_object_object_add(o, "error", json_object_new_string(
 		    ep.driver->info ? e.msg : "not supported"));
@@ -75,17 +77,10 @@ engine_info_json(void)
 int
 h_system_summary(struct request *r)
 {
-	static const char *const texts[][2] = {
-		{ "storage_driver", "Driver" },
-		{ "operating_system", "OperatingSystem" },
-		{ "architecture", "Architecture" },
-	};
 	struct rt_endpoint ep;
-	json_object *info = NULL, *o, *c;
-	const char *txt;
+	struct rt_info info;
+	json_object *o, *c;
 	struct rt_err e;
-	int64_t total, run, paused, stopped;
-	size_t i;
 
 	if (ctr_endpoint(r, &ep) < 0)
 		return r->status;
@@ -93,36 +88,34 @@ h_system_summary(struct request *r)
 		return ctr_unsupported(r, &ep, "system info");
 	if (ep.driver->info(&ep, 0, &info, &e) < 0)
 		return ctr_rt_error(r, &ep, &e, NULL);
-	total = jget_int(info, "Containers", 0);
-	run = jget_int(info, "ContainersRunning", 0);
-	paused = jget_int(info, "ContainersPaused", 0);
-	stopped = jget_int(info, "ContainersStopped", 0);
 	o = json_object_new_object();
 	json_object_object_add(o, "endpoint", json_object_new_string(ep.name));
-	txt = jget_str(info, "ServerVersion");
 	json_object_object_add(o, "docker_version",
-	    json_object_new_string(txt ? txt : ""));
+	    json_object_new_string(info.version));
 	c = json_object_new_object();
-	json_object_object_add(c, "total", json_object_new_int64(total));
-	json_object_object_add(c, "running", json_object_new_int64(run));
-	json_object_object_add(c, "paused", json_object_new_int64(paused));
-	json_object_object_add(c, "stopped", json_object_new_int64(stopped));
+	json_object_object_add(c, "total",
+	    json_object_new_int64(info.containers.total));
+	json_object_object_add(c, "running",
+	    json_object_new_int64(info.containers.running));
+	json_object_object_add(c, "paused",
+	    json_object_new_int64(info.containers.paused));
+	json_object_object_add(c, "stopped",
+	    json_object_new_int64(info.containers.stopped));
 	json_object_object_add(o, "containers", c);
-	json_object_object_add(o, "images",
-	    json_object_new_int64(jget_int(info, "Images", 0)));
-	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		txt = jget_str(info, texts[i][1]);
-		json_object_object_add(o, texts[i][0],
-		    json_object_new_string(txt ? txt : ""));
-	}
-	json_object_object_add(o, "cpus",
-	    json_object_new_int64(jget_int(info, "NCPU", 0)));
+	json_object_object_add(o, "images", json_object_new_int64(info.images));
+	json_object_object_add(o, "storage_driver",
+	    json_object_new_string(info.storage_driver));
+	json_object_object_add(o, "operating_system",
+	    json_object_new_string(info.os));
+	json_object_object_add(o, "architecture",
+	    json_object_new_string(info.arch));
+	json_object_object_add(o, "cpus", json_object_new_int64(info.cpus));
 	json_object_object_add(o, "total_memory", json_object_new_string(
-	    req_printf(r, "%.3fGiB", (double)jget_int(info, "MemTotal", 0) /
+	    req_printf(r, "%.3fGiB", (double)info.memory /
 	    (1024.0 * 1024 * 1024))));
 	json_object_object_add(o, "total_memory_bytes",
-	    json_object_new_int64(jget_int(info, "MemTotal", 0)));
-	json_object_put(info);
+	    json_object_new_int64(info.memory));
+	rt_info_free(&info);
 	return resp_ok(r, 200, "summary", o);
 }
 
@@ -143,7 +136,7 @@ h_system_stats(struct request *r)
 
 	if (ctr_endpoint(r, &ep) < 0)
 		return r->status;
-	if (ep.driver->list == NULL || ep.driver->stats == NULL)
+	if (ep.driver->list == NULL || !rt_can(&ep, RT_CAP_STATS))
 		return ctr_unsupported(r, &ep, "stats");
 	if (!ctr_is_admin(r))
 		lo.label = req_printf(r, CTR_OWNER_LABEL "=%s", r->who.user);
@@ -155,14 +148,13 @@ h_system_stats(struct request *r)
 		row = json_object_array_get_idx(rows, i);
 		if (!ctr_may_see(r, jget_str(row, "owner")))
 			continue;
-		id = jget_str(row, "id");
-		name = jget_str(row, "name");
-		if (ep.driver->stats(&ep, id, &st, &e) < 0)
+		if ((id = jget_str(row, "id")) == NULL ||
+		    ep.driver->stats(&ep, id, &st, &e) < 0)
 			continue;
-		json_object_object_add(st, "id",
-		    id ? json_object_new_string(id) : NULL);
-		json_object_object_add(st, "name",
-		    name ? json_object_new_string(name) : NULL);
+		json_object_object_add(st, "id", json_object_new_string(id));
+		name = jget_str(row, "name");
+		json_object_object_add(st, "name", name ?
+		    json_object_new_string(name) : NULL);
 		json_object_object_add(st, "endpoint",
 		    json_object_new_string(ep.name));
 		json_object_array_add(out, st);
@@ -199,7 +191,7 @@ h_system_prune(struct request *r)
 		    "key or key=value of [A-Za-z0-9_.-]");
 	if (ctr_endpoint(r, &ep) < 0)
 		return r->status;
-	if (ep.driver->prune == NULL)
+	if (!rt_can(&ep, RT_CAP_PRUNE))
 		return ctr_unsupported(r, &ep, "prune");
 	if (ep.driver->prune(&ep, label, &out, &e) < 0)
 		return ctr_rt_error(r, &ep, &e, NULL);
@@ -227,20 +219,15 @@ advise(json_object *adv, const char *fmt, ...)
 static json_object *
 diagnose(const struct rt_endpoint *ep)
 {
-	static const char *const vtexts[][2] = {
-		{ "version", "Version" }, { "api_version", "ApiVersion" },
-		{ "min_api_version", "MinAPIVersion" }, { "os", "Os" },
-		{ "arch", "Arch" },
-	};
-	json_object *o = json_object_new_object(), *sock, *adv, *ver = NULL,
-	    *p, *rows = NULL;
+	json_object *o = json_object_new_object(), *sock, *adv, *p,
+	    *rows = NULL;
 	struct rt_list_opts lo = { 1, NULL };
-	const char *path = ep->target.unix_path, *txt;
+	struct rt_version ver;
+	const char *path = ep->target.unix_path;
 	struct rt_err e;
 	struct stat st;
 	char mode[8];
 	int exists = 0, rw = 0, ping_ok;
-	size_t i;
 
 	adv = json_object_new_array();
 	json_object_object_add(o, "name", json_object_new_string(ep->name));
@@ -282,13 +269,16 @@ diagnose(const struct rt_endpoint *ep)
 	if (ping_ok && ep->driver->version != NULL &&
 	    ep->driver->version(ep, &ver, &e) == 0) {
 		p = json_object_new_object();
-		for (i = 0; i < sizeof(vtexts) / sizeof(vtexts[0]); i++) {
-			txt = jget_str(ver, vtexts[i][1]);
-			json_object_object_add(p, vtexts[i][0],
-			    json_object_new_string(txt ? txt : ""));
-		}
+		json_object_object_add(p, "version",
+		    json_object_new_string(ver.version));
+		json_object_object_add(p, "api_version",
+		    json_object_new_string(ver.api_version));
+		json_object_object_add(p, "min_api_version",
+		    json_object_new_string(ver.min_api_version));
+		json_object_object_add(p, "os", json_object_new_string(ver.os));
+		json_object_object_add(p, "arch",
+		    json_object_new_string(ver.arch));
 		json_object_object_add(o, "version", p);
-		json_object_put(ver);
 	}
 	if (ping_ok && ep->driver->list != NULL) {
 		p = json_object_new_object();
@@ -350,8 +340,8 @@ h_docker_debug(struct request *r)
 		if (ctr_endpoint(r, &one) < 0)
 			return r->status;
 		eps = &one;
-	} else if (rt_endpoint_all(&eps, &n, &e) < 0)
-		return resp_error(r, e.code, "%s", e.msg);
+	} else if (endpoints_all(&eps, &n, &e) < 0)
+		return ctr_ep_error(r, &e);
 	arr = json_object_new_array();
 	for (i = 0; i < n; i++)
 		json_object_array_add(arr, diagnose(&eps[i]));

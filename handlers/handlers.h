@@ -30,6 +30,8 @@ int	h_echo(struct request *);
 int	ctr_is_admin(const struct request *);
 int	ctr_may_see(const struct request *, const char *owner);
 int	ctr_endpoint(struct request *, struct rt_endpoint *);
+enum cc_err ctr_rt_code(const struct rt_err *);
+int	ctr_ep_error(struct request *, const struct rt_err *);
 int	ctr_rt_error(struct request *, const struct rt_endpoint *,
 	    const struct rt_err *, const char *id);
 int	ctr_not_found(struct request *, const struct rt_endpoint *,

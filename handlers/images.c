@@ -22,7 +22,7 @@ h_images_list(struct request *r)
 
 	if (ctr_endpoint(r, &ep) < 0)
 		return r->status;
-	if (ep.driver->image_list == NULL)
+	if (!rt_can(&ep, RT_CAP_IMAGES))
 		return ctr_unsupported(r, &ep, "images");
 	if (ep.driver->image_list(&ep, &rows, &e) < 0)
 		return ctr_rt_error(r, &ep, &e, NULL);
@@ -54,7 +54,7 @@ h_image_pull(struct request *r)
 		image = req_printf(r, "%s:%s", image, tag);
 	if (ctr_endpoint(r, &ep) < 0)
 		return r->status;
-	if (ep.driver->image_pull == NULL)
+	if (!rt_can(&ep, RT_CAP_IMAGES))
 		return ctr_unsupported(r, &ep, "pulling images");
 	/* Bounded by runtime_timeout, not request_timeout. */
 	req_set_streaming(r);
@@ -90,7 +90,7 @@ h_image_delete(struct request *r)
 	if (req_query_bool(r, "force", 0, &force) < 0 ||
 	    ctr_endpoint(r, &ep) < 0)
 		return r->status;
-	if (ep.driver->image_remove == NULL)
+	if (!rt_can(&ep, RT_CAP_IMAGES))
 		return ctr_unsupported(r, &ep, "removing images");
 	if (ep.driver->image_remove(&ep, ref, force, &out, &e) < 0)
 		return ctr_rt_error(r, &ep, &e, NULL);
@@ -203,7 +203,7 @@ h_image_build(struct request *r)
 		    "the file store) or dockerfile_content");
 	if (ctr_endpoint(r, &ep) < 0)
 		return r->status;
-	if (ep.driver->image_build == NULL)
+	if (!rt_can(&ep, RT_CAP_BUILD))
 		return ctr_unsupported(r, &ep, "building images");
 	if (path != NULL) {
 		if (realpath(path, real) == NULL)

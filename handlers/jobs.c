@@ -113,8 +113,9 @@ check_deps(struct request *r, json_object *job)
  * POST /jobs: validates and queues a job.  201 {job_id, status,
  * created_at, estimated_start} (also as "job"); 400 for any bad member,
  * a bad glob, a timeout over jobs_max_timeout, an unknown dependency or
- * a cycle; 404 for an input file that is not there; 404 for an unknown
- * endpoint.
+ * a cycle, or an endpoint that cannot run it (no wait, or no archives
+ * for a job with files in or out); 404 for an input file that is not
+ * there; 404 for an unknown endpoint.
  */
 int
 h_job_submit(struct request *r)
@@ -124,6 +125,7 @@ h_job_submit(struct request *r)
 	struct rt_err rerr;
 	const char *field = NULL, *ep_name;
 	char err[512], id[JOB_IDLEN];
+	int found;
 	int rc;
 
 	if ((job = job_from_request(r->json, err, sizeof(err), &field)) ==
@@ -132,9 +134,14 @@ h_job_submit(struct request *r)
 	req_defer_json(r, job);
 	if ((rc = check_inputs(r, job)) != 0 || (rc = check_deps(r, job)) != 0)
 		return rc;
-	if ((ep_name = jget_str(job, "endpoint")) != NULL &&
-	    rt_endpoint_get(ep_name, &ep, &rerr) < 0)
-		return resp_error(r, rerr.code, "%s", rerr.msg);
+	/* A named endpoint must exist; the default's problems are the
+	 * attempt's to report.  Either must be able to run the job. */
+	ep_name = jget_str(job, "endpoint");
+	found = endpoints_get(ep_name, &ep, &rerr) == 0;
+	if (!found && ep_name != NULL)
+		return ctr_ep_error(r, &rerr);
+	if (found && job_endpoint_check(job, &ep, err, sizeof(err)) < 0)
+		return bad_field(r, "endpoint", err);
 	rc = jobq_submit(job_policy(), job, r->who.user, id, &created);
 	if (rc == STORE_E_DEPS) {
 		const char *bad = jget_str(created, "bad");
@@ -257,11 +264,11 @@ drop_container(json_object *job)
 	struct rt_err err;
 	const char *cid = jget_str(job, "container_id");
 
-	if (cid == NULL || rt_endpoint_get(jget_str(job, "endpoint"), &ep,
+	if (cid == NULL || endpoints_get(jget_str(job, "endpoint"), &ep,
 	    &err) < 0)
 		return;
 	if (ep.driver->remove(&ep, cid, 1, &err) < 0 &&
-	    err.code != CC_E_CONTAINER_NOT_FOUND)
+	    err.code != RT_E_NOT_FOUND)
 		log_msg(LOG_L_WARN, "cancel: cannot remove container %s: %s",
 		    cid, err.msg);
 }
@@ -385,8 +392,8 @@ h_job_logs(struct request *r)
 	st = jget_str(job, "status");
 	cid = jget_str(job, "container_id");
 	if (attempt == cur && st != NULL && strcmp(st, "running") == 0 &&
-	    cid != NULL && rt_endpoint_get(jget_str(job, "endpoint"), &ep,
-	    &err) == 0) {
+	    cid != NULL && endpoints_get(jget_str(job, "endpoint"), &ep,
+	    &err) == 0 && rt_can(&ep, RT_CAP_LOGS)) {
 		memset(&ls, 0, sizeof(ls));
 		ls.tail = tail;
 		ls.follow = follow;

@@ -39,6 +39,7 @@ struct kind_desc {
 	enum cc_err	 not_found;
 	size_t		 name_max;	/* of the {name} a removal takes */
 	int		 force;		/* removal reads ?force= */
+	unsigned	 cap;		/* RT_CAP_* the driver must have */
 	void		(*ops)(const struct rt_driver *, struct named_ops *);
 };
 
@@ -69,10 +70,21 @@ volume_ops(const struct rt_driver *d, struct named_ops *o)
 
 static const struct kind_desc kinds[NAMED__MAX] = {
 	[NAMED_NETWORK] = { "network", "networks", CC_E_NETWORK_NOT_FOUND,
-	    128, 0, network_ops },
+	    128, 0, RT_CAP_NETWORKS, network_ops },
 	[NAMED_VOLUME] = { "volume", "volumes", CC_E_VOLUME_NOT_FOUND,
-	    255, 1, volume_ops },
+	    255, 1, RT_CAP_VOLUMES, volume_ops },
 };
+
+/* The kind's members on this endpoint: none unless its driver declares
+ * the kind's capability. */
+static void
+kind_ops(const struct kind_desc *k, const struct rt_endpoint *ep,
+    struct named_ops *ops)
+{
+	memset(ops, 0, sizeof(*ops));
+	if (rt_can(ep, k->cap))
+		k->ops(ep->driver, ops);
+}
 
 /* The kind the route row names, or NULL after a 500 (a row without). */
 static const struct kind_desc *
@@ -126,7 +138,7 @@ h_named_list(struct request *r)
 
 	if ((k = kind_of(r)) == NULL || ctr_endpoint(r, &ep) < 0)
 		return r->status;
-	k->ops(ep.driver, &ops);
+	kind_ops(k, &ep, &ops);
 	if (ops.list == NULL)
 		return ctr_unsupported(r, &ep, k->many);
 	if (ops.list(&ep, &rows, &e) < 0)
@@ -224,7 +236,7 @@ h_named_create(struct request *r)
 	    (name = create_body(r, &driver, k->one)) == NULL ||
 	    ctr_endpoint(r, &ep) < 0)
 		return r->status;
-	k->ops(ep.driver, &ops);
+	kind_ops(k, &ep, &ops);
 	if (ops.create == NULL)
 		return ctr_unsupported(r, &ep, req_printf(r, "creating %s",
 		    k->many));
@@ -293,7 +305,7 @@ h_named_delete(struct request *r)
 	if ((k->force && req_query_bool(r, "force", 0, &force) < 0) ||
 	    ctr_endpoint(r, &ep) < 0)
 		return r->status;
-	k->ops(ep.driver, &ops);
+	kind_ops(k, &ep, &ops);
 	if (ops.remove == NULL)
 		return ctr_unsupported(r, &ep, req_printf(r, "removing %s",
 		    k->many));

@@ -19,13 +19,17 @@
 
 /* Health results are kept this long per worker, so a probe storm does not
  * become an engine storm (health_cache_ms).  The healthy answer's members
- * are kept serialized too: a probe then costs no JSON building. */
+ * are kept serialized too: a probe then costs no JSON building.  The
+ * default endpoint is the "docker" check; the other configured endpoints
+ * are reported under "endpoints" (only when there are any), without
+ * deciding the status. */
 static struct {
 	uint64_t	 at_us;
 	int		 valid;
 	int		 storage_ok, runtime_ok;
 	char		 storage_err[256], runtime_err[256];
-	char		 body[512];
+	json_object	*others;	/* {name: {status, error?}} or NULL */
+	char		*body;		/* malloc'd */
 	size_t		 body_len;
 } health;
 
@@ -46,21 +50,69 @@ health_body(void)
 	json_object_object_add(o, "version",
 	    json_object_new_string(PACKAGE_VERSION));
 	json_object_object_add(o, "checks", checks);
+	if (health.others != NULL)
+		json_object_object_add(o, "endpoints",
+		    json_object_get(health.others));
 	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	/* Without the braces: resp_ok_text() merges members. */
 	health.body_len = 0;
-	if (len > 2 && len - 2 < sizeof(health.body)) {
+	free(health.body);
+	health.body = NULL;
+	if (len > 2 && (health.body = malloc(len - 2)) != NULL) {
 		memcpy(health.body, s + 1, len - 2);
 		health.body_len = len - 2;
 	}
 	json_object_put(o);
 }
 
+/* An engine layer message without its "endpoint 'name': " opening:
+ * the docker check's message never had one. */
+static const char *
+unprefixed(const char *msg, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(msg, "endpoint '", 10) == 0 &&
+	    strncmp(msg + 10, name, n) == 0 &&
+	    strncmp(msg + 10 + n, "': ", 3) == 0)
+		return msg + 13 + n;
+	return msg;
+}
+
+/* Pings one configured endpoint other than the default into
+ * health.others (the first of a name wins, as in lookups). */
+static int
+health_other(const struct rt_endpoint_conf *c, void *arg)
+{
+	json_object *o;
+	struct rt_endpoint ep;
+	struct rt_err e;
+	int ok;
+
+	(void)arg;
+	if (strcmp(c->name, RT_EP_DEFAULT) == 0 || (health.others != NULL &&
+	    json_object_object_get_ex(health.others, c->name, NULL)))
+		return 0;
+	if (health.others == NULL)
+		health.others = json_object_new_object();
+	ok = rt_endpoint_make(c, &ep, &e) == 0 && ep.driver->ping(&ep, &e) ==
+	    0;
+	o = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_string(ok ?
+	    "healthy" : "unhealthy"));
+	if (!ok)
+		json_object_object_add(o, "error", json_object_new_string(
+		    e.msg));
+	json_object_object_add(health.others, c->name, o);
+	return 0;
+}
+
 static void
 health_refresh(void)
 {
-	struct rt_target t;
+	struct rt_endpoint ep;
+	struct rt_err e;
 	uint64_t now = now_us();
 	int rc;
 
@@ -71,12 +123,13 @@ health_refresh(void)
 	health.storage_ok = rc == 0;
 	snprintf(health.storage_err, sizeof(health.storage_err), "%s",
 	    rc ? store_strerror(rc) : "");
-	health.runtime_ok = rt_target_parse(rt_cfg.docker_host, rt_cfg.docker_tls_ca,
-	    rt_cfg.docker_tls_cert, rt_cfg.docker_tls_key, &t, health.runtime_err,
-	    sizeof(health.runtime_err)) == 0 &&
-	    rt_ping(&t, health.runtime_err, sizeof(health.runtime_err)) == 0;
-	if (health.runtime_ok)
-		health.runtime_err[0] = '\0';
+	health.runtime_ok = rt_endpoint_default(&ep, &e) == 0 &&
+	    ep.driver->ping(&ep, &e) == 0;
+	snprintf(health.runtime_err, sizeof(health.runtime_err), "%.255s",
+	    health.runtime_ok ? "" : unprefixed(e.msg, RT_EP_DEFAULT));
+	json_object_put(health.others);
+	health.others = NULL;
+	rt_endpoint_config_each(health_other, NULL);
 	health.at_us = now;
 	health.valid = 1;
 	if (health.storage_ok && health.runtime_ok)
@@ -118,6 +171,9 @@ h_health(struct request *r)
 	json_object_object_add(o, "status",
 	    json_object_new_string("unhealthy"));
 	json_object_object_add(o, "checks", checks);
+	if (health.others != NULL)
+		json_object_object_add(o, "endpoints",
+		    json_object_get(health.others));
 	json_object_object_add(o, "failed", failed);
 	json_object_object_add(o, "errors", errors);
 	return resp_error_d(r, CC_E_SERVICE_UNAVAILABLE, o,

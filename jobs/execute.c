@@ -26,6 +26,7 @@
 
 #include "../base/base.h"
 #include "../runtimes/runtime.h"
+#include "../services/services.h"
 #include "../storage/storage.h"
 #include "jobs.h"
 
@@ -57,6 +58,33 @@ fail(struct attempt *a, enum job_outcome o, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(a->res.reason, sizeof(a->res.reason), fmt, ap);
 	va_end(ap);
+}
+
+/* ---- what a job needs of its endpoint ---- */
+
+/*
+ * Beyond the core every driver has, a job needs wait, and archives when
+ * it copies files in or out.  0, or -1 with why naming the endpoint and
+ * what it lacks.  The API checks it at submission (400), an attempt
+ * again before it starts: nothing here calls a member a driver lacks.
+ */
+int
+job_endpoint_check(json_object *job, const struct rt_endpoint *ep, char *why,
+    size_t whylen)
+{
+	json_object *in = jget_arr(job, "input_files"),
+	    *out = jget_arr(job, "output_patterns");
+	unsigned need = RT_CAP_WAIT;
+	const char *lack;
+
+	if ((in != NULL && json_object_array_length(in) > 0) ||
+	    (out != NULL && json_object_array_length(out) > 0))
+		need |= RT_CAP_ARCHIVE;
+	if ((lack = rt_cap_missing(ep, need)) == NULL)
+		return 0;
+	snprintf(why, whylen, "endpoint '%s' (%s) does not support %s, which "
+	    "this job needs", ep->name, ep->driver->name, lack);
+	return -1;
 }
 
 /* ---- progress: a helper process follows stdout ---- */
@@ -282,10 +310,9 @@ collect_outputs(struct attempt *a)
 		m.max = jobs_cfg.jobs_max_output - a->out_used;
 		if (a->ep.driver->get_archive(&a->ep, a->cid, dir, m.max,
 		    mem_sink, &m, &err) < 0) {
-			if (err.code == CC_E_CONTAINER_NOT_FOUND ||
-			    err.code == CC_E_NOT_FOUND)
+			if (err.code == RT_E_NOT_FOUND)
 				continue;	/* no such directory: no match */
-			if (err.code == CC_E_PAYLOAD_TOO_LARGE) {
+			if (err.code == RT_E_TOO_BIG) {
 				fail(a, JOB_ERROR, "%s", "outputs exceed "
 				    "jobs_max_output");
 				rc = -1;
@@ -325,7 +352,8 @@ keep_logs(struct attempt *a)
 	struct follow f = { .cl = a->cl, .last = -1, .quiet = 1 };
 
 	/* past the cap the sink stops: the first jobs_max_log bytes stay */
-	a->ep.driver->logs(&a->ep, a->cid, &ls, mem_sink, &m, &err);
+	if (rt_can(&a->ep, RT_CAP_LOGS))
+		a->ep.driver->logs(&a->ep, a->cid, &ls, mem_sink, &m, &err);
 	/* the last PROGRESS line counts, also when no follower saw it */
 	follow_sink(&f, RT_STDOUT, m.p ? m.p : "", m.len);
 	if (f.len > 0 && !f.skip)
@@ -346,7 +374,7 @@ sample_usage(struct attempt *a)
 	struct rt_err err;
 	double mem;
 
-	if (a->ep.driver->stats == NULL ||
+	if (!rt_can(&a->ep, RT_CAP_STATS) ||
 	    a->ep.driver->stats(&a->ep, a->cid, &st, &err) < 0)
 		return;
 	/* cpu_usage is percent of one CPU now: integrate over the slice */
@@ -455,11 +483,11 @@ wait_exit(struct attempt *a, time_t deadline, int *code, pid_t *follower)
 		    slice, code, &err) == 0)
 			return 1;
 		slice = WAIT_SLICE_S;
-		if (*follower <= 0)
+		if (*follower <= 0 && rt_can(&a->ep, RT_CAP_LOGS))
 			*follower = follow_start(a);
 		if (jobq_attempt_live(a->cl->id, a->cl->attempt) != 0)
 			return -1;
-		if (err.code != CC_E_TIMEOUT) {
+		if (err.code != RT_E_TIMEOUT) {
 			fail(a, JOB_ERROR, "waiting for the container: %s",
 			    err.msg);
 			return -1;
@@ -478,6 +506,7 @@ job_execute(const struct job_claim *cl)
 	struct attempt a;
 	struct rt_err err;
 	const char *ep;
+	char why[256];
 	pid_t follower = -1;
 	time_t deadline;
 	long timeout;
@@ -497,8 +526,12 @@ job_execute(const struct job_claim *cl)
 	timeout = (long)jget_int(jget_obj(a.job, "resources"), "timeout", 0);
 	if (timeout <= 0)
 		timeout = jobs_cfg.jobs_default_timeout;
-	if (rt_endpoint_get(ep, &a.ep, &err) < 0) {
+	if (endpoints_get(ep, &a.ep, &err) < 0) {
 		fail(&a, JOB_ERROR, "endpoint: %s", err.msg);
+		goto finish;
+	}
+	if (job_endpoint_check(a.job, &a.ep, why, sizeof(why)) < 0) {
+		fail(&a, JOB_ERROR, "%s", why);
 		goto finish;
 	}
 	if (make_container(&a) < 0)
@@ -543,7 +576,7 @@ finish:
 	if (a.cid[0] != '\0') {
 		keep_logs(&a);
 		if (a.ep.driver->remove(&a.ep, a.cid, 1, &err) < 0 &&
-		    err.code != CC_E_CONTAINER_NOT_FOUND)
+		    err.code != RT_E_NOT_FOUND)
 			log_msg(LOG_L_WARN, "job %s: cannot remove container "
 			    "%s: %s", cl->id, a.cid, err.msg);
 	}

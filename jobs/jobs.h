@@ -138,6 +138,11 @@ int	 job_fs_write(const char *owner, const char *path, const void *data,
 void	 runner_main(int listen_fd);
 int	 runner_count(void);
 void	 job_execute(const struct job_claim *);
+/* Whether ep can run job (wait; archives for files in or out): 0, or -1
+ * with why naming the endpoint and what it lacks (execute.c). */
+struct rt_endpoint;
+int	 job_endpoint_check(json_object *job, const struct rt_endpoint *,
+	    char *why, size_t whylen);
 long long proc_start_time(pid_t);
 
 #endif /* JOBS_H */

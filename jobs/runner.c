@@ -33,6 +33,7 @@
 
 #include "../base/base.h"
 #include "../runtimes/runtime.h"
+#include "../services/services.h"
 #include "../storage/storage.h"
 #include "jobs.h"
 
@@ -93,10 +94,10 @@ remove_container(const char *endpoint, const char *cid)
 	struct rt_err err;
 
 	if (cid == NULL || *cid == '\0' ||
-	    rt_endpoint_get(endpoint, &ep, &err) < 0)
+	    endpoints_get(endpoint, &ep, &err) < 0)
 		return;
 	if (ep.driver->remove(&ep, cid, 1, &err) < 0 &&
-	    err.code != CC_E_CONTAINER_NOT_FOUND)
+	    err.code != RT_E_NOT_FOUND)
 		log_msg(LOG_L_WARN, "cannot remove container %s of an "
 		    "interrupted job: %s", cid, err.msg);
 }

@@ -2,22 +2,23 @@
  * docker.c: the Docker Engine API driver (Docker and Podman's compatible
  * service), through http.c.  Every request body is built in the driver
  * field by field from our structs; every answer is capped
- * (runtime_max_answer) and parsed defensively: a missing or mistyped
- * member becomes a default, an unparsable answer RUNTIME_ERROR.
+ * (runtime_max_answer) and read with jget_* (a missing or mistyped
+ * member becomes a default), an unparsable answer RT_E_PROTO.
  *
- * Engine statuses become our errors in dk_fail(): 404 -> <kind>_NOT_FOUND,
- * 409 and Podman's "container state improper" -> CONFLICT, 400 ->
- * INVALID_REQUEST, anything else -> RUNTIME_ERROR, all with the engine's
- * message and the endpoint's name.
+ * Engine statuses become RT_E_* in dk_fail(): 404 -> RT_E_NOT_FOUND of
+ * the caller's kind, 409 and Podman's "container state improper" ->
+ * RT_E_CONFLICT, 400 -> RT_E_INVALID, anything else -> RT_E_ENGINE, all
+ * with the engine's status and message and the endpoint's name.
  *
  * This file holds the driver table (rt_docker), the requests every call
- * goes through, the JSON readers and the builders more than one resource
- * uses, all declared for the other files in docker.h.  The calls themselves
- * are one file a resource: docker_containers.c (list, create, lifecycle,
- * inspect, wait), docker_container_io.c (logs, stats, exec, archives,
- * events), docker_images.c (list, pull, remove, build), docker_networks.c
- * (list, create, remove), docker_volumes.c (list, create, remove),
- * docker_system.c (info, version, ping, prune).
+ * goes through and the builders more than one resource uses, all
+ * declared for the other files in docker.h.  The calls themselves are one
+ * file a resource: docker_containers.c (list, create, lifecycle, inspect,
+ * wait), docker_container_io.c (logs, stats, exec, archives, events),
+ * docker_images.c (list, pull, remove, build), docker_networks.c (list,
+ * create, remove), docker_volumes.c (list, create, remove),
+ * docker_system.c (info, version, ping, prune); docker_demux.c reads the
+ * engine's framed output.
  */
 #include "config.h"
 
@@ -31,38 +32,7 @@
 
 #include "docker.h"
 
-/* ---- small JSON readers that never trust the answer's types ---- */
-
-json_object *
-dk_jget(json_object *o, const char *k)
-{
-	json_object *v = NULL;
-
-	if (o == NULL || !json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, k, &v))
-		return NULL;
-	return v;
-}
-
-const char *
-dk_jstr(json_object *o, const char *k)
-{
-	json_object *v = dk_jget(o, k);
-
-	return v != NULL && json_object_is_type(v, json_type_string) ?
-	    json_object_get_string(v) : NULL;
-}
-
-int64_t
-dk_jint(json_object *o, const char *k)
-{
-	json_object *v = dk_jget(o, k);
-
-	if (v == NULL || !(json_object_is_type(v, json_type_int) ||
-	    json_object_is_type(v, json_type_double)))
-		return 0;
-	return json_object_get_int64(v);
-}
+/* ---- values ---- */
 
 json_object *
 dk_jnew_str(const char *s)
@@ -121,7 +91,7 @@ engine_message(const char *body, char *out, size_t outlen)
 
 	if (body != NULL && *body == '{')
 		o = json_tokener_parse(body);
-	if ((m = dk_jstr(o, "message")) != NULL)
+	if ((m = jget_str(o, "message")) != NULL)
 		snprintf(out, outlen, "%s", m);
 	else
 		snprintf(out, outlen, "%.200s", body ? body : "");
@@ -132,38 +102,40 @@ engine_message(const char *body, char *out, size_t outlen)
 			*out = ' ';
 }
 
-/* Fills err for an engine status that is not success.  nf is the error
- * for 404 (CONTAINER_NOT_FOUND, IMAGE_NOT_FOUND, ...). */
+/* Fills err for an engine status that is not success; kind is what a
+ * 404 is about. */
 void
 dk_fail(const struct rt_endpoint *ep, long status, const char *body,
-    enum cc_err nf, struct rt_err *err)
+    enum rt_kind kind, struct rt_err *err)
 {
 	char msg[400];
-	enum cc_err code;
+	int code;
 
 	engine_message(body, msg, sizeof(msg));
 	if (status == 404)
-		code = nf;
+		code = RT_E_NOT_FOUND;
 	else if (status == 409 || strstr(msg, "state improper") != NULL ||
 	    strstr(msg, "already") != NULL ||
 	    strstr(msg, "in use") != NULL || strstr(msg, "is being used") !=
 	    NULL)
-		code = CC_E_CONFLICT;
+		code = RT_E_CONFLICT;
 	else if (status == 400)
-		code = CC_E_INVALID_REQUEST;
+		code = RT_E_INVALID;
 	else
-		code = CC_E_RUNTIME_ERROR;
+		code = RT_E_ENGINE;
 	rt_err_set(err, code, "endpoint '%s': %s", ep->name, msg);
+	if (code == RT_E_NOT_FOUND)
+		err->kind = kind;
 	err->status = (int)status;
 }
 
 /*
  * How a stream ended: 0 when it ran to its end or the sink stopped it,
- * else -1 with err set (nf: what the engine's 404 means here).
+ * else -1 with err set (kind: what the engine's 404 is about here).
  */
 int
 dk_stream_end(const struct rt_endpoint *ep, int rc, long status,
-    const char *msg, enum cc_err nf, struct rt_err *err)
+    const char *msg, enum rt_kind kind, struct rt_err *err)
 {
 	if (rc == RT_E_STOPPED)
 		return 0;
@@ -172,7 +144,7 @@ dk_stream_end(const struct rt_endpoint *ep, int rc, long status,
 		return -1;
 	}
 	if (status < 200 || status >= 300) {
-		dk_fail(ep, status, msg, nf, err);
+		dk_fail(ep, status, msg, kind, err);
 		return -1;
 	}
 	return 0;
@@ -185,7 +157,7 @@ dk_stream_end(const struct rt_endpoint *ep, int rc, long status,
 int
 dk_call(const struct rt_endpoint *ep, const char *method, const char *path,
     const char *ctype, const void *body, size_t blen, long timeout_s,
-    enum cc_err nf, json_object **out, struct rt_err *err)
+    enum rt_kind kind, json_object **out, struct rt_err *err)
 {
 	struct rt_resp resp;
 	char msg[512];
@@ -205,7 +177,7 @@ dk_call(const struct rt_endpoint *ep, const char *method, const char *path,
 		return RT_CHANGED_NOT;
 	}
 	if (resp.status < 200 || resp.status >= 300) {
-		dk_fail(ep, resp.status, resp.body, nf, err);
+		dk_fail(ep, resp.status, resp.body, kind, err);
 		rt_resp_free(&resp);
 		return -1;
 	}
@@ -219,7 +191,7 @@ dk_call(const struct rt_endpoint *ep, const char *method, const char *path,
 			json_tokener_free(tok);
 		}
 		if (*out == NULL) {
-			rt_err_set(err, CC_E_RUNTIME_ERROR, "endpoint '%s': "
+			rt_err_set(err, RT_E_PROTO, "endpoint '%s': "
 			    "unparsable answer to %s %s", ep->name, method,
 			    path);
 			rc = -1;
@@ -231,7 +203,8 @@ dk_call(const struct rt_endpoint *ep, const char *method, const char *path,
 
 int
 dk_json(const struct rt_endpoint *ep, const char *method, const char *path,
-    json_object *body, enum cc_err nf, json_object **out, struct rt_err *err)
+    json_object *body, enum rt_kind kind, json_object **out,
+    struct rt_err *err)
 {
 	const char *s = NULL;
 	size_t len = 0;
@@ -240,7 +213,7 @@ dk_json(const struct rt_endpoint *ep, const char *method, const char *path,
 		s = json_object_to_json_string_length(body,
 		    JSON_C_TO_STRING_PLAIN, &len);
 	return dk_call(ep, method, path, s ? "application/json" : NULL, s,
-	    len, 0, nf, out, err);
+	    len, 0, kind, out, err);
 }
 
 /* An answer that must be of one JSON type. */
@@ -250,21 +223,21 @@ dk_want_type(const struct rt_endpoint *ep, json_object *o, json_type t,
 {
 	if (o != NULL && json_object_is_type(o, t))
 		return 0;
-	rt_err_set(err, CC_E_RUNTIME_ERROR, "endpoint '%s': malformed answer "
+	rt_err_set(err, RT_E_PROTO, "endpoint '%s': malformed answer "
 	    "for %s", ep->name, what);
 	return -1;
 }
 
 /*
  * GET path and check the answer is of type t; on any failure *out is NULL
- * and err says why (nf names a 404).  The caller puts *out.
+ * and err says why (kind: what a 404 is about).  The caller puts *out.
  */
 int
-dk_get_as(const struct rt_endpoint *ep, const char *path, enum cc_err nf,
+dk_get_as(const struct rt_endpoint *ep, const char *path, enum rt_kind kind,
     json_type t, const char *what, json_object **out, struct rt_err *err)
 {
 	*out = NULL;
-	if (dk_json(ep, "GET", path, NULL, nf, out, err) < 0 ||
+	if (dk_json(ep, "GET", path, NULL, kind, out, err) < 0 ||
 	    dk_want_type(ep, *out, t, what, err) < 0) {
 		json_object_put(*out);
 		*out = NULL;
@@ -283,15 +256,15 @@ dk_esc(const char *s)
 char *
 dk_label_filter(const char *label)
 {
-	json_object *f;
+	json_object *f, *l;
 	char *q;
 
 	if (label == NULL)
 		return NULL;
 	f = json_object_new_object();
-	json_object_object_add(f, "label", json_object_new_array());
-	json_object_array_add(dk_jget(f, "label"),
-	    json_object_new_string(label));
+	l = json_object_new_array();
+	json_object_object_add(f, "label", l);
+	json_object_array_add(l, json_object_new_string(label));
 	q = dk_esc(json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN));
 	json_object_put(f);
 	return q;
@@ -401,6 +374,9 @@ dk_named_body(const char *name, const char *driver, const struct rt_kv *labels,
 
 const struct rt_driver rt_docker = {
 	.name = "docker",
+	.caps = RT_CAP_EXEC | RT_CAP_ARCHIVE | RT_CAP_LOGS | RT_CAP_STATS |
+	    RT_CAP_EVENTS | RT_CAP_IMAGES | RT_CAP_BUILD | RT_CAP_NETWORKS |
+	    RT_CAP_VOLUMES | RT_CAP_PAUSE | RT_CAP_WAIT | RT_CAP_PRUNE,
 	.list = dk_list,
 	.create = dk_create,
 	.start = dk_start,

@@ -1,7 +1,8 @@
 /*
  * docker.h: what the Docker driver's files (runtimes/docker*.c) share.
  * Private to the driver: handlers and the jobs runner reach it through
- * struct rt_driver (runtime.h), never through this header.
+ * struct rt_driver (runtime.h) and the registry, never through this
+ * header (the registry and the unit tests include it).
  */
 #ifndef DOCKER_H
 #define DOCKER_H
@@ -17,32 +18,35 @@
 /* The Engine API version every path asks for. */
 #define API "/v1.41"
 
-/* ---- JSON readers that never trust the answer's types (docker.c) ---- */
+/* The driver's row in the registry (docker.c). */
+extern const struct rt_driver rt_docker;
 
-json_object	*dk_jget(json_object *, const char *key);
-const char	*dk_jstr(json_object *, const char *key);
-int64_t		 dk_jint(json_object *, const char *key);
+/* ---- values for answers and bodies (docker.c); answers are read with
+ * base.h's jget_*: a missing or mistyped member is absent ---- */
+
 json_object	*dk_jnew_str(const char *);
 time_t		 dk_time(const char *rfc3339);
 json_object	*dk_iso_or_null(time_t);
 
-/* ---- requests (docker.c) ---- */
+/* ---- requests (docker.c) ----
+ * kind says what the engine's 404 is about here (RT_K_CONTAINER for a
+ * container's path, RT_K_NONE for an archive path or a route). */
 
 void	 dk_fail(const struct rt_endpoint *, long status, const char *body,
-	    enum cc_err nf, struct rt_err *);
+	    enum rt_kind, struct rt_err *);
 int	 dk_stream_end(const struct rt_endpoint *, int rc, long status,
-	    const char *msg, enum cc_err nf, struct rt_err *);
+	    const char *msg, enum rt_kind, struct rt_err *);
 int	 dk_call(const struct rt_endpoint *, const char *method,
 	    const char *path, const char *ctype, const void *body,
-	    size_t blen, long timeout_s, enum cc_err nf, json_object **out,
+	    size_t blen, long timeout_s, enum rt_kind, json_object **out,
 	    struct rt_err *);
 int	 dk_json(const struct rt_endpoint *, const char *method,
-	    const char *path, json_object *body, enum cc_err nf,
+	    const char *path, json_object *body, enum rt_kind,
 	    json_object **out, struct rt_err *);
 int	 dk_want_type(const struct rt_endpoint *, json_object *, json_type,
 	    const char *what, struct rt_err *);
 int	 dk_get_as(const struct rt_endpoint *, const char *path,
-	    enum cc_err nf, json_type, const char *what, json_object **out,
+	    enum rt_kind, json_type, const char *what, json_object **out,
 	    struct rt_err *);
 /* URL-escaped copies; the caller curl_free()s them (NULL: none). */
 char	*dk_esc(const char *);
@@ -66,6 +70,27 @@ struct dk_lines {
 };
 int	 dk_lines_sink(void *arg, enum rt_stream, const char *, size_t);
 
+/*
+ * The demultiplexer for Docker's framed output (docker_demux.c): each
+ * frame is an 8-byte header (stream byte 0/1/2, three zero bytes, a
+ * 4-byte big-endian length) and that many bytes.  Chunks may split a
+ * frame anywhere; the state carries over.  If the very first header is
+ * not a valid one the stream is a TTY's raw output and passes through as
+ * RT_STDOUT.
+ */
+struct dk_demux {
+	rt_sink_fn	 fn;
+	void		*arg;
+	unsigned char	 hdr[8];
+	size_t		 hlen;		/* header bytes held */
+	size_t		 left;		/* payload bytes still to come */
+	enum rt_stream	 cur;
+	int		 started, raw;
+};
+void	 dk_demux_init(struct dk_demux *, rt_sink_fn, void *);
+/* 0, or -1 when the sink stopped. */
+int	 dk_demux_feed(struct dk_demux *, const char *, size_t);
+
 /* ---- the driver's entry points, by file (rt_docker in docker.c) ---- */
 
 /* docker_containers.c */
@@ -87,6 +112,9 @@ int	 dk_remove(const struct rt_endpoint *, const char *id, int force,
 	    struct rt_err *);
 int	 dk_inspect(const struct rt_endpoint *, const char *id,
 	    json_object **out, struct rt_err *);
+/* The engine's create body for a spec, field by field (for the unit
+ * tests too); the caller puts it. */
+json_object *dk_create_body(const struct rt_create_spec *);
 int	 dk_wait(const struct rt_endpoint *, const char *id, long timeout_s,
 	    int *exit_code, struct rt_err *);
 
@@ -137,9 +165,9 @@ int	 dk_volume_remove(const struct rt_endpoint *, const char *name,
 	    int force, struct rt_err *);
 
 /* docker_system.c */
-int	 dk_info(const struct rt_endpoint *, long timeout_s, json_object **out,
-	    struct rt_err *);
-int	 dk_version(const struct rt_endpoint *, json_object **out,
+int	 dk_info(const struct rt_endpoint *, long timeout_s,
+	    struct rt_info *out, struct rt_err *);
+int	 dk_version(const struct rt_endpoint *, struct rt_version *out,
 	    struct rt_err *);
 int	 dk_ping(const struct rt_endpoint *, struct rt_err *);
 int	 dk_prune(const struct rt_endpoint *, const char *label,

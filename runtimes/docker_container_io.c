@@ -2,7 +2,7 @@
  * docker_container_io.c: the Docker driver's streams in and out of
  * containers: logs (demultiplexed), stats, exec (with stdin through a
  * hijacked connection), archives put and got, and the engine's events.
- * Requests and readers are docker.c's (docker.h).
+ * Requests and builders are docker.c's (docker.h).
  */
 #include "config.h"
 
@@ -20,12 +20,12 @@
 static int
 demux_sink(void *arg, enum rt_stream s, const char *buf, size_t len)
 {
-	struct rt_demux *dm = arg;
+	struct dk_demux *dm = arg;
 
 	(void)s;
 	if (buf == NULL)	/* a tick: let the caller look around */
 		return dm->fn(dm->arg, RT_STDOUT, NULL, 0);
-	return rt_demux_feed(dm, buf, len);
+	return dk_demux_feed(dm, buf, len);
 }
 
 /* Streams a GET whose body is framed output, demultiplexed to fn. */
@@ -34,16 +34,16 @@ dk_stream_framed(const struct rt_endpoint *ep, const char *method,
     const char *path, const char *body, long timeout_s, rt_sink_fn fn,
     void *arg, struct rt_err *err)
 {
-	struct rt_demux dm;
+	struct dk_demux dm;
 	char msg[512];
 	long status;
 	int rc;
 
-	rt_demux_init(&dm, fn, arg);
+	dk_demux_init(&dm, fn, arg);
 	rc = rt_http_stream(&ep->target, method, path, body ?
 	    "application/json" : NULL, body, body ? strlen(body) : 0,
 	    timeout_s, &status, demux_sink, &dm, msg, sizeof(msg));
-	return dk_stream_end(ep, rc, status, msg, CC_E_CONTAINER_NOT_FOUND, err);
+	return dk_stream_end(ep, rc, status, msg, RT_K_CONTAINER, err);
 }
 
 int
@@ -71,7 +71,7 @@ dk_logs(const struct rt_endpoint *ep, const char *id,
 static int64_t
 blkio_sum(json_object *st, const char *op)
 {
-	json_object *arr = dk_jget(dk_jget(st, "blkio_stats"),
+	json_object *arr = jget_arr(jget_obj(st, "blkio_stats"),
 	    "io_service_bytes_recursive"), *e;
 	int64_t sum = 0;
 	size_t i, n;
@@ -80,9 +80,9 @@ blkio_sum(json_object *st, const char *op)
 	    json_object_array_length(arr) : 0;
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(arr, i);
-		if (dk_jstr(e, "op") != NULL &&
-		    strcasecmp(dk_jstr(e, "op"), op) == 0)
-			sum += dk_jint(e, "value");
+		if (jget_str(e, "op") != NULL &&
+		    strcasecmp(jget_str(e, "op"), op) == 0)
+			sum += jget_int(e, "value", 0);
 	}
 	return sum;
 }
@@ -100,31 +100,31 @@ stats_of(json_object *st)
 	int64_t rx = 0, tx = 0, ncpu;
 	char ts[32];
 
-	cpu = dk_jget(st, "cpu_stats");
-	pre = dk_jget(st, "precpu_stats");
-	ncpu = dk_jint(cpu, "online_cpus");
+	cpu = jget_obj(st, "cpu_stats");
+	pre = jget_obj(st, "precpu_stats");
+	ncpu = jget_int(cpu, "online_cpus", 0);
 	if (ncpu <= 0)
 		ncpu = 1;
-	cd = (double)(dk_jint(dk_jget(cpu, "cpu_usage"), "total_usage") -
-	    dk_jint(dk_jget(pre, "cpu_usage"), "total_usage"));
-	sd = (double)(dk_jint(cpu, "system_cpu_usage") -
-	    dk_jint(pre, "system_cpu_usage"));
+	cd = (double)(jget_int(jget_obj(cpu, "cpu_usage"), "total_usage", 0) -
+	    jget_int(jget_obj(pre, "cpu_usage"), "total_usage", 0));
+	sd = (double)(jget_int(cpu, "system_cpu_usage", 0) -
+	    jget_int(pre, "system_cpu_usage", 0));
 	if (cd > 0 && sd > 0)
 		cpu_pct = cd / sd * (double)ncpu * 100.0;
-	nets = dk_jget(st, "networks");
+	nets = jget_obj(st, "networks");
 	if (json_object_is_type(nets, json_type_object)) {
 		json_object_object_foreach(nets, k, v) {
 			(void)k;
-			rx += dk_jint(v, "rx_bytes");
-			tx += dk_jint(v, "tx_bytes");
+			rx += jget_int(v, "rx_bytes", 0);
+			tx += jget_int(v, "tx_bytes", 0);
 		}
 	}
 	json_object_object_add(o, "cpu_usage",
 	    json_object_new_double((double)(int64_t)(cpu_pct * 100) / 100));
 	json_object_object_add(o, "memory_usage", json_object_new_int64(
-	    dk_jint(dk_jget(st, "memory_stats"), "usage")));
+	    jget_int(jget_obj(st, "memory_stats"), "usage", 0)));
 	json_object_object_add(o, "memory_limit", json_object_new_int64(
-	    dk_jint(dk_jget(st, "memory_stats"), "limit")));
+	    jget_int(jget_obj(st, "memory_stats"), "limit", 0)));
 	json_object_object_add(o, "network_rx", json_object_new_int64(rx));
 	json_object_object_add(o, "network_tx", json_object_new_int64(tx));
 	json_object_object_add(o, "block_read",
@@ -132,7 +132,7 @@ stats_of(json_object *st)
 	json_object_object_add(o, "block_write",
 	    json_object_new_int64(blkio_sum(st, "write")));
 	json_object_object_add(o, "pids", json_object_new_int64(
-	    dk_jint(dk_jget(st, "pids_stats"), "current")));
+	    jget_int(jget_obj(st, "pids_stats"), "current", 0)));
 	iso8601(ts, now_wall());
 	json_object_object_add(o, "timestamp", json_object_new_string(ts));
 	return o;
@@ -148,7 +148,7 @@ dk_stats_one(const struct rt_endpoint *ep, const char *id, json_object **out,
 	*out = NULL;
 	snprintf(path, sizeof(path), API "/containers/%s/stats?stream=false",
 	    id);
-	if (dk_get_as(ep, path, CC_E_CONTAINER_NOT_FOUND, json_type_object,
+	if (dk_get_as(ep, path, RT_K_CONTAINER, json_type_object,
 	    "stats", &st, err) < 0)
 		return -1;
 	*out = stats_of(st);
@@ -157,6 +157,54 @@ dk_stats_one(const struct rt_endpoint *ep, const char *id, json_object **out,
 }
 
 /* ---- exec ---- */
+
+/*
+ * Docker's hijacked exchange (exec start with stdin): the connection is
+ * upgraded to a raw stream, in_len bytes of in go out as the process's
+ * stdin, the write side is shut so the process sees end of input, and
+ * everything the engine sends back goes to fn.  Half-closing a TLS
+ * stream is not clean, hence unix and tcp endpoints only.  RT_OK with
+ * *status (msg holds the answer for a status other than 101 or 2xx), or
+ * an RT_E_* with msg.
+ */
+static int
+dk_hijack(const struct rt_endpoint *ep, const char *path, const char *body,
+    const void *in, size_t in_len, long timeout_s, long *status,
+    rt_sink_fn fn, void *arg, char *msg, size_t msglen)
+{
+	struct rt_conn *c = NULL;
+	char buf[16384];
+	size_t n;
+	int rc;
+
+	*status = 0;
+	if (ep->target.unix_path[0] == '\0' &&
+	    strncmp(ep->target.base, "http://", 7) != 0) {
+		snprintf(msg, msglen, "stdin to a process needs a unix or tcp "
+		    "endpoint, not TLS");
+		return RT_E_PROTO;
+	}
+	if ((rc = rt_http_upgrade(&ep->target, "POST", path,
+	    "application/json", body, strlen(body), "tcp", timeout_s, status,
+	    &c, msg, msglen)) != RT_OK || c == NULL)
+		return rc;
+	if (in_len > 0 && (rc = rt_conn_send(c, in, in_len, msg, msglen)) !=
+	    RT_OK)
+		goto out;
+	rt_conn_shutdown(c);
+	for (;;) {
+		if ((rc = rt_conn_recv(c, buf, sizeof(buf), &n, msg, msglen)) !=
+		    RT_OK || n == 0)
+			break;
+		if (fn(arg, RT_RAW, buf, n) != 0) {
+			rc = RT_E_STOPPED;
+			break;
+		}
+	}
+out:
+	rt_conn_close(c);
+	return rc;
+}
 
 struct collect {
 	struct rt_exec_result	*x;
@@ -196,7 +244,7 @@ dk_exec(const struct rt_endpoint *ep, const char *id,
 	json_object *body = NULL, *ans = NULL;
 	struct collect c = { x, xs->max_output ? xs->max_output :
 	    rt_cfg.exec_max_output };
-	struct rt_demux dm;
+	struct dk_demux dm;
 	char path[512], eid[128], msg[512];
 	long status, tmo = xs->timeout_s ? xs->timeout_s : rt_cfg.runtime_timeout;
 	int rc, i;
@@ -217,14 +265,14 @@ dk_exec(const struct rt_endpoint *ep, const char *id,
 		json_object_object_add(body, "WorkingDir",
 		    dk_jnew_str(xs->workdir));
 	snprintf(path, sizeof(path), API "/containers/%s/exec", id);
-	rc = dk_json(ep, "POST", path, body, CC_E_CONTAINER_NOT_FOUND, &ans,
+	rc = dk_json(ep, "POST", path, body, RT_K_CONTAINER, &ans,
 	    err);
 	json_object_put(body);
-	if (rc == 0 && (dk_jstr(ans, "Id") == NULL ||
-	    strlen(dk_jstr(ans, "Id")) >= sizeof(eid) ||
-	    strspn(dk_jstr(ans, "Id"), "0123456789abcdef") !=
-	    strlen(dk_jstr(ans, "Id")))) {
-		rt_err_set(err, CC_E_RUNTIME_ERROR, "endpoint '%s': exec "
+	if (rc == 0 && (jget_str(ans, "Id") == NULL ||
+	    strlen(jget_str(ans, "Id")) >= sizeof(eid) ||
+	    strspn(jget_str(ans, "Id"), "0123456789abcdef") !=
+	    strlen(jget_str(ans, "Id")))) {
+		rt_err_set(err, RT_E_PROTO, "endpoint '%s': exec "
 		    "create answered without a usable Id", ep->name);
 		rc = -1;
 	}
@@ -232,15 +280,15 @@ dk_exec(const struct rt_endpoint *ep, const char *id,
 		json_object_put(ans);
 		return -1;
 	}
-	snprintf(eid, sizeof(eid), "%s", dk_jstr(ans, "Id"));
+	snprintf(eid, sizeof(eid), "%s", jget_str(ans, "Id"));
 	json_object_put(ans);
 
 	snprintf(path, sizeof(path), API "/exec/%s/start", eid);
-	rt_demux_init(&dm, exec_collect, &c);
+	dk_demux_init(&dm, exec_collect, &c);
 	if (xs->in != NULL)
-		rc = rt_http_hijack(&ep->target, path,
-		    "{\"Detach\":false,\"Tty\":false}", xs->in, xs->in_len,
-		    tmo, &status, demux_sink, &dm, msg, sizeof(msg));
+		rc = dk_hijack(ep, path, "{\"Detach\":false,\"Tty\":false}",
+		    xs->in, xs->in_len, tmo, &status, demux_sink, &dm, msg,
+		    sizeof(msg));
 	else {
 		static const char start[] = "{\"Detach\":false,\"Tty\":false}";
 
@@ -253,25 +301,25 @@ dk_exec(const struct rt_endpoint *ep, const char *id,
 		return -1;
 	}
 	if (status != 200 && status != 101) {
-		dk_fail(ep, status, msg, CC_E_CONTAINER_NOT_FOUND, err);
+		dk_fail(ep, status, msg, RT_K_CONTAINER, err);
 		return -1;
 	}
 	/* The stream ends as the process does; its exit code may take the
 	 * engine a moment more to record (bounded). */
 	snprintf(path, sizeof(path), API "/exec/%s/json", eid);
 	for (i = 0; i < 100; i++) {
-		if (dk_json(ep, "GET", path, NULL, CC_E_NOT_FOUND, &ans,
+		if (dk_json(ep, "GET", path, NULL, RT_K_NONE, &ans,
 		    err) < 0)
 			return -1;
-		if (!json_object_get_boolean(dk_jget(ans, "Running"))) {
-			x->exit_code = (int)dk_jint(ans, "ExitCode");
+		if (!jget_bool(ans, "Running", 0)) {
+			x->exit_code = (int)jget_int(ans, "ExitCode", 0);
 			json_object_put(ans);
 			return 0;
 		}
 		json_object_put(ans);
 		usleep(20000);
 	}
-	rt_err_set(err, CC_E_TIMEOUT, "endpoint '%s': exec output ended but "
+	rt_err_set(err, RT_E_TIMEOUT, "endpoint '%s': exec output ended but "
 	    "the process did not", ep->name);
 	return -1;
 }
@@ -288,12 +336,12 @@ dk_put_archive(const struct rt_endpoint *ep, const char *id, const char *dir,
 	if ((d = dk_esc(dir)) == NULL || asprintf(&path, API "/containers/%s/"
 	    "archive?path=%s", id, d) < 0) {
 		curl_free(d);
-		rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
+		rt_err_set(err, RT_E_INTERNAL, "out of memory");
 		return -1;
 	}
 	curl_free(d);
 	rc = dk_call(ep, "PUT", path, "application/x-tar", tar, len, 0,
-	    CC_E_CONTAINER_NOT_FOUND, NULL, err);
+	    RT_K_CONTAINER, NULL, err);
 	free(path);
 	return rc < 0 ? -1 : 0;
 }
@@ -333,7 +381,7 @@ dk_get_archive(const struct rt_endpoint *ep, const char *id,
 	if ((d = dk_esc(cpath)) == NULL || asprintf(&path, API "/containers/%s/"
 	    "archive?path=%s", id, d) < 0) {
 		curl_free(d);
-		rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
+		rt_err_set(err, RT_E_INTERNAL, "out of memory");
 		return -1;
 	}
 	curl_free(d);
@@ -341,12 +389,12 @@ dk_get_archive(const struct rt_endpoint *ep, const char *id,
 	    rt_cfg.runtime_timeout, &status, capped_sink, &c, msg, sizeof(msg));
 	free(path);
 	if (c.over) {
-		rt_err_set(err, CC_E_PAYLOAD_TOO_LARGE, "endpoint '%s': archive "
+		rt_err_set(err, RT_E_TOO_BIG, "endpoint '%s': archive "
 		    "of '%s' is larger than %zu bytes", ep->name, cpath, max);
 		return -1;
 	}
 	/* 404 here is a path missing in a container that exists. */
-	return dk_stream_end(ep, rc, status, msg, CC_E_NOT_FOUND, err);
+	return dk_stream_end(ep, rc, status, msg, RT_K_NONE, err);
 }
 
 /* ---- events: one JSON object per line ---- */
@@ -361,7 +409,7 @@ dk_events(const struct rt_endpoint *ep, const struct rt_events_spec *es,
 	int rc;
 
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
-		rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
+		rt_err_set(err, RT_E_INTERNAL, "out of memory");
 		return -1;
 	}
 	l->fn = fn;
@@ -375,5 +423,5 @@ dk_events(const struct rt_endpoint *ep, const struct rt_events_spec *es,
 	rc = rt_http_stream(&ep->target, "GET", path, NULL, NULL, 0, 0,
 	    &status, dk_lines_sink, l, msg, sizeof(msg));
 	free(l);
-	return dk_stream_end(ep, rc, status, msg, CC_E_NOT_FOUND, err);
+	return dk_stream_end(ep, rc, status, msg, RT_K_NONE, err);
 }

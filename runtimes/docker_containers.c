@@ -27,14 +27,14 @@ ports_of_list(json_object *arr)
 	    json_object_array_length(arr) : 0;
 	for (i = 0; i < n; i++) {
 		p = json_object_array_get_idx(arr, i);
-		if (dk_jint(p, "PublicPort") > 0)
+		if (jget_int(p, "PublicPort", 0) > 0)
 			snprintf(buf, sizeof(buf), "%lld:%lld",
-			    (long long)dk_jint(p, "PublicPort"),
-			    (long long)dk_jint(p, "PrivatePort"));
+			    (long long)jget_int(p, "PublicPort", 0),
+			    (long long)jget_int(p, "PrivatePort", 0));
 		else
 			snprintf(buf, sizeof(buf), "%lld/%s",
-			    (long long)dk_jint(p, "PrivatePort"),
-			    dk_jstr(p, "Type") ? dk_jstr(p, "Type") : "tcp");
+			    (long long)jget_int(p, "PrivatePort", 0),
+			    jget_str(p, "Type") ? jget_str(p, "Type") : "tcp");
 		json_object_array_add(out, json_object_new_string(buf));
 	}
 	return out;
@@ -56,7 +56,7 @@ ports_of_inspect(json_object *map)
 		for (i = 0; i < n; i++) {
 			b = json_object_array_get_idx(v, i);
 			snprintf(buf, sizeof(buf), "%s:%.*s",
-			    dk_jstr(b, "HostPort") ? dk_jstr(b, "HostPort") :
+			    jget_str(b, "HostPort") ? jget_str(b, "HostPort") :
 			    "",
 			    (int)strcspn(k, "/"), k);
 			json_object_array_add(out,
@@ -73,9 +73,9 @@ static json_object *
 row_of(json_object *c)
 {
 	json_object *o = json_object_new_object(), *names;
-	const char *name = "", *state = dk_jstr(c, "State");
+	const char *name = "", *state = jget_str(c, "State");
 
-	names = dk_jget(c, "Names");
+	names = jget_arr(c, "Names");
 	if (json_object_is_type(names, json_type_array) &&
 	    json_object_array_length(names) > 0 &&
 	    json_object_is_type(json_object_array_get_idx(names, 0),
@@ -84,23 +84,23 @@ row_of(json_object *c)
 		    0));
 	if (*name == '/')
 		name++;
-	json_object_object_add(o, "id", dk_jnew_str(dk_jstr(c, "Id")));
+	json_object_object_add(o, "id", dk_jnew_str(jget_str(c, "Id")));
 	json_object_object_add(o, "name", dk_jnew_str(name));
-	json_object_object_add(o, "image", dk_jnew_str(dk_jstr(c, "Image")));
+	json_object_object_add(o, "image", dk_jnew_str(jget_str(c, "Image")));
 	json_object_object_add(o, "status",
 	    json_object_new_string(rt_status_of(state)));
 	json_object_object_add(o, "state", dk_jnew_str(state));
 	json_object_object_add(o, "status_text",
-	    dk_jnew_str(dk_jstr(c, "Status")));
+	    dk_jnew_str(jget_str(c, "Status")));
 	json_object_object_add(o, "created_at",
-	    dk_iso_or_null((time_t)dk_jint(c, "Created")));
-	json_object_object_add(o, "ports", ports_of_list(dk_jget(c, "Ports")));
+	    dk_iso_or_null((time_t)jget_int(c, "Created", 0)));
+	json_object_object_add(o, "ports", ports_of_list(jget_arr(c, "Ports")));
 	json_object_object_add(o, "command",
-	    dk_jnew_str(dk_jstr(c, "Command")));
+	    dk_jnew_str(jget_str(c, "Command")));
 	json_object_object_add(o, "labels",
-	    dk_labels_copy(dk_jget(c, "Labels")));
+	    dk_labels_copy(jget_obj(c, "Labels")));
 	json_object_object_add(o, "owner",
-	    dk_jnew_str(dk_jstr(dk_jget(c, "Labels"), "cc.owner")));
+	    dk_jnew_str(jget_str(jget_obj(c, "Labels"), "cc.owner")));
 	return o;
 }
 
@@ -118,11 +118,11 @@ dk_list(const struct rt_endpoint *ep, const struct rt_list_opts *opts,
 	    opts->all ? "true" : "false", fq ? "&filters=" : "",
 	    fq ? fq : "") < 0) {
 		curl_free(fq);
-		rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
+		rt_err_set(err, RT_E_INTERNAL, "out of memory");
 		return -1;
 	}
 	curl_free(fq);
-	rc = dk_get_as(ep, path, CC_E_NOT_FOUND, json_type_array,
+	rc = dk_get_as(ep, path, RT_K_NONE, json_type_array,
 	    "container list", &arr, err);
 	free(path);
 	if (rc < 0)
@@ -139,10 +139,10 @@ dk_list(const struct rt_endpoint *ep, const struct rt_list_opts *opts,
 
 /*
  * The engine's create body from our spec, field by field: nothing from
- * the user's JSON is forwarded as is.  Exposed for the unit tests.
+ * the user's JSON is forwarded as is.
  */
 json_object *
-rt_docker_create_body(const struct rt_create_spec *s)
+dk_create_body(const struct rt_create_spec *s)
 {
 	json_object *o = json_object_new_object(), *hc, *lab, *ex, *pb, *a,
 	    *b, *m, *rp;
@@ -279,21 +279,21 @@ dk_create(const struct rt_endpoint *ep, const struct rt_create_spec *s,
 		goto oom;
 	}
 	curl_free(n);
-	body = rt_docker_create_body(s);
-	rc = dk_json(ep, "POST", path, body, CC_E_IMAGE_NOT_FOUND, &ans, err);
+	body = dk_create_body(s);
+	rc = dk_json(ep, "POST", path, body, RT_K_IMAGE, &ans, err);
 	free(path);
 	json_object_put(body);
-	if (rc == 0 && dk_jstr(ans, "Id") == NULL) {
-		rt_err_set(err, CC_E_RUNTIME_ERROR, "endpoint '%s': create "
+	if (rc == 0 && jget_str(ans, "Id") == NULL) {
+		rt_err_set(err, RT_E_PROTO, "endpoint '%s': create "
 		    "answered without an Id", ep->name);
 		rc = -1;
 	}
 	if (rc == 0)
-		snprintf(id, idlen, "%s", dk_jstr(ans, "Id"));
+		snprintf(id, idlen, "%s", jget_str(ans, "Id"));
 	json_object_put(ans);
 	return rc < 0 ? -1 : 0;
 oom:
-	rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
+	rt_err_set(err, RT_E_INTERNAL, "out of memory");
 	return -1;
 }
 
@@ -307,7 +307,7 @@ dk_action(const struct rt_endpoint *ep, const char *id, const char *action,
 	snprintf(path, sizeof(path), API "/containers/%s/%s%s%s", id, action,
 	    query ? "?" : "", query ? query : "");
 	return dk_call(ep, "POST", path, NULL, NULL, 0, timeout_s,
-	    CC_E_CONTAINER_NOT_FOUND, NULL, err);
+	    RT_K_CONTAINER, NULL, err);
 }
 
 int
@@ -360,10 +360,10 @@ dk_state(const struct rt_endpoint *ep, const char *id, char *out,
 
 	out[0] = '\0';
 	snprintf(path, sizeof(path), API "/containers/%s/json", id);
-	if (dk_json(ep, "GET", path, NULL, CC_E_CONTAINER_NOT_FOUND, &o,
+	if (dk_json(ep, "GET", path, NULL, RT_K_CONTAINER, &o,
 	    &e) == 0)
-		snprintf(out, outlen, "%s", dk_jstr(dk_jget(o, "State"),
-		    "Status") ? dk_jstr(dk_jget(o, "State"), "Status") : "");
+		snprintf(out, outlen, "%s", jget_str(jget_obj(o, "State"),
+		    "Status") ? jget_str(jget_obj(o, "State"), "Status") : "");
 	json_object_put(o);
 }
 
@@ -380,7 +380,7 @@ dk_pause_common(const struct rt_endpoint *ep, const char *id,
 	int rc;
 
 	rc = dk_action(ep, id, action, NULL, 0, err);
-	if (rc < 0 && err->code == CC_E_CONFLICT) {
+	if (rc < 0 && err->code == RT_E_CONFLICT) {
 		dk_state(ep, id, state, sizeof(state));
 		if (strcmp(state, target) == 0)
 			return RT_CHANGED_NOT;
@@ -409,7 +409,7 @@ dk_remove(const struct rt_endpoint *ep, const char *id, int force,
 	snprintf(path, sizeof(path), API "/containers/%s?force=%s&v=true", id,
 	    force ? "true" : "false");
 	return dk_call(ep, "DELETE", path, NULL, NULL, 0, 0,
-	    CC_E_CONTAINER_NOT_FOUND, NULL, err) < 0 ? -1 : 0;
+	    RT_K_CONTAINER, NULL, err) < 0 ? -1 : 0;
 }
 
 static json_object *
@@ -424,16 +424,16 @@ mounts_of(json_object *arr)
 		m = json_object_array_get_idx(arr, i);
 		o = json_object_new_object();
 		json_object_object_add(o, "type",
-		    dk_jnew_str(dk_jstr(m, "Type")));
+		    dk_jnew_str(jget_str(m, "Type")));
 		json_object_object_add(o, "source",
-		    dk_jnew_str(dk_jstr(m, "Name") &&
-		    strcmp(dk_jstr(m, "Type") ? dk_jstr(m, "Type") : "",
-		    "volume") == 0 ? dk_jstr(m, "Name") :
-		    dk_jstr(m, "Source")));
+		    dk_jnew_str(jget_str(m, "Name") &&
+		    strcmp(jget_str(m, "Type") ? jget_str(m, "Type") : "",
+		    "volume") == 0 ? jget_str(m, "Name") :
+		    jget_str(m, "Source")));
 		json_object_object_add(o, "destination",
-		    dk_jnew_str(dk_jstr(m, "Destination")));
+		    dk_jnew_str(jget_str(m, "Destination")));
 		json_object_object_add(o, "read_only", json_object_new_boolean(
-		    json_object_get_boolean(dk_jget(m, "RW")) == 0));
+		    !jget_bool(m, "RW", 0)));
 		json_object_array_add(out, o);
 	}
 	return out;
@@ -449,66 +449,66 @@ dk_inspect(const struct rt_endpoint *ep, const char *id, json_object **out,
 
 	*out = NULL;
 	snprintf(path, sizeof(path), API "/containers/%s/json", id);
-	if (dk_json(ep, "GET", path, NULL, CC_E_CONTAINER_NOT_FOUND, &c,
+	if (dk_json(ep, "GET", path, NULL, RT_K_CONTAINER, &c,
 	    err) < 0)
 		return -1;
 	if (dk_want_type(ep, c, json_type_object, "container inspect",
 	    err) < 0 ||
-	    dk_jstr(c, "Id") == NULL) {
-		if (dk_jstr(c, "Id") == NULL)
-			rt_err_set(err, CC_E_RUNTIME_ERROR, "endpoint '%s': "
+	    jget_str(c, "Id") == NULL) {
+		if (jget_str(c, "Id") == NULL)
+			rt_err_set(err, RT_E_PROTO, "endpoint '%s': "
 			    "malformed container inspect", ep->name);
 		json_object_put(c);
 		return -1;
 	}
-	st = dk_jget(c, "State");
-	cf = dk_jget(c, "Config");
-	hc = dk_jget(c, "HostConfig");
-	name = dk_jstr(c, "Name") ? dk_jstr(c, "Name") : "";
+	st = jget_obj(c, "State");
+	cf = jget_obj(c, "Config");
+	hc = jget_obj(c, "HostConfig");
+	name = jget_str(c, "Name") ? jget_str(c, "Name") : "";
 	if (*name == '/')
 		name++;
-	state = dk_jstr(st, "Status");
+	state = jget_str(st, "Status");
 	o = json_object_new_object();
-	json_object_object_add(o, "id", dk_jnew_str(dk_jstr(c, "Id")));
+	json_object_object_add(o, "id", dk_jnew_str(jget_str(c, "Id")));
 	json_object_object_add(o, "name", dk_jnew_str(name));
-	json_object_object_add(o, "image", dk_jnew_str(dk_jstr(cf, "Image")));
-	json_object_object_add(o, "image_id", dk_jnew_str(dk_jstr(c, "Image")));
+	json_object_object_add(o, "image", dk_jnew_str(jget_str(cf, "Image")));
+	json_object_object_add(o, "image_id", dk_jnew_str(jget_str(c, "Image")));
 	json_object_object_add(o, "status",
 	    json_object_new_string(rt_status_of(state)));
 	json_object_object_add(o, "state", dk_jnew_str(state));
 	json_object_object_add(o, "created_at",
-	    dk_iso_or_null(dk_time(dk_jstr(c, "Created"))));
+	    dk_iso_or_null(dk_time(jget_str(c, "Created"))));
 	json_object_object_add(o, "started_at",
-	    dk_iso_or_null(dk_time(dk_jstr(st, "StartedAt"))));
+	    dk_iso_or_null(dk_time(jget_str(st, "StartedAt"))));
 	json_object_object_add(o, "finished_at",
-	    dk_iso_or_null(dk_time(dk_jstr(st, "FinishedAt"))));
+	    dk_iso_or_null(dk_time(jget_str(st, "FinishedAt"))));
 	json_object_object_add(o, "exit_code",
-	    json_object_new_int((int)dk_jint(st, "ExitCode")));
-	json_object_object_add(o, "pid", json_object_new_int64(dk_jint(st,
-	    "Pid")));
+	    json_object_new_int((int)jget_int(st, "ExitCode", 0)));
+	json_object_object_add(o, "pid", json_object_new_int64(jget_int(st,
+	    "Pid", 0)));
 	json_object_object_add(o, "oom_killed", json_object_new_boolean(
-	    json_object_get_boolean(dk_jget(st, "OOMKilled"))));
+	    jget_bool(st, "OOMKilled", 0)));
 	json_object_object_add(o, "ports", ports_of_inspect(
-	    dk_jget(dk_jget(c, "NetworkSettings"), "Ports")));
-	json_object_object_add(o, "command", dk_strings_of(dk_jget(cf, "Cmd")));
+	    jget_obj(jget_obj(c, "NetworkSettings"), "Ports")));
+	json_object_object_add(o, "command", dk_strings_of(jget_arr(cf, "Cmd")));
 	json_object_object_add(o, "environment",
-	    dk_strings_of(dk_jget(cf, "Env")));
+	    dk_strings_of(jget_arr(cf, "Env")));
 	json_object_object_add(o, "labels",
-	    dk_labels_copy(dk_jget(cf, "Labels")));
+	    dk_labels_copy(jget_obj(cf, "Labels")));
 	json_object_object_add(o, "owner",
-	    dk_jnew_str(dk_jstr(dk_jget(cf, "Labels"), "cc.owner")));
-	json_object_object_add(o, "user", dk_jnew_str(dk_jstr(cf, "User")));
-	json_object_object_add(o, "workdir", dk_jnew_str(dk_jstr(cf,
+	    dk_jnew_str(jget_str(jget_obj(cf, "Labels"), "cc.owner")));
+	json_object_object_add(o, "user", dk_jnew_str(jget_str(cf, "User")));
+	json_object_object_add(o, "workdir", dk_jnew_str(jget_str(cf,
 	    "WorkingDir")));
 	json_object_object_add(o, "network_mode",
-	    dk_jnew_str(dk_jstr(hc, "NetworkMode")));
+	    dk_jnew_str(jget_str(hc, "NetworkMode")));
 	json_object_object_add(o, "restart_policy",
-	    dk_jnew_str(dk_jstr(dk_jget(hc, "RestartPolicy"), "Name")));
+	    dk_jnew_str(jget_str(jget_obj(hc, "RestartPolicy"), "Name")));
 	json_object_object_add(o, "memory_limit",
-	    json_object_new_int64(dk_jint(hc, "Memory")));
+	    json_object_new_int64(jget_int(hc, "Memory", 0)));
 	json_object_object_add(o, "nano_cpus",
-	    json_object_new_int64(dk_jint(hc, "NanoCpus")));
-	json_object_object_add(o, "mounts", mounts_of(dk_jget(c, "Mounts")));
+	    json_object_new_int64(jget_int(hc, "NanoCpus", 0)));
+	json_object_object_add(o, "mounts", mounts_of(jget_arr(c, "Mounts")));
 	json_object_put(c);
 	*out = o;
 	return 0;
@@ -520,19 +520,22 @@ dk_wait(const struct rt_endpoint *ep, const char *id, long timeout_s,
 {
 	json_object *o = NULL;
 	char path[512];
+	int64_t code = INT64_MIN;
 	int rc;
 
 	snprintf(path, sizeof(path), API "/containers/%s/wait"
 	    "?condition=not-running", id);
 	rc = dk_call(ep, "POST", path, NULL, NULL, 0, timeout_s > 0 ?
-	    timeout_s : rt_cfg.runtime_timeout, CC_E_CONTAINER_NOT_FOUND, &o, err);
-	if (rc == 0 && dk_jget(o, "StatusCode") == NULL) {
-		rt_err_set(err, CC_E_RUNTIME_ERROR, "endpoint '%s': wait "
+	    timeout_s : rt_cfg.runtime_timeout, RT_K_CONTAINER, &o, err);
+	/* An exit code is a number: INT64_MIN is none of them. */
+	if (rc == 0 && (code = jget_int(o, "StatusCode", INT64_MIN)) ==
+	    INT64_MIN) {
+		rt_err_set(err, RT_E_PROTO, "endpoint '%s': wait "
 		    "answered without a StatusCode", ep->name);
 		rc = -1;
 	}
 	if (rc == 0)
-		*exit_code = (int)dk_jint(o, "StatusCode");
+		*exit_code = (int)code;
 	json_object_put(o);
 	return rc < 0 ? -1 : 0;
 }

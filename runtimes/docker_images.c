@@ -22,7 +22,7 @@ dk_image_list(const struct rt_endpoint *ep, json_object **rows,
 	size_t i, n;
 
 	*rows = NULL;
-	if (dk_get_as(ep, API "/images/json", CC_E_NOT_FOUND, json_type_array,
+	if (dk_get_as(ep, API "/images/json", RT_K_NONE, json_type_array,
 	    "image list", &arr, err) < 0)
 		return -1;
 	out = json_object_new_array();
@@ -30,14 +30,14 @@ dk_image_list(const struct rt_endpoint *ep, json_object **rows,
 	for (i = 0; i < n; i++) {
 		im = json_object_array_get_idx(arr, i);
 		o = json_object_new_object();
-		tags = dk_strings_of(dk_jget(im, "RepoTags"));
+		tags = dk_strings_of(jget_arr(im, "RepoTags"));
 		t0 = json_object_array_length(tags) > 0 ?
 		    json_object_array_get_idx(tags, 0) : NULL;
 		tag = t0 ? json_object_get_string(t0) : "<none>:<none>";
 		colon = strrchr(tag, ':');
 		if (colon != NULL && strchr(colon, '/') != NULL)
 			colon = NULL;	/* a registry port, not a tag */
-		json_object_object_add(o, "id", dk_jnew_str(dk_jstr(im, "Id")));
+		json_object_object_add(o, "id", dk_jnew_str(jget_str(im, "Id")));
 		json_object_object_add(o, "repository", colon ?
 		    json_object_new_string_len(tag, (int)(colon - tag)) :
 		    json_object_new_string(tag));
@@ -45,9 +45,9 @@ dk_image_list(const struct rt_endpoint *ep, json_object **rows,
 		    json_object_new_string(colon ? colon + 1 : "latest"));
 		json_object_object_add(o, "tags", tags);
 		json_object_object_add(o, "size",
-		    json_object_new_int64(dk_jint(im, "Size")));
+		    json_object_new_int64(jget_int(im, "Size", 0)));
 		json_object_object_add(o, "created_at",
-		    dk_iso_or_null((time_t)dk_jint(im, "Created")));
+		    dk_iso_or_null((time_t)jget_int(im, "Created", 0)));
 		json_object_array_add(out, o);
 	}
 	json_object_put(arr);
@@ -84,18 +84,18 @@ progress_line(void *arg, enum rt_stream s, const char *p, size_t n)
 	json_tokener_free(tok);
 	if (o == NULL)
 		return 0;
-	if ((v = dk_jstr(o, "error")) != NULL && pg->error[0] == '\0')
+	if ((v = jget_str(o, "error")) != NULL && pg->error[0] == '\0')
 		snprintf(pg->error, sizeof(pg->error), "%s", v);
-	id = dk_jstr(o, "id");
+	id = jget_str(o, "id");
 	if (id != NULL && strlen(id) >= 12 && strlen(id) < 100 &&
 	    strspn(id, "0123456789abcdef:sha") == strlen(id) &&
 	    !json_object_object_get_ex(pg->seen, id, NULL)) {
 		json_object_object_add(pg->seen, id, NULL);
 		json_object_array_add(pg->layers, json_object_new_string(id));
 	}
-	if ((v = dk_jstr(o, "stream")) != NULL && pg->loglen < 65536)
+	if ((v = jget_str(o, "stream")) != NULL && pg->loglen < 65536)
 		buf_append(&pg->log, &pg->loglen, v, strlen(v));
-	if ((v = dk_jstr(dk_jget(o, "aux"), "ID")) != NULL)
+	if ((v = jget_str(jget_obj(o, "aux"), "ID")) != NULL)
 		snprintf(pg->image_id, sizeof(pg->image_id), "%s", v);
 	json_object_put(o);
 	return 0;
@@ -104,18 +104,18 @@ progress_line(void *arg, enum rt_stream s, const char *p, size_t n)
 static int
 dk_progress(const struct rt_endpoint *ep, const char *path,
     const char *ctype, const void *body, size_t blen, struct progress *pg,
-    enum cc_err nf, struct rt_err *err)
+    enum rt_kind kind, struct rt_err *err)
 {
 	struct dk_lines *l;
 	char msg[512];
 	long status;
-	int rc;
+	int rc, nf;
 
 	memset(pg, 0, sizeof(*pg));
 	pg->layers = json_object_new_array();
 	pg->seen = json_object_new_object();
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
-		rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
+		rt_err_set(err, RT_E_INTERNAL, "out of memory");
 		return -1;
 	}
 	l->fn = progress_line;
@@ -125,13 +125,16 @@ dk_progress(const struct rt_endpoint *ep, const char *path,
 	if (rc == RT_OK && l->len > 0)
 		progress_line(pg, RT_RAW, l->buf, l->len);
 	free(l);
-	if (dk_stream_end(ep, rc, status, msg, nf, err) < 0)
+	if (dk_stream_end(ep, rc, status, msg, kind, err) < 0)
 		return -1;
 	if (pg->error[0] != '\0') {
-		rt_err_set(err, strstr(pg->error, "not found") ||
+		nf = strstr(pg->error, "not found") ||
 		    strstr(pg->error, "unknown") || strstr(pg->error,
-		    "manifest") ? nf : CC_E_RUNTIME_ERROR, "endpoint '%s': %s",
-		    ep->name, pg->error);
+		    "manifest");
+		rt_err_set(err, nf ? RT_E_NOT_FOUND : RT_E_ENGINE, "endpoint "
+		    "'%s': %s", ep->name, pg->error);
+		if (nf)
+			err->kind = kind;
 		return -1;
 	}
 	return 0;
@@ -168,7 +171,7 @@ dk_image_pull(const struct rt_endpoint *ep, const char *ref,
 		path = NULL;
 		goto oom;
 	}
-	if (dk_progress(ep, path, NULL, NULL, 0, &pg, CC_E_IMAGE_NOT_FOUND,
+	if (dk_progress(ep, path, NULL, NULL, 0, &pg, RT_K_IMAGE,
 	    err) == 0) {
 		*out = json_object_new_object();
 		json_object_object_add(*out, "image", json_object_new_string(
@@ -184,7 +187,7 @@ dk_image_pull(const struct rt_endpoint *ep, const char *ref,
 	progress_free(&pg);
 	goto out;
 oom:
-	rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
+	rt_err_set(err, RT_E_INTERNAL, "out of memory");
 out:
 	free(r);
 	curl_free(img);
@@ -205,11 +208,11 @@ dk_image_remove(const struct rt_endpoint *ep, const char *ref, int force,
 	if ((r = dk_esc(ref)) == NULL || asprintf(&path,
 	    API "/images/%s?force=%s", r, force ? "true" : "false") < 0) {
 		curl_free(r);
-		rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
+		rt_err_set(err, RT_E_INTERNAL, "out of memory");
 		return -1;
 	}
 	curl_free(r);
-	rc = dk_json(ep, "DELETE", path, NULL, CC_E_IMAGE_NOT_FOUND, &ans, err);
+	rc = dk_json(ep, "DELETE", path, NULL, RT_K_IMAGE, &ans, err);
 	free(path);
 	if (rc < 0)
 		return -1;
@@ -221,12 +224,12 @@ dk_image_remove(const struct rt_endpoint *ep, const char *ref, int force,
 	    json_object_array_length(ans) : 0;
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(ans, i);
-		if (dk_jstr(e, "Untagged") != NULL)
-			json_object_array_add(dk_jget(o, "untagged"),
-			    json_object_new_string(dk_jstr(e, "Untagged")));
-		if (dk_jstr(e, "Deleted") != NULL)
-			json_object_array_add(dk_jget(o, "deleted"),
-			    json_object_new_string(dk_jstr(e, "Deleted")));
+		if (jget_str(e, "Untagged") != NULL)
+			json_object_array_add(jget_arr(o, "untagged"),
+			    json_object_new_string(jget_str(e, "Untagged")));
+		if (jget_str(e, "Deleted") != NULL)
+			json_object_array_add(jget_arr(o, "deleted"),
+			    json_object_new_string(jget_str(e, "Deleted")));
 	}
 	json_object_object_add(o, "removed", json_object_new_boolean(1));
 	json_object_put(ans);
@@ -249,11 +252,11 @@ dk_image_build(const struct rt_endpoint *ep, const void *tar, size_t len,
 	    asprintf(&path, API "/build?t=%s&dockerfile=%s&rm=true", t,
 	    d) < 0) {
 		path = NULL;
-		rt_err_set(err, CC_E_INTERNAL_ERROR, "out of memory");
+		rt_err_set(err, RT_E_INTERNAL, "out of memory");
 		goto out;
 	}
 	if (dk_progress(ep, path, "application/x-tar", tar, len, &pg,
-	    CC_E_IMAGE_NOT_FOUND, err) == 0) {
+	    RT_K_IMAGE, err) == 0) {
 		*out = json_object_new_object();
 		json_object_object_add(*out, "tag",
 		    json_object_new_string(tag));
@@ -262,8 +265,9 @@ dk_image_build(const struct rt_endpoint *ep, const void *tar, size_t len,
 		json_object_object_add(*out, "log", json_object_new_string_len(
 		    pg.log ? pg.log : "", (int)pg.loglen));
 		rc = 0;
-	} else if (err->code == CC_E_RUNTIME_ERROR && pg.error[0] != '\0')
-		err->code = CC_E_INVALID_REQUEST;	/* the Dockerfile failed */
+	} else if ((err->code == RT_E_ENGINE || err->code == RT_E_PROTO ||
+	    err->code == RT_E_TOO_BIG) && pg.error[0] != '\0')
+		err->code = RT_E_INVALID;	/* the Dockerfile failed */
 	progress_free(&pg);
 out:
 	curl_free(t);

@@ -16,7 +16,7 @@ dk_network_list(const struct rt_endpoint *ep, json_object **rows,
 	size_t i, cnt;
 
 	*rows = NULL;
-	if (dk_get_as(ep, API "/networks", CC_E_NOT_FOUND, json_type_array,
+	if (dk_get_as(ep, API "/networks", RT_K_NONE, json_type_array,
 	    "network list", &arr, err) < 0)
 		return -1;
 	out = json_object_new_array();
@@ -24,17 +24,17 @@ dk_network_list(const struct rt_endpoint *ep, json_object **rows,
 	for (i = 0; i < cnt; i++) {
 		n = json_object_array_get_idx(arr, i);
 		o = json_object_new_object();
-		json_object_object_add(o, "id", dk_jnew_str(dk_jstr(n, "Id")));
+		json_object_object_add(o, "id", dk_jnew_str(jget_str(n, "Id")));
 		json_object_object_add(o, "name",
-		    dk_jnew_str(dk_jstr(n, "Name")));
+		    dk_jnew_str(jget_str(n, "Name")));
 		json_object_object_add(o, "driver",
-		    dk_jnew_str(dk_jstr(n, "Driver")));
+		    dk_jnew_str(jget_str(n, "Driver")));
 		json_object_object_add(o, "scope",
-		    dk_jnew_str(dk_jstr(n, "Scope")));
+		    dk_jnew_str(jget_str(n, "Scope")));
 		json_object_object_add(o, "created_at",
-		    dk_iso_or_null(dk_time(dk_jstr(n, "Created"))));
+		    dk_iso_or_null(dk_time(jget_str(n, "Created"))));
 		json_object_object_add(o, "labels",
-		    dk_labels_copy(dk_jget(n, "Labels")));
+		    dk_labels_copy(jget_obj(n, "Labels")));
 		json_object_array_add(out, o);
 	}
 	json_object_put(arr);
@@ -53,13 +53,13 @@ dk_network_create(const struct rt_endpoint *ep, const char *name,
 
 	*out = NULL;
 	json_object_object_add(b, "CheckDuplicate", json_object_new_boolean(1));
-	rc = dk_json(ep, "POST", API "/networks/create", b, CC_E_NOT_FOUND,
+	rc = dk_json(ep, "POST", API "/networks/create", b, RT_K_NONE,
 	    &ans, err);
 	json_object_put(b);
 	if (rc < 0)
 		return -1;
 	*out = json_object_new_object();
-	json_object_object_add(*out, "id", dk_jnew_str(dk_jstr(ans, "Id")));
+	json_object_object_add(*out, "id", dk_jnew_str(jget_str(ans, "Id")));
 	json_object_object_add(*out, "name", json_object_new_string(name));
 	json_object_object_add(*out, "driver",
 	    json_object_new_string(driver ? driver : "bridge"));
@@ -75,5 +75,5 @@ dk_network_remove(const struct rt_endpoint *ep, const char *name,
 
 	snprintf(path, sizeof(path), API "/networks/%s", name);
 	return dk_call(ep, "DELETE", path, NULL, NULL, 0, 0,
-	    CC_E_NETWORK_NOT_FOUND, NULL, err) < 0 ? -1 : 0;
+	    RT_K_NETWORK, NULL, err) < 0 ? -1 : 0;
 }

@@ -14,16 +14,16 @@ volume_of(json_object *v)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "name", dk_jnew_str(dk_jstr(v, "Name")));
+	json_object_object_add(o, "name", dk_jnew_str(jget_str(v, "Name")));
 	json_object_object_add(o, "volume_name",
-	    dk_jnew_str(dk_jstr(v, "Name")));
-	json_object_object_add(o, "driver", dk_jnew_str(dk_jstr(v, "Driver")));
+	    dk_jnew_str(jget_str(v, "Name")));
+	json_object_object_add(o, "driver", dk_jnew_str(jget_str(v, "Driver")));
 	json_object_object_add(o, "mountpoint",
-	    dk_jnew_str(dk_jstr(v, "Mountpoint")));
+	    dk_jnew_str(jget_str(v, "Mountpoint")));
 	json_object_object_add(o, "created_at",
-	    dk_iso_or_null(dk_time(dk_jstr(v, "CreatedAt"))));
+	    dk_iso_or_null(dk_time(jget_str(v, "CreatedAt"))));
 	json_object_object_add(o, "labels",
-	    dk_labels_copy(dk_jget(v, "Labels")));
+	    dk_labels_copy(jget_obj(v, "Labels")));
 	return o;
 }
 
@@ -35,10 +35,10 @@ dk_volume_list(const struct rt_endpoint *ep, json_object **rows,
 	size_t i, n;
 
 	*rows = NULL;
-	if (dk_json(ep, "GET", API "/volumes", NULL, CC_E_NOT_FOUND, &ans,
+	if (dk_json(ep, "GET", API "/volumes", NULL, RT_K_NONE, &ans,
 	    err) < 0)
 		return -1;
-	arr = dk_jget(ans, "Volumes");
+	arr = jget_arr(ans, "Volumes");
 	out = json_object_new_array();
 	n = json_object_is_type(arr, json_type_array) ?
 	    json_object_array_length(arr) : 0;
@@ -64,14 +64,14 @@ dk_volume_create(const struct rt_endpoint *ep, const char *name,
 	/* The engine answers a create of an existing name with that volume;
 	 * ours says so: 409, like networks and containers. */
 	snprintf(path, sizeof(path), API "/volumes/%s", name);
-	if (dk_call(ep, "GET", path, NULL, NULL, 0, 0, CC_E_VOLUME_NOT_FOUND,
+	if (dk_call(ep, "GET", path, NULL, NULL, 0, 0, RT_K_VOLUME,
 	    NULL, &e2) == 0) {
-		rt_err_set(err, CC_E_CONFLICT, "endpoint '%s': volume '%s' "
+		rt_err_set(err, RT_E_CONFLICT, "endpoint '%s': volume '%s' "
 		    "already exists", ep->name, name);
 		return -1;
 	}
 	b = dk_named_body(name, driver ? driver : "local", labels, nlabels);
-	rc = dk_json(ep, "POST", API "/volumes/create", b, CC_E_NOT_FOUND,
+	rc = dk_json(ep, "POST", API "/volumes/create", b, RT_K_NONE,
 	    &ans, err);
 	json_object_put(b);
 	if (rc < 0)
@@ -90,5 +90,5 @@ dk_volume_remove(const struct rt_endpoint *ep, const char *name, int force,
 	snprintf(path, sizeof(path), API "/volumes/%s?force=%s", name,
 	    force ? "true" : "false");
 	return dk_call(ep, "DELETE", path, NULL, NULL, 0, 0,
-	    CC_E_VOLUME_NOT_FOUND, NULL, err) < 0 ? -1 : 0;
+	    RT_K_VOLUME, NULL, err) < 0 ? -1 : 0;
 }

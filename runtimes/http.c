@@ -1,7 +1,11 @@
 /*
- * http.c: the libcurl transport shared by the runtime drivers.  Answers
- * from a runtime are untrusted: each is capped at max_resp bytes and the
- * caller parses it defensively.
+ * http.c: the libcurl transport shared by the drivers: one reused CURL
+ * handle per process, unix socket or TCP/TLS targets, connect and total
+ * timeouts from config, never a proxy from the environment, the
+ * target's headers on every request.  Plain requests, streaming to a
+ * sink, and a raw upgraded connection.  Answers from an engine are
+ * untrusted: each is capped at max_resp bytes and the caller parses it
+ * defensively.
  */
 #include "config.h"
 
@@ -18,6 +22,12 @@
 #include "runtime.h"
 
 static CURL *handle;	/* one per process, reused: keeps connections */
+
+int
+rt_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == 0 ? 0 : RT_E_INTERNAL;
+}
 
 /*
  * Parses a runtime address into a target.  unix:///p uses the socket p;
@@ -50,7 +60,24 @@ rt_target_parse(const char *url, const char *ca, const char *cert,
 bad:
 	snprintf(err, errlen, "bad runtime address '%s': expected "
 	    "unix:///path, tcp://host:port or https://host:port", url);
-	return RT_E_BADURL;
+	return RT_E_INVALID;
+}
+
+int
+rt_target_header(struct rt_target *t, const char *name, const char *value)
+{
+	struct rt_header *h;
+
+	if (t->nhdr >= RT_MAXHDR || name == NULL || value == NULL ||
+	    *name == '\0' || strlen(name) >= sizeof(h->name) ||
+	    strlen(value) >= sizeof(h->value) ||
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-") != strlen(name) || strpbrk(value, "\r\n") != NULL)
+		return RT_E_INVALID;
+	h = &t->hdr[t->nhdr++];
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	snprintf(h->value, sizeof(h->value), "%s", value);
+	return 0;
 }
 
 struct sink {
@@ -138,7 +165,7 @@ map_curl(const struct rt_target *t, CURLcode cc, char *err, size_t errlen)
 	case CURLE_COULDNT_RESOLVE_HOST:
 		snprintf(err, errlen, "cannot connect to runtime at %s",
 		    where(t));
-		return RT_E_CONNECT;
+		return RT_E_UNREACHABLE;
 	default:
 		snprintf(err, errlen, "runtime at %s: %s", where(t),
 		    curl_easy_strerror(cc));
@@ -147,10 +174,34 @@ map_curl(const struct rt_target *t, CURLcode cc, char *err, size_t errlen)
 }
 
 /*
+ * The target's headers appended to list (a secret-carrying line is
+ * wiped once libcurl has its copy).  NULL when out of memory.
+ */
+static struct curl_slist *
+target_headers(const struct rt_target *t, struct curl_slist *list)
+{
+	char line[sizeof(t->hdr[0].name) + sizeof(t->hdr[0].value) + 4];
+	struct curl_slist *l;
+	size_t i;
+
+	for (i = 0; i < t->nhdr && list != NULL; i++) {
+		snprintf(line, sizeof(line), "%s: %s", t->hdr[i].name,
+		    t->hdr[i].value);
+		if ((l = curl_slist_append(list, line)) == NULL) {
+			curl_slist_free_all(list);
+			list = NULL;
+		} else
+			list = l;
+		explicit_bzero(line, sizeof(line));
+	}
+	return list;
+}
+
+/*
  * Sets what every request shares on handle h: the target, URL, method,
- * timeout (seconds, 0 for none), the body with its Content-Type, and no
- * "Expect: 100-continue" round trip.  Returns the header list, which the
- * caller frees after the transfer.
+ * timeout (seconds, 0 for none), the body with its Content-Type, the
+ * target's headers, and no "Expect: 100-continue" round trip.  Returns
+ * the header list, which the caller frees after the transfer.
  */
 static struct curl_slist *
 prepare(CURL *h, const struct rt_target *t, const char *method,
@@ -177,16 +228,11 @@ prepare(CURL *h, const struct rt_target *t, const char *method,
 		snprintf(ct, sizeof(ct), "Content-Type: %s", ctype);
 		hdrs = curl_slist_append(hdrs, ct);
 	}
-	hdrs = curl_slist_append(hdrs, "Expect:");
+	hdrs = target_headers(t, curl_slist_append(hdrs, "Expect:"));
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	return hdrs;
 }
 
-/*
- * Makes one request and collects the answer (at most max_resp bytes).
- * Returns RT_OK with out filled (any HTTP status), or an RT_E_* error
- * with err naming the target.  The caller frees out with rt_resp_free.
- */
 int
 rt_http(const struct rt_target *t, const char *method, const char *path,
     const char *ctype, const void *body, size_t blen, size_t max_resp,
@@ -316,6 +362,17 @@ rt_http_stream(const struct rt_target *t, const char *method,
 	return rc;
 }
 
+/* ---- an upgraded connection ---- */
+
+struct rt_conn {
+	CURL			*h;
+	curl_socket_t		 fd;
+	int			 ms;		/* each wait's bound */
+	const struct rt_target	*t;
+	char			*pending;	/* bytes read past the head */
+	size_t			 plen, poff;
+};
+
 /* Waits until fd is ready for ev, at most ms; 0 ready, -1 not. */
 static int
 wait_fd(curl_socket_t fd, short ev, int ms)
@@ -330,149 +387,208 @@ wait_fd(curl_socket_t fd, short ev, int ms)
 }
 
 static int
-send_all(CURL *h, curl_socket_t fd, const void *buf, size_t len, int ms)
+conn_fail(struct rt_conn *c, int rc, char *err, size_t errlen)
+{
+	if (rc == RT_E_TIMEOUT)
+		snprintf(err, errlen, "runtime at %s timed out", where(c->t));
+	else
+		snprintf(err, errlen, "runtime at %s: broken stream exchange",
+		    where(c->t));
+	return rc;
+}
+
+int
+rt_conn_send(struct rt_conn *c, const void *buf, size_t len, char *err,
+    size_t errlen)
 {
 	const char *p = buf;
 	size_t n;
 	CURLcode cc;
 
 	while (len > 0) {
-		cc = curl_easy_send(h, p, len, &n);
+		cc = curl_easy_send(c->h, p, len, &n);
 		if (cc == CURLE_AGAIN) {
-			if (wait_fd(fd, POLLOUT, ms) < 0)
-				return RT_E_TIMEOUT;
+			if (wait_fd(c->fd, POLLOUT, c->ms) < 0)
+				return conn_fail(c, RT_E_TIMEOUT, err, errlen);
 			continue;
 		}
 		if (cc != CURLE_OK)
-			return RT_E_PROTO;
+			return conn_fail(c, RT_E_PROTO, err, errlen);
 		p += n;
 		len -= n;
 	}
 	return RT_OK;
 }
 
+int
+rt_conn_recv(struct rt_conn *c, void *buf, size_t cap, size_t *n, char *err,
+    size_t errlen)
+{
+	CURLcode cc;
+
+	*n = 0;
+	if (c->poff < c->plen) {
+		*n = c->plen - c->poff < cap ? c->plen - c->poff : cap;
+		memcpy(buf, c->pending + c->poff, *n);
+		c->poff += *n;
+		return RT_OK;
+	}
+	for (;;) {
+		cc = curl_easy_recv(c->h, buf, cap, n);
+		if (cc == CURLE_AGAIN) {
+			if (wait_fd(c->fd, POLLIN, c->ms) < 0)
+				return conn_fail(c, RT_E_TIMEOUT, err, errlen);
+			continue;
+		}
+		if (cc != CURLE_OK)
+			*n = 0;		/* a reset: the end, as a close is */
+		return RT_OK;
+	}
+}
+
+void
+rt_conn_shutdown(struct rt_conn *c)
+{
+	shutdown(c->fd, SHUT_WR);
+}
+
+void
+rt_conn_close(struct rt_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->h != NULL)
+		curl_easy_cleanup(c->h);
+	free(c->pending);
+	free(c);
+}
+
 /*
- * The hijacked exchange: libcurl only connects (CONNECT_ONLY), then the
- * request goes out by hand, the answer's head is read up to its blank
- * line, stdin follows and the write side is shut so the process in the
- * container sees end of input.  A separate handle: a hijacked connection
- * can never be reused.
+ * The request by hand: method, path, the Host of the target, the
+ * upgrade, the target's headers, the body's length and the body.  NULL
+ * when out of memory; the caller wipes (it may hold a secret) and frees
+ * it.
+ */
+static char *
+upgrade_request(const struct rt_target *t, const char *method,
+    const char *path, const char *ctype, const void *body, size_t blen,
+    const char *protocol, size_t *len)
+{
+	const char *host = t->unix_path[0] ? "localhost" :
+	    strstr(t->base, "://") + 3;
+	char *req = NULL;
+	size_t rlen = 0, i;
+	char line[RT_PATHLEN * 4];
+	int bad = 0, n;
+
+	n = snprintf(line, sizeof(line), "%s %s HTTP/1.1\r\nHost: %s\r\n",
+	    method, path, host);
+	bad |= n < 0 || (size_t)n >= sizeof(line) ||
+	    buf_append(&req, &rlen, line, (size_t)n) < 0;
+	for (i = 0; i < t->nhdr && !bad; i++) {
+		n = snprintf(line, sizeof(line), "%s: %s\r\n", t->hdr[i].name,
+		    t->hdr[i].value);
+		bad |= n < 0 || buf_append(&req, &rlen, line, (size_t)n) < 0;
+	}
+	n = snprintf(line, sizeof(line), "%s%s%sConnection: Upgrade\r\n"
+	    "Upgrade: %s\r\nContent-Length: %zu\r\n\r\n", ctype ?
+	    "Content-Type: " : "", ctype ? ctype : "", ctype ? "\r\n" : "",
+	    protocol, blen);
+	bad |= n < 0 || (size_t)n >= sizeof(line) ||
+	    buf_append(&req, &rlen, line, (size_t)n) < 0 ||
+	    (blen > 0 && buf_append(&req, &rlen, body, blen) < 0);
+	explicit_bzero(line, sizeof(line));
+	if (bad) {
+		if (req != NULL)
+			explicit_bzero(req, rlen);
+		free(req);
+		return NULL;
+	}
+	*len = rlen;
+	return req;
+}
+
+/*
+ * libcurl only connects (CONNECT_ONLY); the request goes out by hand and
+ * the answer's head is read up to its blank line, byte-capped.  A
+ * separate handle: an upgraded connection can never be reused.
  */
 int
-rt_http_hijack(const struct rt_target *t, const char *path,
-    const char *json_body, const void *in, size_t in_len, long timeout_s,
-    long *status, rt_sink_fn fn, void *arg, char *err, size_t errlen)
+rt_http_upgrade(const struct rt_target *t, const char *method,
+    const char *path, const char *ctype, const void *body, size_t blen,
+    const char *protocol, long timeout_s, long *status, struct rt_conn **out,
+    char *err, size_t errlen)
 {
-	char head[4096], buf[16384], *req = NULL, *eoh;
-	size_t hlen = 0, n, blen = strlen(json_body);
-	curl_socket_t fd;
-	int ms = (int)(timeout_s > 0 ? timeout_s : rt_cfg.runtime_timeout) * 1000;
+	struct rt_conn *c;
+	char head[4096], url[RT_PATHLEN + 2], *req = NULL, *eoh = NULL;
+	size_t hlen = 0, rlen = 0, n;
 	CURLcode cc;
-	CURL *h = NULL;
 	int rc = RT_E_PROTO;
 
 	*status = 0;
-	if (t->unix_path[0] == '\0' && strncmp(t->base, "http://", 7) != 0) {
-		snprintf(err, errlen, "stdin to a process needs a unix or tcp "
-		    "endpoint, not TLS");
-		return RT_E_PROTO;
-	}
-	if ((h = curl_easy_init()) == NULL)
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->h = curl_easy_init()) == NULL)
 		goto err;
-	set_target(h, t);
-	snprintf(buf, sizeof(buf), "%s/", t->base);
-	curl_easy_setopt(h, CURLOPT_URL, buf);
-	curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
-	if ((cc = curl_easy_perform(h)) != CURLE_OK) {
+	c->t = t;
+	c->ms = (int)(timeout_s > 0 ? timeout_s : rt_cfg.runtime_timeout) * 1000;
+	set_target(c->h, t);
+	snprintf(url, sizeof(url), "%s/", t->base);
+	curl_easy_setopt(c->h, CURLOPT_URL, url);
+	curl_easy_setopt(c->h, CURLOPT_CONNECT_ONLY, 1L);
+	if ((cc = curl_easy_perform(c->h)) != CURLE_OK) {
 		rc = map_curl(t, cc, err, errlen);
-		goto err;
+		goto out;
 	}
-	if (curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
-	    fd == CURL_SOCKET_BAD)
+	if (curl_easy_getinfo(c->h, CURLINFO_ACTIVESOCKET, &c->fd) !=
+	    CURLE_OK || c->fd == CURL_SOCKET_BAD ||
+	    (req = upgrade_request(t, method, path, ctype, body, blen,
+	    protocol, &rlen)) == NULL)
 		goto err;
-	if (asprintf(&req, "POST %s HTTP/1.1\r\nHost: localhost\r\n"
-	    "Content-Type: application/json\r\nConnection: Upgrade\r\n"
-	    "Upgrade: tcp\r\nContent-Length: %zu\r\n\r\n%s", path, blen,
-	    json_body) < 0) {
-		req = NULL;
-		goto err;
-	}
-	if ((rc = send_all(h, fd, req, strlen(req), ms)) != RT_OK)
-		goto io;
-	/* The head, byte-capped; anything after its blank line is output. */
-	eoh = NULL;
+	rc = rt_conn_send(c, req, rlen, err, errlen);
+	explicit_bzero(req, rlen);
+	if (rc != RT_OK)
+		goto out;
 	while (eoh == NULL) {
 		if (hlen + 1 >= sizeof(head)) {
-			rc = RT_E_PROTO;
-			goto io;
+			rc = conn_fail(c, RT_E_PROTO, err, errlen);
+			goto out;
 		}
-		cc = curl_easy_recv(h, head + hlen, sizeof(head) - 1 - hlen,
-		    &n);
-		if (cc == CURLE_AGAIN) {
-			if (wait_fd(fd, POLLIN, ms) < 0) {
-				rc = RT_E_TIMEOUT;
-				goto io;
-			}
-			continue;
-		}
-		if (cc != CURLE_OK || n == 0) {
-			rc = RT_E_PROTO;
-			goto io;
+		if ((rc = rt_conn_recv(c, head + hlen, sizeof(head) - 1 - hlen,
+		    &n, err, errlen)) != RT_OK)
+			goto out;
+		if (n == 0) {
+			rc = conn_fail(c, RT_E_PROTO, err, errlen);
+			goto out;
 		}
 		hlen += n;
 		head[hlen] = '\0';
 		eoh = strstr(head, "\r\n\r\n");
 	}
 	if (sscanf(head, "HTTP/1.%*c %ld", status) != 1) {
-		rc = RT_E_PROTO;
-		goto io;
-	}
-	if (*status != 101 && *status != 200) {
-		snprintf(err, errlen, "%s", eoh + 4);
-		rc = RT_OK;
+		rc = conn_fail(c, RT_E_PROTO, err, errlen);
 		goto out;
-	}
-	if (head + hlen > eoh + 4 &&
-	    fn(arg, RT_RAW, eoh + 4, (size_t)(head + hlen - eoh - 4)) != 0) {
-		rc = RT_E_STOPPED;
-		goto out;
-	}
-	if (in_len > 0 && (rc = send_all(h, fd, in, in_len, ms)) != RT_OK)
-		goto io;
-	shutdown(fd, SHUT_WR);
-	for (;;) {
-		cc = curl_easy_recv(h, buf, sizeof(buf), &n);
-		if (cc == CURLE_AGAIN) {
-			if (wait_fd(fd, POLLIN, ms) < 0) {
-				rc = RT_E_TIMEOUT;
-				goto io;
-			}
-			continue;
-		}
-		if (cc != CURLE_OK || n == 0)
-			break;
-		if (fn(arg, RT_RAW, buf, n) != 0) {
-			rc = RT_E_STOPPED;
-			goto out;
-		}
 	}
 	rc = RT_OK;
-	goto out;
-io:
-	if (rc == RT_E_TIMEOUT)
-		snprintf(err, errlen, "runtime at %s timed out", where(t));
-	else
-		snprintf(err, errlen, "runtime at %s: broken stream exchange",
-		    where(t));
+	if (*status != 101 && (*status < 200 || *status >= 300)) {
+		snprintf(err, errlen, "%s", eoh + 4);
+		goto out;
+	}
+	c->plen = (size_t)(head + hlen - (eoh + 4));
+	if (c->plen > 0 && (c->pending = malloc(c->plen)) == NULL)
+		goto err;
+	if (c->plen > 0)
+		memcpy(c->pending, eoh + 4, c->plen);
+	*out = c;
+	c = NULL;
 	goto out;
 err:
-	if (rc == RT_E_PROTO)
-		snprintf(err, errlen, "runtime at %s: cannot open a stream "
-		    "connection", where(t));
+	rc = RT_E_PROTO;
+	snprintf(err, errlen, "runtime at %s: cannot open a stream "
+	    "connection", where(t));
 out:
 	free(req);
-	if (h != NULL)
-		curl_easy_cleanup(h);
+	rt_conn_close(c);
 	return rc;
 }
 
@@ -482,25 +598,6 @@ rt_resp_free(struct rt_resp *r)
 	free(r->body);
 	r->body = NULL;
 	r->len = 0;
-}
-
-/* GET /_ping: 0 when the engine answers "OK". */
-int
-rt_ping(const struct rt_target *t, char *err, size_t errlen)
-{
-	struct rt_resp resp;
-	int rc;
-
-	if ((rc = rt_http(t, "GET", "/_ping", NULL, NULL, 0, 4096, 5, &resp,
-	    err, errlen)) != RT_OK)
-		return rc;
-	if (resp.status != 200) {
-		snprintf(err, errlen, "runtime ping answered HTTP %ld",
-		    resp.status);
-		rc = RT_E_PROTO;
-	}
-	rt_resp_free(&resp);
-	return rc;
 }
 
 void

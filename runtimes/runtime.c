@@ -1,6 +1,7 @@
 /*
- * runtime.c: what every driver shares: the error helpers and the mapping
- * of an engine's state word to ours.
+ * runtime.c: what every driver shares: the RT_E_* error space, the
+ * mapping of an engine's state word to ours, and the result structs'
+ * release.
  */
 #include "config.h"
 
@@ -11,14 +12,50 @@
 
 #include "runtime.h"
 
+/* A short phrase for an RT_E_* (or RT_OK). */
+const char *
+rt_strerror(int code)
+{
+	switch (code) {
+	case RT_OK:
+		return "success";
+	case RT_E_NOT_FOUND:
+		return "not found";
+	case RT_E_CONFLICT:
+		return "conflict";
+	case RT_E_INVALID:
+		return "invalid request";
+	case RT_E_UNREACHABLE:
+		return "engine unreachable";
+	case RT_E_TIMEOUT:
+		return "timed out";
+	case RT_E_TOO_BIG:
+		return "too big";
+	case RT_E_PROTO:
+		return "malformed answer or broken exchange";
+	case RT_E_ENGINE:
+		return "engine error";
+	case RT_E_UNSUPPORTED:
+		return "not supported";
+	case RT_E_INTERNAL:
+		return "internal error";
+	case RT_E_STOPPED:
+		return "stopped";
+	default:
+		return "unknown error";
+	}
+}
+
 void
-rt_err_set(struct rt_err *e, enum cc_err code, const char *fmt, ...)
+rt_err_set(struct rt_err *e, int code, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (e == NULL)
 		return;
 	e->code = code;
+	e->kind = RT_K_NONE;
+	e->status = 0;
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
@@ -42,26 +79,16 @@ rt_status_of(const char *s)
 	return "stopped";
 }
 
-/* A transport failure on ep: unreachable 503, timeout 504, else 502. */
+/* A transport failure on ep: its code as is, the message with the
+ * endpoint's name.  A stop or a bad address is not the engine's answer
+ * either: both count as a broken exchange. */
 void
 rt_err_transport(struct rt_err *e, int rc, const struct rt_endpoint *ep,
     const char *msg)
 {
-	enum cc_err code;
-
-	switch (rc) {
-	case RT_E_CONNECT:
-		code = CC_E_SERVICE_UNAVAILABLE;
-		break;
-	case RT_E_TIMEOUT:
-		code = CC_E_TIMEOUT;
-		break;
-	default:
-		code = CC_E_RUNTIME_ERROR;
-		break;
-	}
-	e->status = 0;
-	rt_err_set(e, code, "endpoint '%s': %s", ep->name, msg);
+	if (rc == RT_E_STOPPED || rc == RT_E_INVALID || rc >= 0)
+		rc = RT_E_PROTO;
+	rt_err_set(e, rc, "endpoint '%s': %s", ep->name, msg);
 }
 
 void
@@ -71,4 +98,11 @@ rt_exec_result_free(struct rt_exec_result *x)
 	free(x->out_stdout);
 	free(x->out_stderr);
 	memset(x, 0, sizeof(*x));
+}
+
+void
+rt_info_free(struct rt_info *i)
+{
+	json_object_put(i->raw);
+	i->raw = NULL;
 }

@@ -1,25 +1,29 @@
 /*
- * runtime.h: clients for the container runtimes, all over libcurl.
+ * runtime.h: the engine layer.  Handlers, services and the jobs runner
+ * reach a container engine only through what this header declares; no
+ * engine's own words (paths, JSON keys, framing) appear here.
  *
- * Three layers:
- *  - http.c, the transport every driver shares: one reused CURL handle per
- *    process, unix socket or TCP/TLS targets, connect and total timeouts
- *    from config, a cap on every answer, never a proxy from the
- *    environment; plus a streaming variant that hands each chunk to a sink.
- *  - struct rt_driver, the runtime interface: what handlers and the jobs
- *    runner call.  docker.c implements it (Docker Engine and Podman's
- *    compatible service); LXD and Proxmox drivers will too, so nothing
- *    engine-specific leaks into handlers.
- *  - endpoints.c: named engines ("local" from config, more from the
- *    admin API), each a driver plus a target.
+ *   registry.c   the driver registry ({name, driver} rows) and the
+ *                capability checks
+ *   runtime.c    the error space (rt_strerror, rt_err_set) and what every
+ *                driver shares
+ *   http.c       the libcurl transport: plain requests, streaming, and a
+ *                raw upgraded connection for engines that hijack one
+ *   ws.c         the libwebsockets transport: a WebSocket client
+ *   endpoints.c  an endpoint (name, driver, target) parsed and checked;
+ *                the default one and config's "endpoints".  The stored
+ *                ones are services' (services/endpoints.c).
+ *   docker*.c    the Docker Engine API driver (Docker and Podman's
+ *                compatible service), private header docker.h
  *
  * Every driver call returns 0 on success (RT_CHANGED_NOT for a lifecycle
  * action that found the container already in the target state) or -1
- * with *err filled: err->code is the enum cc_err the handler answers with
- * (CONTAINER_NOT_FOUND, CONFLICT, SERVICE_UNAVAILABLE, TIMEOUT,
- * RUNTIME_ERROR, INVALID_REQUEST...), err->msg a message naming the
- * endpoint.  Runtime answers are untrusted: drivers cap and parse them
- * defensively, so a bad answer is RUNTIME_ERROR, never a crash.
+ * with *err filled: err->code is an RT_E_*, err->kind says what a
+ * RT_E_NOT_FOUND is about, err->status the engine's HTTP status (0 if
+ * none) and err->msg a message naming the endpoint.  The front turns that
+ * into an application error in one place (handlers/ctr_common.c).
+ * Engine answers are untrusted: drivers cap and parse them defensively,
+ * so a bad answer is RT_E_PROTO, never a crash.
  */
 #ifndef RUNTIME_H
 #define RUNTIME_H
@@ -53,24 +57,67 @@ extern struct rt_config		 rt_cfg;
 extern const struct cfg_table	 rt_cfg_table;
 
 /* ---- transport (http.c) ---- */
+/* ---- errors (runtime.c) ---- */
 
-/* Where a runtime answers: "unix:///path", "tcp://h:p" or "https://h:p". */
-struct rt_target {
-	char	 base[RT_PATHLEN];	/* http://localhost or https://h:p */
-	char	 unix_path[RT_PATHLEN];
-	char	 ca[RT_PATHLEN];
-	char	 cert[RT_PATHLEN];
-	char	 key[RT_PATHLEN];
+enum rt_errno {
+	RT_OK = 0,
+	RT_E_NOT_FOUND = -1,	/* what the call names is not there */
+	RT_E_CONFLICT = -2,	/* a state or name conflict */
+	RT_E_INVALID = -3,	/* a bad request: ours or as the engine says */
+	RT_E_UNREACHABLE = -4,	/* no connection to the engine */
+	RT_E_TIMEOUT = -5,
+	RT_E_TOO_BIG = -6,	/* an answer or archive over its cap */
+	RT_E_PROTO = -7,	/* a malformed answer, a broken exchange */
+	RT_E_ENGINE = -8,	/* the engine's own failure (its 5xx...) */
+	RT_E_UNSUPPORTED = -9,	/* the driver or the target cannot */
+	RT_E_INTERNAL = -10,	/* ours: out of memory, storage */
+	RT_E_STOPPED = -11	/* a sink asked to stop (not a failure) */
 };
 
-enum rt_status {
-	RT_OK = 0,
-	RT_E_CONNECT = -1,	/* unreachable: 503 */
-	RT_E_TIMEOUT = -2,	/* 504 */
-	RT_E_TOO_BIG = -3,	/* answer over the cap: 502 */
-	RT_E_PROTO = -4,	/* anything else from the transport: 502 */
-	RT_E_BADURL = -5,
-	RT_E_STOPPED = -6	/* the sink asked to stop (client gone) */
+const char	*rt_strerror(int);
+
+/* What a RT_E_NOT_FOUND is about (the front picks its error code). */
+enum rt_kind {
+	RT_K_NONE = 0,		/* something else: a path, an exec, a route */
+	RT_K_CONTAINER,
+	RT_K_IMAGE,
+	RT_K_NETWORK,
+	RT_K_VOLUME,
+	RT_K_ENDPOINT
+};
+
+struct rt_err {
+	int		 code;		/* RT_E_* */
+	enum rt_kind	 kind;		/* for RT_E_NOT_FOUND */
+	int		 status;	/* engine's HTTP status, 0 if none */
+	char		 msg[512];
+};
+
+/* Sets code and message; kind RT_K_NONE, status 0.  NULL e: nothing. */
+void	 rt_err_set(struct rt_err *, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* ---- targets and the HTTP transport (http.c) ---- */
+
+#define RT_MAXHDR 4
+
+/* A header sent on every request to a target (plain, streaming,
+ * upgraded and WebSocket): credentials such as Authorization.  Values
+ * are secrets: never logged, never in an error message. */
+struct rt_header {
+	char	 name[64];
+	char	 value[RT_PATHLEN];
+};
+
+/* Where an engine answers: "unix:///path", "tcp://h:p" or "https://h:p". */
+struct rt_target {
+	char		 base[RT_PATHLEN];	/* http://localhost or https://h:p */
+	char		 unix_path[RT_PATHLEN];
+	char		 ca[RT_PATHLEN];
+	char		 cert[RT_PATHLEN];
+	char		 key[RT_PATHLEN];
+	struct rt_header hdr[RT_MAXHDR];
+	size_t		 nhdr;
 };
 
 struct rt_resp {
@@ -82,17 +129,34 @@ struct rt_resp {
 /*
  * A sink for streamed bytes.  http.c calls it with stream RT_RAW for each
  * chunk it receives; drivers that demultiplex call their caller's sink
- * with RT_STDOUT/RT_STDERR.  Return 0 to go on, -1 to stop the transfer
- * (the client went away, or enough was read).  About once a second
- * during a stream the sink also gets buf NULL, len 0: a tick that lets a
- * quiet follow notice a client or worker that has gone.
+ * with RT_STDOUT/RT_STDERR; ws.c gives each whole message as RT_TEXT or
+ * RT_BINARY.  Return 0 to go on, -1 to stop the transfer (the client went
+ * away, or enough was read).  About once a second during a stream the
+ * sink also gets buf NULL, len 0: a tick that lets a quiet follow notice
+ * a client or worker that has gone.
  */
-enum rt_stream { RT_STDIN = 0, RT_STDOUT = 1, RT_STDERR = 2, RT_RAW = 3 };
+enum rt_stream { RT_STDIN = 0, RT_STDOUT = 1, RT_STDERR = 2, RT_RAW = 3,
+	RT_TEXT = 4, RT_BINARY = 5 };
 typedef int (*rt_sink_fn)(void *arg, enum rt_stream, const char *buf,
     size_t len);
 
+/* Once per process, before any other call: the libraries' global set-up.
+ * 0 or RT_E_INTERNAL. */
+int	 rt_init(void);
+/* Parses an engine address into t (no headers).  0 or RT_E_INVALID with
+ * err saying why. */
 int	 rt_target_parse(const char *url, const char *ca, const char *cert,
 	    const char *key, struct rt_target *, char *err, size_t errlen);
+/* Adds a header every request to t carries.  0, or RT_E_INVALID for a
+ * bad name or value (CR, LF, too long) or a full list. */
+int	 rt_target_header(struct rt_target *, const char *name,
+	    const char *value);
+/*
+ * Makes one request and collects the answer (at most max_resp bytes).
+ * timeout_s 0 means runtime_timeout.  Returns RT_OK with out filled (any
+ * HTTP status), or an RT_E_* (UNREACHABLE, TIMEOUT, TOO_BIG, PROTO) with
+ * err naming the target.  The caller frees out with rt_resp_free.
+ */
 int	 rt_http(const struct rt_target *, const char *method,
 	    const char *path, const char *ctype, const void *body,
 	    size_t blen, size_t max_resp, long timeout_s, struct rt_resp *,
@@ -101,36 +165,75 @@ int	 rt_http(const struct rt_target *, const char *method,
  * Like rt_http, but the answer's body goes to sink chunk by chunk
  * (nothing is collected).  *status gets the HTTP status; timeout_s 0
  * means no total timeout (a follow).  Returns RT_OK, RT_E_STOPPED when
- * the sink stopped it, or another RT_E_*.
+ * the sink stopped it, or another RT_E_*.  A status other than 2xx: RT_OK
+ * with err holding the start of the answer's body.
  */
 int	 rt_http_stream(const struct rt_target *, const char *method,
 	    const char *path, const char *ctype, const void *body,
 	    size_t blen, long timeout_s, long *status, rt_sink_fn, void *arg,
 	    char *err, size_t errlen);
-/*
- * A hijacked exchange (Docker's attach/exec with stdin): sends the
- * request, then in_len bytes of in as the stream's stdin, closes the
- * write side, and hands everything the engine sends back to sink.
- * unix and tcp targets only.
- */
-int	 rt_http_hijack(const struct rt_target *, const char *path,
-	    const char *json_body, const void *in, size_t in_len,
-	    long timeout_s, long *status, rt_sink_fn, void *arg, char *err,
-	    size_t errlen);
 void	 rt_resp_free(struct rt_resp *);
-int	 rt_ping(const struct rt_target *, char *err, size_t errlen);
+
+/*
+ * An upgraded connection: the request goes out with "Connection:
+ * Upgrade" and "Upgrade: <protocol>", and once the engine answers 101
+ * (or 2xx) the socket is the caller's, raw, in both directions.  Any
+ * target; a half-close (rt_conn_shutdown) is clean on unix and tcp ones
+ * only.  Each call waits at most the timeout given to rt_http_upgrade.
+ */
+struct rt_conn;
+/*
+ * Sends the request and reads the answer's head.  RT_OK with *status and
+ * either *out (101 or 2xx; bytes past the head come first from
+ * rt_conn_recv) or, for any other status, *out NULL and err holding what
+ * followed the head.  Otherwise an RT_E_* with err naming the target.
+ */
+int	 rt_http_upgrade(const struct rt_target *, const char *method,
+	    const char *path, const char *ctype, const void *body,
+	    size_t blen, const char *protocol, long timeout_s, long *status,
+	    struct rt_conn **out, char *err, size_t errlen);
+int	 rt_conn_send(struct rt_conn *, const void *, size_t, char *err,
+	    size_t errlen);
+/* Up to cap bytes into buf; *n 0 at the end of the stream. */
+int	 rt_conn_recv(struct rt_conn *, void *buf, size_t cap, size_t *n,
+	    char *err, size_t errlen);
+/* Ends the write side: the peer reads end of input. */
+void	 rt_conn_shutdown(struct rt_conn *);
+void	 rt_conn_close(struct rt_conn *);
+/* Frees this process's transport state (connections, handles): after a
+ * fork, and at exit. */
 void	 rt_cleanup(void);
 
+/* ---- the WebSocket client (ws.c) ---- */
+
+/*
+ * One WebSocket connection to path on a target (unix, tcp or https; the
+ * target's headers go with the handshake).  Each whole message received
+ * goes to the sink given at connect time as RT_TEXT or RT_BINARY (at most
+ * runtime_max_answer bytes a message).  Connections opened with share set
+ * use that one's event loop: waiting on any of them feeds them all, so
+ * several streams of one exchange (an exec's stdout and stderr) are read
+ * together.  Every call is bounded by its timeout; none hangs.
+ */
+struct rt_ws;
+/* 0 with *out, or RT_E_UNREACHABLE, RT_E_TIMEOUT, RT_E_PROTO (the
+ * handshake failed; *status the HTTP status if one came), RT_E_INTERNAL. */
+int	 rt_ws_connect(const struct rt_target *, const char *path,
+	    struct rt_ws *share, rt_sink_fn, void *arg, long timeout_s,
+	    long *status, struct rt_ws **out, char *err, size_t errlen);
+/* Sends one message (binary or text); 0 once it is written, RT_E_TIMEOUT,
+ * RT_E_PROTO (closed), RT_E_STOPPED (a sink stopped meanwhile). */
+int	 rt_ws_send(struct rt_ws *, int binary, const void *buf, size_t len,
+	    long timeout_s, char *err, size_t errlen);
+/* Feeds the sinks until ws is closed by the peer (0), a sink stops
+ * (RT_E_STOPPED), timeout_ms passes (RT_E_TIMEOUT) or a message is too
+ * big (RT_E_TOO_BIG). */
+int	 rt_ws_wait(struct rt_ws *, long timeout_ms, char *err,
+	    size_t errlen);
+/* The close frame (normal closure), briefly waited for, then frees ws. */
+void	 rt_ws_close(struct rt_ws *);
+
 /* ---- the runtime interface ---- */
-
-struct rt_err {
-	enum cc_err	 code;		/* what the handler answers */
-	int		 status;	/* engine's HTTP status, 0 if none */
-	char		 msg[512];
-};
-
-void	 rt_err_set(struct rt_err *, enum cc_err, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
 
 /* A lifecycle action found the container already in that state (the
  * engine's 304). */
@@ -158,7 +261,7 @@ struct rt_mount {
 /*
  * What to create.  Every list is NULL-terminated or counted; NULL and 0
  * mean "the engine's default".  Handlers fill it from either body shape
- * (handlers/container_spec.c) and check the privileged options there;
+ * (services/container_spec.c) and check the privileged options there;
  * drivers map it field by field, never forwarding user JSON.
  */
 struct rt_create_spec {
@@ -234,7 +337,62 @@ struct rt_events_spec {
 	const char	*label;		/* "k=v" filter or NULL */
 };
 
+/*
+ * What an engine says about itself, in our words: each driver fills it
+ * from its own answer.  Text members are "" and numbers 0 when the
+ * engine does not say.  raw is the engine's own answer as it sent it
+ * (size-capped; /system/info shows it): a new reference rt_info_free
+ * puts.
+ */
+struct rt_info {
+	char		 name[128];		/* the engine host's name */
+	char		 driver[16];		/* ours: "docker" */
+	char		 version[64];		/* the engine's version */
+	char		 os[128];		/* "Debian GNU/Linux 12" */
+	char		 arch[32];		/* "x86_64" */
+	char		 kernel[128];
+	int64_t		 cpus;
+	int64_t		 memory;		/* bytes */
+	struct {
+		int64_t	 total, running, paused, stopped;
+	}		 containers;
+	int64_t		 images;
+	char		 storage_driver[64];
+	json_object	*raw;
+};
+void	 rt_info_free(struct rt_info *);
+
+/* The engine's version answer, in our words ("" when not said). */
+struct rt_version {
+	char	 version[64];
+	char	 api_version[32];
+	char	 min_api_version[32];
+	char	 os[32];		/* "linux" */
+	char	 arch[32];		/* "amd64" */
+};
+
+/*
+ * Capabilities: what a driver can do beyond the core (list, create,
+ * start, stop, restart, kill, remove, inspect, info, version, ping),
+ * which every driver has.  A caller checks rt_can() before it calls an
+ * optional member; rt_can() is false also when the driver declares a
+ * capability but lacks one of its members.
+ */
+#define RT_CAP_EXEC	(1u << 0)	/* exec */
+#define RT_CAP_ARCHIVE	(1u << 1)	/* put_archive, get_archive */
+#define RT_CAP_LOGS	(1u << 2)	/* logs */
+#define RT_CAP_STATS	(1u << 3)	/* stats */
+#define RT_CAP_EVENTS	(1u << 4)	/* events */
+#define RT_CAP_IMAGES	(1u << 5)	/* image_list, image_pull, image_remove */
+#define RT_CAP_BUILD	(1u << 6)	/* image_build */
+#define RT_CAP_NETWORKS	(1u << 7)	/* network_list, _create, _remove */
+#define RT_CAP_VOLUMES	(1u << 8)	/* volume_list, _create, _remove */
+#define RT_CAP_PAUSE	(1u << 9)	/* pause, unpause */
+#define RT_CAP_WAIT	(1u << 10)	/* wait */
+#define RT_CAP_PRUNE	(1u << 11)	/* prune */
+
 struct rt_endpoint;
+struct rt_endpoint_conf;
 
 /*
  * The runtime interface.  Container rows and inspect/stats answers are
@@ -242,16 +400,22 @@ struct rt_endpoint;
  *   row: {id, name, image, status, state, created_at, ports[], labels{},
  *         owner, command}
  *   inspect: a row plus {exit_code, started_at, finished_at, pid,
- *         network_mode, restart_policy, environment[], mounts[], raw_state}
+ *         network_mode, restart_policy, environment[], mounts[]}
  *   stats: {cpu_usage, memory_usage, memory_limit, network_rx,
  *         network_tx, block_read, block_write, timestamp}
  * status is running | paused | stopped; state keeps the engine's word.
  * Out-parameters of JSON type are new references the caller puts.
- * A member may be NULL when a driver cannot do it: callers answer 400
- * naming the endpoint ("not supported by this runtime").
+ * Members outside the core may be NULL when caps lacks their capability.
  */
 struct rt_driver {
 	const char	*name;		/* "docker" */
+	unsigned	 caps;		/* RT_CAP_* */
+
+	/* Called when an endpoint of this driver is made, after its target
+	 * is parsed: turns the configuration's credentials into target
+	 * headers or options.  NULL: nothing to add.  0 or -1 with err. */
+	int	(*prepare)(struct rt_endpoint *,
+		    const struct rt_endpoint_conf *, struct rt_err *);
 
 	int	(*list)(const struct rt_endpoint *, const struct rt_list_opts *,
 		    json_object **rows, struct rt_err *);
@@ -274,7 +438,7 @@ struct rt_driver {
 		    int force, struct rt_err *);
 	int	(*inspect)(const struct rt_endpoint *, const char *id,
 		    json_object **out, struct rt_err *);
-	/* Waits until the container exits (at most timeout_s; 504 TIMEOUT
+	/* Waits until the container exits (at most timeout_s; RT_E_TIMEOUT
 	 * past it) and gives its exit code. */
 	int	(*wait)(const struct rt_endpoint *, const char *id,
 		    long timeout_s, int *exit_code, struct rt_err *);
@@ -292,7 +456,7 @@ struct rt_driver {
 		    const char *dir, const void *tar, size_t len,
 		    struct rt_err *);
 	/* Streams path from the container as a tar to sink (RT_RAW), at
-	 * most max bytes (0 = no cap). */
+	 * most max bytes (0 = no cap; past it RT_E_TOO_BIG). */
 	int	(*get_archive)(const struct rt_endpoint *, const char *id,
 		    const char *path, size_t max, rt_sink_fn, void *arg,
 		    struct rt_err *);
@@ -327,14 +491,13 @@ struct rt_driver {
 		    size_t nlabels, json_object **out, struct rt_err *);
 	int	(*volume_remove)(const struct rt_endpoint *, const char *name,
 		    int force, struct rt_err *);
-	/* system: the engine's own info (within timeout_s; 0 means
-	 * runtime_timeout) and version objects (as it sends them,
-	 * size-capped), and a prune of stopped containers, unused
-	 * images, networks and volumes: {containers_deleted, ...,
-	 * space_reclaimed}. */
+	/* system: the engine's info (within timeout_s; 0 means
+	 * runtime_timeout; the caller frees it with rt_info_free), its
+	 * version, a ping, and a prune of stopped containers, unused images,
+	 * networks and volumes: {containers_deleted, ..., space_reclaimed}. */
 	int	(*info)(const struct rt_endpoint *, long timeout_s,
-		    json_object **out, struct rt_err *);
-	int	(*version)(const struct rt_endpoint *, json_object **out,
+		    struct rt_info *out, struct rt_err *);
+	int	(*version)(const struct rt_endpoint *, struct rt_version *out,
 		    struct rt_err *);
 	int	(*ping)(const struct rt_endpoint *, struct rt_err *);
 	/* label "k=v" limits the prune to objects carrying it (NULL: all) */
@@ -342,35 +505,24 @@ struct rt_driver {
 		    json_object **out, struct rt_err *);
 };
 
-extern const struct rt_driver rt_docker;
-/* The engine's create body for a spec (docker.c; for the unit tests). */
-json_object	*rt_docker_create_body(const struct rt_create_spec *);
+/* ---- the driver registry (registry.c) ---- */
 
-/*
- * The demultiplexer for Docker's framed output (demux.c): each frame is
- * an 8-byte header (stream byte 0/1/2, three zero bytes, a 4-byte
- * big-endian length) and that many bytes.  Chunks may split a frame
- * anywhere; the state carries over.  If the very first header is not a
- * valid one the stream is a TTY's raw output and passes through as
- * RT_STDOUT.
- */
-struct rt_demux {
-	rt_sink_fn	 fn;
-	void		*arg;
-	unsigned char	 hdr[8];
-	size_t		 hlen;		/* header bytes held */
-	size_t		 left;		/* payload bytes still to come */
-	enum rt_stream	 cur;
-	int		 started, raw;
-};
-void	 rt_demux_init(struct rt_demux *, rt_sink_fn, void *);
-/* 0, or -1 when the sink stopped. */
-int	 rt_demux_feed(struct rt_demux *, const char *, size_t);
+/* The driver called name, or NULL. */
+const struct rt_driver	*rt_driver_find(const char *name);
+/* The registered names, "a, b" (for messages). */
+const char		*rt_driver_names(void);
+/* Whether the endpoint's driver has every capability in caps. */
+int			 rt_can(const struct rt_endpoint *, unsigned caps);
+/* The name of the first capability in caps the endpoint lacks ("archives",
+ * "wait"...), or NULL when it has them all. */
+const char		*rt_cap_missing(const struct rt_endpoint *,
+			    unsigned caps);
 
 /* ---- endpoints (endpoints.c) ---- */
 
 #define RT_EP_NAMELEN 33	/* [a-z0-9_-]{1,32} */
 #define RT_EP_DEFAULT "local"
+#define RT_DRIVER_DEFAULT "docker"
 
 struct rt_endpoint {
 	char			 name[RT_EP_NAMELEN];
@@ -380,29 +532,39 @@ struct rt_endpoint {
 	int			 from_config;	/* not removable by the API */
 };
 
+/* What an endpoint is made from; NULL members are absent. */
+struct rt_endpoint_conf {
+	const char	*name;
+	const char	*driver;	/* NULL: RT_DRIVER_DEFAULT */
+	const char	*url;
+	const char	*tls_ca, *tls_cert, *tls_key;
+	const char	*auth;		/* an Authorization value: a secret */
+};
+
 int	 rt_endpoint_name_ok(const char *);
 /*
- * Finds an endpoint by name; NULL or "" is the default ("local", from
- * config docker_host).  0, or -1 with err: ENDPOINT_NOT_FOUND (404),
- * INVALID_REQUEST for a bad name, or a storage error (INTERNAL_ERROR).
+ * Builds an endpoint from conf, checked: the name, the driver (one of the
+ * registry's), the URL and TLS files.  conf's auth becomes the target's
+ * Authorization header, then the driver's prepare hook may add its own.
+ * 0, or -1 with err RT_E_INVALID saying what is wrong (never the secret).
  */
-int	 rt_endpoint_get(const char *name, struct rt_endpoint *,
-	    struct rt_err *);
+int	 rt_endpoint_make(const struct rt_endpoint_conf *,
+	    struct rt_endpoint *, struct rt_err *);
+/* The default endpoint ("local": config docker_host, docker_tls_*). */
 int	 rt_endpoint_default(struct rt_endpoint *, struct rt_err *);
-/* Every endpoint: config ones first, then stored ones by name.  The
- * caller frees *out. */
-int	 rt_endpoint_all(struct rt_endpoint **out, size_t *n,
-	    struct rt_err *);
-/* Builds an endpoint from a name, URL and TLS files (validated). */
-int	 rt_endpoint_make(const char *name, const char *url, const char *ca,
-	    const char *cert, const char *key, struct rt_endpoint *,
-	    struct rt_err *);
+/*
+ * Calls fn on each well-formed entry of config "endpoints"
+ * ("a=unix:///x; b=docker+tcp://h:p": an optional "driver+" before the
+ * URL) until it returns nonzero, which is returned.
+ */
+int	 rt_endpoint_config_each(int (*fn)(const struct rt_endpoint_conf *,
+	    void *), void *arg);
 
 /* ---- shared helpers (runtime.c) ---- */
 
 /* Our status word for an engine state: running | paused | stopped. */
 const char	*rt_status_of(const char *engine_state);
-/* RT_E_* from the transport -> the error a handler answers. */
+/* A transport failure rc (RT_E_*) on ep as *e, msg naming what failed. */
 void		 rt_err_transport(struct rt_err *, int rc,
 		    const struct rt_endpoint *, const char *msg);
 

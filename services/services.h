@@ -15,6 +15,7 @@
  *                      runtime interface's spec
  *   tar.c              every in-memory tar (libarchive): written, and
  *                      read strictly when the archive is untrusted
+ *   endpoints.c        the engine endpoints: config's and stored ones
  */
 #ifndef SERVICES_H
 #define SERVICES_H
@@ -189,5 +190,19 @@ int		 keys_create(const char *owner, const char *label,
 		    enum access scope, int64_t expires_at,
 		    char key[CRED_KEY_MAX], json_object **pub);
 int		 keys_list(const char *owner, json_object **out);
+
+/* ---- engine endpoints (endpoints.c) ----
+ * Errors are the engine layer's struct rt_err (runtimes/runtime.h). */
+
+/* The endpoint called name: NULL or "" is the default ("local"), then
+ * config's, then the stored ones.  0, or -1 with err: RT_E_NOT_FOUND
+ * (kind RT_K_ENDPOINT), RT_E_INVALID for a bad name or record,
+ * RT_E_INTERNAL for storage. */
+int		 endpoints_get(const char *name, struct rt_endpoint *,
+		    struct rt_err *);
+/* Every endpoint: the default, config's, then stored ones by name.  The
+ * caller frees *out. */
+int		 endpoints_all(struct rt_endpoint **out, size_t *n,
+		    struct rt_err *);
 
 #endif /* SERVICES_H */

@@ -2,7 +2,8 @@
  * Unit tests: the Docker driver against a fake engine on a unix socket
  * that answers with canned, often hostile, responses.  A malformed,
  * mistyped or oversized answer is RUNTIME_ERROR, never a crash; engine
- * statuses map to our errors; no engine is SERVICE_UNAVAILABLE.
+ * statuses map to our errors; no engine is SERVICE_UNAVAILABLE (the
+ * driver's RT_E_* through the front's one mapping, ctr_rt_code).
  */
 #include "config.h"
 
@@ -16,7 +17,9 @@
 #include <unistd.h>
 
 #include "fcgi-app/cc.h"
+#include "handlers/handlers.h"
 #include "runtimes/runtime.h"
+#include "runtimes/docker.h"
 #include "unit.h"
 
 static char sock_path[108];
@@ -76,6 +79,8 @@ int
 main(void)
 {
 	struct rt_list_opts lo = { 1, NULL };
+	struct rt_endpoint_conf conf = { "fake", NULL, NULL, NULL, NULL, NULL,
+	    NULL };
 	struct rt_endpoint ep;
 	struct rt_err e;
 	json_object *o = NULL;
@@ -90,14 +95,15 @@ main(void)
 	snprintf(sock_path, sizeof(sock_path), "/tmp/cc-t-docker-%d.sock",
 	    (int)getpid());
 	snprintf(url, sizeof(url), "unix://%s", sock_path);
-	CHECK_INT(rt_endpoint_make("fake", url, NULL, NULL, NULL, &ep, &e), 0);
+	conf.url = url;
+	CHECK_INT(rt_endpoint_make(&conf, &ep, &e), 0);
 
 	/* Not JSON. */
 	seq[0] = answer(200, "{bad");
 	seq[1] = NULL;
 	pid = fake_engine(seq);
 	CHECK_INT(rt_docker.list(&ep, &lo, &o, &e), -1);
-	CHECK_INT(e.code, CC_E_RUNTIME_ERROR);
+	CHECK_INT(ctr_rt_code(&e), CC_E_RUNTIME_ERROR);
 	CHECK(o == NULL);
 	done(pid);
 
@@ -108,7 +114,7 @@ main(void)
 	seq[2] = NULL;
 	pid = fake_engine(seq);
 	CHECK_INT(rt_docker.list(&ep, &lo, &o, &e), -1);
-	CHECK_INT(e.code, CC_E_RUNTIME_ERROR);
+	CHECK_INT(ctr_rt_code(&e), CC_E_RUNTIME_ERROR);
 	CHECK_INT(rt_docker.list(&ep, &lo, &o, &e), 0);
 	CHECK_INT(json_object_array_length(o), 3);
 	CHECK_STR(json_object_get_string(json_object_object_get(
@@ -127,7 +133,8 @@ main(void)
 	seq[1] = NULL;
 	pid = fake_engine(seq);
 	CHECK_INT(rt_docker.list(&ep, &lo, &o, &e), -1);
-	CHECK_INT(e.code, CC_E_RUNTIME_ERROR);
+	CHECK_INT(ctr_rt_code(&e), CC_E_RUNTIME_ERROR);
+	CHECK_INT(e.code, RT_E_TOO_BIG);
 	CHECK(strstr(e.msg, "larger than") != NULL);
 	done(pid);
 	free(big);
@@ -143,17 +150,22 @@ main(void)
 	seq[6] = NULL;
 	pid = fake_engine(seq);
 	CHECK_INT(rt_docker.inspect(&ep, "x", &o, &e), -1);
-	CHECK_INT(e.code, CC_E_CONTAINER_NOT_FOUND);
+	CHECK_INT(ctr_rt_code(&e), CC_E_CONTAINER_NOT_FOUND);
+	CHECK_INT(e.code, RT_E_NOT_FOUND);
+	CHECK_INT(e.kind, RT_K_CONTAINER);
+	CHECK_INT(e.status, 404);
 	CHECK(strstr(e.msg, "fake") != NULL);
 	CHECK_INT(rt_docker.start(&ep, "x", &e), -1);
-	CHECK_INT(e.code, CC_E_CONFLICT);
+	CHECK_INT(ctr_rt_code(&e), CC_E_CONFLICT);
 	CHECK_INT(rt_docker.remove(&ep, "x", 0, &e), -1);
-	CHECK_INT(e.code, CC_E_CONFLICT);
+	CHECK_INT(ctr_rt_code(&e), CC_E_CONFLICT);
 	CHECK_INT(rt_docker.remove(&ep, "x", 0, &e), -1);
-	CHECK_INT(e.code, CC_E_RUNTIME_ERROR);
+	CHECK_INT(ctr_rt_code(&e), CC_E_RUNTIME_ERROR);
+	CHECK_INT(e.code, RT_E_ENGINE);
+	CHECK_INT(e.status, 500);
 	CHECK_INT(rt_docker.start(&ep, "x", &e), RT_CHANGED_NOT);
 	CHECK_INT(rt_docker.inspect(&ep, "x", &o, &e), -1);
-	CHECK_INT(e.code, CC_E_RUNTIME_ERROR);
+	CHECK_INT(ctr_rt_code(&e), CC_E_RUNTIME_ERROR);
 	done(pid);
 
 	/* A half answer: the connection closes mid-body. */
@@ -161,13 +173,14 @@ main(void)
 	seq[1] = NULL;
 	pid = fake_engine(seq);
 	CHECK_INT(rt_docker.list(&ep, &lo, &o, &e), -1);
-	CHECK_INT(e.code, CC_E_RUNTIME_ERROR);
+	CHECK_INT(ctr_rt_code(&e), CC_E_RUNTIME_ERROR);
 	done(pid);
 
 	/* No engine at all. */
 	unlink(sock_path);
 	CHECK_INT(rt_docker.list(&ep, &lo, &o, &e), -1);
-	CHECK_INT(e.code, CC_E_SERVICE_UNAVAILABLE);
+	CHECK_INT(ctr_rt_code(&e), CC_E_SERVICE_UNAVAILABLE);
+	CHECK_INT(e.code, RT_E_UNREACHABLE);
 	CHECK(strstr(e.msg, "endpoint 'fake'") != NULL);
 	rc = unit_done();
 	rt_cleanup();

@@ -6,6 +6,7 @@
 
 #include "fcgi-app/cc.h"
 #include "runtimes/runtime.h"
+#include "runtimes/docker.h"
 #include "unit.h"
 
 struct got {
@@ -48,7 +49,7 @@ static void
 test_demux(void)
 {
 	unsigned char in[256];
-	struct rt_demux d;
+	struct dk_demux d;
 	struct got g;
 	size_t len = 0, i, j, bad = 0;
 
@@ -61,10 +62,10 @@ test_demux(void)
 	for (i = 0; i <= len; i++)
 		for (j = i; j <= len; j++) {
 			memset(&g, 0, sizeof(g));
-			rt_demux_init(&d, sink, &g);
-			rt_demux_feed(&d, (char *)in, i);
-			rt_demux_feed(&d, (char *)in + i, j - i);
-			rt_demux_feed(&d, (char *)in + j, len - j);
+			dk_demux_init(&d, sink, &g);
+			dk_demux_feed(&d, (char *)in, i);
+			dk_demux_feed(&d, (char *)in + i, j - i);
+			dk_demux_feed(&d, (char *)in + j, len - j);
 			g.out[g.olen] = g.err[g.elen] = '\0';
 			if (strcmp(g.out, "hello\nworld\n") != 0 ||
 			    strcmp(g.err, "oops\n") != 0)
@@ -74,34 +75,34 @@ test_demux(void)
 
 	/* Byte by byte. */
 	memset(&g, 0, sizeof(g));
-	rt_demux_init(&d, sink, &g);
+	dk_demux_init(&d, sink, &g);
 	for (i = 0; i < len; i++)
-		rt_demux_feed(&d, (char *)in + i, 1);
+		dk_demux_feed(&d, (char *)in + i, 1);
 	g.out[g.olen] = g.err[g.elen] = '\0';
 	CHECK_STR(g.out, "hello\nworld\n");
 	CHECK_STR(g.err, "oops\n");
 
 	/* A TTY's raw stream passes through as stdout. */
 	memset(&g, 0, sizeof(g));
-	rt_demux_init(&d, sink, &g);
-	rt_demux_feed(&d, "plain text\n", 11);
+	dk_demux_init(&d, sink, &g);
+	dk_demux_feed(&d, "plain text\n", 11);
 	g.out[g.olen] = '\0';
 	CHECK_STR(g.out, "plain text\n");
 
 	/* The sink stopping stops the feed. */
 	memset(&g, 0, sizeof(g));
 	g.stop_after = 1;
-	rt_demux_init(&d, sink, &g);
-	CHECK_INT(rt_demux_feed(&d, (char *)in, len), -1);
+	dk_demux_init(&d, sink, &g);
+	CHECK_INT(dk_demux_feed(&d, (char *)in, len), -1);
 	CHECK_INT(g.calls, 1);
 
 	/* A bad header after good frames: the rest goes through raw, no
 	 * loop, no crash. */
 	memset(&g, 0, sizeof(g));
-	rt_demux_init(&d, sink, &g);
+	dk_demux_init(&d, sink, &g);
 	len = frame(in, 1, "ok\n");
 	memcpy(in + len, "\x01\x05\x00\x00\x00\x00\x00\x01x", 9);
-	CHECK_INT(rt_demux_feed(&d, (char *)in, len + 9), 0);
+	CHECK_INT(dk_demux_feed(&d, (char *)in, len + 9), 0);
 	CHECK(g.olen >= 3);
 }
 
@@ -156,7 +157,7 @@ test_create_body(void)
 	s.restart_max = 3;
 	s.memory_bytes = 64 << 20;
 	s.nano_cpus = 500000000;
-	o = rt_docker_create_body(&s);
+	o = dk_create_body(&s);
 	CHECK_STR(at(o, "Image", NULL), "\"busybox\"");
 	CHECK_STR(at(o, "Cmd", NULL), "[\"sh\",\"-c\",\"echo hi\"]");
 	CHECK_STR(at(o, "Env", NULL), "[\"A=1\"]");

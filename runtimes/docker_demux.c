@@ -1,16 +1,16 @@
 /*
- * demux.c: Docker's multiplexed stream format (logs, attach, exec
+ * docker_demux.c: Docker's multiplexed stream format (logs, attach, exec
  * without a TTY), as a small state machine that survives any split of
- * the input into chunks.
+ * the input into chunks (struct dk_demux, docker.h).
  */
 #include "config.h"
 
 #include <string.h>
 
-#include "runtime.h"
+#include "docker.h"
 
 void
-rt_demux_init(struct rt_demux *d, rt_sink_fn fn, void *arg)
+dk_demux_init(struct dk_demux *d, rt_sink_fn fn, void *arg)
 {
 	memset(d, 0, sizeof(*d));
 	d->fn = fn;
@@ -24,7 +24,7 @@ header_ok(const unsigned char *h)
 }
 
 int
-rt_demux_feed(struct rt_demux *d, const char *p, size_t n)
+dk_demux_feed(struct dk_demux *d, const char *p, size_t n)
 {
 	size_t take;
 
