@@ -51,18 +51,24 @@ auth_cookie(struct request *r, const char *name)
 	return NULL;
 }
 
+/* Whether the web server says the request came in over HTTPS. */
+static int
+over_https(const struct request *r)
+{
+	const char *https = req_env(r, "HTTPS");
+
+	return https != NULL && strcasecmp(https, "on") == 0;
+}
+
 /* Whether cookies get the Secure attribute (cookie_secure auto: HTTPS). */
 int
 auth_cookie_secure(const struct request *r)
 {
-	const char *https;
-
 	if (strcmp(front_cfg.cookie_secure, "on") == 0)
 		return 1;
 	if (strcmp(front_cfg.cookie_secure, "off") == 0)
 		return 0;
-	https = req_env(r, "HTTPS");
-	return https != NULL && strcasecmp(https, "on") == 0;
+	return over_https(r);
 }
 
 /* Admins reach everything; anyone else only what they own. */
@@ -259,7 +265,7 @@ split_hostport(const char *s, size_t n, size_t *hlen, long *port)
 static int
 origin_is_ours(const struct request *r, const char *origin)
 {
-	const char *host = req_header(r, "Host"), *https, *hp;
+	const char *host = req_header(r, "Host"), *hp;
 	size_t olen, hlen;
 	long oport, hport, dflt;
 
@@ -267,8 +273,7 @@ origin_is_ours(const struct request *r, const char *origin)
 		hp = origin + 8;
 		dflt = 443;
 	} else if (strncasecmp(origin, "http://", 7) == 0) {
-		https = req_env(r, "HTTPS");
-		if (https != NULL && strcasecmp(https, "on") == 0)
+		if (over_https(r))
 			return 0;
 		hp = origin + 7;
 		dflt = 80;
