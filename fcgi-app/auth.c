@@ -51,18 +51,24 @@ auth_cookie(struct request *r, const char *name)
 	return NULL;
 }
 
+/* Whether the web server says the request came in over HTTPS. */
+static int
+over_https(const struct request *r)
+{
+	const char *https = req_env(r, "HTTPS");
+
+	return https != NULL && strcasecmp(https, "on") == 0;
+}
+
 /* Whether cookies get the Secure attribute (cookie_secure auto: HTTPS). */
 int
 auth_cookie_secure(const struct request *r)
 {
-	const char *https;
-
 	if (strcmp(front_cfg.cookie_secure, "on") == 0)
 		return 1;
 	if (strcmp(front_cfg.cookie_secure, "off") == 0)
 		return 0;
-	https = req_env(r, "HTTPS");
-	return https != NULL && strcasecmp(https, "on") == 0;
+	return over_https(r);
 }
 
 /* Admins reach everything; anyone else only what they own. */
@@ -211,16 +217,141 @@ method_unsafe(const char *m)
 }
 
 /*
+ * Splits "host", "host:port", "[v6]" or "[v6]:port" (n bytes at s) into
+ * the host (brackets kept) and the port, 0 when none is given.  0, or -1
+ * when it is none of those.
+ */
+static int
+split_hostport(const char *s, size_t n, size_t *hlen, long *port)
+{
+	const char *colon = NULL, *p;
+	long v = 0;
+
+	if (n > 0 && s[0] == '[') {
+		if ((p = memchr(s, ']', n)) == NULL)
+			return -1;
+		if ((size_t)(p + 1 - s) < n) {
+			if (p[1] != ':')
+				return -1;
+			colon = p + 1;
+		}
+	} else
+		colon = memchr(s, ':', n);
+	*hlen = colon != NULL ? (size_t)(colon - s) : n;
+	if (*hlen == 0 || memchr(s, '/', *hlen) != NULL ||
+	    memchr(s, '@', *hlen) != NULL)
+		return -1;
+	if (colon != NULL) {
+		for (p = colon + 1; p < s + n; p++) {
+			if (*p < '0' || *p > '9' || p - colon > 5)
+				return -1;
+			v = v * 10 + (*p - '0');
+		}
+		if (v < 1 || v > 65535)
+			return -1;
+	}
+	*port = v;
+	return 0;
+}
+
+/*
+ * Whether the Origin header (scheme://host[:port]) names this request's
+ * own origin: the host of the Host header, the same port once default
+ * ports are filled in, and no http origin for a request that came in
+ * over HTTPS.  Without HTTPS the scheme cannot be told apart (a TLS proxy
+ * may stand in front), so the port decides.  "null" and anything
+ * malformed are another origin.
+ */
+static int
+origin_is_ours(const struct request *r, const char *origin)
+{
+	const char *host = req_header(r, "Host"), *hp;
+	size_t olen, hlen;
+	long oport, hport, dflt;
+
+	if (strncasecmp(origin, "https://", 8) == 0) {
+		hp = origin + 8;
+		dflt = 443;
+	} else if (strncasecmp(origin, "http://", 7) == 0) {
+		if (over_https(r))
+			return 0;
+		hp = origin + 7;
+		dflt = 80;
+	} else
+		return 0;
+	if (host == NULL ||
+	    split_hostport(hp, strlen(hp), &olen, &oport) < 0 ||
+	    split_hostport(host, strlen(host), &hlen, &hport) < 0)
+		return 0;
+	return olen == hlen && strncasecmp(hp, host, olen) == 0 &&
+	    (oport ? oport : dflt) == (hport ? hport : dflt);
+}
+
+/*
+ * The Fetch Metadata check of Go 1.25's CrossOriginProtection, for an
+ * unsafe request: Sec-Fetch-Site, when sent, decides (same-origin and
+ * none pass; same-site, cross-site or any other value is refused);
+ * without it, an Origin that is not this request's own is refused; with
+ * neither header (curl, scripts: no browser) the request passes.  NULL
+ * when it passes, else which header refused it.
+ */
+static const char *
+cross_origin(const struct request *r)
+{
+	const char *site = req_header(r, "Sec-Fetch-Site");
+	const char *origin = req_header(r, "Origin");
+
+	if (site != NULL) {
+		if (strcasecmp(site, "same-origin") == 0 ||
+		    strcasecmp(site, "none") == 0)
+			return NULL;
+		if (strcasecmp(site, "same-site") == 0)
+			return "Sec-Fetch-Site: same-site";
+		if (strcasecmp(site, "cross-site") == 0)
+			return "Sec-Fetch-Site: cross-site";
+		return "an unknown Sec-Fetch-Site";
+	}
+	if (origin == NULL || origin_is_ours(r, origin))
+		return NULL;
+	return strcmp(origin, "null") == 0 ? "Origin: null" :
+	    "an Origin of another host";
+}
+
+/*
+ * CSRF for an unsafe request authenticated by the session cookie (want:
+ * the session's token).  An X-CSRF-Token decides when sent: this
+ * session's passes, any other is refused.  Without one, cross_origin()
+ * decides.  0, or the 403 sent.
+ */
+static int
+session_csrf(struct request *r, const char *want)
+{
+	const char *tok = req_header(r, "X-CSRF-Token"), *why;
+
+	if (tok != NULL) {
+		if (*tok != '\0' && cred_equal(tok, want))
+			return 0;
+		return resp_error(r, CC_E_FORBIDDEN, "a %s authenticated by "
+		    "the session cookie sent an X-CSRF-Token that is not the "
+		    "one returned at login", r->method);
+	}
+	if ((why = cross_origin(r)) == NULL)
+		return 0;
+	return resp_error(r, CC_E_FORBIDDEN, "cross-origin %s refused (%s): "
+	    "a request from another origin authenticated by the session "
+	    "cookie needs the X-CSRF-Token header returned at login",
+	    r->method, why);
+}
+
+/*
  * The session cookie: a server-side session with idle and absolute
- * timeouts.  Unsafe methods also need the X-CSRF-Token given at login
- * (403 without it).
+ * timeouts.  Unsafe methods pass session_csrf() first (403 otherwise).
  */
 static int
 via_session(struct request *r, const char *tok)
 {
 	char hash[CRED_HASH_HEX];
 	struct store_session s;
-	const char *csrf;
 	struct store_txn *txn = NULL;
 	int64_t now = now_wall();
 	int rc;
@@ -244,14 +375,8 @@ via_session(struct request *r, const char *tok)
 		store_del(STORE_SESSIONS, hash);
 		goto wipe;
 	}
-	if (method_unsafe(r->method) &&
-	    ((csrf = req_header(r, "X-CSRF-Token")) == NULL ||
-	    !cred_equal(csrf, s.csrf))) {
-		rc = resp_error(r, CC_E_FORBIDDEN, "a %s authenticated by the "
-		    "session cookie needs the X-CSRF-Token header returned "
-		    "at login", r->method);
+	if (method_unsafe(r->method) && (rc = session_csrf(r, s.csrf)) != 0)
 		goto out;
-	}
 	if ((rc = load_user(r, txn, s.user, ACCESS_ADMIN, "session",
 	    "session", 0)) == 0)
 		snprintf(r->who.cred_id, sizeof(r->who.cred_id), "%s", hash);

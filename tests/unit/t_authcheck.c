@@ -38,10 +38,11 @@ static FCGX_Stream out_stream;
 static FCGX_Request fr;
 static char *envp[8];
 
-/* A request for route rt with up to two "NAME=value" params. */
+/* A request for route rt with "NAME=value" params (a NULL-ended list of
+ * up to 7). */
 static void
 mkreq(struct request *r, const char *method, const struct route *rt,
-    const char *p1, const char *p2)
+    const char *const *params)
 {
 	size_t n = 0;
 
@@ -52,10 +53,10 @@ mkreq(struct request *r, const char *method, const struct route *rt,
 	out_stream.emptyBuffProc = flush_out;
 	fr.out = &out_stream;
 	sent[0] = '\0';
-	if (p1 != NULL)
-		envp[n++] = (char *)p1;
-	if (p2 != NULL)
-		envp[n++] = (char *)p2;
+	while (params != NULL && params[n] != NULL && n + 1 < 8) {
+		envp[n] = (char *)params[n];
+		n++;
+	}
 	envp[n] = NULL;
 	r->fcgx = &fr;
 	req_use_env(r, envp);
@@ -65,14 +66,16 @@ mkreq(struct request *r, const char *method, const struct route *rt,
 	snprintf(r->id, sizeof(r->id), "req_test");
 }
 
+/* auth_check() on a request with params (a NULL-ended list); its status,
+ * with the principal in who (may be NULL). */
 static int
-check(const char *method, const struct route *rt, const char *p1,
-    const char *p2, struct principal *who)
+check_env(const char *method, const struct route *rt,
+    const char *const *params, struct principal *who)
 {
 	struct request r;
 	int rc;
 
-	mkreq(&r, method, rt, p1, p2);
+	mkreq(&r, method, rt, params);
 	rc = auth_check(&r, rt->access);
 	flush_out(&out_stream, 0);	/* what was written, into sent */
 	if (rc != 0 && r.hdrs != NULL && strstr(r.hdrs, "Retry-After") == NULL
@@ -84,6 +87,21 @@ check(const char *method, const struct route *rt, const char *p1,
 	return rc;
 }
 
+/* check_env() with up to two params (either may be NULL). */
+static int
+check(const char *method, const struct route *rt, const char *p1,
+    const char *p2, struct principal *who)
+{
+	const char *params[3] = { NULL, NULL, NULL };
+	size_t n = 0;
+
+	if (p1 != NULL)
+		params[n++] = p1;
+	if (p2 != NULL)
+		params[n++] = p2;
+	return check_env(method, rt, params, who);
+}
+
 static char *
 env(const char *name, const char *v)
 {
@@ -93,6 +111,29 @@ env(const char *name, const char *v)
 
 	snprintf(b, 256, "%s=%s", name, v);
 	return b;
+}
+
+/* A viewer route, for the CSRF cases. */
+static const struct route any_viewer = { "POST", "/x", NULL, ACCESS_VIEWER,
+    BODY_NONE, 0, "t", 0 };
+
+/*
+ * auth_check() of method on a viewer route with credential cred (a
+ * "NAME=value" param) and up to three more params (NULL for none); its
+ * status.
+ */
+static int
+csrf(const char *method, const char *cred, const char *p1, const char *p2,
+    const char *p3)
+{
+	const char *params[5] = { cred, p1, p2, p3, NULL };
+	size_t i, n = 1;
+
+	for (i = 1; i < 4; i++)
+		if (params[i] != NULL)
+			params[n++] = params[i];
+	params[n] = NULL;
+	return check_env(method, &any_viewer, params, NULL);
 }
 
 /* Stores a session for user with the given times; the cookie in tok. */
@@ -111,6 +152,164 @@ put_session(const char *user, int64_t created, int64_t seen,
 	json_object_object_add(s, "csrf", json_object_new_string(csrf));
 	store_put_json(STORE_SESSIONS, hash, s, 0);
 	json_object_put(s);
+}
+
+/* Host, Origin, HTTPS on, and the status auth_check() gives. */
+struct origin_case {
+	const char	*host, *origin;
+	int		 https, want;
+};
+
+static const struct origin_case origins[] = {
+	/* host names are case-blind; default ports are filled in */
+	{ "Example.TEST", "http://example.test:80", 0, 0 },
+	{ "example.test:80", "http://example.test", 0, 0 },
+	{ "example.test:8080", "http://example.test", 0, 403 },
+	{ "example.test.evil", "http://example.test", 0, 403 },
+	{ "example.test", "http://example.test.evil", 0, 403 },
+	/* without HTTPS the scheme cannot be told (a TLS proxy may stand
+	 * in front): https://host matches a Host of host */
+	{ "example.test", "https://example.test", 0, 0 },
+	/* over HTTPS an http origin is another origin */
+	{ "example.test", "https://example.test:443", 1, 0 },
+	{ "example.test:443", "https://example.test", 1, 0 },
+	{ "example.test", "http://example.test", 1, 403 },
+	{ "example.test", "https://example.test:8443", 1, 403 },
+	{ "[::1]:8080", "http://[::1]:8080", 0, 0 },
+	{ "[::1]:8080", "http://[::1]:8081", 0, 403 },
+	{ "[::1]", "http://[::1]", 0, 0 },
+	/* malformed, on either side */
+	{ "127.0.0.1:8080", "http://127.0.0.1:8080/", 0, 403 },
+	{ "127.0.0.1:8080", "ftp://127.0.0.1:8080", 0, 403 },
+	{ "127.0.0.1:8080", "127.0.0.1:8080", 0, 403 },
+	{ "127.0.0.1:8080", "http://u@127.0.0.1:8080", 0, 403 },
+	{ "127.0.0.1:8080", "http://127.0.0.1:", 0, 403 },
+	{ "127.0.0.1:8080", "http://127.0.0.1:080800", 0, 403 },
+	{ "127.0.0.1:8080", "http://127.0.0.1:8080x", 0, 403 },
+	{ "127.0.0.1:8080", "http://", 0, 403 },
+	{ "127.0.0.1:8080", "", 0, 403 },
+	{ "[::1:8080", "http://[::1:8080", 0, 403 },
+	{ "h:99999", "http://h:99999", 0, 403 },
+};
+
+/*
+ * CSRF for the session cookie (ann's, whose token is "csrf1"), in the
+ * style of Go 1.25's CrossOriginProtection: Fetch Metadata and Origin
+ * decide when no X-CSRF-Token is sent; the token is always enough; API
+ * keys and Bearer tokens are never asked.
+ */
+static void
+csrf_cases(const char *cookie, const char *key, int64_t now)
+{
+	static const char *const unsafe[] = { "POST", "PUT", "PATCH",
+	    "DELETE" };
+	static const char *const safe[] = { "GET", "HEAD", "OPTIONS" };
+	const char *c = env("HTTP_COOKIE", cookie), *site_x, *site_s, *tokok;
+	const char *host = "HTTP_HOST=127.0.0.1:8080";
+	struct jwt_claims jc;
+	char jwt[1024], bearer[1100];
+	size_t i;
+
+	site_x = "HTTP_SEC_FETCH_SITE=cross-site";
+	site_s = "HTTP_SEC_FETCH_SITE=same-site";
+	tokok = "HTTP_X_CSRF_TOKEN=csrf1";
+
+	/* neither header (curl, scripts): every unsafe method passes;
+	 * cross-site and same-site are refused, with the JSON error */
+	for (i = 0; i < 4; i++) {
+		CHECK_INT(csrf(unsafe[i], c, NULL, NULL, NULL), 0);
+		CHECK_INT(csrf(unsafe[i], c, site_x, NULL, NULL), 403);
+		CHECK_INT(csrf(unsafe[i], c, site_s, NULL, NULL), 403);
+		CHECK_INT(csrf(unsafe[i], c, host,
+		    "HTTP_ORIGIN=http://evil.test", NULL), 403);
+	}
+	CHECK_INT(csrf("POST", c, site_x, NULL, NULL), 403);
+	CHECK(strstr(sent, "\"FORBIDDEN\"") != NULL &&
+	    strstr(sent, "Sec-Fetch-Site: cross-site") != NULL &&
+	    strstr(sent, "X-CSRF-Token") != NULL);
+	CHECK(strstr(sent, cookie + strlen("session=")) == NULL);
+	CHECK_INT(csrf("POST", c, site_s, NULL, NULL), 403);
+	CHECK(strstr(sent, "Sec-Fetch-Site: same-site") != NULL);
+	/* safe methods are never checked */
+	for (i = 0; i < 3; i++) {
+		CHECK_INT(csrf(safe[i], c, site_x, NULL, NULL), 0);
+		CHECK_INT(csrf(safe[i], c, host, "HTTP_ORIGIN=null", NULL), 0);
+	}
+
+	/* Sec-Fetch-Site decides when sent: same-origin and none pass,
+	 * any other value is refused, whatever Origin says */
+	CHECK_INT(csrf("POST", c, "HTTP_SEC_FETCH_SITE=same-origin", NULL,
+	    NULL), 0);
+	CHECK_INT(csrf("DELETE", c, "HTTP_SEC_FETCH_SITE=none", NULL, NULL),
+	    0);
+	CHECK_INT(csrf("POST", c, "HTTP_SEC_FETCH_SITE=Same-Origin", NULL,
+	    NULL), 0);
+	CHECK_INT(csrf("POST", c, "HTTP_SEC_FETCH_SITE=bogus", NULL, NULL),
+	    403);
+	CHECK_INT(csrf("POST", c, "HTTP_SEC_FETCH_SITE=", NULL, NULL), 403);
+	CHECK_INT(csrf("POST", c, "HTTP_SEC_FETCH_SITE=same-origin", host,
+	    "HTTP_ORIGIN=http://127.0.0.1:9000"), 0);
+	CHECK_INT(csrf("POST", c, site_x, host,
+	    "HTTP_ORIGIN=http://127.0.0.1:8080"), 403);
+
+	/* a valid X-CSRF-Token is always enough; a wrong or empty one is
+	 * refused even where no token would have passed */
+	CHECK_INT(csrf("POST", c, tokok, site_x, NULL), 0);
+	CHECK_INT(csrf("PATCH", c, tokok, site_s, NULL), 0);
+	CHECK_INT(csrf("PUT", c, tokok, host, "HTTP_ORIGIN=null"), 0);
+	CHECK_INT(csrf("POST", c, "HTTP_X_CSRF_TOKEN=csrf2", NULL, NULL),
+	    403);
+	CHECK_INT(csrf("POST", c, "HTTP_X_CSRF_TOKEN=csrf2",
+	    "HTTP_SEC_FETCH_SITE=same-origin", NULL), 403);
+	CHECK_INT(csrf("POST", c, "HTTP_X_CSRF_TOKEN=", NULL, NULL), 403);
+	CHECK(strstr(sent, "not the one returned at login") != NULL);
+
+	/* Origin without Sec-Fetch-Site (older browsers): it must name
+	 * this request's host and port; "null" and anything malformed are
+	 * another origin */
+	CHECK_INT(csrf("POST", c, host, "HTTP_ORIGIN=http://127.0.0.1:8080",
+	    NULL), 0);
+	CHECK_INT(csrf("POST", c, host, "HTTP_ORIGIN=http://127.0.0.1:9000",
+	    NULL), 403);
+	CHECK(strstr(sent, "an Origin of another host") != NULL);
+	CHECK_INT(csrf("POST", c, host, "HTTP_ORIGIN=http://localhost:8080",
+	    NULL), 403);
+	CHECK_INT(csrf("POST", c, host, "HTTP_ORIGIN=http://127.0.0.1",
+	    NULL), 403);
+	CHECK_INT(csrf("POST", c, host, "HTTP_ORIGIN=null", NULL), 403);
+	CHECK(strstr(sent, "Origin: null") != NULL);
+	CHECK_INT(csrf("POST", c, "HTTP_ORIGIN=http://127.0.0.1:8080", NULL,
+	    NULL), 403);	/* no Host to match */
+	for (i = 0; i < sizeof(origins) / sizeof(origins[0]); i++) {
+		const struct origin_case *o = &origins[i];
+		char h[128], og[128];
+		int got;
+
+		snprintf(h, sizeof(h), "HTTP_HOST=%s", o->host);
+		snprintf(og, sizeof(og), "HTTP_ORIGIN=%s", o->origin);
+		got = csrf("POST", c, h, og, o->https ? "HTTPS=on" : NULL);
+		if (got != o->want)
+			printf("# Host %s, Origin %s%s\n", o->host, o->origin,
+			    o->https ? ", over HTTPS" : "");
+		CHECK_INT(got, o->want);
+	}
+
+	/* API keys and Bearer tokens are not asked, whatever the headers */
+	CHECK_INT(csrf("POST", env("HTTP_X_API_KEY", key), site_x, host,
+	    "HTTP_ORIGIN=null"), 0);
+	CHECK_INT(csrf("DELETE", env("HTTP_X_API_KEY", key), site_s, NULL,
+	    NULL), 0);
+	memset(&jc, 0, sizeof(jc));
+	snprintf(jc.sub, sizeof(jc.sub), "ann");
+	snprintf(jc.jti, sizeof(jc.jti), "jcsrf");
+	jc.role = ACCESS_VIEWER;
+	jc.exp = now + 60;
+	CHECK(jwt_sign(cred_jwt_key(), &jc, now, jwt, sizeof(jwt)) == 0);
+	snprintf(bearer, sizeof(bearer), "Bearer %s", jwt);
+	CHECK_INT(csrf("POST", env("HTTP_AUTHORIZATION", bearer), site_x,
+	    host, "HTTP_ORIGIN=http://evil.test"), 0);
+	CHECK_INT(csrf("PUT", env("HTTP_AUTHORIZATION", bearer), site_s, NULL,
+	    NULL), 0);
 }
 
 int
@@ -198,12 +397,11 @@ main(void)
 	    &who), 0);
 	CHECK_STR(who.via, "session");
 	CHECK_INT(who.role, ACCESS_OPERATOR);
-	CHECK_INT(check("POST", &viewer, env("HTTP_COOKIE", cookie), NULL,
-	    NULL), 403);
 	CHECK_INT(check("DELETE", &viewer, env("HTTP_COOKIE", cookie),
 	    env("HTTP_X_CSRF_TOKEN", "csrf2"), NULL), 403);
 	CHECK_INT(check("POST", &viewer, env("HTTP_COOKIE", cookie),
 	    env("HTTP_X_CSRF_TOKEN", "csrf1"), NULL), 0);
+	csrf_cases(cookie, key, now);
 	put_session("ann", now - 100, now - svc_cfg.session_idle_timeout - 1, tok,
 	    "c");
 	snprintf(cookie, sizeof(cookie), "a=b; session=%s; c=d", tok);
@@ -305,8 +503,12 @@ main(void)
 	front_cfg.request_rate = 0;
 
 	/* cookies and ownership */
-	mkreq(&r, "GET", &viewer, env("HTTP_COOKIE",
-	    "xsession=1; session=abc;other=2"), NULL);
+	{
+		const char *cp[] = { env("HTTP_COOKIE",
+		    "xsession=1; session=abc;other=2"), NULL };
+
+		mkreq(&r, "GET", &viewer, cp);
+	}
 	CHECK_STR(auth_cookie(&r, "session"), "abc");
 	CHECK(auth_cookie(&r, "sess") == NULL);
 	CHECK(auth_cookie(&r, "nope") == NULL);
