@@ -196,6 +196,9 @@ void		 iso8601(char buf[32], time_t);
 int		 parse_long(const char *, long min, long max, long *out);
 int		 parse_size(const char *, size_t *out);
 int		 parse_duration(const char *, long *seconds);
+/* The forms parse_bool takes, for messages. */
+#define BOOL_FORMS	"true or false (also 1/0, yes/no, on/off; any case)"
+int		 parse_bool(const char *, int *out);
 /* Appending to a fixed buffer without printf, for per-request text (the
  * response head, the envelope, the access log): each returns the new
  * length, or cap once something did not fit (with room kept for a NUL),

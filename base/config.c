@@ -168,22 +168,6 @@ choice_ok(const char *choices, const char *v)
 	return 0;
 }
 
-static int
-parse_bool(const char *v, int *out)
-{
-	static const char *yes[] = { "1", "true", "yes", "on" };
-	static const char *no[] = { "0", "false", "no", "off" };
-	size_t i;
-
-	for (i = 0; i < 4; i++) {
-		if (strcasecmp(v, yes[i]) == 0)
-			return *out = 1, 0;
-		if (strcasecmp(v, no[i]) == 0)
-			return *out = 0, 0;
-	}
-	return -1;
-}
-
 /*
  * Sets the field of row k, at field, from its text form.  On a bad value
  * returns -1, leaves the field as it was and writes a message naming the
@@ -228,8 +212,11 @@ set_row(const struct cfg_row *k, char *field, const char *v, char *err,
 		*(unsigned *)field = (unsigned)l;
 		return 0;
 	case CFG_BOOL:
-		if (parse_bool(v, &b) < 0)
-			goto bad;
+		if (parse_bool(v, &b) < 0) {
+			snprintf(err, errlen, "invalid value '%s' for '%s': "
+			    "expected %s", v, name, BOOL_FORMS);
+			return -1;
+		}
 		*(int *)field = b;
 		return 0;
 	case CFG_SIZE:
