@@ -71,5 +71,15 @@ front_derive(void *settings)
 	}
 }
 
-const struct cfg_table front_cfg_table = CFG_TABLE(front_rows, front_cfg,
-    front_derive);
+/* What a row's type cannot say: a listen address start-up can bind
+ * (the empty default is the stdin listener or the default socket). */
+static int
+front_check(const struct cfg_row *k, const char *v, char *err, size_t errlen)
+{
+	if (k->off == O(listen) && *v != '\0')
+		return listen_parse(v, NULL, err, errlen);
+	return 0;
+}
+
+const struct cfg_table front_cfg_table = CFG_TABLE_CHECKED(front_rows,
+    front_cfg, front_derive, front_check);
