@@ -46,6 +46,7 @@ struct front_config {
 	int	 request_rate;		/* per credential per window; 0 = off */
 	int	 request_window;	/* seconds */
 	char	 cookie_secure[CFG_STRLEN];	/* auto|on|off */
+	char	 openapi_file[CFG_STRLEN];	/* the .json beside it too */
 };
 
 extern struct front_config	 front_cfg;

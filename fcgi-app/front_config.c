@@ -56,6 +56,10 @@ static const struct cfg_row front_rows[] = {
 	    0, NULL },
 	{ "cookie_secure", CFG_STR, O(cookie_secure), "auto", 0, 0, NULL, 0,
 	    "auto|on|off" },
+	/* GET /openapi.yaml; /openapi.json serves the .json beside it.
+	 * CC_OPENAPI_FILE is the installed one (Makefile.am). */
+	{ "openapi_file", CFG_STR, O(openapi_file), CC_OPENAPI_FILE, 0, 0,
+	    NULL, 0, NULL },
 };
 
 /* workers = 0 means one per core, at most 256 (2 when unknown). */
