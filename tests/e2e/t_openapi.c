@@ -23,36 +23,13 @@
 #include <strings.h>
 
 #include "harness.h"
+#include "../docs_util.h"
 
 #define N "/api/v1"
 
 static json_object *doc;
 
 /* ---- the document ---- */
-
-static char *
-slurp(const char *rel, size_t *lenp)
-{
-	const char *src = getenv("CC_SRCDIR");
-	char path[4096];
-	char *buf = NULL;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", src ? src : ".", rel);
-	if ((f = fopen(path, "r")) == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = calloc(1, (size_t)n + 1)) != NULL &&
-	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	} else if (buf != NULL && lenp != NULL)
-		*lenp = (size_t)n;
-	fclose(f);
-	return buf;
-}
 
 /* The node at a local JSON pointer ("#/components/schemas/X"), or NULL. */
 static json_object *
@@ -483,18 +460,6 @@ test_jobs(void)
 	check(1, "GET", N "/jobs", "/jobs", NULL, 200);
 }
 
-/* "/files/download/{path*}" is "/files/download/{path}" in OpenAPI. */
-static void
-strip_star(const char *in, char *out, size_t len)
-{
-	size_t o = 0;
-
-	for (; *in && o + 1 < len; in++)
-		if (*in != '*')
-			out[o++] = *in;
-	out[o] = '\0';
-}
-
 /* The live route index and the document's operations, both ways. */
 static void
 test_index(void)
@@ -521,8 +486,8 @@ test_index(void)
 		/* Debug-only diagnostics are not described (debug is on). */
 		if (strncmp(rp, N "/_", sizeof(N) + 1) == 0)
 			continue;
-		strip_star(*(rp + sizeof(N) - 1) ? rp + sizeof(N) - 1 : "/", p,
-		    sizeof(p));
+		docs_openapi_path(rp[sizeof(N) - 1] ? rp + sizeof(N) - 1 : "/",
+		    p, sizeof(p));
 		for (j = 0; rm[j] && j < sizeof(m) - 1; j++)
 			m[j] = (char)tolower((unsigned char)rm[j]);
 		m[j] = '\0';
@@ -550,7 +515,7 @@ test_index(void)
 				rm = json_str_at(e, "method");
 				if (rp == NULL || rm == NULL)
 					continue;
-				strip_star(rp, p, sizeof(p));
+				docs_openapi_path(rp, p, sizeof(p));
 				seen = strcasecmp(rm, meths[j]) == 0 &&
 				    strncmp(p, N, sizeof(N) - 1) == 0 &&
 				    strcmp(p[sizeof(N) - 1] ? p + sizeof(N) - 1
@@ -584,7 +549,7 @@ test_document(void)
 	ok(r.json != NULL && json_object_equal(r.json, doc),
 	    "GET /openapi.json is docs/openapi.json");
 	http_resp_free(&r);
-	yaml = slurp("docs/openapi.yaml", &ylen);
+	yaml = docs_slurp("docs/openapi.yaml", &ylen);
 	for (i = 0; i < 2; i++) {
 		http_do(&r, "GET", harness_url("NGINX_URL", yaml_paths[i]),
 		    NULL, NULL, 0);
@@ -605,7 +570,7 @@ test_document(void)
 int
 main(void)
 {
-	char *text = slurp("docs/openapi.json", NULL);
+	char *text = docs_slurp("docs/openapi.json", NULL);
 
 	if (text == NULL || (doc = json_tokener_parse(text)) == NULL)
 		bail_out("cannot read docs/openapi.json (CC_SRCDIR)");

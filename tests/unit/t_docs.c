@@ -11,40 +11,7 @@
 #include <ctype.h>
 
 #include "unit.h"
-
-static char *
-slurp(const char *rel)
-{
-	const char *src = getenv("CC_SRCDIR");
-	char path[4096];
-	char *buf = NULL;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", src ? src : ".", rel);
-	if ((f = fopen(path, "r")) == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = calloc(1, (size_t)n + 1)) &&
-	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
-/* "/files/download/{path*}" is "/files/download/{path}" in OpenAPI. */
-static void
-openapi_path(const char *pattern, char *out, size_t len)
-{
-	size_t o = 0;
-
-	for (; *pattern && o + 1 < len; pattern++)
-		if (*pattern != '*')
-			out[o++] = *pattern;
-	out[o] = '\0';
-}
+#include "../docs_util.h"
 
 /* True if the OpenAPI text has the method under the path's entry. */
 static int
@@ -83,7 +50,7 @@ route_of(const char *path, const char *method)
 	for (i = 0; i < nroutes; i++) {
 		if (routes[i].flags & R_DEBUG)
 			continue;
-		openapi_path(routes[i].pattern, want, sizeof(want));
+		docs_openapi_path(routes[i].pattern, want, sizeof(want));
 		if (strcmp(want, path) != 0)
 			continue;
 		for (j = 0; routes[i].method[j] && method[j] &&
@@ -110,7 +77,7 @@ check_json_both_ways(json_object *doc)
 	for (i = 0; i < nroutes; i++) {
 		if (routes[i].flags & R_DEBUG)
 			continue;
-		openapi_path(routes[i].pattern, want, sizeof(want));
+		docs_openapi_path(routes[i].pattern, want, sizeof(want));
 		for (j = 0; routes[i].method[j] && j < sizeof(meth) - 1; j++)
 			meth[j] = (char)tolower(
 			    (unsigned char)routes[i].method[j]);
@@ -146,7 +113,8 @@ check_json_both_ways(json_object *doc)
 int
 main(void)
 {
-	char *readme = slurp("README.md"), *api = slurp("docs/openapi.yaml");
+	char *readme = docs_slurp("README.md", NULL);
+	char *api = docs_slurp("docs/openapi.yaml", NULL);
 	char want[600];
 	const char *k;
 	size_t i;
@@ -166,14 +134,14 @@ main(void)
 	for (i = 0; i < nroutes; i++) {
 		if (routes[i].flags & R_DEBUG)
 			continue;
-		openapi_path(routes[i].pattern, want, sizeof(want));
+		docs_openapi_path(routes[i].pattern, want, sizeof(want));
 		if (!openapi_has(api, want, routes[i].method))
 			printf("# docs/openapi.yaml lacks %s %s\n",
 			    routes[i].method, want);
 		CHECK(openapi_has(api, want, routes[i].method));
 	}
 	{
-		char *text = slurp("docs/openapi.json");
+		char *text = docs_slurp("docs/openapi.json", NULL);
 		json_object *doc = text ? json_tokener_parse(text) : NULL;
 
 		CHECK(doc != NULL);
