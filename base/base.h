@@ -128,11 +128,22 @@ struct cfg_table {
 	/* Fills derived defaults once file, environment and flags are
 	 * read (workers = cores), or NULL. */
 	void			(*derive)(void *settings);
+	/* The checks a row's type cannot say (a listen address), or NULL:
+	 * offered the text of every value of every row of the table, from
+	 * every source (defaults, file, environment, flags, the checks of
+	 * PUT /config/validate), before it is stored.  0, or -1 with the
+	 * expected form written into err. */
+	int			(*check)(const struct cfg_row *,
+				    const char *value, char *err,
+				    size_t errlen);
 };
 
 #define CFG_TABLE(rows, live, derive) \
-	{ (rows), sizeof(rows) / sizeof((rows)[0]), &(live), sizeof(live), \
-	    (derive) }
+	CFG_TABLE_CHECKED(rows, live, derive, NULL)
+#define CFG_TABLE_CHECKED(rows_, live_, derive_, check_) \
+	{ .rows = (rows_), .nrows = sizeof(rows_) / sizeof((rows_)[0]), \
+	    .live = &(live_), .size = sizeof(live_), .derive = (derive_), \
+	    .check = (check_) }
 
 /* A flag from the command line, applied after the file and environment. */
 struct cfg_override {
@@ -196,6 +207,9 @@ void		 iso8601(char buf[32], time_t);
 int		 parse_long(const char *, long min, long max, long *out);
 int		 parse_size(const char *, size_t *out);
 int		 parse_duration(const char *, long *seconds);
+/* The forms parse_bool takes, for messages. */
+#define BOOL_FORMS	"true or false (also 1/0, yes/no, on/off; any case)"
+int		 parse_bool(const char *, int *out);
 /* Appending to a fixed buffer without printf, for per-request text (the
  * response head, the envelope, the access log): each returns the new
  * length, or cap once something did not fit (with room kept for a NUL),

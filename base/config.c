@@ -4,8 +4,10 @@
  * process registers the tables at start.  The same row drives the
  * defaults, the config file (key = value), the environment (CC_KEY and
  * the row's alias), command-line flags, validation, the redacted dump of
- * GET /config and PUT /config/validate.  Later values win: file, then
- * environment, then flags.  Nothing here names a module's setting.
+ * GET /config and PUT /config/validate; what a row's type cannot say (a
+ * listen address) its table's check adds, on that same path.  Later
+ * values win: file, then environment, then flags.  Nothing here names a
+ * module's setting.
  */
 #include "config.h"
 
@@ -168,36 +170,27 @@ choice_ok(const char *choices, const char *v)
 	return 0;
 }
 
-static int
-parse_bool(const char *v, int *out)
-{
-	static const char *yes[] = { "1", "true", "yes", "on" };
-	static const char *no[] = { "0", "false", "no", "off" };
-	size_t i;
-
-	for (i = 0; i < 4; i++) {
-		if (strcasecmp(v, yes[i]) == 0)
-			return *out = 1, 0;
-		if (strcasecmp(v, no[i]) == 0)
-			return *out = 0, 0;
-	}
-	return -1;
-}
-
 /*
- * Sets the field of row k, at field, from its text form.  On a bad value
- * returns -1, leaves the field as it was and writes a message naming the
- * value and the key into err.
+ * Sets the field of row k of table t, at field, from its text form, once
+ * the table's check (if any) took the value.  On a bad value returns -1,
+ * leaves the field as it was and writes a message naming the value and
+ * the key into err.
  */
 static int
-set_row(const struct cfg_row *k, char *field, const char *v, char *err,
-    size_t errlen)
+set_row(const struct cfg_table *t, const struct cfg_row *k, char *field,
+    const char *v, char *err, size_t errlen)
 {
 	const char *name = k->name;
+	char why[256];
 	long l = 0;
 	size_t sz;
 	int b;
 
+	if (t->check != NULL && t->check(k, v, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "invalid value '%s' for '%s': %s", v,
+		    name, why);
+		return -1;
+	}
 	switch (k->type) {
 	case CFG_STR:
 		if (strlen(v) >= CFG_STRLEN)
@@ -228,8 +221,11 @@ set_row(const struct cfg_row *k, char *field, const char *v, char *err,
 		*(unsigned *)field = (unsigned)l;
 		return 0;
 	case CFG_BOOL:
-		if (parse_bool(v, &b) < 0)
-			goto bad;
+		if (parse_bool(v, &b) < 0) {
+			snprintf(err, errlen, "invalid value '%s' for '%s': "
+			    "expected %s", v, name, BOOL_FORMS);
+			return -1;
+		}
 		*(int *)field = b;
 		return 0;
 	case CFG_SIZE:
@@ -269,7 +265,8 @@ config_set(struct cfg_set *s, const char *name, const char *v, char *err,
 		snprintf(err, errlen, "unknown configuration key '%s'", name);
 		return -1;
 	}
-	return set_row(k, (char *)s->part[t] + k->off, v, err, errlen);
+	return set_row(tables[t], k, (char *)s->part[t] + k->off, v, err,
+	    errlen);
 }
 
 /* Sets every registered setting of a set to its row's default. */
@@ -284,8 +281,8 @@ config_defaults(struct cfg_set *s)
 		memset(s->part[t], 0, tables[t]->size);
 		for (i = 0; i < tables[t]->nrows; i++) {
 			k = &tables[t]->rows[i];
-			if (set_row(k, (char *)s->part[t] + k->off, k->def,
-			    err, sizeof(err)) < 0)
+			if (set_row(tables[t], k, (char *)s->part[t] + k->off,
+			    k->def, err, sizeof(err)) < 0)
 				abort();	/* a bad default is a bug */
 		}
 	}
@@ -399,14 +396,16 @@ load_env(struct cfg_set *c, char *err, size_t errlen)
 			field = (char *)c->part[t] + k->off;
 			if (k->alias != NULL &&
 			    (v = getenv(k->alias)) != NULL &&
-			    set_row(k, field, v, msg, sizeof(msg)) < 0)
+			    set_row(tables[t], k, field, v, msg,
+			    sizeof(msg)) < 0)
 				goto bad;
 			snprintf(envname, sizeof(envname), "CC_%s", k->name);
 			for (j = 3; envname[j] != '\0'; j++)
 				envname[j] = (char)toupper(
 				    (unsigned char)envname[j]);
 			if ((v = getenv(envname)) != NULL &&
-			    set_row(k, field, v, msg, sizeof(msg)) < 0)
+			    set_row(tables[t], k, field, v, msg,
+			    sizeof(msg)) < 0)
 				goto bad;
 		}
 	}

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "base.h"
@@ -109,6 +110,27 @@ parse_long(const char *s, long min, long max, long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/*
+ * A boolean in its text forms (BOOL_FORMS: true/false, 1/0, yes/no,
+ * on/off, in any case): the one reader for config values and query
+ * parameters alike.  0 with *out set, or -1 (and *out untouched).
+ */
+int
+parse_bool(const char *s, int *out)
+{
+	static const char *const yes[] = { "true", "1", "yes", "on" };
+	static const char *const no[] = { "false", "0", "no", "off" };
+	size_t i;
+
+	for (i = 0; s != NULL && i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(s, yes[i]) == 0)
+			return *out = 1, 0;
+		if (strcasecmp(s, no[i]) == 0)
+			return *out = 0, 0;
+	}
+	return -1;
 }
 
 /* A byte count with an optional k, m, g or t suffix (powers of 1024). */

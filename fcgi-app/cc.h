@@ -46,6 +46,7 @@ struct front_config {
 	int	 request_rate;		/* per credential per window; 0 = off */
 	int	 request_window;	/* seconds */
 	char	 cookie_secure[CFG_STRLEN];	/* auto|on|off */
+	char	 openapi_file[CFG_STRLEN];	/* the .json beside it too */
 };
 
 extern struct front_config	 front_cfg;
@@ -60,6 +61,15 @@ int		 cc_err_status(enum cc_err);
 
 int		 pool_run(const char *config_path,
 		    const struct cfg_override *, size_t);
+/* A listen address, as listen_parse reads it. */
+struct listen_addr {
+	int	 is_unix;
+	char	 path[108];	/* a sockaddr_un's sun_path */
+	char	 host[256];	/* "": every address */
+	char	 port[8];
+};
+int		 listen_parse(const char *, struct listen_addr *, char *err,
+		    size_t errlen);
 void		 worker_main(int listen_fd);
 const char	*pool_kind_name(int);
 extern volatile sig_atomic_t	 worker_stop;

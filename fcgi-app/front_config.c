@@ -56,6 +56,10 @@ static const struct cfg_row front_rows[] = {
 	    0, NULL },
 	{ "cookie_secure", CFG_STR, O(cookie_secure), "auto", 0, 0, NULL, 0,
 	    "auto|on|off" },
+	/* GET /openapi.yaml; /openapi.json serves the .json beside it.
+	 * CC_OPENAPI_FILE is the installed one (Makefile.am). */
+	{ "openapi_file", CFG_STR, O(openapi_file), CC_OPENAPI_FILE, 0, 0,
+	    NULL, 0, NULL },
 };
 
 /* workers = 0 means one per core, at most 256 (2 when unknown). */
@@ -71,5 +75,15 @@ front_derive(void *settings)
 	}
 }
 
-const struct cfg_table front_cfg_table = CFG_TABLE(front_rows, front_cfg,
-    front_derive);
+/* What a row's type cannot say: a listen address start-up can bind
+ * (the empty default is the stdin listener or the default socket). */
+static int
+front_check(const struct cfg_row *k, const char *v, char *err, size_t errlen)
+{
+	if (k->off == O(listen) && *v != '\0')
+		return listen_parse(v, NULL, err, errlen);
+	return 0;
+}
+
+const struct cfg_table front_cfg_table = CFG_TABLE_CHECKED(front_rows,
+    front_cfg, front_derive, front_check);

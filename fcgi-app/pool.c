@@ -33,6 +33,10 @@
 #include "../storage/storage.h"
 #include "../services/services.h"
 
+_Static_assert(sizeof(((struct listen_addr *)0)->path) ==
+    sizeof(((struct sockaddr_un *)0)->sun_path), "listen_addr.path is a "
+    "sun_path");
+
 #define CRASH_WINDOW_US	(10ULL * 1000000)
 #define CRASH_LIMIT	5
 #define BACKOFF_MAX_S	32
@@ -85,9 +89,69 @@ listen_addr(void)
 }
 
 /*
- * Opens the listening socket named by addr: "unix:/path", "/path" or
- * "host:port".  A stale unix socket is replaced; a live one (another pool
- * answering) is refused.  Returns the fd or -1 with a log line.
+ * Reads a listen address: "unix:/path" or "/path" (shorter than a
+ * sockaddr_un's path), or "host:port" with a port from 1 to 65535 and a
+ * host that is empty (every address), a name, an IPv4 address or an
+ * IPv6 one (bracketed or not).  The one reader of the setting: the
+ * config check (front_config.c) and the bind below both use it, so
+ * what -t and PUT /config/validate accept is what start-up can bind.
+ * 0 with *out filled (out may be NULL to check only), or -1 with the
+ * expected form in err.
+ */
+int
+listen_parse(const char *addr, struct listen_addr *out, char *err,
+    size_t errlen)
+{
+	struct listen_addr la;
+	const char *path = NULL, *colon;
+	size_t hl;
+	long port;
+
+	memset(&la, 0, sizeof(la));
+	if (strncmp(addr, "unix:", 5) == 0)
+		path = addr + 5;
+	else if (addr[0] == '/')
+		path = addr;
+	if (path != NULL) {
+		if (*path == '\0' || strlen(path) >= sizeof(la.path)) {
+			snprintf(err, errlen, "expected a unix socket path of "
+			    "1 to %zu bytes", sizeof(la.path) - 1);
+			return -1;
+		}
+		la.is_unix = 1;
+		memcpy(la.path, path, strlen(path) + 1);
+		goto done;
+	}
+	if ((colon = strrchr(addr, ':')) == NULL ||
+	    parse_long(colon + 1, 1, 65535, &port) < 0) {
+		snprintf(err, errlen, "expected unix:/path, /path or host:port "
+		    "(port 1 to 65535)");
+		return -1;
+	}
+	hl = (size_t)(colon - addr);
+	if (hl >= 2 && addr[0] == '[' && addr[hl - 1] == ']') {
+		addr++;		/* [::1]:9000 */
+		hl -= 2;
+	}
+	if (hl >= sizeof(la.host) || strspn(addr, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:%") < hl) {
+		snprintf(err, errlen, "expected host:port, the host a name or "
+		    "an address (IPv6 in brackets)");
+		return -1;
+	}
+	memcpy(la.host, addr, hl);
+	la.host[hl] = '\0';
+	snprintf(la.port, sizeof(la.port), "%ld", port);
+done:
+	if (out != NULL)
+		*out = la;
+	return 0;
+}
+
+/*
+ * Opens the listening socket named by addr (listen_parse's forms).  A
+ * stale unix socket is replaced; a live one (another pool answering) is
+ * refused.  Returns the fd or -1 with a log line.
  */
 static int
 open_listener(const char *addr, unsigned mode, int backlog, char *unix_path,
@@ -95,51 +159,39 @@ open_listener(const char *addr, unsigned mode, int backlog, char *unix_path,
 {
 	struct sockaddr_un sun;
 	struct addrinfo hints, *res = NULL;
-	char host[256];
-	const char *path = NULL, *colon;
+	struct listen_addr la;
+	char why[128];
 	int fd = -1, one = 1, rc;
 
-	if (strncmp(addr, "unix:", 5) == 0)
-		path = addr + 5;
-	else if (addr[0] == '/')
-		path = addr;
-	if (path != NULL) {
+	if (listen_parse(addr, &la, why, sizeof(why)) < 0) {
+		log_msg(LOG_L_ERROR, "listen '%s': %s", addr, why);
+		return -1;
+	}
+	if (la.is_unix) {
 		memset(&sun, 0, sizeof(sun));
 		sun.sun_family = AF_UNIX;
-		if (strlen(path) >= sizeof(sun.sun_path)) {
-			log_msg(LOG_L_ERROR, "listen path too long: %s", path);
-			return -1;
-		}
-		strcpy(sun.sun_path, path);
+		memcpy(sun.sun_path, la.path, sizeof(sun.sun_path));
 		if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
 			goto syserr;
 		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
 			log_msg(LOG_L_ERROR, "%s: another process is already "
-			    "serving on this socket", path);
+			    "serving on this socket", la.path);
 			goto err;
 		}
 		close(fd);
-		unlink(path);	/* stale: nothing answered on it */
+		unlink(la.path);	/* stale: nothing answered on it */
 		if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
 		    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-		    chmod(path, mode) < 0)
+		    chmod(la.path, mode) < 0)
 			goto syserr;
-		snprintf(unix_path, pathlen, "%s", path);
+		snprintf(unix_path, pathlen, "%s", la.path);
 	} else {
-		if ((colon = strrchr(addr, ':')) == NULL ||
-		    (size_t)(colon - addr) >= sizeof(host)) {
-			log_msg(LOG_L_ERROR, "listen '%s': expected unix:/path "
-			    "or host:port", addr);
-			return -1;
-		}
-		memcpy(host, addr, (size_t)(colon - addr));
-		host[colon - addr] = '\0';
 		memset(&hints, 0, sizeof(hints));
 		hints.ai_family = AF_UNSPEC;
 		hints.ai_socktype = SOCK_STREAM;
 		hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-		if ((rc = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints,
-		    &res)) != 0) {
+		if ((rc = getaddrinfo(la.host[0] ? la.host : NULL, la.port,
+		    &hints, &res)) != 0) {
 			log_msg(LOG_L_ERROR, "listen '%s': %s", addr,
 			    gai_strerror(rc));
 			return -1;

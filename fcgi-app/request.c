@@ -472,7 +472,11 @@ req_query_long(struct request *r, const char *name, long def, long min,
 	return -1;
 }
 
-/* Reads a boolean query parameter (true/false/1/0); 400 and -1 if bad. */
+/*
+ * Reads a boolean query parameter in any of parse_bool's forms (what
+ * Python's requests sends for True is "True"), def when absent or empty.
+ * On another value answers 400 naming the allowed forms and returns -1.
+ */
 int
 req_query_bool(struct request *r, const char *name, int def, int *out)
 {
@@ -480,13 +484,9 @@ req_query_bool(struct request *r, const char *name, int def, int *out)
 
 	if (v == NULL || *v == '\0')
 		*out = def;
-	else if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
-		*out = 1;
-	else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
-		*out = 0;
-	else {
+	else if (parse_bool(v, out) < 0) {
 		resp_error(r, CC_E_INVALID_REQUEST, "query parameter '%s' "
-		    "must be true or false", name);
+		    "must be %s", name, BOOL_FORMS);
 		return -1;
 	}
 	return 0;

@@ -34,6 +34,11 @@ const struct route routes[] = {
 	    "re-read the configuration and replace the workers" },
 	{ "PUT", "/config/validate", h_config_validate, AD, BODY_STREAM, 0,
 	    "check settings without applying them" },
+	/* openapi.c */
+	{ "GET", "/openapi.yaml", h_openapi, P, BODY_NONE, 0,
+	    "this API's OpenAPI description (YAML)", .arg = OPENAPI_YAML },
+	{ "GET", "/openapi.json", h_openapi, P, BODY_NONE, 0,
+	    "this API's OpenAPI description (JSON)", .arg = OPENAPI_JSON },
 
 	/* jobs.c */
 	{ "POST", "/jobs", h_job_submit, OP, BODY_JSON, 0,

@@ -21,6 +21,10 @@ int	h_config_validate(struct request *);
 int	h_index(struct request *);
 int	h_echo(struct request *);
 
+/* openapi.c; a route names the document's form in its arg */
+enum openapi_form { OPENAPI_YAML = 1, OPENAPI_JSON };
+int	h_openapi(struct request *);
+
 /* ---- containers, images, networks, volumes, engines ---- */
 
 #include "../runtimes/runtime.h"

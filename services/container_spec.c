@@ -6,7 +6,11 @@
  * an unknown field is 400, and the options that reach outside a
  * container (privileged, host PID or network namespaces, cap_add,
  * devices, bind mounts outside bind_roots) are 403 naming the field
- * unless the caller is admin and allow_privileged is on.
+ * unless the caller is admin and allow_privileged is on.  Nothing the
+ * caller sent is dropped: both names of one field, a variable given
+ * twice, a retry count for a policy other than on-failure, and fields
+ * the network_mode cannot honour (ports with none, host or container:x)
+ * are 400 naming the field.
  */
 #include "config.h"
 
@@ -243,8 +247,6 @@ parse_argv(struct cspec *cs, const char *field, json_object *v, char ***own,
 
 		if (strspn(s, " \t\n") == strlen(s))
 			return 0;	/* dokemon's "command": "" */
-		argv_free(*own);	/* "cmd" after "command" */
-		*own = NULL;
 		if (argv_split(s, own, msg, sizeof(msg)) < 0)
 			return fail(cs, CC_E_INVALID_REQUEST, field, "%s: %s",
 			    field, msg);
@@ -318,11 +320,20 @@ cspec_env(struct cspec *cs, json_object *v, const char *const **out)
 		return fail(cs, CC_E_INTERNAL_ERROR, "environment",
 		    "out of memory");
 	for (i = 0; i < n; i++) {
+		size_t j, kl;
+
 		s = str_of(json_object_array_get_idx(v, i));
 		if (s == NULL || strchr(s, '=') == NULL ||
-		    !env_key_ok(s, (size_t)(strchr(s, '=') - s)))
+		    !env_key_ok(s, kl = (size_t)(strchr(s, '=') - s)))
 			return fail(cs, CC_E_INVALID_REQUEST, "environment",
 			    "environment[%zu] must be \"NAME=value\"", i);
+		/* The engine keeps the last of two: the first is dropped. */
+		for (j = 0; j < i; j++)
+			if (strncmp(a[j], s, kl + 1) == 0)
+				return fail(cs, CC_E_INVALID_REQUEST,
+				    "environment", "environment name '%.*s' "
+				    "is given twice", (int)(kl > 64 ? 64 : kl),
+				    s);
 		a[i] = s;
 	}
 	*out = a;
@@ -619,40 +630,61 @@ parse_resources(struct cspec *cs, json_object *v)
 	return 0;
 }
 
+/*
+ * restart_policy: "name[:N]" or {name, maximum_retry_count}.  A retry
+ * count is for on-failure only, and the object takes no other member:
+ * nothing the caller sent is dropped.
+ */
 static int
 parse_restart(struct cspec *cs, json_object *v)
 {
-	const char *s = str_of(v), *colon;
+	const char *s = str_of(v), *colon, *count = NULL;
 	long n = 0;
 	char name[32];
 
 	if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, k, val) {
+			if (strcmp(k, "maximum_retry_count") == 0) {
+				/* A number, or one written as a string. */
+				if ((count = scalar_of(cs, val)) == NULL ||
+				    json_object_is_type(val,
+				    json_type_boolean))
+					goto bad;
+			} else if (strcmp(k, "name") != 0)
+				return fail(cs, CC_E_INVALID_REQUEST,
+				    "restart_policy", "unknown field "
+				    "'restart_policy.%.32s': expected name or "
+				    "maximum_retry_count", k);
+		}
 		s = jget_str(v, "name");
-		/* Taken as json-c reads a number: "3" is 3 too. */
-		n = json_object_get_int(json_object_object_get(v,
-		    "maximum_retry_count"));
 	}
 	if (s == NULL || strlen(s) >= sizeof(name))
 		goto bad;
 	snprintf(name, sizeof(name), "%s", s);
 	if ((colon = strchr(s, ':')) != NULL) {
+		if (count != NULL)
+			goto bad;	/* two counts */
 		name[colon - s] = '\0';
-		if (parse_long(colon + 1, 0, 1000, &n) < 0)
-			goto bad;
+		count = colon + 1;
 	}
+	if (count != NULL && parse_long(count, 0, 1000, &n) < 0)
+		goto bad;
 	if (strcmp(name, "no") != 0 && strcmp(name, "always") != 0 &&
 	    strcmp(name, "unless-stopped") != 0 &&
 	    strcmp(name, "on-failure") != 0)
 		goto bad;
-	if (n < 0 || n > 1000)
-		goto bad;
+	if (count != NULL && strcmp(name, "on-failure") != 0)
+		return fail(cs, CC_E_INVALID_REQUEST, "restart_policy",
+		    "restart_policy '%s' takes no retry count: only "
+		    "on-failure does", name);
 	if ((cs->s.restart_policy = arena_strdup(&cs->ar, name)) == NULL)
 		goto bad;
 	cs->s.restart_max = (int)n;
 	return 0;
 bad:
 	return fail(cs, CC_E_INVALID_REQUEST, "restart_policy", "restart_policy "
-	    "must be no, always, unless-stopped or on-failure[:N]");
+	    "must be no, always, unless-stopped or on-failure[:N] (N from 0 "
+	    "to 1000)");
 }
 
 static int
@@ -728,6 +760,55 @@ simple_string(struct cspec *cs, const char *field, json_object *v,
 #define NAMECHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
 	"0123456789_.-"
 
+/* Fields with two names (the second a seed's or the docker CLI's). */
+static const char *const aliases[][2] = {
+	{ "command", "cmd" }, { "environment", "env" },
+	{ "network_mode", "network" }, { "detached", "detach" },
+	{ "workdir", "working_dir" },
+};
+
+/* Both names of one field in a body: one of them would be dropped. */
+static int
+alias_clash(struct cspec *cs, json_object *body, const char *k)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (strcmp(k, aliases[i][1]) == 0 &&
+		    jget_has(body, aliases[i][0]))
+			return fail(cs, CC_E_INVALID_REQUEST, k, "'%s' and "
+			    "'%s' name the same field: give one of them",
+			    aliases[i][0], aliases[i][1]);
+	return 0;
+}
+
+/*
+ * Combinations the engine would take and quietly not honour: ports with
+ * no network of the container's own (none: nothing to publish on; host:
+ * it listens on the host's ports itself; container:x: x's network), and
+ * a hostname in another container's namespace.
+ */
+static int
+spec_conflicts(struct cspec *cs)
+{
+	const char *nm = cs->s.network_mode;
+	int shared = nm != NULL && strncmp(nm, "container:", 10) == 0;
+
+	if (cs->s.nports > 0 && nm != NULL && (strcmp(nm, "none") == 0 ||
+	    strcmp(nm, "host") == 0 || shared))
+		return fail(cs, CC_E_INVALID_REQUEST, "ports", "ports cannot "
+		    "be published with network_mode '%.64s': %s", nm,
+		    strcmp(nm, "none") == 0 ? "the container has no network" :
+		    strcmp(nm, "host") == 0 ? "the container uses the host's "
+		    "ports directly" : "the container uses another "
+		    "container's network");
+	if (cs->s.hostname != NULL && shared)
+		return fail(cs, CC_E_INVALID_REQUEST, "hostname", "hostname "
+		    "cannot be set with network_mode '%.64s': the container "
+		    "uses the other container's", nm);
+	return 0;
+}
+
 /*
  * Parses a create body into cs (strings borrowed from body, which must
  * outlive cs).  is_admin gates the privileged options.  0, or -1 with
@@ -744,6 +825,8 @@ cspec_parse(json_object *body, int is_admin, struct cspec *cs)
 	json_object_object_foreach(body, k, v) {
 		if (strcmp(k, "endpoint") == 0)
 			continue;	/* the handler's */
+		if (alias_clash(cs, body, k) < 0)
+			return -1;
 		if (strcmp(k, "name") == 0) {
 			if (json_object_is_type(v, json_type_null))
 				continue;
@@ -855,7 +938,7 @@ cspec_parse(json_object *body, int is_admin, struct cspec *cs)
 	if (cs->s.image == NULL)
 		return fail(cs, CC_E_INVALID_REQUEST, "image", "image is "
 		    "required");
-	return 0;
+	return spec_conflicts(cs);
 }
 
 /* Adds the owner label (the spare slot parse_labels keeps). */

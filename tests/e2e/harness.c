@@ -511,6 +511,46 @@ harness_admin_header(void)
 	return hdr;
 }
 
+int
+harness_reconfigure(const char *lines, const char *key, const char *want)
+{
+	const char *h[2] = { harness_admin_header(), NULL };
+	struct http_resp r;
+	char path[160];
+	FILE *f;
+	int i, seen = 0;
+
+	if ((f = fopen(harness_env("POOL_CONF"), "a")) == NULL) {
+		diag("cannot append to %s", harness_env("POOL_CONF"));
+		return -1;
+	}
+	fputs(lines, f);
+	fclose(f);
+	http_do(&r, "POST", harness_url("NGINX_URL", "/api/v1/config/reload"),
+	    h, NULL, 0);
+	if (r.status != 202) {
+		diag("config reload answered %ld", r.status);
+		http_resp_free(&r);
+		return -1;
+	}
+	http_resp_free(&r);
+	snprintf(path, sizeof(path), "config.%s", key);
+	for (i = 0; i < 200 && seen < 8; i++) {
+		const char *v;
+
+		http_do(&r, "GET", harness_url("NGINX_URL", "/api/v1/config"),
+		    h, NULL, 0);
+		v = r.json ? json_str_at(r.json, path) : NULL;
+		seen = v != NULL && strcmp(v, want) == 0 ? seen + 1 : 0;
+		http_resp_free(&r);
+		if (seen < 8)
+			harness_msleep(50);
+	}
+	if (seen < 8)
+		diag("%s did not become '%s' after the reload", key, want);
+	return seen >= 8 ? 0 : -1;
+}
+
 /* ---- HTTP ---- */
 
 struct buf {

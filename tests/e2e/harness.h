@@ -85,6 +85,16 @@ int harness_stop_pool(void);
 /* "X-API-Key: <ADMIN_KEY>", or NULL when the stack has no admin key. */
 const char *harness_admin_header(void);
 
+/*
+ * Appends lines to the pool's config file, asks the pool to reload it
+ * (POST /api/v1/config/reload through nginx, as admin) and waits, bounded
+ * (10 s), until GET /api/v1/config shows setting key as the string want
+ * eight times in a row (every worker of the new generation).  Returns 0,
+ * or -1 after diag().
+ */
+int harness_reconfigure(const char *lines, const char *key,
+    const char *want);
+
 /* Sleeps ms milliseconds (for bounded polling loops). */
 void harness_msleep(long ms);
 

@@ -5,7 +5,9 @@
  * its "already there" answers, unknown ids, logs (a followed line arrives
  * while the container still runs), stats, exec, add_user then id, add_file
  * then cat, a second engine in the endpoint=all listing, and an engine
- * stopped mid-test (503) that recovers.
+ * stopped mid-test (503) that recovers.  And the README's walk through
+ * container-codes-api.md's create example: 403 until bind_roots names
+ * the bind's tree, 201 after; its ports with network_mode none are 400.
  */
 #include "config.h"
 
@@ -13,6 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -162,6 +165,67 @@ test_create(void)
 	is_int(api_code("NGINX_URL", "POST", N "/containers",
 	    "{\"image\":\"localhost/busybox:test\",\"volumes\":[\"/etc:/x\"]}",
 	    "FORBIDDEN", "bind"), 403, "a bind outside bind_roots is 403");
+}
+
+/*
+ * container-codes-api.md's create body, adapted to the stack (the test
+ * image, network_mode none, a command that runs, labelled, a temporary
+ * directory as the host tree): ports is ",\"ports\":{...}" or "".
+ */
+static char *
+example_body(const char *host_dir, const char *ports)
+{
+	static char body[2048];
+
+	snprintf(body, sizeof(body), "{\"name\":\"cct-example\","
+	    "\"image\":\"localhost/busybox:test\","
+	    "\"command\":[\"sleep\",\"300\"],"
+	    "\"environment\":{\"NODE_ENV\":\"production\",\"PORT\":\"3000\"}"
+	    "%s,\"volumes\":{\"/app/data\":\"%s\"},"
+	    "\"resources\":{\"cpu_limit\":\"0.5\",\"memory_limit\":\"512m\"},"
+	    "\"network_mode\":\"none\",\"restart_policy\":\"unless-stopped\","
+	    "\"labels\":{\"cc.test\":\"1\"}}", ports, host_dir);
+	return body;
+}
+
+/* The README's bind_roots walk-through (issue 18). */
+static void
+test_readme_example(void)
+{
+	char root[1024], data[1100], line[1100];
+	struct http_resp r;
+
+	snprintf(root, sizeof(root), "%s/bindroot", harness_dir());
+	snprintf(data, sizeof(data), "%s/data", root);
+	if (!ok(mkdir(root, 0755) == 0 && mkdir(data, 0755) == 0,
+	    "a temporary bind root %s", root))
+		return;
+	api(&r, "NGINX_URL", "POST", N "/containers", example_body(data, ""));
+	is_int(r.status, 403, "the example's bind outside bind_roots is 403");
+	is_str(json_str_at(r.json, "error.details.field"), "volumes",
+	    "... naming volumes");
+	http_resp_free(&r);
+	snprintf(line, sizeof(line), "bind_roots = %s\n", root);
+	if (!ok(harness_reconfigure(line, "bind_roots", root) == 0,
+	    "bind_roots = %s is live", root))
+		return;
+	api(&r, "NGINX_URL", "POST", N "/containers", example_body(data,
+	    ",\"ports\":{\"3000\":\"8080\"}"));
+	is_int(r.status, 400, "the example's ports with network_mode none "
+	    "are 400, not dropped");
+	is_str(json_str_at(r.json, "error.details.field"), "ports",
+	    "... naming ports");
+	http_resp_free(&r);
+	api(&r, "NGINX_URL", "POST", N "/containers", example_body(data, ""));
+	is_int(r.status, 201, "with bind_roots the example is created: %s",
+	    r.body ? r.body : "");
+	http_resp_free(&r);
+	is_str(status_of("NGINX_URL", "cct-example"), "running",
+	    "... and runs");
+	/* What Python's requests sends for force=True. */
+	is_int(api_code("NGINX_URL", "DELETE",
+	    N "/containers/cct-example?force=True", NULL, NULL, "remove"), 200,
+	    "force=True removes it");
 }
 
 static void
@@ -814,6 +878,7 @@ main(void)
 {
 	harness_start("exec_max_output = 4k\n");
 	test_create();
+	test_readme_example();
 	test_list();
 	test_not_found();
 	test_lifecycle();

@@ -422,6 +422,45 @@ run_bin(const char *const *argv, const char *envkv, char *out, size_t len)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/*
+ * PUT /config/validate runs start-up's checks (issue 18): listen = x is
+ * refused in both forms, and workers = 0 (one per core) is accepted.
+ */
+static void
+validate_like_startup(const char *base)
+{
+	static const char *const bodies[][2] = {
+		{ "application/json", "{\"workers\": 0, \"listen\": \"x\"}" },
+		{ "text/plain", "workers = 0\nlisten = x\n" },
+		{ "application/json", "{\"workers\": 0}" },
+	};
+	char ct[64];
+	struct http_resp r;
+	json_object *errs;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		const char *h[3] = { harness_admin_header(), ct, NULL };
+		int want_valid = i == 2;
+
+		snprintf(ct, sizeof(ct), "Content-Type: %s", bodies[i][0]);
+		http_do(&r, "PUT", harness_url(base, "/api/v1/config/validate"),
+		    h, bodies[i][1], strlen(bodies[i][1]));
+		is_int(r.status, 200, "%s: validate %s answers", base,
+		    bodies[i][0]);
+		errs = json_at(r.json, "validation.errors");
+		ok(json_object_get_boolean(json_at(r.json,
+		    "validation.valid")) == want_valid && errs != NULL &&
+		    (int)json_object_array_length(errs) == (want_valid ? 0 : 1),
+		    "%s: %s is %s: %s", base, bodies[i][1],
+		    want_valid ? "valid" : "refused", r.body ? r.body : "");
+		if (!want_valid)
+			ok(strstr(json_object_to_json_string(errs), "listen") !=
+			    NULL, "%s: the error names listen", base);
+		http_resp_free(&r);
+	}
+}
+
 static void
 startup_validation(void)
 {
@@ -445,6 +484,20 @@ startup_validation(void)
 	    "an invalid environment setting stops start-up: %s", out);
 	ok(run_bin(a1, NULL, out, sizeof(out)) == 0,
 	    "a valid file passes -t");
+	/* listen is read by the bind's own parser at start-up (issue 18). */
+	fd = open(conf, O_WRONLY | O_TRUNC);
+	if (write(fd, "listen = x\n", 11) != 11)
+		diag("short write");
+	close(fd);
+	ok(run_bin(a1, NULL, out, sizeof(out)) != 0 &&
+	    strstr(out, "listen") && strstr(out, "'x'"),
+	    "listen = x stops start-up naming key and value: %s", out);
+	fd = open(conf, O_WRONLY | O_TRUNC);
+	if (write(fd, "workers = 0\n", 12) != 12)
+		diag("short write");
+	close(fd);
+	ok(run_bin(a1, NULL, out, sizeof(out)) == 0,
+	    "workers = 0 (one per core) passes -t");
 	unlink(conf);
 }
 
@@ -551,6 +604,7 @@ main(void)
 		}
 		bad_input(servers[s]);
 	}
+	validate_like_startup("NGINX_URL");
 	worker_kill("NGINX_URL");
 	request_timeout("NGINX_URL");
 	recycling("APACHE_URL");

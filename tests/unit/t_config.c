@@ -36,6 +36,69 @@ static int clash_cfg;
 static const struct cfg_table clash_table = CFG_TABLE(clash_rows,
     clash_cfg, NULL);
 
+/*
+ * listen: the one reader the bind uses too, behind the front table's
+ * check, so start-up, -t and both forms of PUT /config/validate refuse
+ * what could not be bound; workers = 0 is one per core, as at start-up.
+ */
+static void
+test_listen(void)
+{
+	static const char *const good[] = { "", "unix:/run/cc.sock",
+	    "/tmp/cc.sock", "127.0.0.1:9000", ":9000", "localhost:80",
+	    "[::1]:9000", "::1:9000" };
+	static const char *const bad[] = { "x", "x:", "x:abc", "x:0",
+	    "x:65536", "unix:", "a b:80", "[::1:80" };
+	struct listen_addr la;
+	struct cfg_set *c = config_new();
+	char err[512], longpath[200];
+	json_object *o, *errs;
+	size_t i;
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	config_defaults(c);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CHECK(config_set(c, "listen", good[i], err, sizeof(err)) == 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK(config_set(c, "listen", bad[i], err, sizeof(err)) < 0);
+		CHECK(strstr(err, "'listen'") != NULL);
+	}
+	CHECK(config_set(c, "listen", "x", err, sizeof(err)) < 0);
+	CHECK(strstr(err, "'x'") && strstr(err, "host:port"));
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	longpath[sizeof(longpath) - 1] = '\0';
+	CHECK(config_set(c, "listen", longpath, err, sizeof(err)) < 0);
+	CHECK(config_parse_text(c, "listen = x\n", err, sizeof(err)) < 0);
+	CHECK(strstr(err, "line 1") && strstr(err, "listen"));
+	config_free(c);
+
+	CHECK(listen_parse("[::1]:9000", &la, err, sizeof(err)) == 0);
+	CHECK(!la.is_unix);
+	CHECK_STR(la.host, "::1");
+	CHECK_STR(la.port, "9000");
+	CHECK(listen_parse("unix:/run/x.sock", &la, err, sizeof(err)) == 0);
+	CHECK(la.is_unix);
+	CHECK_STR(la.path, "/run/x.sock");
+	CHECK(listen_parse(":80", &la, err, sizeof(err)) == 0);
+	CHECK_STR(la.host, "");
+
+	o = json_tokener_parse("{\"workers\": 0, \"listen\": \"x\"}");
+	errs = config_check_json(o);
+	CHECK_INT(json_object_array_length(errs), 1);
+	CHECK(strstr(json_object_to_json_string(errs), "listen") != NULL);
+	json_object_put(errs);
+	json_object_put(o);
+	errs = config_check_text("workers = 0\nlisten = 127.0.0.1:9000\n");
+	CHECK_INT(json_object_array_length(errs), 0);
+	json_object_put(errs);
+	errs = config_check_text("workers = 0\nlisten = x\n");
+	CHECK_INT(json_object_array_length(errs), 1);
+	json_object_put(errs);
+}
+
 static void
 test_mechanism(void)
 {
@@ -230,6 +293,7 @@ main(void)
 	json_object_put(o);
 	config_free(c);
 
+	test_listen();
 	test_mechanism();
 	return unit_done();
 }

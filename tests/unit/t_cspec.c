@@ -118,6 +118,21 @@ test_shapes(void)
 	json_object_put(o);
 	svc_cfg.bind_roots[0] = '\0';
 
+	o = json_tokener_parse("{\"image\":\"bb\",\"restart_policy\":{"
+	    "\"name\":\"on-failure\",\"maximum_retry_count\":\"3\"},"
+	    "\"network_mode\":\"none\",\"hostname\":\"h\"}");
+	CHECK_INT(cspec_parse(o, 0, &cs), 0);
+	CHECK_STR(cs.s.restart_policy, "on-failure");
+	CHECK_INT(cs.s.restart_max, 3);
+	cspec_free(&cs);
+	json_object_put(o);
+	o = json_tokener_parse("{\"image\":\"bb\",\"restart_policy\":"
+	    "\"on-failure:5\"}");
+	CHECK_INT(cspec_parse(o, 0, &cs), 0);
+	CHECK_INT(cs.s.restart_max, 5);
+	cspec_free(&cs);
+	json_object_put(o);
+
 	o = json_tokener_parse("{\"image\":\"bb\",\"command\":\"sh -c 'a b'\"}");
 	CHECK_INT(cspec_parse(o, 0, &cs), 0);
 	CHECK_STR(cs.s.cmd[2], "a b");
@@ -152,6 +167,30 @@ test_refusals(void)
 	REFUSED("{\"image\":\"bb\",\"labels\":{\"cc.owner\":\"eve\"}}", 0, 403,
 	    "labels");
 	REFUSED("{\"image\":\"bb\",\"detached\":\"yes\"}", 0, 400, "detached");
+	/* Never a field dropped (issue 18): ports without a network of the
+	 * container's own, both names of one field, a variable twice, a
+	 * retry count the policy ignores, a restart member unknown. */
+	REFUSED("{\"image\":\"bb\",\"network_mode\":\"none\","
+	    "\"ports\":{\"80\":\"8080\"}}", 0, 400, "ports");
+	REFUSED("{\"image\":\"bb\",\"ports\":[\"8080:80\"],"
+	    "\"network\":\"none\"}", 0, 400, "ports");
+	REFUSED("{\"image\":\"bb\",\"command\":\"true\",\"cmd\":\"false\"}",
+	    0, 400, "cmd");
+	REFUSED("{\"image\":\"bb\",\"env\":[\"A=1\"],\"environment\":"
+	    "{\"B\":\"2\"}}", 0, 400, "env");
+	REFUSED("{\"image\":\"bb\",\"detach\":true,\"detached\":true}", 0,
+	    400, "detach");
+	REFUSED("{\"image\":\"bb\",\"environment\":[\"A=1\",\"B=2\",\"A=3\"]}",
+	    0, 400, "environment");
+	REFUSED("{\"image\":\"bb\",\"restart_policy\":\"always:3\"}", 0,
+	    400, "restart_policy");
+	REFUSED("{\"image\":\"bb\",\"restart_policy\":{\"name\":\"no\","
+	    "\"maximum_retry_count\":2}}", 0, 400, "restart_policy");
+	REFUSED("{\"image\":\"bb\",\"restart_policy\":{\"name\":"
+	    "\"on-failure\",\"retries\":2}}", 0, 400, "restart_policy");
+	REFUSED("{\"image\":\"bb\",\"restart_policy\":{\"name\":"
+	    "\"on-failure\",\"maximum_retry_count\":\"x\"}}", 0, 400,
+	    "restart_policy");
 	/* Reaching outside the container: 403 naming the field, for anyone
 	 * unless admin and allow_privileged. */
 	REFUSED("{\"image\":\"bb\",\"privileged\":true}", 0, 403, "privileged");
@@ -180,6 +219,13 @@ test_refusals(void)
 		cspec_free(&cs);
 		json_object_put(o);
 	}
+	/* Allowed or not, the host's network publishes nothing. */
+	REFUSED("{\"image\":\"bb\",\"network_mode\":\"host\","
+	    "\"ports\":[\"80\"]}", 1, 400, "ports");
+	REFUSED("{\"image\":\"bb\",\"network_mode\":\"container:x\","
+	    "\"ports\":[\"80\"]}", 1, 400, "ports");
+	REFUSED("{\"image\":\"bb\",\"network_mode\":\"container:x\","
+	    "\"hostname\":\"h\"}", 1, 400, "hostname");
 	svc_cfg.allow_privileged = 0;
 }
 

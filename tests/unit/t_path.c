@@ -44,6 +44,21 @@ main(void)
 	CHECK(req_query(&r, "zz") == NULL);
 	request_free(&r);
 
+	/* Booleans in parse_bool's forms; absent or empty is the default. */
+	memset(&r, 0, sizeof(r));
+	CHECK(query_parse(&r, "f=True&g=NO&h=1&i=off&e=") == 0);
+	{
+		int b = -1;
+
+		CHECK(req_query_bool(&r, "f", 0, &b) == 0 && b == 1);
+		CHECK(req_query_bool(&r, "g", 1, &b) == 0 && b == 0);
+		CHECK(req_query_bool(&r, "h", 0, &b) == 0 && b == 1);
+		CHECK(req_query_bool(&r, "i", 1, &b) == 0 && b == 0);
+		CHECK(req_query_bool(&r, "e", 1, &b) == 0 && b == 1);
+		CHECK(req_query_bool(&r, "zz", 0, &b) == 0 && b == 0);
+	}
+	request_free(&r);
+
 	memset(&r, 0, sizeof(r));
 	CHECK(query_parse(&r, "a=%zz") < 0);
 	request_free(&r);

@@ -1,4 +1,4 @@
-/* Unit tests: the strict number, size and duration parsers. */
+/* Unit tests: the strict number, size, duration and boolean parsers. */
 #include "config.h"
 
 #include "fcgi-app/cc.h"
@@ -32,6 +32,27 @@ main(void)
 	CHECK(parse_duration("30", &l) == 0 && l == 30);
 	CHECK(parse_duration("s", &l) < 0);
 	CHECK(parse_duration("5w", &l) < 0);
+	{
+		/* Every spelling of issue 18's "?force=True", any case. */
+		static const char *const yes[] = { "true", "True", "TRUE",
+		    "1", "yes", "Yes", "on", "ON" };
+		static const char *const no[] = { "false", "False", "0", "no",
+		    "NO", "off", "Off" };
+		static const char *const bad[] = { "", "2", "tru", "truex",
+		    " true", "true ", "y", "n", "-1", "none" };
+		size_t i;
+		int b;
+
+		for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+			CHECK(parse_bool(yes[i], &b) == 0 && b == 1);
+		for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+			CHECK(parse_bool(no[i], &b) == 0 && b == 0);
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			b = 7;
+			CHECK(parse_bool(bad[i], &b) < 0 && b == 7);
+		}
+		CHECK(parse_bool(NULL, &b) < 0);
+	}
 	iso8601(ts, 0);
 	CHECK_STR(ts, "1970-01-01T00:00:00Z");
 	{
