@@ -8,7 +8,8 @@
  *   config.c   the settings mechanism: registered tables of rows
  *   log.c      JSON lines to stderr or syslog
  *   util.c     time, numbers, sizes, durations, appending to buffers
- *   json.c     the JSON getters
+ *   json.c     the JSON getters, and how doubles are written
+ *   utf8.c     UTF-8: checking, cutting and repairing text
  *   arena.c    a bump arena: many allocations, one release
  *   ratelimit.c   counters shared across the pool's processes
  *   scoreboard.c  the pool's shared slots, one per process of any kind
@@ -309,5 +310,21 @@ int		 jget_bool(json_object *, const char *key, int def);
 json_object	*jget_obj(json_object *, const char *key);
 json_object	*jget_arr(json_object *, const char *key);
 int		 jget_has(json_object *, const char *key);
+void		 json_out_init(void);
+
+/* ---- UTF-8 (utf8.c) ----
+ * Well formed as RFC 3629 says: no overlong form, no surrogate, nothing
+ * past U+10FFFF, no truncated sequence.  Text from a request is checked
+ * (utf8_check, utf8_json_check) and refused when ill formed; text going
+ * out as JSON is repaired (utf8_repair: each ill-formed piece becomes
+ * U+FFFD) where it cannot be proved well formed.
+ */
+int		 utf8_next(const char *s, size_t len, size_t *n);
+int		 utf8_check(const char *s, size_t len, size_t *bad);
+size_t		 utf8_cut(const char *s, size_t len);
+size_t		 utf8_repaired_len(const char *s, size_t len);
+size_t		 utf8_repair(char *dst, size_t cap, const char *s, size_t len,
+		    size_t *used);
+const char	*utf8_json_check(json_object *, char *where, size_t wlen);
 
 #endif /* BASE_H */

@@ -1,6 +1,7 @@
 /*
  * json.c: the one set of JSON getters (semantics in base.h): missing,
- * null and wrong-type members are all "absent".
+ * null and wrong-type members are all "absent"; and how the process
+ * writes doubles (json_out_init).
  */
 #include "config.h"
 
@@ -69,4 +70,17 @@ jget_has(json_object *o, const char *key)
 {
 	return o != NULL && json_object_is_type(o, json_type_object) &&
 	    json_object_object_get_ex(o, key, NULL);
+}
+
+/*
+ * Sets how json-c writes doubles, for the whole process: "%.15g", the
+ * most digits a double always holds (DBL_DIG), so a value that came from
+ * a short decimal prints as that decimal (0.07, not json-c's
+ * 0.070000000000000007) and one of integer value keeps json-c's ".0"
+ * (100.0).  Called once at start, before any JSON is written.
+ */
+void
+json_out_init(void)
+{
+	json_c_set_serialization_double_format("%.15g", JSON_C_OPTION_GLOBAL);
 }

@@ -59,16 +59,22 @@ log_init(void)
 		openlog("container-codes", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-/* Escapes src into dst as the inside of a JSON string; returns its length. */
+/*
+ * Escapes src into dst as the inside of a JSON string; returns its
+ * length.  A line stays valid JSON whatever src holds: a character that
+ * is not well-formed UTF-8 is written as \ufffd, and one that does not
+ * fit whole is left out with the rest.
+ */
 size_t
 json_escape(char *dst, size_t dstlen, const char *src)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
+	size_t o = 0, len = src != NULL ? strlen(src) : 0, i, n;
 	unsigned char ch;
 
-	for (; src != NULL && *src != '\0' && o + 7 < dstlen; src++) {
-		ch = (unsigned char)*src;
+	for (i = 0; i < len && o + 7 < dstlen; i += n) {
+		ch = (unsigned char)src[i];
+		n = 1;
 		if (ch == '"' || ch == '\\') {
 			dst[o++] = '\\';
 			dst[o++] = (char)ch;
@@ -77,8 +83,15 @@ json_escape(char *dst, size_t dstlen, const char *src)
 			dst[o + 4] = hex[ch >> 4];
 			dst[o + 5] = hex[ch & 15];
 			o += 6;
-		} else
+		} else if (ch < 0x80)
 			dst[o++] = (char)ch;
+		else if (utf8_next(src + i, len - i, &n) < 0) {
+			memcpy(dst + o, "\\ufffd", 6);
+			o += 6;
+		} else {
+			memcpy(dst + o, src + i, n);
+			o += n;
+		}
 	}
 	if (dstlen > 0)
 		dst[o < dstlen ? o : dstlen - 1] = '\0';

@@ -155,6 +155,7 @@ struct request {
 	int			 status;
 	int			 headers_sent;
 	int			 client_gone;
+	int			 json_stream;	/* resp_start'ed as JSON */
 	size_t			 bytes_out;
 	char			*hdrs;
 	size_t			 hdrs_len;

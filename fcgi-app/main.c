@@ -53,6 +53,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 
+	json_out_init();	/* every process kind forks from here */
 	while ((ch = getopt_long(argc, argv, "+c:l:w:d:DtVh", longopts,
 	    NULL)) != -1) {
 		if (nov == sizeof(ov) / sizeof(ov[0]))

@@ -179,7 +179,21 @@ query_decode(struct request *r, const char *s, size_t len)
 	return out != NULL && decode(s, len, 1, out) == 0 ? out : NULL;
 }
 
-/* Splits a query string into the request's key/value list; -1 if bad. */
+/* Marks the request line bad (the router answers 400 with why); why
+ * may be a req_printf that found no memory. */
+static int
+reject(struct request *r, const char *why)
+{
+	r->reject = why != NULL ? why : "out of memory";
+	return -1;
+}
+
+/*
+ * Splits a query string into the request's key/value list.  Returns 0,
+ * or -1 with r->reject saying why: a bad escape, a decoded NUL, CR or LF,
+ * a name or value that is not UTF-8 (the value's parameter named), more
+ * than 256 parameters.
+ */
 int
 query_parse(struct request *r, const char *q)
 {
@@ -190,9 +204,10 @@ query_parse(struct request *r, const char *q)
 		if (*p == '&')
 			n++;
 	if (n > 256)
-		return -1;
+		return reject(r, "malformed query string: over 256 "
+		    "parameters");
 	if ((r->query = req_alloc(r, n * sizeof(*r->query))) == NULL)
-		return -1;
+		return reject(r, "out of memory");
 	for (p = q; *p; p = amp ? amp + 1 : p + strlen(p)) {
 		amp = strchr(p, '&');
 		size_t len = amp ? (size_t)(amp - p) : strlen(p);
@@ -203,7 +218,15 @@ query_parse(struct request *r, const char *q)
 		char *v = eq ? query_decode(r, eq + 1, len - (size_t)(eq - p) -
 		    1) : query_decode(r, "", 0);
 		if (k == NULL || v == NULL)
-			return -1;
+			return reject(r, "malformed query string (bad "
+			    "percent-encoding, NUL, CR or LF)");
+		if (utf8_check(k, strlen(k), NULL) < 0)
+			return reject(r, "malformed query string: a parameter "
+			    "name is not valid UTF-8");
+		if (utf8_check(v, strlen(v), NULL) < 0)
+			return reject(r, req_printf(r, "malformed query string: "
+			    "the value of query parameter '%s' is not valid "
+			    "UTF-8", k));
 		r->query[i].key = k;
 		r->query[i].value = v;
 		i++;
@@ -212,13 +235,6 @@ query_parse(struct request *r, const char *q)
 	}
 	r->nquery = i;
 	return 0;
-}
-
-static int
-reject(struct request *r, const char *why)
-{
-	r->reject = why;
-	return -1;
 }
 
 /*
@@ -317,11 +333,40 @@ header_value(const char *entry, const char *name)
 	return *p == '=' ? p + 1 : NULL;
 }
 
+/*
+ * The headers the app reads as text, and may echo (a Content-Type it
+ * refuses) or compare with text of its own: each must be UTF-8.  A
+ * header the app starts reading as text gets a row.  The credentials
+ * (X-API-Key, Authorization, Cookie, X-CSRF-Token) are not here: they
+ * are matched byte for byte and never echoed, and a bad one stays a 401
+ * or 403; X-Request-Id is kept only when it is plain ASCII (make_id).
+ */
+static const char *const text_headers[] = {
+	"Content-Type", "Accept", "Range", "If-Match", "If-None-Match",
+	"If-Range", "If-Modified-Since", "If-Unmodified-Since",
+};
+
+/* 0, or -1 with r->reject naming the first text header that is not
+ * UTF-8. */
+static int
+text_headers_check(struct request *r)
+{
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(text_headers) / sizeof(text_headers[0]); i++)
+		if ((v = req_header(r, text_headers[i])) != NULL &&
+		    utf8_check(v, strlen(v), NULL) < 0)
+			return reject(r, req_printf(r, "header %s is not valid "
+			    "UTF-8", text_headers[i]));
+	return 0;
+}
+
 int
 request_init(struct request *r, FCGX_Request *f)
 {
 	const char *uri, *q, *cl, *m;
-	size_t plen;
+	size_t plen, bad;
 
 	memset(r, 0, offsetof(struct request, arena_first));
 	arena_init(&r->arena, r->arena_first, sizeof(r->arena_first));
@@ -358,12 +403,19 @@ request_init(struct request *r, FCGX_Request *f)
 		return reject(r, "bad percent-encoding, NUL, CR or LF in the "
 		    "request path");
 	}
+	if (utf8_check(r->path, strlen(r->path), &bad) < 0)
+		return reject(r, req_printf(r, "the request path is not valid "
+		    "UTF-8 (byte %zu after decoding; overlong forms, "
+		    "surrogates and truncated sequences are refused)",
+		    bad + 1));
 	if (has_dotdot(r->path))
 		return reject(r, "'..' segments are not allowed in the path");
-	r->query_raw = req_strdup(r, q ? q + 1 : "");
-	if (r->query_raw == NULL || query_parse(r, r->query_raw) < 0)
-		return reject(r, "malformed query string (bad "
-		    "percent-encoding, NUL, CR, LF or over 256 parameters)");
+	if ((r->query_raw = req_strdup(r, q ? q + 1 : "")) == NULL)
+		return reject(r, "out of memory");
+	if (query_parse(r, r->query_raw) < 0)
+		return -1;
+	if (text_headers_check(r) < 0)
+		return -1;
 
 	r->content_type = req_env(r, "CONTENT_TYPE");
 	if ((cl = req_env(r, "CONTENT_LENGTH")) != NULL && *cl != '\0') {
@@ -584,11 +636,18 @@ req_read_body(struct request *r)
 	return 0;
 }
 
-/* Parses r->body as one JSON object; 400 naming the problem if not. */
+/*
+ * Parses r->body as one JSON object; 400 naming the problem if not.
+ * json-c lets through strings that are not UTF-8 (or hold a NUL) and
+ * numbers that are not finite: the tree is walked once for them, and
+ * the 400 names the member.
+ */
 int
 req_parse_json(struct request *r)
 {
 	json_tokener *tok;
+	const char *why;
+	char where[256];
 	size_t end;
 	int rc = -1;
 
@@ -610,7 +669,15 @@ req_parse_json(struct request *r)
 	} else if (!json_object_is_type(r->json, json_type_object))
 		resp_error(r, CC_E_INVALID_REQUEST, "the JSON body must be an "
 		    "object");
-	else
+	else if ((why = utf8_json_check(r->json, where, sizeof(where))) !=
+	    NULL) {
+		if (where[0] == '\0')
+			resp_error(r, CC_E_INVALID_REQUEST, "the JSON body %s",
+			    why);
+		else
+			resp_error(r, CC_E_INVALID_REQUEST, "JSON member '%s' %s",
+			    where, why);
+	} else
 		rc = 0;
 	json_tokener_free(tok);
 	if (rc < 0) {

@@ -155,24 +155,70 @@ gone:
 	return -1;
 }
 
-/* Sends a whole response (no body for HEAD, 204 and 304). */
+/* Whether ctype is a JSON media type: its bodies must be UTF-8. */
+static int
+is_json_type(const char *ctype)
+{
+	return content_type_is(ctype, "application/json") ||
+	    content_type_is(ctype, "application/x-ndjson");
+}
+
+/*
+ * Puts body bytes on the FastCGI stream; with repair, each ill-formed
+ * UTF-8 piece goes out as U+FFFD, through a stack buffer (no allocation:
+ * this is also how an error body gets out when memory is short).
+ * Counts what was sent; -1 once the client has gone away.
+ */
+static int
+put_body(struct request *r, const char *s, size_t len, int repair)
+{
+	char buf[4096];
+	size_t used, n;
+
+	while (len > 0) {
+		if (repair)
+			n = utf8_repair(buf, sizeof(buf), s, len, &used);
+		else
+			n = used = len;
+		if (FCGX_PutStr(repair ? buf : s, (int)n, r->fcgx->out) < 0) {
+			r->client_gone = 1;
+			return -1;
+		}
+		r->bytes_out += n;
+		s += used;
+		len -= used;
+	}
+	return 0;
+}
+
+/*
+ * Sends a whole response (no body for HEAD, 204 and 304).  The one point
+ * every JSON body passes: one that is not well-formed UTF-8 (a name an
+ * engine gave, a file name stored before names were checked, a message
+ * quoting either) is sent repaired, ill-formed pieces as U+FFFD, so no
+ * answer is ever invalid JSON.  Other types go out byte for byte.
+ */
 int
 resp_send(struct request *r, int status, const char *ctype, const void *body,
     size_t len)
 {
+	size_t out = len;
+	int repair = 0;
+
 	if (r->headers_sent)
 		return r->status;
 	if (status == 204 || status == 304)
-		len = 0, ctype = NULL;
-	if (send_head(r, status, ctype, status == 204 || status == 304 ?
-	    -1 : (long long)len) < 0)
-		return status;
-	if (!r->is_head && len > 0) {
-		if (FCGX_PutStr(body, (int)len, r->fcgx->out) < 0)
-			r->client_gone = 1;
-		else
-			r->bytes_out += len;
+		len = out = 0, ctype = NULL;
+	if (len > 0 && is_json_type(ctype) && utf8_check(body, len, NULL) < 0) {
+		repair = 1;
+		out = utf8_repaired_len(body, len);
+		log_msg(LOG_L_DEBUG, "a %s body was not UTF-8: repaired", ctype);
 	}
+	if (send_head(r, status, ctype, status == 204 || status == 304 ?
+	    -1 : (long long)out) < 0)
+		return status;
+	if (!r->is_head)
+		put_body(r, body, len, repair);
 	return status;
 }
 
@@ -367,7 +413,10 @@ verror(struct request *r, enum cc_err e, json_object *details,
 {
 	char msg[1024];
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* A message cut to the buffer may end inside a character: cut it
+	 * before that character instead. */
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) >= (int)sizeof(msg))
+		msg[utf8_cut(msg, strlen(msg))] = '\0';
 	if (r->headers_sent) {
 		/* Too late for a status: the stream just ends early. */
 		json_object_put(details);
@@ -516,19 +565,24 @@ resp_svc_error(struct request *r, int rc, const char *what, const char *why)
 
 /*
  * Starts a streamed response (no Content-Length).  X-Accel-Buffering: no
- * tells nginx to pass each flushed chunk on at once.
+ * tells nginx to pass each flushed chunk on at once.  With a JSON type
+ * (NDJSON), each resp_write is checked and repaired as resp_send's body
+ * is: write whole records, so that a character is never split between
+ * two writes.
  */
 int
 resp_start(struct request *r, int status, const char *ctype)
 {
 	if (r->headers_sent)
 		return -1;
+	r->json_stream = is_json_type(ctype);
 	resp_header(r, "X-Accel-Buffering", "no");
 	resp_header(r, "Cache-Control", "no-cache");
 	return send_head(r, status, ctype, -1);
 }
 
-/* Writes body bytes; -1 once the client has gone away. */
+/* Writes body bytes; -1 once the client has gone away.  Bytes after
+ * resp_head (a file's) go out as they are. */
 int
 resp_write(struct request *r, const void *buf, size_t len)
 {
@@ -536,12 +590,8 @@ resp_write(struct request *r, const void *buf, size_t len)
 		return -1;
 	if (r->is_head || len == 0)
 		return 0;
-	if (FCGX_PutStr(buf, (int)len, r->fcgx->out) < 0) {
-		r->client_gone = 1;
-		return -1;
-	}
-	r->bytes_out += len;
-	return 0;
+	return put_body(r, buf, len, r->json_stream &&
+	    utf8_check(buf, len, NULL) < 0);
 }
 
 int

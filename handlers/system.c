@@ -429,6 +429,10 @@ h_config_validate(struct request *r)
 		if (r->body != NULL && strlen(r->body) != r->body_len)
 			return resp_error(r, CC_E_INVALID_REQUEST, "the "
 			    "configuration text contains a NUL byte");
+		if (r->body != NULL &&
+		    utf8_check(r->body, r->body_len, NULL) < 0)
+			return resp_error(r, CC_E_INVALID_REQUEST, "the "
+			    "configuration text is not valid UTF-8");
 		errors = config_check_text(r->body != NULL ? r->body : "");
 	} else
 		return resp_error(r, CC_E_UNSUPPORTED_MEDIA_TYPE, "post the "

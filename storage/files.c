@@ -192,8 +192,9 @@ sweep_due(void)
 
 /*
  * Checks a user's path and writes its canonical form ("/a/b": one leading
- * slash, no empty, "." or ".." segments) to out (FILES_PATH_MAX + 2
- * bytes).  Returns NULL, or why the path is refused (a 400).
+ * slash, no empty, "." or ".." segments, well-formed UTF-8) to out
+ * (FILES_PATH_MAX + 2 bytes).  Returns NULL, or why the path is refused
+ * (a 400).
  */
 const char *
 files_path_canon(const char *in, char *out)
@@ -201,6 +202,11 @@ files_path_canon(const char *in, char *out)
 	const char *p = in, *seg;
 	size_t o = 0, n;
 
+	/* Paths come back in listings: one that is not UTF-8 could not be
+	 * shown in JSON as it was stored. */
+	if (utf8_check(in, strlen(in), NULL) < 0)
+		return "the path is not valid UTF-8 (overlong forms, "
+		    "surrogates and truncated sequences are refused)";
 	while (*p == '/')
 		p++;
 	if (*p == '\0')

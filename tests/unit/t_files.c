@@ -106,6 +106,11 @@ main(void)
 	CHECK_STR(cp("a%5cb"), "(refused)");
 	CHECK_STR(cp("a%00"), "(refused)");
 	CHECK_STR(cp("a%2"), "/a%2");
+	/* names come back in JSON: UTF-8 only, no overlong or surrogate */
+	CHECK_STR(cp("/u8/caf\xc3\xa9"), "/u8/caf\xc3\xa9");
+	CHECK_STR(cp("/u8/\xc0\xae\xff\xfe"), "(refused)");
+	CHECK_STR(cp("/u8/\xed\xa0\x80"), "(refused)");
+	CHECK_STR(cp("/u8/x\xe2\x82"), "(refused)");
 	memset(big, 'x', 255);
 	big[255] = '\0';
 	CHECK(files_path_canon(big, canon) == NULL);

@@ -68,6 +68,22 @@ main(void)
 	memset(&r, 0, sizeof(r));
 	CHECK(query_parse(&r, "") == 0 && r.nquery == 0);
 	request_free(&r);
+	/* not UTF-8: a value names its parameter, a name is refused */
+	memset(&r, 0, sizeof(r));
+	CHECK(query_parse(&r, "ok=%c3%a9&path=%c0%ae") < 0);
+	CHECK(r.reject != NULL && strstr(r.reject, "'path'") != NULL);
+	request_free(&r);
+	memset(&r, 0, sizeof(r));
+	CHECK(query_parse(&r, "%ff=1") < 0);
+	CHECK(r.reject != NULL && strstr(r.reject, "name") != NULL);
+	request_free(&r);
+	memset(&r, 0, sizeof(r));
+	CHECK(query_parse(&r, "a=%ed%a0%80") < 0);
+	request_free(&r);
+	memset(&r, 0, sizeof(r));
+	CHECK(query_parse(&r, "a=%f0%9f%98%80") == 0);
+	CHECK_STR(req_query(&r, "a"), "\xf0\x9f\x98\x80");
+	request_free(&r);
 
 	/* Headers: looked up among the HTTP_* parameters, any spelling. */
 	{
