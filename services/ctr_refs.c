@@ -38,6 +38,8 @@ static const char *const net_mode_prefixes[] = {
 	"container:", "slirp4netns:", "pasta:",
 };
 
+/* Whether user (is_admin: an admin) may use an object of kind labelled
+ * owner (NULL: unlabelled): the rule at the top of this file. */
 int
 ctr_ref_usable(enum rt_kind kind, const char *owner, const char *user,
     int is_admin)
@@ -49,6 +51,8 @@ ctr_ref_usable(enum rt_kind kind, const char *owner, const char *user,
 	return user != NULL && *user != '\0' && strcmp(owner, user) == 0;
 }
 
+/* 1 for a mode word, 0 for a network's name or id, -1 for a mode word
+ * in another case ("HOST"), which engines take for neither. */
 int
 ctr_net_mode(const char *nm)
 {
@@ -256,6 +260,12 @@ out:
 	return rc;
 }
 
+/*
+ * The check every create path makes before the driver's create (the
+ * contract is services.h's): the network first, so that a refused one
+ * makes no volume, then each named volume.  0, or -1 with e and nothing
+ * made left behind.
+ */
 int
 ctr_refs_check(const struct rt_endpoint *ep, const struct rt_create_spec *s,
     const char *user, int is_admin, struct ctr_refs *made, struct rt_err *e)
@@ -274,6 +284,8 @@ ctr_refs_check(const struct rt_endpoint *ep, const struct rt_create_spec *s,
 	return 0;
 }
 
+/* Removes the volumes *made lists (a create failed after the check); a
+ * failed removal is logged and the volume left. */
 void
 ctr_refs_undo(const struct rt_endpoint *ep, struct ctr_refs *made)
 {
