@@ -98,6 +98,7 @@ struct route {
 #define R_DEBUG	0x2	/* exists only when debug = true */
 #define R_PWCHANGE 0x4	/* allowed while must_change_password is set */
 #define R_SIGNUP 0x8	/* public with optional auth when allow_signup */
+#define R_FILEPATH 0x10	/* its {path*} is a file path: %2f in it is 400 */
 
 extern const struct route	 routes[];
 extern const size_t		 nroutes;
@@ -133,6 +134,7 @@ struct request {
 	const char		*reject;	/* why the request line is bad */
 	int			 refused_status; /* the web server's, if any */
 	char			*path;		/* decoded once */
+	int			 path_enc_slash; /* the raw path had %2f */
 	const char		*route_path;	/* path below /api[/v1] */
 	char			*query_raw;
 	struct req_kv		*query;

@@ -40,6 +40,7 @@ _Static_assert(sizeof(((struct listen_addr *)0)->path) ==
 #define CRASH_WINDOW_US	(10ULL * 1000000)
 #define CRASH_LIMIT	5
 #define BACKOFF_MAX_S	32
+#define LONE_RESPAWN_US	(1000000ULL)	/* the one kept through a back-off */
 
 /* The kinds of child the master keeps alive. */
 struct proc_kind {
@@ -79,6 +80,7 @@ static struct {
 	size_t			 ncrash;
 	uint64_t		 hold_until_us;		/* backoff */
 	int			 backoff_s;
+	uint64_t		 lone_spawn_us[NKINDS];	/* by kind */
 } m = { .listen_fd = -1, .old_fd = -1 };
 
 static const char *
@@ -307,24 +309,36 @@ spawn(int kind)
 	}
 }
 
+/*
+ * Starts the children each kind is short of.  During a crash-loop
+ * back-off only one of each kind is kept, restarted at most once a
+ * second, so the pool never goes without a worker for the pause.
+ */
 static void
 refill(void)
 {
+	uint64_t now = now_us();
+	int hold = now < m.hold_until_us, want;
 	size_t k;
-	int want;
 
-	if (now_us() < m.hold_until_us)
-		return;
 	for (k = 0; k < NKINDS; k++) {
 		want = kinds[k].count();
-		while (live_children((int)k, sb->generation) < want)
+		if (hold && want > 1)
+			want = 1;
+		if (hold && now - m.lone_spawn_us[k] < LONE_RESPAWN_US)
+			continue;
+		while (live_children((int)k, sb->generation) < want) {
 			if (spawn((int)k) < 0)
 				return;
+			if (hold)
+				m.lone_spawn_us[k] = now;
+		}
 	}
 }
 
-/* Five abnormal exits within ten seconds: hold spawning, doubling the
- * pause each time it happens again, and say so. */
+/* Five abnormal exits within ten seconds: hold spawning all but one of
+ * each kind, doubling the pause each time it happens again, and say
+ * so. */
 static void
 note_crash(void)
 {
@@ -343,8 +357,9 @@ note_crash(void)
 		m.backoff_s = BACKOFF_MAX_S;
 	m.hold_until_us = now + (uint64_t)m.backoff_s * 1000000;
 	log_msg(LOG_L_ERROR, "crash loop: %d children died within %llus; "
-	    "pausing restarts for %ds", CRASH_LIMIT,
-	    (unsigned long long)(CRASH_WINDOW_US / 1000000), m.backoff_s);
+	    "keeping one of each kind, pausing the other restarts for %ds",
+	    CRASH_LIMIT, (unsigned long long)(CRASH_WINDOW_US / 1000000),
+	    m.backoff_s);
 	m.ncrash = 0;
 }
 

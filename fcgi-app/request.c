@@ -362,6 +362,20 @@ text_headers_check(struct request *r)
 	return 0;
 }
 
+/* Whether s[0..len) holds an encoded slash (%2f or %2F): once decoded
+ * it would split a segment the client sent as one. */
+static int
+enc_slash(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 2 < len; i++)
+		if (s[i] == '%' && s[i + 1] == '2' &&
+		    (s[i + 2] == 'f' || s[i + 2] == 'F'))
+			return 1;
+	return 0;
+}
+
 int
 request_init(struct request *r, FCGX_Request *f)
 {
@@ -403,6 +417,7 @@ request_init(struct request *r, FCGX_Request *f)
 		return reject(r, "bad percent-encoding, NUL, CR or LF in the "
 		    "request path");
 	}
+	r->path_enc_slash = enc_slash(uri, plen);
 	if (utf8_check(r->path, strlen(r->path), &bad) < 0)
 		return reject(r, req_printf(r, "the request path is not valid "
 		    "UTF-8 (byte %zu after decoding; overlong forms, "

@@ -195,6 +195,12 @@ dispatch(struct request *r)
 		if (!route_visible(rt, is_api) ||
 		    !route_match(rt->pattern, path, NULL))
 			continue;
+		/* Which file is meant cannot be told: the client's one
+		 * segment or the two it decodes to (nor which route). */
+		if ((rt->flags & R_FILEPATH) && r->path_enc_slash)
+			return resp_error(r, CC_E_INVALID_REQUEST, "an encoded "
+			    "'/' (%%2f) is not allowed in a file path; send "
+			    "the '/' itself");
 		path_known = 1;
 		if (method_ok(rt, r->method) && route_match(rt->pattern, path,
 		    r))

@@ -184,18 +184,23 @@ h_containers_list(struct request *r)
 /*
  * POST /containers (and /containers/run): creates and starts a container
  * from either body shape (container_spec.c), labelled with its owner.
+ * The volumes and network it names are the caller's to use
+ * (ctr_check_refs; a new named volume is made for the caller first).
  * detached=false waits for it to exit (runtime_timeout) and adds
  * exit_code.  201 with the container; 400 bad body, 403 a privileged
- * option (field named), 404 IMAGE_NOT_FOUND, 409 name taken, 5xx engine.
- * If the start fails the container is removed again.
+ * option (field named), 404 IMAGE_NOT_FOUND, VOLUME_NOT_FOUND or
+ * NETWORK_NOT_FOUND, 409 name taken, 5xx engine.  If the create or the
+ * start fails, the container and the volumes made for it are removed
+ * again.
  */
 int
 h_container_create(struct request *r)
 {
 	struct rt_endpoint ep;
+	struct ctr_refs made = { { NULL }, 0 };
 	struct cspec cs;
 	json_object *info = NULL, *d;
-	struct rt_err e;
+	struct rt_err e, e2;
 	char id[160];
 	int status, exit_code = 0, waited = 0, detached;
 
@@ -211,30 +216,37 @@ h_container_create(struct request *r)
 	}
 	detached = cs.detached;
 	if (cspec_set_owner(&cs, r->who.user) < 0) {
-		cspec_free(&cs);
-		return resp_error(r, CC_E_INTERNAL_ERROR, "out of memory");
+		status = resp_error(r, CC_E_INTERNAL_ERROR, "out of memory");
+		goto out;
 	}
 	if (ep.driver->create == NULL || ep.driver->start == NULL) {
-		cspec_free(&cs);
-		return ctr_unsupported(r, &ep, "creating containers");
+		status = ctr_unsupported(r, &ep, "creating containers");
+		goto out;
+	}
+	if (ctr_check_refs(r, &ep, &cs.s, &made) < 0) {
+		status = r->status;
+		goto out;
 	}
 	if (ep.driver->create(&ep, &cs.s, id, sizeof(id), &e) < 0) {
-		cspec_free(&cs);
+		ctr_refs_undo(&ep, &made);
 		if (ctr_rt_code(&e) == CC_E_IMAGE_NOT_FOUND)
-			return resp_error(r, CC_E_IMAGE_NOT_FOUND, "image not "
+			status = resp_error(r, CC_E_IMAGE_NOT_FOUND, "image not "
 			    "found on endpoint '%s': %s", ep.name, e.msg);
-		return ctr_rt_error(r, &ep, &e, NULL);
+		else
+			status = ctr_rt_error(r, &ep, &e, NULL);
+		goto out;
 	}
-	cspec_free(&cs);
 	ctr_event(r, &ep, id, "create");
 	if (ep.driver->start(&ep, id, &e) < 0) {
-		struct rt_err e2;
-
 		/* Nothing half-made is left behind. */
-		if (ep.driver->remove(&ep, id, 1, &e2) == 0)
+		if (ep.driver->remove(&ep, id, 1, &e2) == 0) {
 			ctr_event(r, &ep, id, "remove");
-		return ctr_rt_error(r, &ep, &e, NULL);
+			ctr_refs_undo(&ep, &made);
+		}
+		status = ctr_rt_error(r, &ep, &e, NULL);
+		goto out;
 	}
+	cspec_free(&cs);
 	ctr_event(r, &ep, id, "start");
 	if (!detached && rt_can(&ep, RT_CAP_WAIT)) {
 		req_set_streaming(r);	/* runtime_timeout bounds the wait */
@@ -251,6 +263,9 @@ h_container_create(struct request *r)
 		json_object_object_add(info, "exit_code",
 		    json_object_new_int(exit_code));
 	return resp_ok(r, 201, "container", info);
+out:
+	cspec_free(&cs);
+	return status;
 }
 
 /* GET /containers/{id} (and /inspect): the container in our shape. */

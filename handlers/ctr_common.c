@@ -1,6 +1,7 @@
 /*
  * ctr_common.c: what the container, image, network and volume handlers
  * share: which endpoint a request names, who may see which container,
+ * who may use the volumes and network a create names (ctr_check_refs),
  * turning an engine error into the answer (ctr_rt_code, the one mapping
  * of RT_E_* to ours), the 404 with the containers the caller could have
  * meant, and the container_event log.
@@ -217,6 +218,37 @@ ctr_lookup(struct request *r, const struct rt_endpoint *ep, const char **id,
 	else
 		json_object_put(o);
 	return 0;
+}
+
+/*
+ * Checks what a create spec names that someone owns, for the caller
+ * (services/ctr_refs.c: the rule, and the volumes made for it).  Every
+ * create path calls it just before the driver's create, and
+ * ctr_refs_undo(ep, made) when the create or start fails after it.
+ * Writes the error and returns -1: 404 VOLUME_NOT_FOUND or
+ * NETWORK_NOT_FOUND (another's, or none of that name) with
+ * details.field, 400 an endpoint that cannot check, 5xx the engine.
+ */
+int
+ctr_check_refs(struct request *r, const struct rt_endpoint *ep,
+    const struct rt_create_spec *s, struct ctr_refs *made)
+{
+	json_object *d;
+	struct rt_err e;
+
+	if (ctr_refs_check(ep, s, r->who.user, ctr_is_admin(r), made,
+	    &e) == 0)
+		return 0;
+	if (e.code != RT_E_NOT_FOUND) {
+		ctr_rt_error(r, ep, &e, NULL);
+		return -1;
+	}
+	d = json_object_new_object();
+	json_object_object_add(d, "endpoint", json_object_new_string(ep->name));
+	json_object_object_add(d, "field", json_object_new_string(
+	    e.kind == RT_K_VOLUME ? "volumes" : "network_mode"));
+	resp_error_d(r, ctr_rt_code(&e), d, "%s", e.msg);
+	return -1;
 }
 
 /* Appends {container_id, event, endpoint, timestamp, actor} to the

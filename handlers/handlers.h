@@ -44,6 +44,8 @@ int	ctr_lookup(struct request *, const struct rt_endpoint *,
 	    const char **id, json_object **info);
 int	ctr_unsupported(struct request *, const struct rt_endpoint *,
 	    const char *what);
+int	ctr_check_refs(struct request *, const struct rt_endpoint *,
+	    const struct rt_create_spec *, struct ctr_refs *made);
 void	ctr_event(struct request *, const struct rt_endpoint *,
 	    const char *id, const char *event);
 int	ctr_list_page(struct request *, const char *kinds, json_object *rows);

@@ -8,8 +8,9 @@
  * host; creating a network touches no traffic.
  *
  * Ownership: what a user creates is labelled cc.owner; a non-admin sees
- * their own and the engine's unlabelled ones (the defaults they may
- * attach to), and removes only their own.
+ * what they may use (services/ctr_refs.c: their own, and unlabelled
+ * networks such as the engine's defaults; an unlabelled volume is an
+ * admin's) and removes only their own.
  */
 #include "config.h"
 
@@ -37,6 +38,7 @@ struct named_ops {
 struct kind_desc {
 	const char	*one, *many;	/* "network", "networks" */
 	enum cc_err	 not_found;
+	enum rt_kind	 rt_kind;	/* for the ownership rule */
 	size_t		 name_max;	/* of the {name} a removal takes */
 	int		 force;		/* removal reads ?force= */
 	unsigned	 cap;		/* RT_CAP_* the driver must have */
@@ -70,9 +72,9 @@ volume_ops(const struct rt_driver *d, struct named_ops *o)
 
 static const struct kind_desc kinds[NAMED__MAX] = {
 	[NAMED_NETWORK] = { "network", "networks", CC_E_NETWORK_NOT_FOUND,
-	    128, 0, RT_CAP_NETWORKS, network_ops },
+	    RT_K_NETWORK, 128, 0, RT_CAP_NETWORKS, network_ops },
 	[NAMED_VOLUME] = { "volume", "volumes", CC_E_VOLUME_NOT_FOUND,
-	    255, 1, RT_CAP_VOLUMES, volume_ops },
+	    RT_K_VOLUME, 255, 1, RT_CAP_VOLUMES, volume_ops },
 };
 
 /* The kind's members on this endpoint: none unless its driver declares
@@ -99,33 +101,27 @@ kind_of(struct request *r)
 	return &kinds[k];
 }
 
-/* The cc.owner label of a row, NULL if unlabelled. */
-static const char *
-row_owner(json_object *row)
-{
-	return jget_str(jget_obj(row, "labels"), CTR_OWNER_LABEL);
-}
-
 /*
- * Drops the rows another user created: a non-admin sees their own and
- * the engine's unlabelled ones.  Rows is changed in place.
+ * Drops the rows the caller may not use (ctr_ref_usable): another's,
+ * and for a non-admin an unlabelled volume.  Rows is changed in place.
  */
 static void
-visible_rows(const struct request *r, json_object *rows)
+visible_rows(const struct request *r, const struct kind_desc *k,
+    json_object *rows)
 {
 	size_t i = json_object_array_length(rows);
-	const char *owner;
+	int admin = ctr_is_admin(r);
 
-	while (i-- > 0) {
-		owner = row_owner(json_object_array_get_idx(rows, i));
-		if (owner != NULL && !ctr_may_see(r, owner))
+	while (i-- > 0)
+		if (!ctr_ref_usable(k->rt_kind, ctr_ref_owner(
+		    json_object_array_get_idx(rows, i)), r->who.user, admin))
 			json_object_array_del_idx(rows, i, 1);
-	}
 }
 
 /*
- * GET /networks, /volumes: the endpoint's list, others' labelled ones
- * hidden from a non-admin, paged.  400 when the driver has no list.
+ * GET /networks, /volumes: the endpoint's list, what a non-admin may
+ * not use hidden (others', and unlabelled volumes), paged.  400 when
+ * the driver has no list.
  */
 int
 h_named_list(struct request *r)
@@ -143,7 +139,7 @@ h_named_list(struct request *r)
 		return ctr_unsupported(r, &ep, k->many);
 	if (ops.list(&ep, &rows, &e) < 0)
 		return ctr_rt_error(r, &ep, &e, NULL);
-	visible_rows(r, rows);
+	visible_rows(r, k, rows);
 	return ctr_list_page(r, k->many, rows);
 }
 
@@ -218,7 +214,8 @@ create_labels(struct request *r, struct rt_kv **out)
 /*
  * POST /networks, /volumes (and .../create) {name, driver?, labels?}:
  * creates it, labelled with the caller, and answers 201 with it; 400 bad
- * body or a driver without create, 409 the name is taken.
+ * body, a network named like a network mode ("host", "HOST") or a
+ * driver without create, 409 the name is taken.
  */
 int
 h_named_create(struct request *r)
@@ -236,6 +233,11 @@ h_named_create(struct request *r)
 	    (name = create_body(r, &driver, k->one)) == NULL ||
 	    ctr_endpoint(r, &ep) < 0)
 		return r->status;
+	/* network_mode would take it for the mode, never the network. */
+	if (k->rt_kind == RT_K_NETWORK && ctr_net_mode(name) != 0)
+		return resp_error(r, CC_E_INVALID_REQUEST, "network name '%s' "
+		    "is a network mode word (in any case): choose another",
+		    name);
 	kind_ops(k, &ep, &ops);
 	if (ops.create == NULL)
 		return ctr_unsupported(r, &ep, req_printf(r, "creating %s",
@@ -271,8 +273,8 @@ removable(struct request *r, const struct rt_endpoint *ep,
 	for (i = 0; i < len && !mine; i++) {
 		row = json_object_array_get_idx(rows, i);
 		mine = (n = jget_str(row, "name")) != NULL &&
-		    strcmp(n, name) == 0 && row_owner(row) != NULL &&
-		    ctr_may_see(r, row_owner(row));
+		    strcmp(n, name) == 0 && ctr_ref_owner(row) != NULL &&
+		    ctr_may_see(r, ctr_ref_owner(row));
 	}
 	json_object_put(rows);
 	if (mine)

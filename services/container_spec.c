@@ -866,6 +866,12 @@ cspec_parse(json_object *body, int is_admin, struct cspec *cs)
 			if (simple_string(cs, "network_mode", v, NAMECHARS ":",
 			    128, &cs->s.network_mode) < 0)
 				return -1;
+			if (ctr_net_mode(cs->s.network_mode) < 0)
+				return fail(cs, CC_E_INVALID_REQUEST,
+				    "network_mode", "network_mode '%.64s' is "
+				    "not a mode: modes are lower case (none, "
+				    "host, bridge, container:<id>)",
+				    cs->s.network_mode);
 			/* The host's or another container's namespace. */
 			if ((strcmp(cs->s.network_mode, "host") == 0 ||
 			    strncmp(cs->s.network_mode, "container:", 10) ==

@@ -13,6 +13,8 @@
  *   jwt.c              HS256 tokens
  *   container_spec.c   a container create body, checked and mapped to the
  *                      runtime interface's spec
+ *   ctr_refs.c         the volumes and network a create names, checked
+ *                      against their owner; new volumes made for it
  *   tar.c              every in-memory tar (libarchive): written, and
  *                      read strictly when the archive is untrusted
  *   endpoints.c        the engine endpoints: config's and stored ones
@@ -140,6 +142,43 @@ int	cspec_parse(json_object *body, int is_admin, struct cspec *);
 int	cspec_env(struct cspec *, json_object *, const char *const **out);
 int	cspec_set_owner(struct cspec *, const char *user);
 void	cspec_free(struct cspec *);
+
+/* ---- what a create spec names that someone owns (ctr_refs.c) ---- */
+
+#define CTR_REFS_MAX 64
+
+/* The volumes a check made (names borrowed from the spec), so that a
+ * create that fails after it can remove them again. */
+struct ctr_refs {
+	const char	*made[CTR_REFS_MAX];
+	size_t		 nmade;
+};
+
+/* Whether user (is_admin: an admin) may use a network or volume (kind
+ * RT_K_NETWORK or RT_K_VOLUME) labelled owner (NULL: unlabelled). */
+int		 ctr_ref_usable(enum rt_kind kind, const char *owner,
+		    const char *user, int is_admin);
+/* The cc.owner label of a network or volume row, NULL if unlabelled. */
+const char	*ctr_ref_owner(json_object *row);
+/* 1 when a network_mode is an engine mode word (none, host, bridge,
+ * container:x...), 0 when it names a network (by name or id), -1 when
+ * it is a mode word in another case ("HOST"): neither, and refused. */
+int		 ctr_net_mode(const char *network_mode);
+/*
+ * Checks the network and named volumes of s on ep for user before the
+ * container is created: another's (or, for a volume, an unlabelled one)
+ * is RT_E_NOT_FOUND with kind RT_K_NETWORK or RT_K_VOLUME, worded as for
+ * a name nobody has; a network that is not there is the same.  A named
+ * volume that is not there is made, labelled cc.owner=user, and listed
+ * in *made.  An endpoint that cannot list networks or volumes is
+ * RT_E_UNSUPPORTED for a non-admin who names one.  0, or -1 with e (and
+ * nothing made left behind).  Every create path calls it.
+ */
+int		 ctr_refs_check(const struct rt_endpoint *,
+		    const struct rt_create_spec *, const char *user,
+		    int is_admin, struct ctr_refs *made, struct rt_err *e);
+/* Removes the volumes a check made (the create failed after it). */
+void		 ctr_refs_undo(const struct rt_endpoint *, struct ctr_refs *);
 
 /* ---- tars (tar.c): every in-memory tar, written and read ---- */
 struct tar_ent {

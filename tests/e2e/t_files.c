@@ -241,6 +241,9 @@ bad_input(void)
 		"/api/v1/files/download/t/a%01b",
 		"/api/v1/files/download/t/a%5cb",
 		"/api/v1/files/info/t/%2e/one",
+		/* an encoded slash: one segment or two? (was 405) */
+		"/api/v1/files/t%2fone",
+		"/api/v1/files/download/t%2Fone",
 	};
 	static const char *bad_paths[] = {
 		"../etc/passwd", "a/../../b", "a/./b", "a//b", "a/", "/", "",
@@ -285,6 +288,13 @@ bad_input(void)
 	fx_do(&r, "PUT", harness_url("APACHE_URL", "/api/v1/files/a//b"), NULL,
 	    NULL, NULL, NULL, "x", 1);
 	refused("PUT to a//b (Apache)", 400, &r, total0, files0);
+	fx_do(&r, "PUT", harness_url("NGINX_URL", "/api/v1/files/t%2fnew"),
+	    NULL, NULL, NULL, NULL, "x", 1);
+	refused("PUT with an encoded slash", 400, &r, total0, files0);
+	fx_do(&r, "DELETE", harness_url("APACHE_URL", "/api/v1/files/t%2Fone"),
+	    NULL, NULL, NULL, NULL, NULL, 0);
+	refused("DELETE with an encoded slash (Apache)", 400, &r, total0,
+	    files0);
 	fx_do(&r, "PUT", harness_url("NGINX_URL", "/api/v1/files/jobs/j/x"),
 	    NULL, NULL, NULL, NULL, "x", 1);
 	refused("PUT under the reserved /jobs/ prefix", 400, &r, total0,

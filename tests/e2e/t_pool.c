@@ -5,7 +5,8 @@
  * and is replaced; a request past request_timeout is killed; workers are
  * recycled after max_requests; SIGHUP reloads without dropping a request;
  * SIGTERM under load lets in-flight requests finish and exits 0; a crash
- * loop is backed off; an invalid setting stops start-up naming it; the
+ * loop is backed off, one child still restarted through the pause; an
+ * invalid setting stops start-up naming it; the
  * binary serves a listener handed to it on stdin (spawn-fcgi).
  */
 #include "config.h"
@@ -501,6 +502,22 @@ startup_validation(void)
 	unlink(conf);
 }
 
+/* Lines of the file at path holding needle. */
+static int
+log_count(const char *path, const char *needle)
+{
+	char line[2048];
+	FILE *f;
+	int n = 0;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, needle) != NULL;
+	fclose(f);
+	return n;
+}
+
 static void
 crash_loop(void)
 {
@@ -541,6 +558,17 @@ crash_loop(void)
 		fclose(f);
 	}
 	ok(found, "a crash loop is detected and backed off with a log line");
+	/* Through a long pause one worker is still restarted (once a
+	 * second): deaths go on being logged. */
+	for (i = 0; i < 150 && !log_count(logp, "restarts for 4s") &&
+	    !log_count(logp, "restarts for 8s"); i++)
+		harness_msleep(100);
+	found = log_count(logp, "died");
+	harness_msleep(3000);
+	ok((log_count(logp, "restarts for 4s") || log_count(logp,
+	    "restarts for 8s")) && log_count(logp, "died") >= found + 2,
+	    "during a pause of 4 s or more a child is still restarted "
+	    "(%d deaths logged in 3 s)", log_count(logp, "died") - found);
 	ok(waitpid(pid, &st, WNOHANG) == 0, "the master survives the loop");
 	kill(pid, SIGTERM);
 	for (i = 0; i < 100 && waitpid(pid, &st, WNOHANG) == 0; i++)

@@ -200,6 +200,13 @@ test_refusals(void)
 	    "network_mode");
 	REFUSED("{\"image\":\"bb\",\"network_mode\":\"container:x\"}", 0, 403,
 	    "network_mode");
+	/* a mode word in another case is neither a mode nor a network */
+	REFUSED("{\"image\":\"bb\",\"network_mode\":\"HOST\"}", 0, 400,
+	    "network_mode");
+	REFUSED("{\"image\":\"bb\",\"network_mode\":\"HOST\"}", 1, 400,
+	    "network_mode");
+	REFUSED("{\"image\":\"bb\",\"network\":\"None\"}", 0, 400,
+	    "network_mode");
 	REFUSED("{\"image\":\"bb\",\"cap_add\":[\"SYS_ADMIN\"]}", 0, 403,
 	    "cap_add");
 	REFUSED("{\"image\":\"bb\",\"devices\":[\"/dev/kvm\"]}", 0, 403,

@@ -103,5 +103,17 @@ main(void)
 			printf("# row %s: kind %d\n", a->pattern, a->arg);
 		CHECK(ok);
 	}
+	/* Every file path row refuses an encoded slash (R_FILEPATH). */
+	for (i = 0; i < nroutes; i++) {
+		const struct route *a = &routes[i];
+
+		if (strncmp(a->pattern, "/files/", 7) != 0 ||
+		    strstr(a->pattern, "{path*}") == NULL)
+			continue;
+		if (!(a->flags & R_FILEPATH))
+			printf("# row %s %s: no R_FILEPATH\n", a->method,
+			    a->pattern);
+		CHECK(a->flags & R_FILEPATH);
+	}
 	return unit_done();
 }
