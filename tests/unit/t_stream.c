@@ -10,41 +10,19 @@
 
 #include "fcgi-app/cc.h"
 #include "unit.h"
+#include "fcgx_mem.h"
 
-static unsigned char outbuf[1 << 14];
-static char sent[1 << 14];
-
-/* libfcgi calls this when the buffer is full or on close: keep what was
- * written and start over. */
-static void
-flush_out(FCGX_Stream *s, int doClose)
-{
-	size_t n = (size_t)(s->wrNext - outbuf), have = strlen(sent);
-
-	(void)doClose;
-	if (have + n < sizeof(sent)) {
-		memcpy(sent + have, outbuf, n);
-		sent[have + n] = '\0';
-	}
-	s->wrNext = outbuf;
-}
-
-static FCGX_Stream out_stream, in_stream;
+static FCGX_Stream in_stream;
 static FCGX_Request fr;
 
 static void
 mkreq(struct request *r, const char *user)
 {
 	memset(r, 0, sizeof(*r));
-	memset(&out_stream, 0, sizeof(out_stream));
 	memset(&in_stream, 0, sizeof(in_stream));
-	out_stream.wrNext = outbuf;
-	out_stream.stop = outbuf + sizeof(outbuf);
-	out_stream.emptyBuffProc = flush_out;
-	fr.out = &out_stream;
+	mem_out_reset(&fr);
 	fr.in = &in_stream;
 	fr.ipcFd = -1;
-	sent[0] = '\0';
 	r->fcgx = &fr;
 	r->method = "GET";
 	r->path = (char *)"/api/v1/x";
