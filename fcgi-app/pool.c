@@ -360,7 +360,7 @@ children_alive(void)
 	return n;
 }
 
-/* The address listener which should have under settings c: "" for none,
+/* The address socket `which` should have under settings c: "" for none,
  * LSN_STDIN for the inherited fd 0.  -1 when the stream address cannot
  * be derived from listen. */
 static int
@@ -407,6 +407,18 @@ err:
 	return -1;
 }
 
+/* Takes the sockets open_changed opened; the replaced ones stay open for
+ * the generation serving on them. */
+static void
+take_changed(const struct listener next[LSN__MAX])
+{
+	int i;
+
+	for (i = 0; i < LSN__MAX; i++)
+		if (next[i].fd != -2)
+			lsn_replace(&m.lsn[i], &next[i]);
+}
+
 /*
  * SIGHUP: reads the configuration again into a scratch set, the way
  * start-up does, and applies it only when it is valid and a changed
@@ -421,7 +433,6 @@ reload(void)
 	struct cfg_set *set = NULL;
 	const struct front_config *c;
 	char err[512];
-	int i;
 
 	if ((set = config_new()) == NULL) {
 		log_msg(LOG_L_ERROR, "reload refused, keeping the running "
@@ -441,9 +452,7 @@ reload(void)
 		    "new address");
 		goto err;
 	}
-	for (i = 0; i < LSN__MAX; i++)
-		if (next[i].fd != -2)
-			lsn_replace(&m.lsn[i], &next[i]);
+	take_changed(next);
 	config_apply(set);
 	sb->generation++;
 	m.hold_until_us = 0;
@@ -524,9 +533,7 @@ pool_run(const char *config_path, const struct cfg_override *ov, size_t nov)
 	if (open_changed(&front_cfg, front_cfg.listen[0] == '\0' &&
 	    !FCGX_IsCGI(), next) < 0)
 		return 1;
-	for (i = 0; i < LSN__MAX; i++)
-		if (next[i].fd != -2)
-			lsn_replace(&m.lsn[i], &next[i]);
+	take_changed(next);
 	if (drop_privileges() < 0)
 		return 1;
 	/* Shared by every child, so made before the first fork: login and
