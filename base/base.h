@@ -238,6 +238,8 @@ struct sb_slot {
 	volatile uint64_t	 busy_since_us;
 	volatile uint64_t	 requests;
 	volatile uint64_t	 errors;
+	volatile uint64_t	 stream_user;	/* the user of the stream it
+						 * holds, hashed; 0: none */
 };
 
 struct scoreboard {

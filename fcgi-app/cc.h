@@ -34,6 +34,11 @@ struct front_config {
 	int	 max_requests;
 	int	 request_timeout;	/* seconds */
 	int	 shutdown_timeout;	/* seconds */
+	char	 stream_listen[CFG_STRLEN];	/* "", "none" or an address */
+	int	 stream_workers;	/* streams at a time (stream.c) */
+	int	 stream_per_user;	/* of one user at a time; 0: any */
+	int	 stream_max_duration;	/* seconds */
+	int	 upload_idle_timeout;	/* seconds without body bytes */
 	size_t	 max_body;
 	int	 access_log;		/* a line per request */
 	int	 health_cache_ms;
@@ -70,9 +75,34 @@ struct listen_addr {
 };
 int		 listen_parse(const char *, struct listen_addr *, char *err,
 		    size_t errlen);
+int		 pool_has_streams(void);
 void		 worker_main(int listen_fd);
+void		 stream_main(int listen_fd);
 const char	*pool_kind_name(int);
-extern volatile sig_atomic_t	 worker_stop;
+extern volatile sig_atomic_t	 worker_stop;	/* leave after this request */
+extern volatile sig_atomic_t	 worker_shutdown; /* the pool is stopping */
+extern int			 worker_streams; /* a stream worker */
+
+/* ---- the pool's listening sockets (listener.c) ---- */
+
+#define LSN_DEFAULT	"unix:/run/container-codes/pool.sock"
+#define LSN_STDIN	"stdin"	/* the listener inherited on fd 0 */
+
+struct listener {
+	int	 fd;		/* -1: none */
+	int	 old_fd;	/* after an address change, until the old
+				 * generation has left */
+	char	 addr[CFG_STRLEN];	/* as opened */
+	char	 unix_path[108];	/* unlinked when it closes */
+};
+
+int		 lsn_stream_addr(const char *listen, const char *stream_listen,
+		    int on_stdin, char *out, size_t len);
+int		 lsn_open(struct listener *, const char *addr, unsigned mode,
+		    int backlog);
+void		 lsn_replace(struct listener *, const struct listener *next);
+void		 lsn_close_old(struct listener *);
+void		 lsn_close(struct listener *);
 
 /* ---- requests (request.c) ---- */
 
@@ -164,6 +194,7 @@ struct request {
 	size_t			 hdrs_cap;
 	const char		*error_code;
 	uint64_t		 start_us;
+	uint64_t		 stream_until_us; /* a stream's end; 0: none */
 	struct req_cleanup	*cleanups;	/* foreign objects: req_defer */
 	struct arena		 arena;		/* everything else: req_alloc */
 	/* The arena's first block, last so request_init need not clear
@@ -196,9 +227,27 @@ int		 req_read_json(struct request *, int optional);
 const char	*req_body_str(const struct request *, const char *key,
 		    int *bad);
 void		 req_set_streaming(struct request *);
+int		 req_body_cut(struct request *);
 int		 path_decode(const char *in, size_t len, char **out);
 int		 query_parse(struct request *, const char *);
 int		 content_type_is(const char *have, const char *want);
+
+/* ---- streams (stream.c): the limits of long-lived requests and the
+ * record that ends an NDJSON stream ---- */
+
+#define STREAM_END_EXITED	"exited"	/* the source ended */
+#define STREAM_END_MAX_DURATION	"max_duration"
+#define STREAM_END_SHUTDOWN	"shutdown"
+#define STREAM_END_ERROR	"error"
+
+uint64_t	 stream_user_key(const char *user);
+int		 stream_user_count(uint64_t key);
+int		 stream_pool_full(void);
+int		 stream_refuse(struct request *);
+int		 stream_begin(struct request *);
+const char	*stream_check(const struct request *);
+int		 stream_end_record(struct request *, const char *reason);
+void		 stream_release(void);
 
 /* ---- router (router.c) and auth (auth.c) ---- */
 

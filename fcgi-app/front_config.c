@@ -1,8 +1,9 @@
 /*
  * front_config.c: the process's and the front's settings (struct
- * front_config in cc.h): the socket, the pool, request limits, the
- * access log, downloads, and the login and request limits.  Rows only the
- * handlers read live here too: handlers/ has no table of its own.
+ * front_config in cc.h): the sockets, the pool, request and stream
+ * limits, the access log, downloads, and the login and request limits.
+ * Rows only the handlers read live here too: handlers/ has no table of
+ * its own.
  */
 #include "config.h"
 
@@ -33,6 +34,19 @@ static const struct cfg_row front_rows[] = {
 	    "REQUEST_TIMEOUT", 0, NULL },
 	{ "shutdown_timeout", CFG_SECS, O(shutdown_timeout), "10", 0, 3600,
 	    NULL, 0, NULL },
+	/* The stream workers' socket: "" derives it from listen
+	 * (pool_stream_addr), "none" runs streams on the API workers. */
+	{ "stream_listen", CFG_STR, O(stream_listen), "", 0, 0, NULL, 0,
+	    NULL },
+	{ "stream_workers", CFG_INT, O(stream_workers), "8", 1, 128, NULL, 0,
+	    NULL },
+	/* 0: no limit per user */
+	{ "stream_per_user", CFG_INT, O(stream_per_user), "4", 0, 100000,
+	    NULL, 0, NULL },
+	{ "stream_max_duration", CFG_SECS, O(stream_max_duration), "1h", 1,
+	    604800, NULL, 0, NULL },
+	{ "upload_idle_timeout", CFG_SECS, O(upload_idle_timeout), "30", 1,
+	    3600, NULL, 0, NULL },
 	{ "max_body", CFG_SIZE, O(max_body), "1m", 1, 0, NULL, 0, NULL },
 	{ "access_log", CFG_BOOL, O(access_log), "true", 0, 1, NULL, 0, NULL },
 	{ "health_cache_ms", CFG_INT, O(health_cache_ms), "1000", 0, 600000,

@@ -1,26 +1,28 @@
 /*
- * pool.c: the master.  It opens the FastCGI socket, drops privileges,
- * preforks the children of each kind in kinds[] and then only waits for
- * signals (sigtimedwait, so no handler races):
+ * pool.c: the master.  It opens the FastCGI sockets (the API's, and the
+ * stream workers' of stream_listen), drops privileges, preforks the
+ * children of each kind in kinds[] and then only waits for signals
+ * (sigtimedwait, so no handler races):
  *   SIGCHLD          reap, run mdb_reader_check, refill; a crash loop
  *                    is detected and backed off;
- *   SIGTERM, SIGINT  stop accepting, let in-flight requests finish within
- *                    shutdown_timeout, exit 0;
+ *   SIGTERM, SIGINT  close the listening sockets first (a new request
+ *                    fails at once, and the web server may fail over),
+ *                    let in-flight requests finish within
+ *                    shutdown_timeout (streams end with their closing
+ *                    record), exit 0;
  *   SIGHUP           re-read the config and replace every child, new
- *                    ones first, so no request is dropped.
+ *                    ones first, so no request is dropped; a retiring
+ *                    stream worker finishes its stream.
  * Every tick it also kills a worker whose request runs past
- * request_timeout (the scoreboard says since when it is busy).
+ * request_timeout (the scoreboard says since when it is busy), and a
+ * stream still running request_timeout after its stream_max_duration.
  */
 #include "config.h"
 
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <grp.h>
-#include <netdb.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,31 +35,33 @@
 #include "../storage/storage.h"
 #include "../services/services.h"
 
-_Static_assert(sizeof(((struct listen_addr *)0)->path) ==
-    sizeof(((struct sockaddr_un *)0)->sun_path), "listen_addr.path is a "
-    "sun_path");
-
 #define CRASH_WINDOW_US	(10ULL * 1000000)
 #define CRASH_LIMIT	5
 #define BACKOFF_MAX_S	32
 #define LONE_RESPAWN_US	(1000000ULL)	/* the one kept through a back-off */
+
+/* The sockets: the stream workers' (stream_listen, fd -1 when there is
+ * none) and the API's (listen), opened in this order so that the API's
+ * socket appearing tells a supervisor both are there. */
+enum { LSN_STREAM, LSN_API, LSN__MAX };
 
 /* The kinds of child the master keeps alive. */
 struct proc_kind {
 	const char	*name;
 	void		(*main)(int listen_fd);
 	int		(*count)(void);	/* how many, from the live settings */
+	int		 listener;	/* the socket it is given */
+	int		 retire_sig;	/* how a reload asks it to leave */
 };
 
-static int
-worker_count(void)
-{
-	return front_cfg.workers;
-}
+static int worker_count(void);
+static int stream_count(void);
 
 static const struct proc_kind kinds[] = {
-	{ "worker", worker_main, worker_count },
-	{ "runner", runner_main, runner_count },	/* jobs/runner.c */
+	{ "worker", worker_main, worker_count, LSN_API, SIGHUP },
+	{ "stream", stream_main, stream_count, LSN_STREAM, SIGHUP },
+	/* jobs/runner.c; it closes the socket it is given */
+	{ "runner", runner_main, runner_count, LSN_API, SIGTERM },
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -72,152 +76,34 @@ static struct {
 	const char		*config_path;
 	const struct cfg_override *ov;
 	size_t			 nov;
-	int			 listen_fd;
-	int			 old_fd;		/* after a listen change */
-	char			 unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct listener		 lsn[LSN__MAX];
 	int			 killed[SB_MAX_SLOTS];	/* by us: no crash */
 	uint64_t		 crashes[CRASH_LIMIT];	/* ring of times */
 	size_t			 ncrash;
 	uint64_t		 hold_until_us;		/* backoff */
 	int			 backoff_s;
 	uint64_t		 lone_spawn_us[NKINDS];	/* by kind */
-} m = { .listen_fd = -1, .old_fd = -1 };
+} m = { .lsn = { { -1, -1, "", "" }, { -1, -1, "", "" } } };
 
-static const char *
-listen_addr(void)
-{
-	return front_cfg.listen[0] != '\0' ? front_cfg.listen :
-	    "unix:/run/container-codes/pool.sock";
-}
-
-/*
- * Reads a listen address: "unix:/path" or "/path" (shorter than a
- * sockaddr_un's path), or "host:port" with a port from 1 to 65535 and a
- * host that is empty (every address), a name, an IPv4 address or an
- * IPv6 one (bracketed or not).  The one reader of the setting: the
- * config check (front_config.c) and the bind below both use it, so
- * what -t and PUT /config/validate accept is what start-up can bind.
- * 0 with *out filled (out may be NULL to check only), or -1 with the
- * expected form in err.
- */
-int
-listen_parse(const char *addr, struct listen_addr *out, char *err,
-    size_t errlen)
-{
-	struct listen_addr la;
-	const char *path = NULL, *colon;
-	size_t hl;
-	long port;
-
-	memset(&la, 0, sizeof(la));
-	if (strncmp(addr, "unix:", 5) == 0)
-		path = addr + 5;
-	else if (addr[0] == '/')
-		path = addr;
-	if (path != NULL) {
-		if (*path == '\0' || strlen(path) >= sizeof(la.path)) {
-			snprintf(err, errlen, "expected a unix socket path of "
-			    "1 to %zu bytes", sizeof(la.path) - 1);
-			return -1;
-		}
-		la.is_unix = 1;
-		memcpy(la.path, path, strlen(path) + 1);
-		goto done;
-	}
-	if ((colon = strrchr(addr, ':')) == NULL ||
-	    parse_long(colon + 1, 1, 65535, &port) < 0) {
-		snprintf(err, errlen, "expected unix:/path, /path or host:port "
-		    "(port 1 to 65535)");
-		return -1;
-	}
-	hl = (size_t)(colon - addr);
-	if (hl >= 2 && addr[0] == '[' && addr[hl - 1] == ']') {
-		addr++;		/* [::1]:9000 */
-		hl -= 2;
-	}
-	if (hl >= sizeof(la.host) || strspn(addr, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:%") < hl) {
-		snprintf(err, errlen, "expected host:port, the host a name or "
-		    "an address (IPv6 in brackets)");
-		return -1;
-	}
-	memcpy(la.host, addr, hl);
-	la.host[hl] = '\0';
-	snprintf(la.port, sizeof(la.port), "%ld", port);
-done:
-	if (out != NULL)
-		*out = la;
-	return 0;
-}
-
-/*
- * Opens the listening socket named by addr (listen_parse's forms).  A
- * stale unix socket is replaced; a live one (another pool answering) is
- * refused.  Returns the fd or -1 with a log line.
- */
 static int
-open_listener(const char *addr, unsigned mode, int backlog, char *unix_path,
-    size_t pathlen)
+worker_count(void)
 {
-	struct sockaddr_un sun;
-	struct addrinfo hints, *res = NULL;
-	struct listen_addr la;
-	char why[128];
-	int fd = -1, one = 1, rc;
+	return front_cfg.workers;
+}
 
-	if (listen_parse(addr, &la, why, sizeof(why)) < 0) {
-		log_msg(LOG_L_ERROR, "listen '%s': %s", addr, why);
-		return -1;
-	}
-	if (la.is_unix) {
-		memset(&sun, 0, sizeof(sun));
-		sun.sun_family = AF_UNIX;
-		memcpy(sun.sun_path, la.path, sizeof(sun.sun_path));
-		if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
-			goto syserr;
-		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-			log_msg(LOG_L_ERROR, "%s: another process is already "
-			    "serving on this socket", la.path);
-			goto err;
-		}
-		close(fd);
-		unlink(la.path);	/* stale: nothing answered on it */
-		if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
-		    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-		    chmod(la.path, mode) < 0)
-			goto syserr;
-		snprintf(unix_path, pathlen, "%s", la.path);
-	} else {
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = AF_UNSPEC;
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-		if ((rc = getaddrinfo(la.host[0] ? la.host : NULL, la.port,
-		    &hints, &res)) != 0) {
-			log_msg(LOG_L_ERROR, "listen '%s': %s", addr,
-			    gai_strerror(rc));
-			return -1;
-		}
-		if ((fd = socket(res->ai_family, SOCK_STREAM, 0)) < 0 ||
-		    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
-		    sizeof(one)) < 0 ||
-		    bind(fd, res->ai_addr, res->ai_addrlen) < 0)
-			goto syserr;
-		freeaddrinfo(res);
-		res = NULL;
-		unix_path[0] = '\0';
-	}
-	if (listen(fd, backlog) < 0)
-		goto syserr;
-	return fd;
-syserr:
-	log_msg(LOG_L_ERROR, "listen '%s': %s", addr, strerror(errno));
-err:
-	if (res != NULL)
-		freeaddrinfo(res);
-	if (fd >= 0)
-		close(fd);
-	return -1;
+/* stream_workers and the spare that answers 503 when they are taken
+ * (stream.c); none without a stream socket. */
+static int
+stream_count(void)
+{
+	return m.lsn[LSN_STREAM].fd >= 0 ? front_cfg.stream_workers + 1 : 0;
+}
+
+/* Whether the pool runs stream workers (for stream_begin). */
+int
+pool_has_streams(void)
+{
+	return m.lsn[LSN_STREAM].fd >= 0;
 }
 
 /*
@@ -273,6 +159,22 @@ live_children(int kind, unsigned generation)
 	return n;
 }
 
+/* In a new child: every socket but its kind's current one closes, so
+ * that at shutdown a socket closes as soon as the children serving it
+ * have let go (and a retired generation's old socket with them). */
+static void
+keep_listener(int keep)
+{
+	int i;
+
+	for (i = 0; i < LSN__MAX; i++) {
+		if (m.lsn[i].old_fd >= 0)
+			close(m.lsn[i].old_fd);
+		if (i != keep && m.lsn[i].fd >= 0)
+			close(m.lsn[i].fd);
+	}
+}
+
 static int
 spawn(int kind)
 {
@@ -298,9 +200,8 @@ spawn(int kind)
 	case 0:
 		sb_self = s;
 		s->pid = getpid();
-		if (m.old_fd >= 0)
-			close(m.old_fd);
-		kinds[kind].main(m.listen_fd);
+		keep_listener(kinds[kind].listener);
+		kinds[kind].main(m.lsn[kinds[kind].listener].fd);
 		exit(0);
 	default:
 		s->pid = pid;
@@ -398,28 +299,45 @@ reap(void)
 		log_msg(LOG_L_INFO, "cleared %d stale LMDB reader slots", dead);
 }
 
+/*
+ * Kills a request running past request_timeout, and a stream (a slot
+ * that holds one, stream.c) still running request_timeout after its
+ * stream_max_duration: streams end themselves at their deadline, so this
+ * is only for one stuck where it cannot look at the clock.
+ */
 static void
 kill_overdue(void)
 {
-	uint64_t now = now_us(), limit;
+	uint64_t now = now_us(), limit, slimit;
 	struct sb_slot *s;
-	int i;
+	int i, stream;
 
 	limit = (uint64_t)front_cfg.request_timeout * 1000000;
+	slimit = limit + (uint64_t)front_cfg.stream_max_duration * 1000000;
 	for (i = 0; i < SB_MAX_SLOTS; i++) {
 		s = &sb->slots[i];
-		if (s->pid <= 0 || s->state != SB_BUSY || m.killed[i] ||
-		    now - s->busy_since_us <= limit)
+		stream = s->state == SB_STREAMING && s->stream_user != 0;
+		if (s->pid <= 0 || m.killed[i] ||
+		    (s->state != SB_BUSY && !stream) ||
+		    now - s->busy_since_us <= (stream ? slimit : limit))
 			continue;
-		log_msg(LOG_L_WARN, "%s %d ran a request past "
-		    "request_timeout (%ds); killing it", kinds[s->kind].name,
-		    (int)s->pid, front_cfg.request_timeout);
+		if (stream)
+			log_msg(LOG_L_WARN, "%s %d ran a stream past "
+			    "stream_max_duration (%ds) and did not end it; "
+			    "killing it", kinds[s->kind].name, (int)s->pid,
+			    front_cfg.stream_max_duration);
+		else
+			log_msg(LOG_L_WARN, "%s %d ran a request past "
+			    "request_timeout (%ds); killing it",
+			    kinds[s->kind].name, (int)s->pid,
+			    front_cfg.request_timeout);
 		m.killed[i] = 1;
 		kill(s->pid, SIGKILL);
 	}
 }
 
-/* Asks every child older than generation to finish and leave. */
+/* Asks every child older than generation to finish and leave: with sig,
+ * or with its kind's retire_sig when sig is 0. */
 static void
 retire(unsigned generation, int sig)
 {
@@ -429,7 +347,8 @@ retire(unsigned generation, int sig)
 		if (sb->slots[i].pid > 0 && sb->slots[i].generation <
 		    generation) {
 			m.killed[i] = 1;
-			kill(sb->slots[i].pid, sig);
+			kill(sb->slots[i].pid, sig != 0 ? sig :
+			    kinds[sb->slots[i].kind].retire_sig);
 		}
 }
 
@@ -456,19 +375,79 @@ children_alive(void)
 	return n;
 }
 
+/* The address socket `which` should have under settings c: "" for none,
+ * LSN_STDIN for the inherited fd 0.  -1 when the stream address cannot
+ * be derived from listen. */
+static int
+wanted_addr(const struct front_config *c, int which, int on_stdin,
+    char *out, size_t len)
+{
+	if (which == LSN_STREAM)
+		return lsn_stream_addr(c->listen, c->stream_listen, on_stdin,
+		    out, len);
+	snprintf(out, len, "%s", c->listen[0] != '\0' ? c->listen :
+	    on_stdin ? LSN_STDIN : LSN_DEFAULT);
+	return 0;
+}
+
+/*
+ * Opens each socket settings c want that is not open yet into next[]
+ * (fd -2 where the address did not change).  Returns 0, or -1 with a log
+ * line and nothing left open.
+ */
+static int
+open_changed(const struct front_config *c, int on_stdin,
+    struct listener next[LSN__MAX])
+{
+	char addr[CFG_STRLEN];
+	int i;
+
+	for (i = 0; i < LSN__MAX; i++) {
+		next[i].fd = -2;
+		if (wanted_addr(c, i, on_stdin, addr, sizeof(addr)) < 0) {
+			log_msg(LOG_L_ERROR, "cannot derive the stream socket "
+			    "from listen '%s': set stream_listen", c->listen);
+			goto err;
+		}
+		if (strcmp(addr, m.lsn[i].addr) == 0)
+			continue;
+		if (lsn_open(&next[i], addr, c->listen_mode, c->backlog) < 0)
+			goto err;
+	}
+	return 0;
+err:
+	while (--i >= 0)
+		if (next[i].fd >= 0)
+			lsn_close(&next[i]);
+	return -1;
+}
+
+/* Takes the sockets open_changed opened; the replaced ones stay open for
+ * the generation serving on them. */
+static void
+take_changed(const struct listener next[LSN__MAX])
+{
+	int i;
+
+	for (i = 0; i < LSN__MAX; i++)
+		if (next[i].fd != -2)
+			lsn_replace(&m.lsn[i], &next[i]);
+}
+
 /*
  * SIGHUP: reads the configuration again into a scratch set, the way
  * start-up does, and applies it only when it is valid and a changed
- * listen address could be opened; else the running one stays.  The new
- * generation of children starts, the old one is retired.
+ * listen or stream address could be opened; else the running one stays.
+ * The new generation of children starts, the old one is retired (each
+ * kind with its retire_sig: a stream worker finishes its stream).
  */
 static void
 reload(void)
 {
+	struct listener next[LSN__MAX];
 	struct cfg_set *set = NULL;
-	const struct front_config *next;
-	char err[512], path[sizeof(m.unix_path)];
-	int fd;
+	const struct front_config *c;
+	char err[512];
 
 	if ((set = config_new()) == NULL) {
 		log_msg(LOG_L_ERROR, "reload refused, keeping the running "
@@ -481,30 +460,22 @@ reload(void)
 		    "configuration: %s", err);
 		goto err;
 	}
-	next = config_part(set, &front_cfg);
-	if (strcmp(next->listen, front_cfg.listen) != 0) {
-		if ((fd = open_listener(next->listen[0] ? next->listen :
-		    "unix:/run/container-codes/pool.sock", next->listen_mode,
-		    next->backlog, path, sizeof(path))) < 0) {
-			log_msg(LOG_L_ERROR, "reload refused: cannot listen "
-			    "on %s", next->listen);
-			goto err;
-		}
-		if (m.old_fd >= 0)
-			close(m.old_fd);
-		m.old_fd = m.listen_fd;
-		m.listen_fd = fd;
-		if (m.unix_path[0] != '\0')
-			unlink(m.unix_path);
-		memcpy(m.unix_path, path, sizeof(path));
+	c = config_part(set, &front_cfg);
+	if (open_changed(c, strcmp(m.lsn[LSN_API].addr, LSN_STDIN) == 0,
+	    next) < 0) {
+		log_msg(LOG_L_ERROR, "reload refused: cannot listen on the "
+		    "new address");
+		goto err;
 	}
+	take_changed(next);
 	config_apply(set);
 	sb->generation++;
 	m.hold_until_us = 0;
 	refill();	/* the new generation accepts first */
-	retire(sb->generation, SIGTERM);
-	log_msg(LOG_L_INFO, "configuration reloaded: %d workers, "
-	    "generation %u", front_cfg.workers, sb->generation);
+	retire(sb->generation, 0);
+	log_msg(LOG_L_INFO, "configuration reloaded: %d workers, %d stream "
+	    "workers, generation %u", front_cfg.workers, pool_has_streams() ?
+	    front_cfg.stream_workers : 0, sb->generation);
 err:
 	config_free(set);
 }
@@ -516,7 +487,12 @@ shutdown_pool(void)
 	siginfo_t si;
 	struct timespec tick = { 0, 100 * 1000000 };
 	uint64_t deadline;
+	int i;
 
+	/* The sockets first: a new request fails now rather than waiting
+	 * behind the drain; each child closes its copy on the signal. */
+	for (i = 0; i < LSN__MAX; i++)
+		lsn_close(&m.lsn[i]);
 	retire(sb->generation + 1, SIGTERM);
 	deadline = now_us() + (uint64_t)front_cfg.shutdown_timeout * 1000000;
 	sigemptyset(&chld);
@@ -555,7 +531,8 @@ pool_run(const char *config_path, const struct cfg_override *ov, size_t nov)
 	sigset_t set;
 	siginfo_t si;
 	struct timespec tick = { 0, 250 * 1000000 };
-	int sig;
+	struct listener next[LSN__MAX];
+	int sig, i;
 
 	m.config_path = config_path;
 	m.ov = ov;
@@ -568,13 +545,10 @@ pool_run(const char *config_path, const struct cfg_override *ov, size_t nov)
 	sb->started_at = now_wall();
 	sb->started_us = now_us();
 
-	if (front_cfg.listen[0] == '\0' && !FCGX_IsCGI()) {
-		m.listen_fd = 0;	/* mod_fcgid / spawn-fcgi gave us fd 0 */
-		log_msg(LOG_L_INFO, "serving the FastCGI listener on stdin");
-	} else if ((m.listen_fd = open_listener(listen_addr(),
-	    front_cfg.listen_mode, front_cfg.backlog, m.unix_path,
-	    sizeof(m.unix_path))) < 0)
+	if (open_changed(&front_cfg, front_cfg.listen[0] == '\0' &&
+	    !FCGX_IsCGI(), next) < 0)
 		return 1;
+	take_changed(next);
 	if (drop_privileges() < 0)
 		return 1;
 	/* Shared by every child, so made before the first fork: login and
@@ -600,8 +574,11 @@ pool_run(const char *config_path, const struct cfg_override *ov, size_t nov)
 	signal(SIGPIPE, SIG_IGN);
 
 	log_msg(LOG_L_INFO, "container-codes %s: master %d listening on %s "
-	    "with %d workers", PACKAGE_VERSION, (int)getpid(),
-	    m.listen_fd == 0 ? "stdin" : listen_addr(), front_cfg.workers);
+	    "with %d workers; streams on %s with %d stream workers",
+	    PACKAGE_VERSION, (int)getpid(), m.lsn[LSN_API].addr,
+	    front_cfg.workers, m.lsn[LSN_STREAM].fd >= 0 ?
+	    m.lsn[LSN_STREAM].addr : "the workers' socket",
+	    m.lsn[LSN_STREAM].fd >= 0 ? front_cfg.stream_workers : 0);
 	refill();
 	for (;;) {
 		sig = sigtimedwait(&set, &si, &tick);
@@ -618,16 +595,13 @@ pool_run(const char *config_path, const struct cfg_override *ov, size_t nov)
 			reload();
 		}
 		reap();
-		if (m.old_fd >= 0 && older_children() == 0) {
-			close(m.old_fd);
-			m.old_fd = -1;
-		}
+		if (older_children() == 0)
+			for (i = 0; i < LSN__MAX; i++)
+				lsn_close_old(&m.lsn[i]);
 		kill_overdue();
 		refill();
 	}
 	shutdown_pool();
-	if (m.unix_path[0] != '\0')
-		unlink(m.unix_path);
 	log_msg(LOG_L_INFO, "master %d exiting", (int)getpid());
 	return 0;
 }

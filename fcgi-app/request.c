@@ -10,6 +10,9 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -561,7 +564,11 @@ req_query_bool(struct request *r, const char *name, int def, int *out)
 
 /*
  * Reads up to len more bytes of the body, never past CONTENT_LENGTH.
- * Returns the count (0 at the end) or -1 when the client went away early.
+ * Each wait for bytes is bounded by upload_idle_timeout (SO_RCVTIMEO on
+ * the connection, set before the first read), and a stream's body is not
+ * read past the stream's deadline.  Returns the count (0 at the end) or
+ * -1 when the client went away early, stalled or ran out of time
+ * (req_body_cut words which).
  */
 long
 req_read(struct request *r, void *buf, size_t len)
@@ -578,11 +585,58 @@ req_read(struct request *r, void *buf, size_t len)
 		len = (size_t)left;
 	if (len > 0x40000000)
 		len = 0x40000000;
+	if (r->body_read == 0 && r->fcgx->ipcFd >= 0) {
+		struct timeval tv = { front_cfg.upload_idle_timeout, 0 };
+
+		/* Not a socket (a test's pipe): no deadline, no harm. */
+		(void)setsockopt(r->fcgx->ipcFd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+		    sizeof(tv));
+	}
+	if (r->stream_until_us != 0 && now_us() >= r->stream_until_us)
+		return -1;
 	n = FCGX_GetStr(buf, (int)len, r->fcgx->in);
 	if (n <= 0)
 		return -1;
 	r->body_read += (size_t)n;
 	return n;
+}
+
+/* Why req_read gave up, when it was time rather than the client: the
+ * setting that ran out, or NULL. */
+static const char *
+body_timed_out(const struct request *r)
+{
+	int e = r->fcgx != NULL && r->fcgx->in != NULL ?
+	    FCGX_GetError(r->fcgx->in) : 0;
+
+	if (e == EAGAIN || e == EWOULDBLOCK)
+		return "upload_idle_timeout";
+	if (r->stream_until_us != 0 && now_us() >= r->stream_until_us)
+		return "stream_max_duration";
+	return NULL;
+}
+
+/*
+ * The answer to a body req_read could not finish, for the routes that
+ * store it (nothing is kept): 408 TIMEOUT when it stalled past
+ * upload_idle_timeout or outlived the stream's deadline, else 400 (it
+ * ended early).  Returns the status.
+ */
+int
+req_body_cut(struct request *r)
+{
+	const char *why = body_timed_out(r);
+
+	if (why != NULL)
+		return resp_error(r, CC_E_REQUEST_TIMEOUT, "the request body "
+		    "stopped after %zu of %lld bytes: %s (%ds) ran out; "
+		    "nothing was stored", r->body_read, r->content_length, why,
+		    strcmp(why, "upload_idle_timeout") == 0 ?
+		    front_cfg.upload_idle_timeout :
+		    front_cfg.stream_max_duration);
+	return resp_error(r, CC_E_INVALID_REQUEST, "the request body ended "
+	    "after %zu of %lld bytes; nothing was stored", r->body_read,
+	    r->content_length);
 }
 
 /*
@@ -643,8 +697,12 @@ req_read_body(struct request *r)
 	}
 	for (size_t got = 0; got < r->body_len; got += (size_t)n)
 		if ((n = req_read(r, r->body + got, r->body_len - got)) <= 0) {
-			resp_error(r, CC_E_INVALID_REQUEST, "request body ended "
-			    "after %zu of %zu bytes", got, r->body_len);
+			if (body_timed_out(r) != NULL)
+				req_body_cut(r);
+			else
+				resp_error(r, CC_E_INVALID_REQUEST, "request "
+				    "body ended after %zu of %zu bytes", got,
+				    r->body_len);
 			return -1;
 		}
 	r->body[r->body_len] = '\0';

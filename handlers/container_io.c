@@ -71,6 +71,7 @@ struct follow {
 	char		 part[2][8192];	/* an unfinished line per stream */
 	size_t		 plen[2];
 	uint64_t	 last_us;
+	const char	*end;		/* why we stopped it (stream_check) */
 };
 
 static int
@@ -101,7 +102,7 @@ follow_sink(void *arg, enum rt_stream s, const char *p, size_t n)
 	const char *nl;
 	size_t take;
 
-	if (worker_stop || f->r->client_gone)
+	if (f->r->client_gone || (f->end = stream_check(f->r)) != NULL)
 		return -1;
 	if (p == NULL) {	/* a tick */
 		if (now_us() - f->last_us < FOLLOW_IDLE_S * 1000000ULL)
@@ -143,14 +144,15 @@ logs_follow(struct request *r, const struct rt_endpoint *ep, const char *id,
 		return resp_error(r, CC_E_INTERNAL_ERROR, "out of memory");
 	f->r = r;
 	f->last_us = now_us();
-	req_set_streaming(r);
+	if (stream_begin(r) < 0)
+		return r->status;
 	resp_start(r, 200, "application/x-ndjson");
 	resp_flush(r);
 	rc = ep->driver->logs(ep, id, ls, follow_sink, f, &e);
 	for (w = 0; w < 2 && !r->client_gone; w++)
 		if (f->plen[w] > 0)
 			follow_line(f, w, f->part[w], f->plen[w]);
-	if (rc < 0 && !r->client_gone) {
+	if (rc < 0 && f->end == NULL && !r->client_gone) {
 		json_object *o = json_object_new_object();
 		const char *s;
 
@@ -161,7 +163,8 @@ logs_follow(struct request *r, const struct rt_endpoint *ep, const char *id,
 		resp_write(r, "\n", 1);
 		json_object_put(o);
 	}
-	resp_flush(r);
+	stream_end_record(r, f->end != NULL ? f->end : rc < 0 ?
+	    STREAM_END_ERROR : STREAM_END_EXITED);
 	return r->status;
 }
 
@@ -170,8 +173,10 @@ logs_follow(struct request *r, const struct rt_endpoint *ep, const char *id,
  * logs_max_tail), since (unix seconds or ISO-8601 UTC), timestamps,
  * follow.  Without follow: {logs, stdout, stderr, truncated} with the
  * streams apart and together (capped at runtime_max_answer).  With
- * follow=true: a stream of NDJSON lines {"stream","line"} that ends
- * when the container stops or the client leaves.
+ * follow=true: a stream of NDJSON lines {"stream","line"} (429 past
+ * stream_per_user) that ends with {"end": reason} when the container
+ * stops, at stream_max_duration or when the pool stops, or without one
+ * when the client leaves.
  */
 int
 h_container_logs(struct request *r)

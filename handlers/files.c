@@ -340,9 +340,7 @@ upload_read(struct request *r, struct upload *u, struct mp_parser *mp)
 		if ((rc = mp_feed(mp, buf, (size_t)n)) != 0)
 			break;
 	if (n < 0 || (rc == 0 && r->body_read < (size_t)r->content_length))
-		return resp_error(r, CC_E_INVALID_REQUEST, "the request body "
-		    "ended after %zu of %lld bytes; nothing was stored",
-		    r->body_read, r->content_length);
+		return req_body_cut(r);
 	if (rc == 0)
 		rc = mp_finish(mp);
 	if (rc == MP_E_CALLBACK && u->fail != 0)
@@ -366,7 +364,8 @@ upload_read(struct request *r, struct upload *u, struct mp_parser *mp)
  * replaced one).  411 without a length, 413 past files_max_size or the
  * form's limits, 415 for another type, 400 for a bad form, path or
  * permissions, 409 for another user's path, 412 when If-Match (etc.)
- * fails.  Nothing is stored unless everything succeeds.
+ * fails, 408 when the body stalls past upload_idle_timeout, 429 past
+ * stream_per_user.  Nothing is stored unless everything succeeds.
  */
 int
 h_files_upload(struct request *r)
@@ -389,9 +388,8 @@ h_files_upload(struct request *r)
 	if (mp_boundary(r->content_type, boundary) != 0)
 		return resp_error(r, CC_E_INVALID_REQUEST, "%s",
 		    mp_strerror(MP_E_BOUNDARY));
-	if (!body_length_ok(r, UPLOAD_OVERHEAD))
+	if (!body_length_ok(r, UPLOAD_OVERHEAD) || stream_begin(r) < 0)
 		return r->status;
-	req_set_streaming(r);
 	if ((u = req_alloc(r, sizeof(*u))) == NULL ||
 	    (mp = mp_new(boundary, &lim, &cbs, u)) == NULL) {
 		rc = resp_error(r, CC_E_INTERNAL_ERROR, "out of memory");
@@ -470,7 +468,8 @@ h_files_put(struct request *r)
 		return files_store_fail(r, rc, path);
 	if ((rc = write_check(rc == 0 ? &cur : NULL, &chk)) != 0)
 		return files_store_fail(r, rc, path);
-	req_set_streaming(r);
+	if (stream_begin(r) < 0)
+		return r->status;
 	if ((buf = req_alloc(r, FILES_IO_CHUNK)) == NULL)
 		return resp_error(r, CC_E_INTERNAL_ERROR, "out of memory");
 	if ((rc = files_writer_open((long long)store_cfg.files_max_size, &w)) != 0)
@@ -481,9 +480,7 @@ h_files_put(struct request *r)
 	if (rc != 0)
 		rc = files_store_fail(r, rc, path);
 	else if (n < 0 || r->body_read < (size_t)r->content_length)
-		rc = resp_error(r, CC_E_INVALID_REQUEST, "the request body "
-		    "ended after %zu of %lld bytes; nothing was stored",
-		    r->body_read, r->content_length);
+		rc = req_body_cut(r);
 	else if ((rc = files_writer_commit(w, path, r->who.user, perms,
 	    write_check, &chk, &m)) != 0)
 		rc = files_store_fail(r, rc, path);

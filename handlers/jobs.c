@@ -334,8 +334,10 @@ log_sink(void *arg, enum rt_stream s, const char *buf, size_t len)
 	struct request *r = arg;
 
 	(void)s;
+	if (r->client_gone || stream_check(r) != NULL)
+		return -1;
 	if (buf == NULL)
-		return r->client_gone ? -1 : 0;
+		return 0;
 	if (resp_write(r, buf, len) < 0 || resp_flush(r) < 0)
 		return -1;
 	return 0;
@@ -363,7 +365,8 @@ tail_of(const char *buf, size_t len, long tail)
 /*
  * GET /jobs/{id}/logs?tail=N&follow=bool&attempt=N: the output of an
  * attempt (the latest by default) as text.  A running attempt's logs come
- * from the engine (follow streams until the job's container stops);
+ * from the engine (follow streams until the job's container stops, at
+ * stream_max_duration or when the pool stops; 429 past stream_per_user);
  * an ended attempt's from what was kept when it ended.
  */
 int
@@ -397,8 +400,8 @@ h_job_logs(struct request *r)
 		memset(&ls, 0, sizeof(ls));
 		ls.tail = tail;
 		ls.follow = follow;
-		if (follow)
-			req_set_streaming(r);
+		if (follow && stream_begin(r) < 0)
+			return r->status;
 		resp_start(r, 200, "text/plain; charset=utf-8");
 		if (ep.driver->logs(&ep, cid, &ls, log_sink, r, &err) == 0 ||
 		    r->headers_sent)

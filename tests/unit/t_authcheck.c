@@ -15,26 +15,8 @@
 #include "handlers/handlers.h"
 #include "storage/storage.h"
 #include "unit.h"
+#include "fcgx_mem.h"
 
-static unsigned char outbuf[1 << 16];
-static char sent[1 << 16];
-
-/* libfcgi calls this when the buffer is full or on close: keep what was
- * written (the test reads the status line from it) and start over. */
-static void
-flush_out(FCGX_Stream *s, int doClose)
-{
-	size_t n = (size_t)(s->wrNext - outbuf), have = strlen(sent);
-
-	(void)doClose;
-	if (have + n < sizeof(sent)) {
-		memcpy(sent + have, outbuf, n);
-		sent[have + n] = '\0';
-	}
-	s->wrNext = outbuf;
-}
-
-static FCGX_Stream out_stream;
 static FCGX_Request fr;
 static char *envp[8];
 
@@ -47,12 +29,7 @@ mkreq(struct request *r, const char *method, const struct route *rt,
 	size_t n = 0;
 
 	memset(r, 0, sizeof(*r));
-	memset(&out_stream, 0, sizeof(out_stream));
-	out_stream.wrNext = outbuf;
-	out_stream.stop = outbuf + sizeof(outbuf);
-	out_stream.emptyBuffProc = flush_out;
-	fr.out = &out_stream;
-	sent[0] = '\0';
+	mem_out_reset(&fr);
 	while (params != NULL && params[n] != NULL && n + 1 < 8) {
 		envp[n] = (char *)params[n];
 		n++;
