@@ -294,6 +294,25 @@ make_id(struct request *r)
 }
 
 /*
+ * Reads the empty FCGI_STDIN record that ends the request, once nothing
+ * else is to come: after the body's last byte (req_read), or at once
+ * when there is no body (request_init).  Web servers send it with the
+ * last of the body, or with the parameters, so it is mostly in libfcgi's
+ * buffer already.  It must be read before the answer begins, never
+ * after: nginx stops sending the request once it has passed the answer's
+ * header on to the client (ngx_http_upstream_send_request_handler), so a
+ * read after that waits for ever, holding back the answer's last record
+ * and FCGI_END_REQUEST until request_timeout kills the worker.
+ * req_drained then tells whether it came.
+ */
+static void
+req_read_end(struct request *r)
+{
+	if (r->fcgx->in != NULL)
+		FCGX_GetChar(r->fcgx->in);
+}
+
+/*
  * Fills r from the FastCGI parameters.  Returns 0, or -1 with r->reject
  * naming the problem when the request line itself is bad (the router then
  * answers 400).
@@ -443,6 +462,8 @@ request_init(struct request *r, FCGX_Request *f)
 			return reject(r, "malformed Content-Length");
 		r->content_length = v;
 	}
+	if (r->content_length <= 0 && req_header(r, "Transfer-Encoding") == NULL)
+		req_read_end(r);
 	return 0;
 }
 
@@ -598,6 +619,8 @@ req_read(struct request *r, void *buf, size_t len)
 	if (n <= 0)
 		return -1;
 	r->body_read += (size_t)n;
+	if ((long long)r->body_read == r->content_length)
+		req_read_end(r);
 	return n;
 }
 
@@ -644,21 +667,17 @@ req_body_cut(struct request *r)
  * connection may be closed at once (FCGX_Detach).  Otherwise libfcgi
  * closes gracefully: shutdown, then wait for the web server's end of
  * stream, three system calls, so that unread data cannot turn the close
- * into a reset that loses the answer.  True when the body was read to
- * its declared end, or there was none, and the empty FCGI_STDIN record
- * that ends it has been read too; web servers send that record with the
- * request (for a GET, in the same read as the parameters).
+ * into a reset that loses the answer.  True once the empty FCGI_STDIN
+ * record that ends the request has been read (req_read_end).  Reads
+ * nothing itself: it is asked after the answer.
  */
 int
 req_drained(struct request *r)
 {
-	if (r->fcgx == NULL || r->fcgx->in == NULL)
-		return 0;
-	if (r->content_length >= 0 ?
-	    r->body_read != (size_t)r->content_length :
-	    req_header(r, "Transfer-Encoding") != NULL)
-		return 0;
-	return FCGX_GetChar(r->fcgx->in) == EOF;
+	FCGX_Stream *in = r->fcgx != NULL ? r->fcgx->in : NULL;
+
+	return in != NULL && FCGX_HasSeenEOF(in) == EOF &&
+	    FCGX_GetError(in) == 0;
 }
 
 /* True if have (a Content-Type value) is the media type want. */

@@ -3,11 +3,15 @@
  * nginx and Apache alike: GET /health answers JSON, and the debug echo
  * route (ANY /api/v1/_echo/..., debug = true) sees the method, the
  * decoded path, the raw query, the headers (Authorization included) and
- * the body exactly as the client sent them.
+ * the body exactly as the client sent them, also when many large echoes
+ * arrive at once.
  */
+#include <sys/wait.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -92,6 +96,49 @@ check_echo(const char *fe, const char *name, const char *method,
 	http_resp_free(&r);
 }
 
+/*
+ * ECHO_BURST large POST echoes at once, each in its own process: every
+ * one must answer 200 with the body intact.  Many at once on a few
+ * workers is what once hung one now and then: a worker waited, after
+ * its answer, for the end of a request nginx had stopped sending, and
+ * held the answer's last bytes until request_timeout.  Each request is
+ * bounded by the harness's timeout, far above what one takes.
+ */
+enum { ECHO_BURST = 16 };
+
+static void
+check_echo_burst(const char *fe, const char *name, const char *body)
+{
+	const char *headers[] = { "Content-Type: application/json",
+	    harness_admin_header(), NULL };
+	pid_t kids[ECHO_BURST];
+	int i, status, good = 0;
+
+	for (i = 0; i < ECHO_BURST; i++) {
+		if ((kids[i] = fork()) == 0) {
+			struct http_resp r;
+			const char *got;
+			int intact;
+
+			http_do(&r, "POST", harness_url(fe, "/api/v1/_echo/b"),
+			    headers, body, strlen(body));
+			got = json_str_at(r.json, "echo.body");
+			intact = r.status == 200 && got != NULL &&
+			    strcmp(got, body) == 0;
+			if (!intact)
+				diag("%s: burst echo %d: status %ld, %zu bytes",
+				    name, i, r.status, r.len);
+			_exit(intact ? 0 : 1);
+		}
+	}
+	for (i = 0; i < ECHO_BURST; i++)
+		if (kids[i] > 0 && waitpid(kids[i], &status, 0) == kids[i] &&
+		    WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			good++;
+	is_int(good, ECHO_BURST, "%s: %d POST echoes of %zu bytes at once all "
+	    "answer intact", name, ECHO_BURST, strlen(body));
+}
+
 /* A JSON body of about n bytes, large enough to cross FastCGI's 64 KiB
  * record size and nginx's in-memory body buffer. */
 static char *
@@ -165,6 +212,7 @@ main(void)
 		check_echo(fe, names[i], "GET", NULL, 0);
 		check_echo(fe, names[i], "DELETE", NULL, 0);
 		check_echo(fe, names[i], "PATCH", json, strlen(json));
+		check_echo_burst(fe, names[i], big);
 	}
 	free(big);
 	check_nginx_own();
