@@ -27,8 +27,8 @@
 static void
 test_registry(void)
 {
-	struct rt_endpoint_conf c = { "e1", NULL, "tcp://127.0.0.1:1", NULL,
-	    NULL, NULL, NULL };
+	struct rt_endpoint_conf c = { .name = "e1",
+	    .url = "tcp://127.0.0.1:1" };
 	struct rt_endpoint ep;
 	struct rt_err e;
 
