@@ -99,7 +99,7 @@ has_any(const char *s, const char *const *words)
 }
 
 /* Fills err for an answer that is not a success. */
-static void
+void
 pve_fail(const struct rt_endpoint *ep, long status, json_object *root,
     enum rt_kind kind, struct rt_err *err)
 {

@@ -107,6 +107,10 @@ void	 pve_form_free(struct pve_form *);
 int	 pve_call(const struct rt_endpoint *, const char *method,
 	    const char *path, const struct pve_form *, enum rt_kind,
 	    json_object **data, struct rt_err *);
+/* The RT_E_* (and message) of an answer that is not a success: root is
+ * its parsed body, or NULL. */
+void	 pve_fail(const struct rt_endpoint *, long status, json_object *root,
+	    enum rt_kind, struct rt_err *);
 /* The same, and when the answer is a UPID, the task waited for (at most
  * wait_s; 0 means runtime_timeout). */
 int	 pve_call_task(const struct rt_endpoint *, const char *method,
@@ -142,10 +146,11 @@ int	 pve_ct_status(const struct rt_endpoint *, long vmid,
 /* The keys of a container's pending changes (an array the caller puts). */
 int	 pve_ct_pending(const struct rt_endpoint *, long vmid,
 	    json_object **keys, struct rt_err *);
-/* Create: the body built from a pod spec, then nextid and retries
- * (proxmox_pods.c uses it for the core create too). */
+/* A container made from a pod spec, stopped: nextid, the create
+ * retried on a taken vmid, its task waited for (the pods' create and the
+ * core create both). */
 int	 pve_ct_create(const struct rt_endpoint *, const struct rt_pod_spec *,
-	    const char *description, int start, long *vmid, struct rt_err *);
+	    long *vmid, struct rt_err *);
 
 int	 pve_list(const struct rt_endpoint *, const struct rt_list_opts *,
 	    json_object **rows, struct rt_err *);

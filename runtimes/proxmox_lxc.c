@@ -291,8 +291,7 @@ net0_of(const struct rt_endpoint *ep, const struct rt_pod_spec *s,
  * cannot go into Proxmox's syntax (the message says which). */
 static int
 create_form(const struct rt_endpoint *ep, const struct rt_pod_spec *s,
-    const char *description, int start, struct pve_form *f, char *why,
-    size_t whylen)
+    struct pve_form *f, char *why, size_t whylen)
 {
 	char tmpl[RT_PATHLEN], net0[512], dns[1024], tags[512];
 	const char *storage = s->storage ? s->storage : ep->storage;
@@ -354,9 +353,6 @@ create_form(const struct rt_endpoint *ep, const struct rt_pod_spec *s,
 		pve_form_add(f, "features", "nesting=1");
 	if (strspn(tags, ";") != strlen(tags))	/* ";;": no tags */
 		pve_form_add(f, "tags", tags);
-	pve_form_add(f, "description", description);
-	if (start)
-		pve_form_add(f, "start", "1");
 	return 0;
 }
 
@@ -426,15 +422,14 @@ next_free(const struct rt_endpoint *ep, long from, long *out,
 
 int
 pve_ct_create(const struct rt_endpoint *ep, const struct rt_pod_spec *s,
-    const char *description, int start, long *vmid, struct rt_err *err)
+    long *vmid, struct rt_err *err)
 {
 	struct pve_form f = { NULL, 0, 0 }, base = { NULL, 0, 0 };
 	json_object *d = NULL;
 	char path[160], why[160], where[128];
 	int attempt, rc = -1;
 
-	if (create_form(ep, s, description, start, &base, why,
-	    sizeof(why)) < 0) {
+	if (create_form(ep, s, &base, why, sizeof(why)) < 0) {
 		rt_err_set(err, RT_E_INVALID, "%s: %s", pve_where(ep, where,
 		    sizeof(where)), why);
 		goto out;
@@ -510,7 +505,7 @@ pve_create(const struct rt_endpoint *ep, const struct rt_create_spec *cs,
 	s.res.memory_mb = (cs->memory_bytes + (1 << 20) - 1) >> 20;
 	s.res.swap_mb = -1;
 	s.res.cores = (int)((cs->nano_cpus + 999999999) / 1000000000);
-	if (pve_ct_create(ep, &s, NULL, 0, &vmid, err) < 0)
+	if (pve_ct_create(ep, &s, &vmid, err) < 0)
 		return -1;
 	snprintf(id, idlen, "%ld", vmid);
 	return 0;

@@ -82,17 +82,18 @@ pod_create(const struct rt_endpoint *ep, const struct rt_pod_spec *s,
 	if (s->pod_id != NULL) {
 		if (pod_find(ep, s->pod_id, ref, reflen, &e) == 0) {
 			*existed = 1;
-			return 0;
+			return start && pve_start(ep, ref, err) < 0 ? -1 : 0;
 		}
 		if (e.code != RT_E_NOT_FOUND) {
 			*err = e;
 			return -1;
 		}
 	}
-	if (pve_ct_create(ep, s, NULL, start, &vmid, err) < 0)
+	if (pve_ct_create(ep, s, &vmid, err) < 0)
 		return -1;
 	snprintf(ref, reflen, "%ld", vmid);
-	return 0;
+	/* A start of its own: its task is waited for like any other. */
+	return start && pve_start(ep, ref, err) < 0 ? -1 : 0;
 }
 
 /* ---- get ---- */
@@ -519,42 +520,64 @@ pod_port_open(const struct rt_endpoint *ep, const char *ref,
 	return rc;
 }
 
-/* Deletes every rule of comment, the highest position first (a delete
- * moves the rules under it up). */
+/* The position and digest of the last rule named comment: 1 found,
+ * 0 none, -1 error. */
+static int
+last_rule(const struct rt_endpoint *ep, const char *path,
+    const char *comment, long long *pos, char *digest, size_t dlen,
+    struct rt_err *err)
+{
+	json_object *d = NULL, *rule;
+	size_t i, n;
+	int found = 0;
+
+	if (pve_call(ep, "GET", path, NULL, RT_K_CONTAINER, &d, err) < 0)
+		return -1;
+	n = json_object_is_type(d, json_type_array) ?
+	    json_object_array_length(d) : 0;
+	for (i = n; i > 0 && !found; i--) {
+		rule = json_object_array_get_idx(d, i - 1);
+		if (jget_str(rule, "comment") == NULL ||
+		    strcmp(jget_str(rule, "comment"), comment) != 0 ||
+		    (*pos = pve_num(rule, "pos", -1)) < 0)
+			continue;
+		snprintf(digest, dlen, "%s", jget_str(rule, "digest") ?
+		    jget_str(rule, "digest") : "");
+		found = 1;
+	}
+	json_object_put(d);
+	return found;
+}
+
+/* Deletes every rule of comment, one at a time from the last: a delete
+ * moves the rules under it and changes the digest, so the list is read
+ * again each time (at most 16 rules of one name). */
 static int
 pod_port_close(const struct rt_endpoint *ep, const char *ref,
     const char *comment, struct rt_err *err)
 {
-	json_object *d = NULL, *rule;
 	struct pve_form f = { NULL, 0, 0 };
-	char path[192], one[224];
-	size_t i, n;
+	char path[192], one[224], digest[128];
+	long long pos;
 	long vmid;
-	int rc = 0;
+	int i, rc = 0;
 
 	if (vmid_of(ep, ref, &vmid, err) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "/nodes/%s/lxc/%ld/firewall/rules",
 	    ep->node, vmid);
-	if (pve_call(ep, "GET", path, NULL, RT_K_CONTAINER, &d, err) < 0)
-		return -1;
-	n = json_object_is_type(d, json_type_array) ?
-	    json_object_array_length(d) : 0;
-	for (i = n; i > 0 && rc == 0; i--) {
-		rule = json_object_array_get_idx(d, i - 1);
-		if (jget_str(rule, "comment") == NULL ||
-		    strcmp(jget_str(rule, "comment"), comment) != 0 ||
-		    pve_num(rule, "pos", -1) < 0)
-			continue;
+	for (i = 0; i < 16 && rc == 0; i++) {
+		if ((rc = last_rule(ep, path, comment, &pos, digest,
+		    sizeof(digest), err)) <= 0)
+			break;
 		pve_form_free(&f);
-		pve_form_add(&f, "digest", jget_str(rule, "digest"));
-		snprintf(one, sizeof(one), "%s/%lld", path,
-		    (long long)pve_num(rule, "pos", 0));
+		if (digest[0] != '\0')
+			pve_form_add(&f, "digest", digest);
+		snprintf(one, sizeof(one), "%s/%lld", path, pos);
 		rc = pve_call(ep, "DELETE", one, &f, RT_K_NONE, NULL, err);
 	}
 	pve_form_free(&f);
-	json_object_put(d);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 /* ---- mount points ---- */
@@ -619,6 +642,9 @@ pod_mount_add(const struct rt_endpoint *ep, const char *ref,
 		pending |= strcmp(json_object_get_string(
 		    json_object_array_get_idx(pend, i)), key) == 0;
 	*out = mount_of(key, val);
+	if (m->volume == NULL)	/* "storage:size" names no size= yet */
+		json_object_object_add(*out, "size",
+		    json_object_new_int64(m->size_gb));
 	json_object_object_add(*out, "pending", json_object_new_boolean(
 	    pending));
 	rc = 0;

@@ -69,27 +69,23 @@ finish(const char *id, json_object *rec, int ok, const char *exitstatus)
 	json_object_put(ev);
 }
 
-/* One recorded task: asked about if it still runs. */
-static int
-follow_one(const char *id, json_object *rec, void *arg)
+/* One running task asked about, and ended when the engine says so. */
+static void
+follow_one(const char *id, json_object *rec)
 {
-	const char *state = jget_str(rec, "state"), *upid = jget_str(rec,
-	    "upid");
+	const char *upid = jget_str(rec, "upid");
 	struct rt_endpoint ep;
 	struct rt_task t;
 	struct rt_err e;
 
-	(void)arg;
-	if (state == NULL || strcmp(state, "running") != 0)
-		return 0;
 	if (endpoints_get(jget_str(rec, "endpoint"), &ep, &e) < 0) {
 		if (e.code == RT_E_NOT_FOUND || e.code == RT_E_INVALID)
 			finish(id, rec, 0, e.msg);
-		return 0;
+		return;
 	}
 	if (!rt_can(&ep, RT_CAP_PODS) || upid == NULL) {
 		finish(id, rec, 0, "the endpoint has no tasks to follow");
-		return 0;
+		return;
 	}
 	if (ep.driver->pods->task(&ep, upid, &t, &e) < 0) {
 		if (e.code == RT_E_INVALID || e.code == RT_E_NOT_FOUND)
@@ -97,17 +93,58 @@ follow_one(const char *id, json_object *rec, void *arg)
 		else
 			log_msg(LOG_L_DEBUG, "tasks: %s: %s (asked again "
 			    "later)", id, e.msg);
-		return 0;
+		return;
 	}
 	if (!t.running)
 		finish(id, rec, t.ok, t.exitstatus);
-	return 0;
+}
+
+#define BATCH 256
+
+/* The ids of the running tasks (at most BATCH a tick), collected first:
+ * a scan's read transaction must end before a task's end is written. */
+struct batch {
+	char	 id[BATCH][64];
+	size_t	 n;
+};
+
+static int
+collect(const char *id, json_object *rec, void *arg)
+{
+	struct batch *b = arg;
+	const char *state = jget_str(rec, "state");
+
+	if (state != NULL && strcmp(state, "running") == 0 &&
+	    strlen(id) < sizeof(b->id[0]))
+		snprintf(b->id[b->n++], sizeof(b->id[0]), "%s", id);
+	return b->n == BATCH;
+}
+
+static void
+tick(struct batch *b)
+{
+	json_object *rec;
+	size_t i;
+	int rc;
+
+	b->n = 0;
+	if ((rc = store_ptasks_each(collect, b)) < 0 &&
+	    rc != STORE_E_NOTFOUND)
+		log_msg(LOG_L_ERROR, "tasks: cannot read the tasks: %s",
+		    store_strerror(rc));
+	for (i = 0; i < b->n; i++) {
+		if (store_ptask_get(b->id[i], &rec) != 0)
+			continue;
+		follow_one(b->id[i], rec);
+		json_object_put(rec);
+	}
 }
 
 void
 tasks_main(int listen_fd)
 {
-	struct timespec tick = { TICK_S, 0 };
+	struct timespec one = { TICK_S, 0 };
+	struct batch *b;
 	sigset_t set;
 	siginfo_t si;
 	int rc, sig;
@@ -125,17 +162,18 @@ tasks_main(int listen_fd)
 		    "%s", store_cfg.data_dir, store_strerror(rc));
 		exit(3);
 	}
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		exit(3);
 	sb_self->state = SB_IDLE;
+	log_msg(LOG_L_INFO, "task follower %d", (int)getpid());
 	for (;;) {
-		if ((rc = store_ptasks_each(follow_one, NULL)) != 0 &&
-		    rc != STORE_E_NOTFOUND)
-			log_msg(LOG_L_ERROR, "tasks: cannot read the tasks: %s",
-			    store_strerror(rc));
-		sig = sigtimedwait(&set, &si, &tick);
+		tick(b);
+		sig = sigtimedwait(&set, &si, &one);
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
 	}
 	sb_self->state = SB_EXITING;
+	free(b);
 	rt_cleanup();
 	store_close();
 	exit(0);

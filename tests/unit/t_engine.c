@@ -42,7 +42,7 @@ test_registry(void)
 	    d->ping);
 	CHECK(rt_driver_find("lxd") == NULL);
 	CHECK(rt_driver_find(NULL) == NULL);
-	CHECK_STR(rt_driver_names(), "docker");
+	CHECK_STR(rt_driver_names(), "docker, proxmox");
 
 	/* docker is the default; naming it is the same */
 	CHECK_INT(rt_endpoint_make(&c, &ep, &e), 0);
