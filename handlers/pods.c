@@ -386,34 +386,51 @@ new_record(struct request *r, const struct rt_endpoint *ep,
 	return rec;
 }
 
+/* A create's record may be taken over by another create of the same
+ * owner on the same endpoint once the first one's request is over: its
+ * claim is older than runtime_timeout (a task may run that long). */
+struct take {
+	const char	*owner, *endpoint;
+	int64_t		 now;
+};
+
+static int
+stale_claim(json_object *old, int64_t now)
+{
+	return now - jget_int(old, "claimed_at", 0) >
+	    (int64_t)rt_cfg.runtime_timeout;
+}
+
+static int
+may_take(json_object *old, void *arg)
+{
+	const struct take *t = arg;
+	const char *phase = jget_str(old, "phase"), *owner = jget_str(old,
+	    "owner"), *epn = jget_str(old, "endpoint");
+
+	return phase && owner && epn && strcmp(phase, "creating") == 0 &&
+	    strcmp(owner, t->owner) == 0 && strcmp(epn, t->endpoint) == 0 &&
+	    stale_claim(old, t->now);
+}
+
 /*
  * Writes the record of a new pod, or takes over the one a create that
- * did not finish left (same owner, same endpoint): 0, or the answer
- * (409 the pod exists, storage errors) sent and -1.
+ * did not finish left (may_take): 0, or the answer (409 the pod exists or
+ * is being created, storage errors) sent and -1.
  */
 static int
 claim_record(struct request *r, const struct rt_endpoint *ep,
     json_object *rec, const char *id)
 {
-	json_object *old = NULL;
-	const char *phase, *owner, *epn;
+	struct take t = { r->who.user, ep->name, (int64_t)now_wall() };
 	int rc;
 
-	if ((rc = store_pod_put(id, rec, STORE_NOOVERWRITE)) == 0)
+	json_object_object_add(rec, "claimed_at", json_object_new_int64(t.now));
+	if ((rc = store_pod_claim(id, rec, may_take, &t)) == 0)
 		return 0;
-	if (rc == STORE_E_EXISTS && store_pod_get(id, &old) == 0) {
-		phase = jget_str(old, "phase");
-		owner = jget_str(old, "owner");
-		epn = jget_str(old, "endpoint");
-		rc = phase && owner && epn && strcmp(phase, "creating") == 0 &&
-		    strcmp(owner, r->who.user) == 0 &&
-		    strcmp(epn, ep->name) == 0 ? 0 : STORE_E_EXISTS;
-		json_object_put(old);
-		if (rc == 0)
-			return 0;
-	}
 	if (rc == STORE_E_EXISTS)
-		resp_error(r, CC_E_CONFLICT, "pod '%s' already exists", id);
+		resp_error(r, CC_E_CONFLICT, "pod '%s' already exists, or is "
+		    "being created", id);
 	else
 		resp_store_error(r, rc, req_printf(r, "pod '%s'", id));
 	return -1;
@@ -694,6 +711,9 @@ h_pod_delete(struct request *r)
 	if (req_query_bool(r, "force", 0, &force) < 0 ||
 	    pod_open(r, &p, 0) < 0)
 		return r->status;
+	if (p.ref == NULL && !stale_claim(p.rec, (int64_t)now_wall()))
+		return resp_error(r, CC_E_CONFLICT, "pod '%s' on %s is in state "
+		    "'creating'", p.id, pod_where(r, &p.ep));
 	if (p.ref == NULL && p.ep.driver->pods->find(&p.ep, p.id, ref,
 	    sizeof(ref), &e) == 0)
 		p.ref = req_strdup(r, ref);

@@ -26,42 +26,38 @@
 
 /* ---- reading ---- */
 
-int
-pve_ct_config(const struct rt_endpoint *ep, long vmid, json_object **cfg,
-    struct rt_err *err)
+/* GET .../lxc/{vmid}<rest>: an object answer (what names it). */
+static int
+ct_object(const struct rt_endpoint *ep, long vmid, const char *rest,
+    const char *what, json_object **out, struct rt_err *err)
 {
 	char path[192];
 
-	CT_PATH(path, ep, vmid, "/config");
-	if (pve_call(ep, "GET", path, NULL, RT_K_CONTAINER, cfg, err) < 0)
+	CT_PATH(path, ep, vmid, rest);
+	if (pve_call(ep, "GET", path, NULL, RT_K_CONTAINER, out, err) < 0)
 		return -1;
-	if (!json_object_is_type(*cfg, json_type_object)) {
-		json_object_put(*cfg);
-		*cfg = NULL;
+	if (!json_object_is_type(*out, json_type_object)) {
+		json_object_put(*out);
+		*out = NULL;
 		rt_err_set(err, RT_E_PROTO, "endpoint '%s': container %ld has "
-		    "no configuration object", ep->name, vmid);
+		    "no %s object", ep->name, vmid, what);
 		return -1;
 	}
 	return 0;
 }
 
 int
+pve_ct_config(const struct rt_endpoint *ep, long vmid, json_object **cfg,
+    struct rt_err *err)
+{
+	return ct_object(ep, vmid, "/config", "configuration", cfg, err);
+}
+
+int
 pve_ct_status(const struct rt_endpoint *ep, long vmid, json_object **st,
     struct rt_err *err)
 {
-	char path[192];
-
-	CT_PATH(path, ep, vmid, "/status/current");
-	if (pve_call(ep, "GET", path, NULL, RT_K_CONTAINER, st, err) < 0)
-		return -1;
-	if (!json_object_is_type(*st, json_type_object)) {
-		json_object_put(*st);
-		*st = NULL;
-		rt_err_set(err, RT_E_PROTO, "endpoint '%s': container %ld has "
-		    "no status object", ep->name, vmid);
-		return -1;
-	}
-	return 0;
+	return ct_object(ep, vmid, "/status/current", "status", st, err);
 }
 
 int
@@ -543,34 +539,39 @@ pve_start(const struct rt_endpoint *ep, const char *id, struct rt_err *err)
 	return action(ep, id, "start", NULL, 0, "already running", err);
 }
 
-/* A shutdown that turns into a hard stop past timeout_s (forceStop). */
-int
-pve_stop(const struct rt_endpoint *ep, const char *id, int timeout_s,
-    struct rt_err *err)
+/* An action with a timeout (the task may take that long on top of
+ * runtime_timeout); force_stop: a hard stop once it has passed. */
+static int
+timed_action(const struct rt_endpoint *ep, const char *id, const char *act,
+    int timeout_s, int force_stop, const char *same, struct rt_err *err)
 {
 	struct pve_form f = { NULL, 0, 0 };
 	int rc;
 
 	pve_form_addf(&f, "timeout", "%d", timeout_s > 0 ? timeout_s : 10);
-	pve_form_add(&f, "forceStop", "1");
-	rc = action(ep, id, "shutdown", &f, (long)rt_cfg.runtime_timeout +
-	    timeout_s, "not running", err);
+	if (force_stop)
+		pve_form_add(&f, "forceStop", "1");
+	rc = action(ep, id, act, &f, (long)rt_cfg.runtime_timeout + timeout_s,
+	    same, err);
 	pve_form_free(&f);
 	return rc;
 }
 
+/* A shutdown that turns into a hard stop past timeout_s. */
+int
+pve_stop(const struct rt_endpoint *ep, const char *id, int timeout_s,
+    struct rt_err *err)
+{
+	return timed_action(ep, id, "shutdown", timeout_s, 1, "not running",
+	    err);
+}
+
+/* Proxmox's reboot: a shutdown and a start, applying pending changes. */
 int
 pve_restart(const struct rt_endpoint *ep, const char *id, int timeout_s,
     struct rt_err *err)
 {
-	struct pve_form f = { NULL, 0, 0 };
-	int rc;
-
-	pve_form_addf(&f, "timeout", "%d", timeout_s > 0 ? timeout_s : 10);
-	rc = action(ep, id, "reboot", &f, (long)rt_cfg.runtime_timeout +
-	    timeout_s, NULL, err);
-	pve_form_free(&f);
-	return rc;
+	return timed_action(ep, id, "reboot", timeout_s, 0, NULL, err);
 }
 
 /* No signals in the REST API: every kill is a hard stop. */

@@ -261,17 +261,20 @@ pod_get(const struct rt_endpoint *ep, const char *ref, json_object **out,
 /* ---- changing the config ---- */
 
 /* PUT .../config with f and the digest of cfg (a change made meanwhile
- * is refused by Proxmox: RT_E_CONFLICT). */
+ * is refused by Proxmox: RT_E_CONFLICT), then, when pend is wanted, the
+ * keys the container keeps pending (a running one may). */
 static int
 put_config(const struct rt_endpoint *ep, long vmid, json_object *cfg,
-    struct pve_form *f, struct rt_err *err)
+    struct pve_form *f, json_object **pend, struct rt_err *err)
 {
 	char path[160];
 
 	pve_form_add(f, "digest", jget_str(cfg, "digest"));
 	snprintf(path, sizeof(path), "/nodes/%s/lxc/%ld/config", ep->node,
 	    vmid);
-	return pve_call_task(ep, "PUT", path, f, RT_K_CONTAINER, 0, err);
+	if (pve_call_task(ep, "PUT", path, f, RT_K_CONTAINER, 0, err) < 0)
+		return -1;
+	return pend != NULL ? pve_ct_pending(ep, vmid, pend, err) : 0;
 }
 
 /* Each name of ours in changed goes to pending[] if its PVE key is one
@@ -335,7 +338,7 @@ pod_resources(const struct rt_endpoint *ep, const char *ref,
 		pve_form_addf(&f, "swap", "%lld", (long long)res->swap_mb);
 		changed[n][0] = "swap", changed[n++][1] = "swap";
 	}
-	if (n > 0 && put_config(ep, vmid, cfg, &f, err) < 0)
+	if (n > 0 && put_config(ep, vmid, cfg, &f, NULL, err) < 0)
 		goto out;
 	if (res->disk_gb > cur) {
 		pve_form_free(&f);
@@ -459,8 +462,7 @@ pod_dns(const struct rt_endpoint *ep, const char *ref,
 	    !ns[0] && !sd[0] ? "," : "", sd[0] ? "" : "searchdomain");
 	if (del[0] != '\0')
 		pve_form_add(&f, "delete", del);
-	if (put_config(ep, vmid, cfg, &f, err) < 0 ||
-	    pve_ct_pending(ep, vmid, &pend, err) < 0)
+	if (put_config(ep, vmid, cfg, &f, &pend, err) < 0)
 		goto out;
 	o = split_pending(changed, 2, pend);
 	json_object_object_add(o, "servers", strings(d->servers));
@@ -634,8 +636,7 @@ pod_mount_add(const struct rt_endpoint *ep, const char *ref,
 		    (long long)m->size_gb, m->mount_point, m->read_only ?
 		    ",ro=1" : "");
 	pve_form_add(&f, key, val);
-	if (put_config(ep, vmid, cfg, &f, err) < 0 ||
-	    pve_ct_pending(ep, vmid, &pend, err) < 0)
+	if (put_config(ep, vmid, cfg, &f, &pend, err) < 0)
 		goto out;
 	np = json_object_array_length(pend);
 	for (i = 0; i < np; i++)
@@ -675,7 +676,7 @@ pod_mount_remove(const struct rt_endpoint *ep, const char *ref,
 		goto out;
 	}
 	pve_form_add(&f, "delete", mp);
-	rc = put_config(ep, vmid, cfg, &f, err);
+	rc = put_config(ep, vmid, cfg, &f, NULL, err);
 out:
 	json_object_put(cfg);
 	pve_form_free(&f);

@@ -108,6 +108,30 @@ store_pod_put(const char *id, json_object *rec, unsigned flags)
 }
 
 int
+store_pod_claim(const char *id, json_object *rec,
+    int (*may_take)(json_object *, void *), void *arg)
+{
+	struct store_txn *txn = NULL;
+	json_object *old = NULL;
+	char k[KEYLEN];
+	int rc;
+
+	if ((rc = key_of(k, "p", id)) != 0 || (rc = store_begin(1, &txn)) != 0)
+		return rc;
+	rc = store_tget_json(txn, STORE_PODS, k, &old);
+	if (rc == 0 && !may_take(old, arg))
+		rc = STORE_E_EXISTS;
+	else if (rc == 0 || rc == STORE_E_NOTFOUND)
+		rc = store_tput_json(txn, STORE_PODS, k, rec, 0);
+	json_object_put(old);
+	if (rc != 0) {
+		store_abort(txn);
+		return rc;
+	}
+	return store_commit(txn);
+}
+
+int
 store_pods_each(store_rec_fn fn, void *arg)
 {
 	return each("p/", fn, arg);

@@ -334,6 +334,12 @@ json_object *jobq_public(json_object *job);
 typedef int (*store_rec_fn)(const char *id, json_object *rec, void *arg);
 int	 store_pod_get(const char *id, json_object **out);
 int	 store_pod_put(const char *id, json_object *rec, unsigned flags);
+/* Writes rec when the id is free, or over the record there when
+ * may_take(old, arg) says 1 (the caller's rule: a create that did not
+ * finish): one transaction, so two claims never both win.  0 or
+ * STORE_E_EXISTS. */
+int	 store_pod_claim(const char *id, json_object *rec,
+	    int (*may_take)(json_object *old, void *arg), void *arg);
 /* The record and every host port it holds, in one transaction. */
 int	 store_pod_del(const char *id);
 /* fn on each record in id order until it returns nonzero (returned). */

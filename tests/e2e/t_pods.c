@@ -264,6 +264,20 @@ expect(const char *method, const char *path, const char *body, long want,
 	http_resp_free(&r);
 }
 
+/* The status, and a text the answer must hold (naming what it is). */
+static void
+says(const char *method, const char *path, const char *body, long want,
+    const char *needle, const char *what)
+{
+	struct http_resp r;
+
+	api(&r, method, path, body);
+	is_int(r.status, want, "%s: %ld", what, want);
+	if (!ok(r.body && strstr(r.body, needle), "... saying '%s'", needle))
+		diag("answer: %.400s", r.body ? r.body : "");
+	http_resp_free(&r);
+}
+
 /* Runs "container-codes -c POOL_CONF a1 a2 a3 [a4]": its first line. */
 static const char *
 cli(const char *a1, const char *a2, const char *a3, const char *a4,
@@ -290,72 +304,63 @@ cli(const char *a1, const char *a2, const char *a3, const char *a4,
 
 /* ---- the tests ---- */
 
+/* A proxmox endpoint's body: pin and node may be NULL (left out). */
+static const char *
+ep_body(const char *name, const char *url, const char *token,
+    const char *pin, const char *node)
+{
+	static char b[1024];
+
+	snprintf(b, sizeof(b), "{\"name\":\"%s\",\"driver\":\"proxmox\","
+	    "\"url\":\"%s\",\"token\":\"%s\"%s%s%s%s%s%s}", name, url,
+	    token, pin ? ",\"tls_fingerprint\":\"" : "", pin ? pin : "",
+	    pin ? "\"" : "", node ? ",\"node\":\"" : "", node ? node : "",
+	    node ? "\"" : "");
+	return b;
+}
+
 static void
 endpoints(void)
 {
 	struct http_resp r;
-	char body[1024], bad[200];
+	char bad[256], plain[100];
+	size_t i, n = 0;
 
-	snprintf(body, sizeof(body), "{\"name\":\"pve1\",\"driver\":\"proxmox\","
-	    "\"url\":\"%s\",\"token\":\"root@pam!cc=WRONG-0000\","
-	    "\"tls_fingerprint\":\"%s\",\"node\":\"pve\"}", pve.base,
-	    fingerprint);
-	api(&r, "POST", "/api/v1/endpoints", body);
+	api(&r, "POST", "/api/v1/endpoints", ep_body("pve1", pve.base,
+	    "root@pam!cc=WRONG-0000", fingerprint, "pve"));
 	is_int(r.status, 502, "a wrong token: 502");
 	ok(r.body && strstr(r.body, "refused the API token") &&
 	    strstr(r.body, "pve1"), "... naming the endpoint and why");
 	ok(r.body && strstr(r.body, "WRONG") == NULL, "... never the token");
 	http_resp_free(&r);
-
 	snprintf(bad, sizeof(bad), "%s", fingerprint);
 	bad[0] = bad[0] == '0' ? '1' : '0';	/* one digit off */
-	snprintf(body, sizeof(body), "{\"name\":\"pve1\",\"driver\":\"proxmox\","
-	    "\"url\":\"%s\",\"token\":\"" TOKEN "\",\"tls_fingerprint\":\"%s\","
-	    "\"node\":\"pve\"}", pve.base, bad);
-	api(&r, "POST", "/api/v1/endpoints", body);
-	is_int(r.status, 502, "a pin the certificate does not match: 502");
-	ok(r.body && strstr(r.body, "does not match the pinned fingerprint"),
-	    "... saying so");
-	http_resp_free(&r);
-
-	snprintf(body, sizeof(body), "{\"name\":\"pve1\",\"driver\":\"proxmox\","
-	    "\"url\":\"%s\",\"token\":\"" TOKEN "\",\"tls_fingerprint\":\"%s\","
-	    "\"node\":\"nope\"}", pve.base, fingerprint);
-	api(&r, "POST", "/api/v1/endpoints", body);
-	is_int(r.status, 502, "a node the cluster does not have: 502");
-	ok(r.body && strstr(r.body, "nope"), "... naming it");
-	http_resp_free(&r);
-
-	snprintf(body, sizeof(body), "{\"name\":\"pve1\",\"driver\":\"proxmox\","
-	    "\"url\":\"%s\",\"token\":\"" TOKEN "\",\"node\":\"pve\"}",
-	    pve.base);
-	api(&r, "POST", "/api/v1/endpoints", body);
-	is_int(r.status, 502, "no pin and no CA for a self-signed server: 502");
-	http_resp_free(&r);
-
+	says("POST", "/api/v1/endpoints", ep_body("pve1", pve.base, TOKEN, bad,
+	    "pve"), 502, "does not match the pinned fingerprint",
+	    "a pin the certificate does not match");
+	says("POST", "/api/v1/endpoints", ep_body("pve1", pve.base, TOKEN,
+	    fingerprint, "nope"), 502, "nope",
+	    "a node the cluster does not have");
+	says("POST", "/api/v1/endpoints", ep_body("pve1", pve.base, TOKEN,
+	    NULL, "pve"), 502, "pve1",
+	    "no pin and no CA for a self-signed server");
 	expect("POST", "/api/v1/endpoints", "{\"name\":\"pve9\",\"url\":"
 	    "\"tcp://127.0.0.1:1\",\"token\":\"x\"}", 400, "INVALID_REQUEST",
 	    "a docker endpoint takes no token");
-	expect("POST", "/api/v1/endpoints", "{\"name\":\"pve9\",\"driver\":"
-	    "\"proxmox\",\"url\":\"https://127.0.0.1:1\",\"token\":\"x\","
-	    "\"node\":\"pve\"}", 400, "INVALID_REQUEST", "a malformed token");
+	expect("POST", "/api/v1/endpoints", ep_body("pve9",
+	    "https://127.0.0.1:1", "x", NULL, "pve"), 400, "INVALID_REQUEST",
+	    "a malformed token");
+	expect("POST", "/api/v1/endpoints", ep_body("pve9", pve.base, TOKEN,
+	    NULL, NULL), 400, "INVALID_REQUEST", "no node");
 
-	/* the pin with colons removed and in lower case is the same pin */
-	{
-		char plain[100];
-		size_t i, n = 0;
-
-		for (i = 0; fingerprint[i] && n + 1 < sizeof(plain); i++)
-			if (fingerprint[i] != ':')
-				plain[n++] = (char)(fingerprint[i] |
-				    (fingerprint[i] >= 'A' ? 0x20 : 0));
-		plain[n] = '\0';
-		snprintf(body, sizeof(body), "{\"name\":\"pve1\",\"driver\":"
-		    "\"proxmox\",\"url\":\"%s\",\"token\":\"" TOKEN "\","
-		    "\"tls_fingerprint\":\"%s\",\"node\":\"pve\"}", pve.base,
-		    plain);
-	}
-	api(&r, "POST", "/api/v1/endpoints", body);
+	/* the pin without colons and in lower case is the same pin */
+	for (i = 0; fingerprint[i] && n + 1 < sizeof(plain); i++)
+		if (fingerprint[i] != ':')
+			plain[n++] = (char)(fingerprint[i] |
+			    (fingerprint[i] >= 'A' ? 0x20 : 0));
+	plain[n] = '\0';
+	api(&r, "POST", "/api/v1/endpoints", ep_body("pve1", pve.base, TOKEN,
+	    plain, "pve"));
 	if (!is_int(r.status, 201, "the right token and pin: 201"))
 		diag("%s", r.body ? r.body : "");
 	ok(r.body && strstr(r.body, "0f1c2d3e") == NULL,
@@ -372,13 +377,9 @@ endpoints(void)
 	    "and reachable"))
 		diag("%s", r.body ? r.body : "");
 	http_resp_free(&r);
-	snprintf(body, sizeof(body), "{\"name\":\"pve2\",\"driver\":\"proxmox\","
-	    "\"url\":\"%s\",\"token\":\"" TOKEN "\",\"tls_fingerprint\":\"%s\","
-	    "\"node\":\"pve\"}", wrong.base, fingerprint);
-	api(&r, "POST", "/api/v1/endpoints", body);
-	is_int(r.status, 502, "a server with another certificate is refused");
-	ok(r.body && strstr(r.body, "pinned fingerprint"), "... by the pin");
-	http_resp_free(&r);
+	says("POST", "/api/v1/endpoints", ep_body("pve2", wrong.base, TOKEN,
+	    fingerprint, "pve"), 502, "pinned fingerprint",
+	    "a server with another certificate is refused");
 }
 
 #define POD1 "{\"id\":\"web\",\"endpoint\":\"pve1\",\"namespace\":\"prod\"," \
@@ -680,6 +681,24 @@ races_and_timeouts(void)
 	    "a dropped connection: 502");
 }
 
+/* GETs path until its task is no longer running (at most 30 s): the
+ * last answer into r. */
+static void
+until_done(const char *path, struct http_resp *r)
+{
+	int i;
+
+	for (i = 0; i < 60; i++) {
+		api(r, "GET", path, NULL);
+		if (json_str_at(r->json, "task.state") == NULL ||
+		    strcmp(json_str_at(r->json, "task.state"), "running") != 0)
+			return;
+		http_resp_free(r);
+		harness_msleep(500);
+	}
+	api(r, "GET", path, NULL);
+}
+
 static void
 template_download(void)
 {
@@ -688,7 +707,6 @@ template_download(void)
 	char body[512], path[128], id[64] = "";
 	const char *url = "https://images.example.org/tmpl/busybox.tar.zst";
 	uint64_t t0;
-	int i;
 
 	expect("POST", "/api/v1/images/prepare", "{\"endpoint\":\"pve1\","
 	    "\"url\":\"ftp://x/y\",\"filename\":\"y.tar.zst\"}", 400,
@@ -716,14 +734,7 @@ template_download(void)
 	    json_str_at(r.json, "task.id") : "");
 	http_resp_free(&r);
 	snprintf(path, sizeof(path), "/api/v1/images/prepare/%s", id);
-	for (i = 0; i < 60; i++) {
-		api(&r, "GET", path, NULL);
-		if (json_str_at(r.json, "task.state") == NULL ||
-		    strcmp(json_str_at(r.json, "task.state"), "running") != 0)
-			break;
-		http_resp_free(&r);
-		harness_msleep(500);
-	}
+	until_done(path, &r);
 	if (!is_str(json_str_at(r.json, "task.state"), "completed",
 	    "the download completed, past request_timeout, no worker held"))
 		diag("%s", r.body ? r.body : "");
@@ -745,14 +756,7 @@ template_download(void)
 	    json_str_at(r.json, "task.id") ? json_str_at(r.json, "task.id") :
 	    "x");
 	http_resp_free(&r);
-	for (i = 0; i < 30; i++) {
-		api(&r, "GET", path, NULL);
-		if (json_str_at(r.json, "task.state") == NULL ||
-		    strcmp(json_str_at(r.json, "task.state"), "running") != 0)
-			break;
-		http_resp_free(&r);
-		harness_msleep(500);
-	}
+	until_done(path, &r);
 	is_str(json_str_at(r.json, "task.state"), "failed", "a failed download");
 	ok(json_str_at(r.json, "task.exitstatus") &&
 	    strstr(json_str_at(r.json, "task.exitstatus"), "simulated"),
