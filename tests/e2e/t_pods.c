@@ -619,6 +619,39 @@ ports_mounts(void)
 	    "unmount mp0");
 }
 
+/* The runtime interface on the same endpoint: the container routes
+ * where Proxmox has the call, 400 naming the endpoint where it has not. */
+static void
+containers_routes(void)
+{
+	struct http_resp r;
+	char path[160];
+	long vmid;
+
+	api(&r, "GET", "/api/v1/pods/web", NULL);
+	vmid = (long)json_object_get_int64(json_at(r.json, "pod.vmid"));
+	http_resp_free(&r);
+	api(&r, "GET", "/api/v1/containers?endpoint=pve1", NULL);
+	is_int(r.status, 200, "GET /containers on the proxmox endpoint");
+	ok(r.body && strstr(r.body, "\"cc.pod\":\"web\""),
+	    "... lists the pod's container, labelled");
+	http_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/containers/%ld/stats?endpoint="
+	    "pve1", vmid);
+	api(&r, "GET", path, NULL);
+	is_int(r.status, 200, "stats from status/current");
+	ok(json_object_get_int64(json_at(r.json, "stats.memory_limit")) > 0,
+	    "... with its memory limit");
+	http_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/containers/%ld/exec?endpoint="
+	    "pve1", vmid);
+	says("POST", path, "{\"command\":\"ls\"}", 400, "'pve1'",
+	    "exec has no Proxmox REST equivalent");
+	says("POST", "/api/v1/jobs", "{\"image\":\"" TMPL "\",\"command\":"
+	    "\"ls\",\"endpoint\":\"pve1\"}", 400, "pve1",
+	    "a job on the proxmox endpoint");
+}
+
 static void
 races_and_timeouts(void)
 {
@@ -861,6 +894,7 @@ main(void)
 	create_and_list();
 	lifecycle();
 	ports_mounts();
+	containers_routes();
 	races_and_timeouts();
 	template_download();
 	ownership();
