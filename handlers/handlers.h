@@ -100,6 +100,8 @@ void		 pod_event(struct request *, const struct pod_ctx *,
 		    const char *event);
 const char *const *pod_str_list(struct request *, json_object *,
 		    const char *key, const char *set, size_t maxn, int *bad);
+int		 pod_body_bool(json_object *, const char *key, int def,
+		    int *bad);
 int		 pod_ports_check(struct request *, json_object *body);
 void		 pod_ports_apply(struct request *, const struct pod_ctx *,
 		    json_object *ports, json_object *failed);

@@ -128,6 +128,8 @@ h_image_prepare(struct request *r)
 	json_object_object_add(rec, "owner",
 	    json_object_new_string(r->who.user));
 	json_object_object_add(rec, "created_at", json_object_new_string(ts));
+	json_object_object_add(rec, "started", json_object_new_int64(
+	    (int64_t)now_wall()));
 	if ((rc = store_ptask_put(id, rec, STORE_NOOVERWRITE)) != 0)
 		return resp_store_error(r, rc, "template download");
 	resp_header(r, "Location", "/api/v1/images/prepare/%s", id);

@@ -220,6 +220,21 @@ body_str(json_object *o, const char *key, size_t max, int *bad)
 	return s;
 }
 
+/* A boolean member; def when absent, *bad for another type. */
+int
+pod_body_bool(json_object *o, const char *key, int def, int *bad)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return def;
+	if (v == NULL || !json_object_is_type(v, json_type_boolean)) {
+		*bad = 1;
+		return def;
+	}
+	return json_object_get_boolean(v);
+}
+
 /* An integer member in [min, max]; def when absent. */
 static int64_t
 body_int(json_object *o, const char *key, int64_t min, int64_t max,
@@ -320,7 +335,7 @@ spec_parts(struct request *r, struct rt_pod_spec *s)
 	s->net.ip = body_str(net, "ip", 64, &bad);
 	s->net.gateway = body_str(net, "gateway", 64, &bad);
 	s->net.ip6 = body_str(net, "ip6", 64, &bad);
-	s->net.firewall = jget_bool(net, "firewall", 0);
+	s->net.firewall = pod_body_bool(net, "firewall", 0, &bad);
 	if ((s->net.ip && strcmp(s->net.ip, "dhcp") != 0 &&
 	    strspn(s->net.ip, ADDR_SET) != strlen(s->net.ip)) ||
 	    (s->net.gateway && strspn(s->net.gateway, ADDR_SET) !=
@@ -340,7 +355,9 @@ spec_parts(struct request *r, struct rt_pod_spec *s)
 	    &bad);
 	if (bad)
 		goto bad;
-	s->nesting = jget_bool(feat, "nesting", 0);
+	s->nesting = pod_body_bool(feat, "nesting", 0, &bad);
+	if (bad)
+		goto bad;
 	if (s->nesting && !(ctr_is_admin(r) && svc_cfg.allow_privileged)) {
 		resp_error(r, CC_E_FORBIDDEN, "features.nesting needs an admin "
 		    "caller and allow_privileged = true");
@@ -441,7 +458,8 @@ claim_record(struct request *r, const struct rt_endpoint *ep,
  * resources?, storage?, dns?, features?, ports?, start?}: creates the
  * pod (stopped unless start is true) and waits for the engine.  201 pod;
  * 400 bad input or an endpoint without pods; 403 features; 409 the id is
- * taken; 502 the engine's task failed (its exitstatus); 504 the engine
+ * taken; 502 the engine's task failed (its exitstatus; a start that
+ * failed leaves the pod made, which the message says); 504 the engine
  * took longer than runtime_timeout: the same request again picks the
  * pod up.
  */
@@ -469,7 +487,7 @@ h_pod_create(struct request *r)
 	s.pod_namespace = body_str(r->json, "namespace", 63, &bad);
 	s.image = body_str(r->json, "image", 255, &bad);
 	s.storage = body_str(r->json, "storage", 63, &bad);
-	start = jget_bool(r->json, "start", 0);
+	start = pod_body_bool(r->json, "start", 0, &bad);
 	if (bad || !pod_id_ok(s.pod_id, POD_ID_MAX) || s.image == NULL ||
 	    (s.pod_namespace && !pod_id_ok(s.pod_namespace, 63)) ||
 	    (s.hostname && strspn(s.hostname, NAME_SET) !=
@@ -494,8 +512,8 @@ h_pod_create(struct request *r)
 	req_defer_json(r, rec);
 	if (claim_record(r, &p.ep, rec, s.pod_id) < 0)
 		return r->status;
-	if (p.ep.driver->pods->create(&p.ep, &s, start, ref, sizeof(ref),
-	    &existed, &e) < 0) {
+	if (p.ep.driver->pods->create(&p.ep, &s, ref, sizeof(ref), &existed,
+	    &e) < 0) {
 		/* A task still running may yet make it: keep the record so
 		 * the same request finds it; otherwise nothing was made. */
 		if (e.code != RT_E_TIMEOUT)
@@ -510,11 +528,20 @@ h_pod_create(struct request *r)
 	p.rec = rec;
 	p.ref = jget_str(rec, "ref");
 	pod_event(r, &p, existed ? "create_resumed" : "create");
+	if (start && (rc = p.ep.driver->start(&p.ep, p.ref, &e)) < 0) {
+		snprintf(e.msg + strlen(e.msg), sizeof(e.msg) - strlen(e.msg),
+		    " (the pod was made, stopped: ref %s)", p.ref);
+		return pod_rt_error(r, &p, &e);
+	}
+	if (start && rc != RT_CHANGED_NOT)
+		pod_event(r, &p, "start");
 	failed = json_object_new_array();
 	if ((ports = jget_arr(r->json, "ports")) != NULL)
 		pod_ports_apply(r, &p, ports, failed);
-	if (store_pod_get(s.pod_id, &rec) == 0)
-		req_defer_json(r, rec);
+	if (store_pod_get(s.pod_id, &ports) == 0) {	/* with its ports */
+		req_defer_json(r, ports);
+		rec = ports;
+	}
 	if (p.ep.driver->pods->get(&p.ep, ref, &live, &e) < 0)
 		live = json_object_new_object();
 	req_defer_json(r, live);
@@ -766,10 +793,7 @@ h_pod_action(struct request *r)
 	    req_query_bool(r, "force", 0, &force) < 0)
 		return r->status;
 	timeout = (long)body_int(r->json, "timeout", 0, 3600, timeout, &bad);
-	if (jget_has(r->json, "force") && !json_object_is_type(
-	    json_object_object_get(r->json, "force"), json_type_boolean))
-		bad = 1;
-	force = jget_bool(r->json, "force", force);
+	force = pod_body_bool(r->json, "force", force, &bad);
 	if (bad)
 		return resp_error(r, CC_E_INVALID_REQUEST, "timeout is 0 to "
 		    "3600 seconds, force a boolean");

@@ -433,7 +433,7 @@ h_pod_mount_add(struct request *r)
 	m.volume = req_body_str(r, "volume", &bad);
 	m.mount_point = req_body_str(r, "mount_point", &bad);
 	m.storage = req_body_str(r, "storage", &bad);
-	m.read_only = jget_bool(r->json, "read_only", 0);
+	m.read_only = pod_body_bool(r->json, "read_only", 0, &bad);
 	m.size_gb = jget_int(r->json, "size", 0);
 	if (bad || m.mount_point == NULL || m.mount_point[0] != '/' ||
 	    (m.volume == NULL) == (m.size_gb <= 0) ||

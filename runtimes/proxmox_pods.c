@@ -73,7 +73,7 @@ pod_find(const struct rt_endpoint *ep, const char *pod_id, char *ref,
 
 static int
 pod_create(const struct rt_endpoint *ep, const struct rt_pod_spec *s,
-    int start, char *ref, size_t reflen, int *existed, struct rt_err *err)
+    char *ref, size_t reflen, int *existed, struct rt_err *err)
 {
 	struct rt_err e;
 	long vmid;
@@ -82,7 +82,7 @@ pod_create(const struct rt_endpoint *ep, const struct rt_pod_spec *s,
 	if (s->pod_id != NULL) {
 		if (pod_find(ep, s->pod_id, ref, reflen, &e) == 0) {
 			*existed = 1;
-			return start && pve_start(ep, ref, err) < 0 ? -1 : 0;
+			return 0;
 		}
 		if (e.code != RT_E_NOT_FOUND) {
 			*err = e;
@@ -92,8 +92,7 @@ pod_create(const struct rt_endpoint *ep, const struct rt_pod_spec *s,
 	if (pve_ct_create(ep, s, &vmid, err) < 0)
 		return -1;
 	snprintf(ref, reflen, "%ld", vmid);
-	/* A start of its own: its task is waited for like any other. */
-	return start && pve_start(ep, ref, err) < 0 ? -1 : 0;
+	return 0;
 }
 
 /* ---- get ---- */

@@ -479,15 +479,16 @@ struct rt_task {
 
 /*
  * Every member returns 0 or -1 with err, as the core ones do.  JSON
- * out-parameters are new references the caller puts.
+ * out-parameters are new references the caller puts.  A driver that
+ * declares RT_CAP_PODS sets every member.
  */
 struct rt_pod_ops {
-	/* Makes the pod and waits for the engine's task: ref gets its
-	 * name.  A pod of that id already there (a retried create) is 0
-	 * with *existed set.  start: started too. */
+	/* Makes the pod, stopped, and waits for the engine's task: ref
+	 * gets its name.  A pod of that id already there (a retried
+	 * create) is 0 with *existed set. */
 	int	(*create)(const struct rt_endpoint *,
-		    const struct rt_pod_spec *, int start, char *ref,
-		    size_t reflen, int *existed, struct rt_err *);
+		    const struct rt_pod_spec *, char *ref, size_t reflen,
+		    int *existed, struct rt_err *);
 	/* The ref of the pod marked pod_id; RT_E_NOT_FOUND if none. */
 	int	(*find)(const struct rt_endpoint *, const char *pod_id,
 		    char *ref, size_t reflen, struct rt_err *);

@@ -7,7 +7,8 @@
  * says it stopped, writes the outcome into the record and appends an
  * image_prepare event in the same transaction.  A task whose endpoint is
  * gone, or that the engine no longer knows, fails with that reason; one
- * the engine cannot be asked about now is asked again next time.
+ * the engine cannot be asked about now is asked again next time, for up
+ * to GIVE_UP_S after it started.
  *
  * Nothing here holds a worker, and a follower that dies loses nothing:
  * the master starts another, which reads the same records.
@@ -26,7 +27,9 @@
 #include "../storage/storage.h"
 #include "tasks.h"
 
-#define TICK_S 1
+#define TICK_S		1
+#define GIVE_UP_S	(6 * 3600)	/* an engine that cannot say for
+					 * that long: the task failed */
 
 int
 tasks_count(void)
@@ -88,7 +91,8 @@ follow_one(const char *id, json_object *rec)
 		return;
 	}
 	if (ep.driver->pods->task(&ep, upid, &t, &e) < 0) {
-		if (e.code == RT_E_INVALID || e.code == RT_E_NOT_FOUND)
+		if (e.code == RT_E_INVALID || e.code == RT_E_NOT_FOUND ||
+		    now_wall() - jget_int(rec, "started", 0) > GIVE_UP_S)
 			finish(id, rec, 0, e.msg);
 		else
 			log_msg(LOG_L_DEBUG, "tasks: %s: %s (asked again "
