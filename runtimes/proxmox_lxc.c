@@ -673,6 +673,11 @@ int
 pve_stats(const struct rt_endpoint *ep, const char *id, json_object **out,
     struct rt_err *err)
 {
+	static const char *const nums[][2] = { { "memory_usage", "mem" },
+	    { "memory_limit", "maxmem" }, { "network_rx", "netin" },
+	    { "network_tx", "netout" }, { "block_read", "diskread" },
+	    { "block_write", "diskwrite" } };
+	size_t i;
 	json_object *st = NULL, *o;
 	char ts[32];
 	long vmid;
@@ -684,18 +689,9 @@ pve_stats(const struct rt_endpoint *ep, const char *id, json_object **out,
 	o = json_object_new_object();
 	json_object_object_add(o, "cpu_usage", json_object_new_double(
 	    pve_real(st, "cpu", 0) * pve_real(st, "cpus", 1) * 100.0));
-	json_object_object_add(o, "memory_usage",
-	    json_object_new_int64(pve_num(st, "mem", 0)));
-	json_object_object_add(o, "memory_limit",
-	    json_object_new_int64(pve_num(st, "maxmem", 0)));
-	json_object_object_add(o, "network_rx",
-	    json_object_new_int64(pve_num(st, "netin", 0)));
-	json_object_object_add(o, "network_tx",
-	    json_object_new_int64(pve_num(st, "netout", 0)));
-	json_object_object_add(o, "block_read",
-	    json_object_new_int64(pve_num(st, "diskread", 0)));
-	json_object_object_add(o, "block_write",
-	    json_object_new_int64(pve_num(st, "diskwrite", 0)));
+	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+		json_object_object_add(o, nums[i][0],
+		    json_object_new_int64(pve_num(st, nums[i][1], 0)));
 	iso8601(ts, now_wall());
 	json_object_object_add(o, "timestamp", json_object_new_string(ts));
 	json_object_put(st);
