@@ -45,9 +45,11 @@
 	X(KEY_NOT_FOUND, "KEY_NOT_FOUND", 404, "NotFound")                    \
 	X(FILE_NOT_FOUND, "FILE_NOT_FOUND", 404, "NotFound")                  \
 	X(JOB_NOT_FOUND, "JOB_NOT_FOUND", 404, "NotFound")                    \
+	X(POD_NOT_FOUND, "POD_NOT_FOUND", 404, "NotFound")                    \
 	X(METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", 405, "MethodNotAllowed")  \
 	X(REQUEST_TIMEOUT, "TIMEOUT", 408, "Timeout")                         \
 	X(CONFLICT, "CONFLICT", 409, "Conflict")                              \
+	X(POD_STILL_RUNNING, "POD_STILL_RUNNING", 409, "Conflict")            \
 	X(LENGTH_REQUIRED, "LENGTH_REQUIRED", 411, "LengthRequired")         \
 	X(PRECONDITION_FAILED, "PRECONDITION_FAILED", 412,                    \
 	    "PreconditionFailed")                                              \

@@ -32,6 +32,7 @@
 
 #include "cc.h"
 #include "../jobs/jobs.h"
+#include "../tasks/tasks.h"
 #include "../storage/storage.h"
 #include "../services/services.h"
 
@@ -62,6 +63,8 @@ static const struct proc_kind kinds[] = {
 	{ "stream", stream_main, stream_count, LSN_STREAM, SIGHUP },
 	/* jobs/runner.c; it closes the socket it is given */
 	{ "runner", runner_main, runner_count, LSN_API, SIGTERM },
+	/* tasks/tasks.c; it closes the socket it is given */
+	{ "tasks", tasks_main, tasks_count, LSN_API, SIGTERM },
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 

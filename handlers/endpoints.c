@@ -29,6 +29,16 @@ endpoint_json(const struct rt_endpoint *ep)
 	    json_object_new_boolean(ep->from_config));
 	json_object_object_add(o, "default", json_object_new_boolean(
 	    strcmp(ep->name, RT_EP_DEFAULT) == 0));
+	if (ep->node[0] != '\0') {	/* a driver that places (proxmox) */
+		json_object_object_add(o, "node",
+		    json_object_new_string(ep->node));
+		json_object_object_add(o, "storage",
+		    json_object_new_string(ep->storage));
+		json_object_object_add(o, "bridge",
+		    json_object_new_string(ep->bridge));
+		json_object_object_add(o, "tls_pinned",
+		    json_object_new_boolean(ep->target.pinned));
+	}
 	return o;
 }
 
@@ -64,12 +74,39 @@ h_endpoints_list(struct request *r)
 	return resp_list(r, "endpoints", rows, (long)n, (long)n, 0);
 }
 
+/* The driver's own fields of a create body, kept as sent (the token is
+ * sealed, never kept as sent). */
+static const char *const drv_fields[] = { "tls_fingerprint", "node",
+	"storage", "bridge" };
+#define NDRV (sizeof(drv_fields) / sizeof(drv_fields[0]))
+
+static int
+known_field(const char *k)
+{
+	static const char *const base[] = { "name", "url", "driver",
+	    "tls_ca", "tls_cert", "tls_key", "token" };
+	size_t i;
+
+	for (i = 0; i < sizeof(base) / sizeof(base[0]); i++)
+		if (strcmp(k, base[i]) == 0)
+			return 1;
+	for (i = 0; i < NDRV; i++)
+		if (strcmp(k, drv_fields[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /*
- * POST /endpoints {name, url, driver?, tls_ca?, tls_cert?, tls_key?}:
- * registers an engine (not contacted now: GET ?check=true pings).  The
- * driver is one of the registry's ("docker" when absent).  TLS files
- * must be readable by the server.  201 endpoint; 400 bad name, URL,
- * driver or file; 409 the name exists (config names included).
+ * POST /endpoints {name, url, driver?, tls_ca?, tls_cert?, tls_key?}
+ * and, for drivers that take them (proxmox), {token, tls_fingerprint?,
+ * node, storage?, bridge?}: registers an engine.  The driver is one of
+ * the registry's ("docker" when absent).  A driver with a check (proxmox)
+ * is contacted now, so a wrong token, pin or node is refused with the
+ * engine's reason; others are not (GET ?check=true pings).  The token is
+ * stored sealed (cred_seal) and never shown again.  TLS files must be
+ * readable by the server.  201 endpoint; 400 bad name, URL, driver,
+ * field or file; 409 the name exists (config names included); 502, 503
+ * or 504 for a check the engine failed.
  */
 int
 h_endpoint_create(struct request *r)
@@ -78,7 +115,8 @@ h_endpoint_create(struct request *r)
 	struct rt_endpoint ep, old;
 	struct rt_endpoint_conf c;
 	json_object *rec;
-	const char *name, *url, *driver, *f[3];
+	const char *name, *url, *driver, *f[3], *token, *dv[NDRV];
+	char sealed[CRED_SEALED_MAX];
 	struct rt_err e;
 	char ts[32];
 	int bad = 0, rc;
@@ -86,10 +124,7 @@ h_endpoint_create(struct request *r)
 
 	json_object_object_foreach(r->json, k, val) {
 		(void)val;
-		if (strcmp(k, "name") != 0 && strcmp(k, "url") != 0 &&
-		    strcmp(k, "driver") != 0 &&
-		    strcmp(k, "tls_ca") != 0 && strcmp(k, "tls_cert") != 0 &&
-		    strcmp(k, "tls_key") != 0)
+		if (!known_field(k))
 			return resp_error(r, CC_E_INVALID_REQUEST, "unknown "
 			    "field '%.64s'", k);
 	}
@@ -109,9 +144,29 @@ h_endpoint_create(struct request *r)
 	if ((driver = req_body_str(r, "driver", &bad)) == NULL && bad)
 		return resp_error(r, CC_E_INVALID_REQUEST, "driver must be "
 		    "one of: %s", rt_driver_names());
-	c = (struct rt_endpoint_conf){ name, driver, url, f[0], f[1], f[2],
-	    NULL };
-	if (rt_endpoint_make(&c, &ep, &e) < 0)
+	token = req_body_str(r, "token", &bad);
+	for (i = 0; i < NDRV; i++)
+		if ((dv[i] = req_body_str(r, drv_fields[i], &bad)) != NULL &&
+		    strlen(dv[i]) >= RT_PATHLEN)
+			bad = 1;
+	if (bad || (token != NULL && strlen(token) > CRED_SEAL_PLAIN_MAX))
+		return resp_error(r, CC_E_INVALID_REQUEST, "token, "
+		    "tls_fingerprint, node, storage and bridge are strings");
+	c = (struct rt_endpoint_conf){ .name = name, .driver = driver,
+	    .url = url, .tls_ca = f[0], .tls_cert = f[1], .tls_key = f[2],
+	    .token = token, .tls_fingerprint = dv[0], .node = dv[1],
+	    .storage = dv[2], .bridge = dv[3] };
+	rc = rt_endpoint_make(&c, &ep, &e);
+	if (rc == 0 && token != NULL && cred_seal(token, sealed,
+	    sizeof(sealed)) != 0) {
+		rt_err_set(&e, RT_E_INTERNAL, "cannot seal the token");
+		rc = -1;
+	}
+	/* The token is in the body and its JSON: ep has its header now. */
+	users_wipe_secrets(r);
+	if (token != NULL)
+		explicit_bzero((char *)token, strlen(token));
+	if (rc < 0)
 		return ctr_ep_error(r, &e);
 	for (i = 0; i < 3; i++)
 		if (f[i] != NULL && *f[i] != '\0' && access(f[i], R_OK) != 0)
@@ -123,6 +178,8 @@ h_endpoint_create(struct request *r)
 	if (endpoints_get(name, &old, &e) == 0 && old.from_config)
 		return resp_error(r, CC_E_CONFLICT, "endpoint '%s' is defined "
 		    "in the configuration", name);
+	if (ep.driver->check != NULL && ep.driver->check(&ep, &e) < 0)
+		return ctr_rt_error(r, &ep, &e, NULL);
 	iso8601(ts, now_wall());
 	rec = json_object_new_object();
 	json_object_object_add(rec, "name", json_object_new_string(name));
@@ -133,6 +190,13 @@ h_endpoint_create(struct request *r)
 			    json_object_new_string(f[i]));
 	json_object_object_add(rec, "driver",
 	    json_object_new_string(ep.driver->name));
+	for (i = 0; i < NDRV; i++)
+		if (dv[i] != NULL)
+			json_object_object_add(rec, drv_fields[i],
+			    json_object_new_string(dv[i]));
+	if (token != NULL)
+		json_object_object_add(rec, "token_sealed",
+		    json_object_new_string(sealed));
 	json_object_object_add(rec, "created_at", json_object_new_string(ts));
 	json_object_object_add(rec, "created_by",
 	    json_object_new_string(r->who.user));

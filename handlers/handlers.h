@@ -87,6 +87,46 @@ int	h_endpoints_list(struct request *);
 int	h_endpoint_create(struct request *);
 int	h_endpoint_delete(struct request *);
 
+/* pods.c, pods_config.c, images_prepare.c: the pods API, on any driver
+ * with RT_CAP_PODS; a lifecycle route names its action in its arg */
+enum pod_action { POD_START = 1, POD_STOP };
+struct pod_ctx {
+	struct rt_endpoint	 ep;
+	json_object		*rec;	/* the stored record (the request's) */
+	const char		*id;
+	const char		*ref;	/* the engine's name; NULL: creating */
+};
+int		 pod_id_ok(const char *, size_t max);
+const char	*pod_where(struct request *, const struct rt_endpoint *);
+int		 pod_not_found(struct request *, const char *id);
+int		 pod_rt_error(struct request *, const struct pod_ctx *,
+		    const struct rt_err *);
+int		 pod_open(struct request *, struct pod_ctx *, int ready);
+void		 pod_event(struct request *, const struct pod_ctx *,
+		    const char *event);
+const char *const *pod_str_list(struct request *, json_object *,
+		    const char *key, const char *set, size_t maxn, int *bad);
+int		 pod_body_bool(json_object *, const char *key, int def,
+		    int *bad);
+int		 pod_ports_check(struct request *, json_object *body);
+void		 pod_ports_apply(struct request *, const struct pod_ctx *,
+		    json_object *ports, json_object *failed);
+void		 pod_forwards_drop(struct request *, const struct pod_ctx *);
+int	h_pod_create(struct request *);
+int	h_pods_list(struct request *);
+int	h_pod_get(struct request *);
+int	h_pod_delete(struct request *);
+int	h_pod_action(struct request *);
+int	h_pod_resources(struct request *);
+int	h_pod_dns(struct request *);
+int	h_pod_ports_list(struct request *);
+int	h_pod_port_add(struct request *);
+int	h_pod_port_delete(struct request *);
+int	h_pod_mount_add(struct request *);
+int	h_pod_mount_delete(struct request *);
+int	h_image_prepare(struct request *);
+int	h_image_prepare_get(struct request *);
+
 /* engine_system.c */
 int	h_system_summary(struct request *);
 int	h_system_stats(struct request *);

@@ -53,6 +53,13 @@ rt_endpoint_make(const struct rt_endpoint_conf *c, struct rt_endpoint *ep,
 		    "is not a valid header value", c->name);
 		return -1;
 	}
+	if (ep->driver->prepare == NULL && (c->token || c->tls_fingerprint ||
+	    c->node || c->storage || c->bridge)) {
+		rt_err_set(err, RT_E_INVALID, "endpoint '%s': driver '%s' "
+		    "takes no token, tls_fingerprint, node, storage or bridge",
+		    c->name, ep->driver->name);
+		return -1;
+	}
 	if (ep->driver->prepare != NULL && ep->driver->prepare(ep, c, err) < 0)
 		return -1;
 	return 0;
@@ -61,8 +68,10 @@ rt_endpoint_make(const struct rt_endpoint_conf *c, struct rt_endpoint *ep,
 int
 rt_endpoint_default(struct rt_endpoint *ep, struct rt_err *err)
 {
-	struct rt_endpoint_conf c = { RT_EP_DEFAULT, NULL, rt_cfg.docker_host,
-	    rt_cfg.docker_tls_ca, rt_cfg.docker_tls_cert, rt_cfg.docker_tls_key, NULL };
+	struct rt_endpoint_conf c = { .name = RT_EP_DEFAULT,
+	    .url = rt_cfg.docker_host, .tls_ca = rt_cfg.docker_tls_ca,
+	    .tls_cert = rt_cfg.docker_tls_cert,
+	    .tls_key = rt_cfg.docker_tls_key };
 
 	if (rt_endpoint_make(&c, ep, err) < 0)
 		return -1;

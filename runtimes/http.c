@@ -141,6 +141,8 @@ set_target(CURL *h, const struct rt_target *t)
 		curl_easy_setopt(h, CURLOPT_SSLCERT, t->cert);
 	if (t->key[0] != '\0')
 		curl_easy_setopt(h, CURLOPT_SSLKEY, t->key);
+	if (t->pinned)
+		rt_tls_pin_set(h, t);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
 	    (long)rt_cfg.runtime_connect_timeout);
 }
@@ -166,6 +168,11 @@ map_curl(const struct rt_target *t, CURLcode cc, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot connect to runtime at %s",
 		    where(t));
 		return RT_E_UNREACHABLE;
+	case CURLE_PEER_FAILED_VERIFICATION:
+		snprintf(err, errlen, "runtime at %s: %s", where(t), t->pinned ?
+		    "its certificate does not match the pinned fingerprint" :
+		    curl_easy_strerror(cc));
+		return RT_E_PROTO;
 	default:
 		snprintf(err, errlen, "runtime at %s: %s", where(t),
 		    curl_easy_strerror(cc));

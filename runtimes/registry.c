@@ -10,12 +10,14 @@
 
 #include "runtime.h"
 #include "docker.h"
+#include "proxmox.h"
 
 static const struct {
 	const char		*name;
 	const struct rt_driver	*driver;
 } drivers[] = {
 	{ "docker", &rt_docker },
+	{ "proxmox", &rt_proxmox },
 };
 
 #define NDRIVERS (sizeof(drivers) / sizeof(drivers[0]))
@@ -62,6 +64,7 @@ cap_name(unsigned cap)
 	case RT_CAP_PAUSE:	return "pause";
 	case RT_CAP_WAIT:	return "wait";
 	case RT_CAP_PRUNE:	return "prune";
+	case RT_CAP_PODS:	return "pods";
 	default:		return "an unknown capability";
 	}
 }
@@ -97,6 +100,8 @@ has_members(const struct rt_driver *d, unsigned cap)
 		return d->wait != NULL;
 	case RT_CAP_PRUNE:
 		return d->prune != NULL;
+	case RT_CAP_PODS:
+		return d->pods != NULL;
 	default:
 		return 0;
 	}

@@ -15,6 +15,10 @@
  *                ones are services' (services/endpoints.c).
  *   docker*.c    the Docker Engine API driver (Docker and Podman's
  *                compatible service), private header docker.h
+ *   proxmox*.c   the Proxmox VE driver (LXC containers, pods), private
+ *                header proxmox.h
+ *   tls_pin.c    a pinned certificate fingerprint as a target's TLS
+ *                verification
  *
  * Every driver call returns 0 on success (RT_CHANGED_NOT for a lifecycle
  * action that found the container already in the target state) or -1
@@ -118,6 +122,11 @@ struct rt_target {
 	char		 key[RT_PATHLEN];
 	struct rt_header hdr[RT_MAXHDR];
 	size_t		 nhdr;
+	/* A pinned SHA-256 fingerprint of the server's certificate: when
+	 * set it is the TLS verification (tls_pin.c), instead of a CA and
+	 * the host name, and connections are never reused. */
+	unsigned char	 pin[32];
+	int		 pinned;
 };
 
 struct rt_resp {
@@ -151,6 +160,16 @@ int	 rt_target_parse(const char *url, const char *ca, const char *cert,
  * bad name or value (CR, LF, too long) or a full list. */
 int	 rt_target_header(struct rt_target *, const char *name,
 	    const char *value);
+/* A certificate fingerprint, 64 hex digits with or without ':' between
+ * pairs, as t's pin (tls_pin.c).  0, or RT_E_INVALID for another text or
+ * a target that is not https://. */
+int	 rt_target_pin(struct rt_target *, const char *fingerprint);
+/* 64 hex digits, every pair ':'-separated or none: the 32 bytes into
+ * out.  0 or RT_E_INVALID. */
+int	 rt_fingerprint_parse(const char *, unsigned char out[32]);
+/* For http.c: sets libcurl handle h (a CURL *) so t's pin is its TLS
+ * verification. */
+void	 rt_tls_pin_set(void *h, const struct rt_target *t);
 /*
  * Makes one request and collects the answer (at most max_resp bytes).
  * timeout_s 0 means runtime_timeout.  Returns RT_OK with out filled (any
@@ -390,9 +409,130 @@ struct rt_version {
 #define RT_CAP_PAUSE	(1u << 9)	/* pause, unpause */
 #define RT_CAP_WAIT	(1u << 10)	/* wait */
 #define RT_CAP_PRUNE	(1u << 11)	/* prune */
+#define RT_CAP_PODS	(1u << 12)	/* pods: the members of rt_pod_ops */
 
 struct rt_endpoint;
 struct rt_endpoint_conf;
+
+/* ---- pods (RT_CAP_PODS) ----
+ * A pod is one system container (a Proxmox VE LXC container, an LXD
+ * instance) made with placement, resources, network and DNS, and
+ * changed in place later.  The driver marks it with the pod's id, owner
+ * and namespace (Proxmox: tags), so a retried create finds it.  ref is
+ * the engine's own name for it (a Proxmox vmid as text); the core
+ * members (start, stop, kill, remove, list) take it as their id.
+ */
+struct rt_pod_resources {
+	int		 cores;		/* 0: unchanged (create: default) */
+	int64_t		 memory_mb;	/* 0: unchanged / default */
+	int64_t		 swap_mb;	/* -1: unchanged / default */
+	int64_t		 disk_gb;	/* 0: unchanged / default */
+};
+
+struct rt_pod_dns {
+	const char *const	*servers;	/* NULL-terminated, or NULL */
+	const char *const	*search;
+	const char *const	*options;	/* resolv.conf "options" words */
+};
+
+struct rt_pod_spec {
+	const char		*pod_id;	/* ours: [a-z0-9-] */
+	const char		*owner;		/* user name */
+	const char		*pod_namespace;
+	const char		*hostname;
+	const char		*image;		/* an engine template */
+	const char		*storage;	/* NULL: the endpoint's */
+	struct {
+		const char	*bridge;	/* NULL: the endpoint's */
+		const char	*ip, *gateway;	/* "dhcp", CIDR; NULL: dhcp */
+		const char	*ip6;		/* "auto", "dhcp", CIDR, NULL */
+		int		 firewall;
+	}			 net;
+	struct rt_pod_resources	 res;
+	struct rt_pod_dns	 dns;
+	int			 nesting;	/* the caller checked who asks */
+};
+
+struct rt_pod_mount {
+	const char	*volume;	/* an engine volume; NULL: a new one */
+	const char	*storage;	/* of a new one; NULL: the endpoint's */
+	int64_t		 size_gb;	/* of a new one */
+	const char	*mount_point;	/* absolute path in the pod */
+	int		 read_only;
+};
+
+struct rt_image_prepare {
+	const char	*url;
+	const char	*checksum, *checksum_algorithm;	/* NULL: none */
+	const char	*storage;	/* NULL: the endpoint's */
+	const char	*filename;
+};
+
+/* An engine task's state (a Proxmox UPID's). */
+struct rt_task {
+	int		 running;
+	int		 ok;		/* stopped and successful */
+	char		 exitstatus[256];	/* the engine's word or error */
+	char		 type[32];
+	time_t		 started, ended;
+};
+
+/*
+ * Every member returns 0 or -1 with err, as the core ones do.  JSON
+ * out-parameters are new references the caller puts.  A driver that
+ * declares RT_CAP_PODS sets every member.
+ */
+struct rt_pod_ops {
+	/* Makes the pod, stopped, and waits for the engine's task: ref
+	 * gets its name.  A pod of that id already there (a retried
+	 * create) is 0 with *existed set. */
+	int	(*create)(const struct rt_endpoint *,
+		    const struct rt_pod_spec *, char *ref, size_t reflen,
+		    int *existed, struct rt_err *);
+	/* The ref of the pod marked pod_id; RT_E_NOT_FOUND if none. */
+	int	(*find)(const struct rt_endpoint *, const char *pod_id,
+		    char *ref, size_t reflen, struct rt_err *);
+	/* {ref, status, state, hostname, uptime, resources{cores, memory,
+	 * swap, disk}, network{bridge, ip, gateway, ip6, firewall, hwaddr},
+	 * dns{servers[], search[]}, mounts[{mp, volume, mount_point,
+	 * read_only, size}], pending[], pod_id, owner, namespace, node,
+	 * stats{cpu, memory_usage, ...}} */
+	int	(*get)(const struct rt_endpoint *, const char *ref,
+		    json_object **out, struct rt_err *);
+	/* {applied[], pending[]}: the fields that took effect and those
+	 * waiting for a restart.  A smaller disk: RT_E_INVALID. */
+	int	(*resources)(const struct rt_endpoint *, const char *ref,
+		    const struct rt_pod_resources *, json_object **out,
+		    struct rt_err *);
+	/* {servers[], search[], options[], applied[], pending[],
+	 * options_applied, note?, resolv_conf} */
+	int	(*dns)(const struct rt_endpoint *, const char *ref,
+		    const struct rt_pod_dns *, json_object **out,
+		    struct rt_err *);
+	/* An enabled rule that lets proto/port in, named by comment;
+	 * port_close removes the rules of that comment (none: 0). */
+	int	(*port_open)(const struct rt_endpoint *, const char *ref,
+		    const char *proto, int port, const char *comment,
+		    struct rt_err *);
+	int	(*port_close)(const struct rt_endpoint *, const char *ref,
+		    const char *comment, struct rt_err *);
+	/* mp gets the mount's name ("mp0"); out {mp, volume, mount_point,
+	 * read_only, pending} */
+	int	(*mount_add)(const struct rt_endpoint *, const char *ref,
+		    const struct rt_pod_mount *, json_object **out,
+		    struct rt_err *);
+	int	(*mount_remove)(const struct rt_endpoint *, const char *ref,
+		    const char *mp, struct rt_err *);
+	/* Starts a download of a template; task gets the engine's task id
+	 * (waited for elsewhere, with task()) and volume the name the
+	 * template will have. */
+	int	(*image_prepare)(const struct rt_endpoint *,
+		    const struct rt_image_prepare *, char *task,
+		    size_t tasklen, char *volume, size_t volen,
+		    struct rt_err *);
+	int	(*task)(const struct rt_endpoint *, const char *task,
+		    struct rt_task *, struct rt_err *);
+};
 
 /*
  * The runtime interface.  Container rows and inspect/stats answers are
@@ -416,6 +556,12 @@ struct rt_driver {
 	 * headers or options.  NULL: nothing to add.  0 or -1 with err. */
 	int	(*prepare)(struct rt_endpoint *,
 		    const struct rt_endpoint_conf *, struct rt_err *);
+	/* Called when an endpoint is registered through the API: contacts
+	 * the engine so bad credentials are refused then.  NULL: not
+	 * contacted. */
+	int	(*check)(const struct rt_endpoint *, struct rt_err *);
+	/* RT_CAP_PODS: the pod members, or NULL. */
+	const struct rt_pod_ops *pods;
 
 	int	(*list)(const struct rt_endpoint *, const struct rt_list_opts *,
 		    json_object **rows, struct rt_err *);
@@ -530,15 +676,25 @@ struct rt_endpoint {
 	struct rt_target	 target;
 	char			 url[RT_PATHLEN];
 	int			 from_config;	/* not removable by the API */
+	/* Placement defaults, for drivers that place (proxmox): the
+	 * cluster node, the storage and the network bridge. */
+	char			 node[64];
+	char			 storage[64];
+	char			 bridge[64];
 };
 
-/* What an endpoint is made from; NULL members are absent. */
+/* What an endpoint is made from; NULL members are absent.  token,
+ * tls_fingerprint, node, storage and bridge are for drivers with a
+ * prepare hook, which reads them. */
 struct rt_endpoint_conf {
 	const char	*name;
 	const char	*driver;	/* NULL: RT_DRIVER_DEFAULT */
 	const char	*url;
 	const char	*tls_ca, *tls_cert, *tls_key;
 	const char	*auth;		/* an Authorization value: a secret */
+	const char	*token;		/* the driver's credential: a secret */
+	const char	*tls_fingerprint;
+	const char	*node, *storage, *bridge;
 };
 
 int	 rt_endpoint_name_ok(const char *);

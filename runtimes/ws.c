@@ -326,6 +326,11 @@ rt_ws_connect(const struct rt_target *t, const char *path,
 
 	*out = NULL;
 	*status = 0;
+	if (t->pinned) {	/* tls_pin.c's check is libcurl's only */
+		snprintf(err, errlen, "runtime at %s: no WebSocket to a "
+		    "target with a pinned certificate", t->base);
+		return RT_E_UNSUPPORTED;
+	}
 	if ((ws = calloc(1, sizeof(*ws))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return RT_E_INTERNAL;

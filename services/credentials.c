@@ -3,7 +3,8 @@
  * libsodium: the server secrets in DATA_DIR/secrets/, Argon2id password
  * hashes (bounded to one computation per core across the pool), API keys
  * in the form cc_<prefix>_<secret> kept only as a keyed BLAKE2b hash,
- * random tokens for sessions, and constant-time comparison.
+ * random tokens for sessions, constant-time comparison, and the sealing
+ * of the engine credentials that must be read back (a Proxmox token).
  */
 #include "config.h"
 
@@ -24,6 +25,7 @@ static struct {
 	char		 dir[CFG_STRLEN];
 	unsigned char	 key_hash[CRED_SECRET_LEN];	/* API keys, sessions */
 	unsigned char	 jwt[CRED_SECRET_LEN];
+	unsigned char	 seal[CRED_SECRET_LEN];	/* stored engine tokens */
 } sec;
 
 static int
@@ -103,8 +105,8 @@ err:
 }
 
 /*
- * Loads (creating on first start) the API-key hashing key and the JWT
- * signing secret of data_dir into this process.  The master calls it
+ * Loads (creating on first start) the API-key hashing key, the JWT
+ * signing secret and the sealing key of data_dir into this process.  The master calls it
  * before forking so workers inherit them; the CLI calls it too.
  */
 int
@@ -113,7 +115,8 @@ cred_secrets_init(const char *dir)
 	if (sec.loaded && strcmp(sec.dir, dir) == 0)
 		return 0;
 	if (secret_load(dir, "key_hash.key", sec.key_hash) < 0 ||
-	    secret_load(dir, "jwt.key", sec.jwt) < 0) {
+	    secret_load(dir, "jwt.key", sec.jwt) < 0 ||
+	    secret_load(dir, "seal.key", sec.seal) < 0) {
 		log_msg(LOG_L_ERROR, "cannot create or read the server secrets "
 		    "in %s/secrets", dir);
 		return SVC_E_INTERNAL;
@@ -313,4 +316,66 @@ cred_equal(const char *a, const char *b)
 	if (n != strlen(b))
 		return 0;
 	return n == 0 || sodium_memcmp(a, b, n) == 0;
+}
+
+#define SEAL_TAG "sb1:"
+
+/*
+ * An engine credential that must be read back (a Proxmox API token)
+ * sealed for storage: crypto_secretbox (XSalsa20-Poly1305) under
+ * DATA_DIR/secrets/seal.key with a random nonce, as "sb1:" and the
+ * base64url of nonce and box.  0, or SVC_E_INTERNAL (too long for out,
+ * no secret).
+ */
+int
+cred_seal(const char *plain, char *out, size_t outlen)
+{
+	unsigned char buf[crypto_secretbox_NONCEBYTES + CRED_SEAL_PLAIN_MAX +
+	    crypto_secretbox_MACBYTES];
+	size_t n = strlen(plain), blen;
+
+	if (!secrets_ready() || n > CRED_SEAL_PLAIN_MAX)
+		return SVC_E_INTERNAL;
+	blen = crypto_secretbox_NONCEBYTES + n + crypto_secretbox_MACBYTES;
+	if (outlen < sizeof(SEAL_TAG) + sodium_base64_ENCODED_LEN(blen,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING))
+		return SVC_E_INTERNAL;
+	randombytes_buf(buf, crypto_secretbox_NONCEBYTES);
+	crypto_secretbox_easy(buf + crypto_secretbox_NONCEBYTES,
+	    (const unsigned char *)plain, n, buf, sec.seal);
+	memcpy(out, SEAL_TAG, sizeof(SEAL_TAG) - 1);
+	sodium_bin2base64(out + sizeof(SEAL_TAG) - 1, outlen -
+	    (sizeof(SEAL_TAG) - 1), buf, blen,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return 0;
+}
+
+/* The reverse of cred_seal into out (NUL-terminated; the caller wipes
+ * it).  SVC_E_INVALID for a text that does not open: not ours, changed,
+ * or sealed under another server's key. */
+int
+cred_unseal(const char *sealed, char *out, size_t outlen)
+{
+	unsigned char buf[crypto_secretbox_NONCEBYTES + CRED_SEAL_PLAIN_MAX +
+	    crypto_secretbox_MACBYTES];
+	size_t blen, n;
+
+	if (!secrets_ready())
+		return SVC_E_INTERNAL;
+	if (strncmp(sealed, SEAL_TAG, sizeof(SEAL_TAG) - 1) != 0 ||
+	    sodium_base642bin(buf, sizeof(buf), sealed + sizeof(SEAL_TAG) - 1,
+	    strlen(sealed + sizeof(SEAL_TAG) - 1), NULL, &blen, NULL,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    blen < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
+		return SVC_E_INVALID;
+	n = blen - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES;
+	if (n + 1 > outlen || crypto_secretbox_open_easy((unsigned char *)out,
+	    buf + crypto_secretbox_NONCEBYTES, blen -
+	    crypto_secretbox_NONCEBYTES, buf, sec.seal) != 0) {
+		sodium_memzero(out, outlen);
+		return SVC_E_INVALID;
+	}
+	out[n] = '\0';
+	sodium_memzero(buf, sizeof(buf));
+	return 0;
 }

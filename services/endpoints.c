@@ -2,7 +2,9 @@
  * endpoints.c: the engines an endpoint name can mean.  The default
  * ("local") and config's "endpoints" come from runtimes/endpoints.c; the
  * admin API stores more in STORE_ENDPOINTS as {name, url, tls_ca,
- * tls_cert, tls_key, driver, created_at, created_by}.  Config wins over a
+ * tls_cert, tls_key, driver, created_at, created_by} and, for drivers
+ * that take them, {token_sealed (cred_seal), tls_fingerprint, node,
+ * storage, bridge}.  Config wins over a
  * stored record of the same name.  Errors are the engine layer's (struct
  * rt_err): RT_E_NOT_FOUND of kind RT_K_ENDPOINT, RT_E_INVALID for a bad
  * name, RT_E_INTERNAL for storage.
@@ -12,21 +14,42 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "services.h"
 
 /* An endpoint from its stored record (a record without a driver is a
- * docker one: records from before drivers were named). */
+ * docker one: records from before drivers were named).  A sealed token
+ * is opened only for the make, and wiped after. */
 static int
 from_record(json_object *o, struct rt_endpoint *ep, struct rt_err *err)
 {
 	struct rt_endpoint_conf c = {
-		jget_str(o, "name") ? jget_str(o, "name") : "",
-		jget_str(o, "driver"), jget_str(o, "url"),
-		jget_str(o, "tls_ca"), jget_str(o, "tls_cert"),
-		jget_str(o, "tls_key"), NULL
+		.name = jget_str(o, "name") ? jget_str(o, "name") : "",
+		.driver = jget_str(o, "driver"), .url = jget_str(o, "url"),
+		.tls_ca = jget_str(o, "tls_ca"),
+		.tls_cert = jget_str(o, "tls_cert"),
+		.tls_key = jget_str(o, "tls_key"),
+		.tls_fingerprint = jget_str(o, "tls_fingerprint"),
+		.node = jget_str(o, "node"), .storage = jget_str(o, "storage"),
+		.bridge = jget_str(o, "bridge")
 	};
+	const char *sealed = jget_str(o, "token_sealed");
+	char token[CRED_SEAL_PLAIN_MAX + 1];
+	int rc;
 
-	return rt_endpoint_make(&c, ep, err);
+	if (sealed != NULL) {
+		if (cred_unseal(sealed, token, sizeof(token)) != 0) {
+			rt_err_set(err, RT_E_INTERNAL, "endpoint '%s': its "
+			    "stored token does not open with this server's "
+			    "seal.key", c.name);
+			return -1;
+		}
+		c.token = token;
+	}
+	rc = rt_endpoint_make(&c, ep, err);
+	sodium_memzero(token, sizeof(token));
+	return rc;
 }
 
 struct find {

@@ -102,6 +102,12 @@ int		 cred_key_parse(const char *key,
 int		 cred_hash(const char *secret, char hex[CRED_HASH_HEX]);
 int		 cred_token(char out[CRED_TOKEN_MAX]);
 int		 cred_equal(const char *a, const char *b);
+/* A credential kept to be sent again (an engine token), sealed for
+ * storage and opened again (credentials.c). */
+#define CRED_SEAL_PLAIN_MAX	400
+#define CRED_SEALED_MAX		640
+int		 cred_seal(const char *plain, char *out, size_t outlen);
+int		 cred_unseal(const char *sealed, char *out, size_t outlen);
 
 struct jwt_claims {
 	char		 sub[72];

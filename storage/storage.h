@@ -20,6 +20,8 @@
  *   events.c   the append-only event log
  *   files.c    the file store
  *   jobs.c     the job queue; its policy comes from the caller
+ *   pods.c     pods, the host ports their forwards hold, and template
+ *              downloads
  */
 #ifndef STORAGE_H
 #define STORAGE_H
@@ -57,6 +59,7 @@ enum store_db {
 	STORE_JOBS,
 	STORE_JOBQ,
 	STORE_ENDPOINTS,
+	STORE_PODS,		/* pods, their host ports, template downloads */
 	STORE_DB__MAX
 };
 
@@ -321,6 +324,39 @@ int	 jobq_list(const struct jobq_filter *, json_object **rows,
 	    long *total);
 /* The public view of a stored record (a new object). */
 json_object *jobq_public(json_object *job);
+
+/*
+ * Pods (pods.c), in STORE_PODS: "p/<id>" a pod's record, "h/<proto>/
+ * <port>" the host port one of its forwards holds ({pod}), "t/<id>" a
+ * template download's record.  Records are the callers' JSON objects;
+ * a pod's forwards are its "ports" array of {protocol, host_port, ...}.
+ */
+typedef int (*store_rec_fn)(const char *id, json_object *rec, void *arg);
+int	 store_pod_get(const char *id, json_object **out);
+int	 store_pod_put(const char *id, json_object *rec, unsigned flags);
+/* Writes rec when the id is free, or over the record there when
+ * may_take(old, arg) says 1 (the caller's rule: a create that did not
+ * finish): one transaction, so two claims never both win.  0 or
+ * STORE_E_EXISTS. */
+int	 store_pod_claim(const char *id, json_object *rec,
+	    int (*may_take)(json_object *old, void *arg), void *arg);
+/* The record and every host port it holds, in one transaction. */
+int	 store_pod_del(const char *id);
+/* fn on each record in id order until it returns nonzero (returned). */
+int	 store_pods_each(store_rec_fn, void *arg);
+/* Appends port to the pod's ports and takes its host port: 0,
+ * STORE_E_EXISTS when a forward holds it, STORE_E_NOTFOUND for no pod. */
+int	 store_pod_port_add(const char *id, json_object *port);
+/* Drops the pod's port of proto and host_port (*removed gets it, a new
+ * reference, when wanted): 0 or STORE_E_NOTFOUND. */
+int	 store_pod_port_del(const char *id, const char *proto, int host_port,
+	    json_object **removed);
+int	 store_ptask_get(const char *id, json_object **out);
+int	 store_ptask_put(const char *id, json_object *rec, unsigned flags);
+/* Replaces the record and appends the event, in one transaction. */
+int	 store_ptask_finish(const char *id, json_object *rec,
+	    const char *event_type, json_object *event);
+int	 store_ptasks_each(store_rec_fn, void *arg);
 
 /*
  * For storage's own files only: the LMDB handles behind the types above,

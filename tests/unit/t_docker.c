@@ -79,8 +79,7 @@ int
 main(void)
 {
 	struct rt_list_opts lo = { 1, NULL };
-	struct rt_endpoint_conf conf = { "fake", NULL, NULL, NULL, NULL, NULL,
-	    NULL };
+	struct rt_endpoint_conf conf = { .name = "fake" };
 	struct rt_endpoint ep;
 	struct rt_err e;
 	json_object *o = NULL;

@@ -27,8 +27,8 @@
 static void
 test_registry(void)
 {
-	struct rt_endpoint_conf c = { "e1", NULL, "tcp://127.0.0.1:1", NULL,
-	    NULL, NULL, NULL };
+	struct rt_endpoint_conf c = { .name = "e1",
+	    .url = "tcp://127.0.0.1:1" };
 	struct rt_endpoint ep;
 	struct rt_err e;
 
@@ -42,7 +42,7 @@ test_registry(void)
 	    d->ping);
 	CHECK(rt_driver_find("lxd") == NULL);
 	CHECK(rt_driver_find(NULL) == NULL);
-	CHECK_STR(rt_driver_names(), "docker");
+	CHECK_STR(rt_driver_names(), "docker, proxmox");
 
 	/* docker is the default; naming it is the same */
 	CHECK_INT(rt_endpoint_make(&c, &ep, &e), 0);
