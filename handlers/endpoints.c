@@ -29,6 +29,9 @@ endpoint_json(const struct rt_endpoint *ep)
 	    json_object_new_boolean(ep->from_config));
 	json_object_object_add(o, "default", json_object_new_boolean(
 	    strcmp(ep->name, RT_EP_DEFAULT) == 0));
+	if (ep->project[0] != '\0')
+		json_object_object_add(o, "project",
+		    json_object_new_string(ep->project));
 	return o;
 }
 
@@ -65,9 +68,10 @@ h_endpoints_list(struct request *r)
 }
 
 /*
- * POST /endpoints {name, url, driver?, tls_ca?, tls_cert?, tls_key?}:
- * registers an engine (not contacted now: GET ?check=true pings).  The
- * driver is one of the registry's ("docker" when absent).  TLS files
+ * POST /endpoints {name, url, driver?, tls_ca?, tls_cert?, tls_key?,
+ * project?}: registers an engine (not contacted now: GET ?check=true
+ * pings).  The driver is one of the registry's ("docker" when absent);
+ * project is for drivers that have them (lxd).  TLS files
  * must be readable by the server.  201 endpoint; 400 bad name, URL,
  * driver or file; 409 the name exists (config names included).
  */
@@ -78,7 +82,7 @@ h_endpoint_create(struct request *r)
 	struct rt_endpoint ep, old;
 	struct rt_endpoint_conf c;
 	json_object *rec;
-	const char *name, *url, *driver, *f[3];
+	const char *name, *url, *driver, *project, *f[3];
 	struct rt_err e;
 	char ts[32];
 	int bad = 0, rc;
@@ -87,7 +91,7 @@ h_endpoint_create(struct request *r)
 	json_object_object_foreach(r->json, k, val) {
 		(void)val;
 		if (strcmp(k, "name") != 0 && strcmp(k, "url") != 0 &&
-		    strcmp(k, "driver") != 0 &&
+		    strcmp(k, "driver") != 0 && strcmp(k, "project") != 0 &&
 		    strcmp(k, "tls_ca") != 0 && strcmp(k, "tls_cert") != 0 &&
 		    strcmp(k, "tls_key") != 0)
 			return resp_error(r, CC_E_INVALID_REQUEST, "unknown "
@@ -109,8 +113,11 @@ h_endpoint_create(struct request *r)
 	if ((driver = req_body_str(r, "driver", &bad)) == NULL && bad)
 		return resp_error(r, CC_E_INVALID_REQUEST, "driver must be "
 		    "one of: %s", rt_driver_names());
+	if ((project = req_body_str(r, "project", &bad)) == NULL && bad)
+		return resp_error(r, CC_E_INVALID_REQUEST, "project must be a "
+		    "string");
 	c = (struct rt_endpoint_conf){ name, driver, url, f[0], f[1], f[2],
-	    NULL };
+	    NULL, project };
 	if (rt_endpoint_make(&c, &ep, &e) < 0)
 		return ctr_ep_error(r, &e);
 	for (i = 0; i < 3; i++)
@@ -133,6 +140,9 @@ h_endpoint_create(struct request *r)
 			    json_object_new_string(f[i]));
 	json_object_object_add(rec, "driver",
 	    json_object_new_string(ep.driver->name));
+	if (ep.project[0] != '\0')
+		json_object_object_add(rec, "project",
+		    json_object_new_string(ep.project));
 	json_object_object_add(rec, "created_at", json_object_new_string(ts));
 	json_object_object_add(rec, "created_by",
 	    json_object_new_string(r->who.user));

@@ -2,7 +2,7 @@
  * endpoints.c: the engines an endpoint name can mean.  The default
  * ("local") and config's "endpoints" come from runtimes/endpoints.c; the
  * admin API stores more in STORE_ENDPOINTS as {name, url, tls_ca,
- * tls_cert, tls_key, driver, created_at, created_by}.  Config wins over a
+ * tls_cert, tls_key, driver, project, created_at, created_by}.  Config wins over a
  * stored record of the same name.  Errors are the engine layer's (struct
  * rt_err): RT_E_NOT_FOUND of kind RT_K_ENDPOINT, RT_E_INVALID for a bad
  * name, RT_E_INTERNAL for storage.
@@ -23,7 +23,7 @@ from_record(json_object *o, struct rt_endpoint *ep, struct rt_err *err)
 		jget_str(o, "name") ? jget_str(o, "name") : "",
 		jget_str(o, "driver"), jget_str(o, "url"),
 		jget_str(o, "tls_ca"), jget_str(o, "tls_cert"),
-		jget_str(o, "tls_key"), NULL
+		jget_str(o, "tls_key"), NULL, jget_str(o, "project")
 	};
 
 	return rt_endpoint_make(&c, ep, err);
