@@ -67,6 +67,8 @@ list_one(struct request *r, const struct rt_endpoint *ep,
 			continue;
 		json_object_object_add(row, "endpoint",
 		    json_object_new_string(ep->name));
+		json_object_object_add(row, "runtime",
+		    json_object_new_string(ep->driver->name));
 		json_object_array_add(out, json_object_get(row));
 	}
 	json_object_put(rows);
@@ -183,25 +185,29 @@ h_containers_list(struct request *r)
 
 /*
  * POST /containers (and /containers/run): creates and starts a container
- * from either body shape (container_spec.c), labelled with its owner.
- * detached=false waits for it to exit (runtime_timeout) and adds
+ * from either body shape (container_spec.c), or on an endpoint whose
+ * engine configures instances by keys (LXD) from the instance shape
+ * (instance_spec.c: start false leaves it stopped), labelled with its
+ * owner.  detached=false waits for it to exit (runtime_timeout) and adds
  * exit_code.  201 with the container; 400 bad body, 403 a privileged
  * option (field named), 404 IMAGE_NOT_FOUND, 409 name taken, 5xx engine.
  * If the start fails the container is removed again.
  */
-int
-h_container_create(struct request *r)
+static int
+container_create(struct request *r)
 {
 	struct rt_endpoint ep;
 	struct cspec cs;
 	json_object *info = NULL, *d;
 	struct rt_err e;
 	char id[160];
-	int status, exit_code = 0, waited = 0, detached;
+	int status, exit_code = 0, waited = 0, detached, start;
 
 	if (ctr_endpoint(r, &ep) < 0)
 		return r->status;
-	if (cspec_parse(r->json, ctr_is_admin(r), &cs) < 0) {
+	if ((rt_can(&ep, RT_CAP_INSTANCE) ? ispec_parse(r->json,
+	    ctr_is_admin(r), &cs) : cspec_parse(r->json, ctr_is_admin(r),
+	    &cs)) < 0) {
 		d = json_object_new_object();
 		json_object_object_add(d, "field",
 		    json_object_new_string(cs.err_field));
@@ -210,6 +216,7 @@ h_container_create(struct request *r)
 		return status;
 	}
 	detached = cs.detached;
+	start = !cs.s.no_start;
 	if (cspec_set_owner(&cs, r->who.user) < 0) {
 		cspec_free(&cs);
 		return resp_error(r, CC_E_INTERNAL_ERROR, "out of memory");
@@ -227,7 +234,7 @@ h_container_create(struct request *r)
 	}
 	cspec_free(&cs);
 	ctr_event(r, &ep, id, "create");
-	if (ep.driver->start(&ep, id, &e) < 0) {
+	if (start && ep.driver->start(&ep, id, &e) < 0) {
 		struct rt_err e2;
 
 		/* Nothing half-made is left behind. */
@@ -235,8 +242,9 @@ h_container_create(struct request *r)
 			ctr_event(r, &ep, id, "remove");
 		return ctr_rt_error(r, &ep, &e, NULL);
 	}
-	ctr_event(r, &ep, id, "start");
-	if (!detached && rt_can(&ep, RT_CAP_WAIT)) {
+	if (start)
+		ctr_event(r, &ep, id, "start");
+	if (start && !detached && rt_can(&ep, RT_CAP_WAIT)) {
 		req_set_streaming(r);	/* runtime_timeout bounds the wait */
 		if (ep.driver->wait(&ep, id, rt_cfg.runtime_timeout, &exit_code,
 		    &e) < 0)
@@ -251,6 +259,19 @@ h_container_create(struct request *r)
 		json_object_object_add(info, "exit_code",
 		    json_object_new_int(exit_code));
 	return resp_ok(r, 201, "container", info);
+}
+
+/* The create with its container_create_start/_success/_error events. */
+int
+h_container_create(struct request *r)
+{
+	const char *name = jget_str(r->json, "name");
+	int status;
+
+	ctr_update(r, "container_create", name, 0);
+	status = container_create(r);
+	ctr_update(r, "container_create", name, 1);
+	return status;
 }
 
 /* GET /containers/{id} (and /inspect): the container in our shape. */
@@ -281,8 +302,8 @@ static const char *const action_names[CTR_ACTION__MAX] = {
  * with {id, name, status, state, changed}; 404, 409 (e.g. pause a
  * stopped one), 5xx.
  */
-int
-h_container_action(struct request *r)
+static int
+container_action(struct request *r)
 {
 	static const char *const copied[] = { "id", "name", "status",
 	    "state" };
@@ -348,12 +369,26 @@ h_container_action(struct request *r)
 	return resp_ok(r, 200, "container", o);
 }
 
+/* The actions; a restart with its container_restart_* events. */
+int
+h_container_action(struct request *r)
+{
+	int status;
+
+	if (r->route == NULL || r->route->arg != CTR_RESTART)
+		return container_action(r);
+	ctr_update(r, "container_restart", req_param(r, "id"), 0);
+	status = container_action(r);
+	ctr_update(r, "container_restart", req_param(r, "id"), 1);
+	return status;
+}
+
 /*
  * DELETE /containers/{id}[?force=true] (and DELETE .../remove).  200
  * {id, removed}; 409 CONFLICT for a running container without force.
  */
-int
-h_container_delete(struct request *r)
+static int
+container_delete(struct request *r)
 {
 	struct rt_endpoint ep;
 	json_object *o;
@@ -378,4 +413,16 @@ h_container_delete(struct request *r)
 	json_object_object_add(o, "removed", json_object_new_boolean(1));
 	json_object_object_add(o, "endpoint", json_object_new_string(ep.name));
 	return resp_ok(r, 200, "container", o);
+}
+
+/* The removal with its container_delete_* events. */
+int
+h_container_delete(struct request *r)
+{
+	int status;
+
+	ctr_update(r, "container_delete", req_param(r, "id"), 0);
+	status = container_delete(r);
+	ctr_update(r, "container_delete", req_param(r, "id"), 1);
+	return status;
 }

@@ -42,6 +42,8 @@ int	ctr_unsupported(struct request *, const struct rt_endpoint *,
 	    const char *what);
 void	ctr_event(struct request *, const struct rt_endpoint *,
 	    const char *id, const char *event);
+void	ctr_update(struct request *, const char *action, const char *target,
+	    int done);
 int	ctr_list_page(struct request *, const char *kinds, json_object *rows);
 
 /* containers.c; a lifecycle route names its action in its arg */
@@ -61,6 +63,16 @@ int	h_container_add_file(struct request *);
 int	ctr_run(struct request *, const struct rt_endpoint *, const char *id,
 	    struct rt_exec_spec *, struct rt_exec_result *);
 
+/* ctr_files.c: files by the engine's file API, else its archive API;
+ * 0 or -1 with err */
+int	ctr_can_files(const struct rt_endpoint *);
+int	ctr_files_put(const struct rt_endpoint *, const char *id,
+	    const char *dir, const struct tar_ent *, size_t n,
+	    struct rt_err *);
+int	ctr_file_read(const struct rt_endpoint *, const char *id,
+	    const char *path, size_t max, char **data, size_t *len,
+	    struct rt_err *);
+
 /* container_users.c */
 int	h_container_add_user(struct request *);
 
@@ -69,6 +81,18 @@ int	h_images_list(struct request *);
 int	h_image_pull(struct request *);
 int	h_image_delete(struct request *);
 int	h_image_build(struct request *);
+int	h_image_import(struct request *);
+
+/* lxc.c: the LXC Tools routes (connect, authkey, network setup) */
+int	h_container_connect(struct request *);
+int	h_container_authkey(struct request *);
+int	h_network_setup(struct request *);
+int	ssh_key_check(const char *line, size_t *klen);
+
+/* forwards.c: host ports forwarded to a container */
+int	h_forward_create(struct request *);
+int	h_forwards_list(struct request *);
+int	h_forward_delete(struct request *);
 
 /* named.c: networks and volumes; a route names its kind in its arg */
 enum named_kind { NAMED_NETWORK = 1, NAMED_VOLUME, NAMED__MAX };
