@@ -21,6 +21,7 @@
 #include "handlers/handlers.h"
 #include "jobs/jobs.h"
 #include "runtimes/docker.h"
+#include "runtimes/lxd.h"
 #include "runtimes/runtime.h"
 #include "unit.h"
 
@@ -28,7 +29,7 @@ static void
 test_registry(void)
 {
 	struct rt_endpoint_conf c = { "e1", NULL, "tcp://127.0.0.1:1", NULL,
-	    NULL, NULL, NULL };
+	    NULL, NULL, NULL, NULL };
 	struct rt_endpoint ep;
 	struct rt_err e;
 
@@ -40,9 +41,9 @@ test_registry(void)
 	CHECK(d->list && d->create && d->start && d->stop && d->restart &&
 	    d->kill && d->remove && d->inspect && d->info && d->version &&
 	    d->ping);
-	CHECK(rt_driver_find("lxd") == NULL);
+	CHECK(rt_driver_find("lxd") == &rt_lxd);
 	CHECK(rt_driver_find(NULL) == NULL);
-	CHECK_STR(rt_driver_names(), "docker");
+	CHECK_STR(rt_driver_names(), "docker, lxd");
 
 	/* docker is the default; naming it is the same */
 	CHECK_INT(rt_endpoint_make(&c, &ep, &e), 0);
