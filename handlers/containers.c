@@ -265,13 +265,8 @@ container_create(struct request *r)
 int
 h_container_create(struct request *r)
 {
-	const char *name = jget_str(r->json, "name");
-	int status;
-
-	ctr_update(r, "container_create", name, 0);
-	status = container_create(r);
-	ctr_update(r, "container_create", name, 1);
-	return status;
+	return ctr_updated(r, "container_create", jget_str(r->json, "name"),
+	    container_create);
 }
 
 /* GET /containers/{id} (and /inspect): the container in our shape. */
@@ -373,14 +368,10 @@ container_action(struct request *r)
 int
 h_container_action(struct request *r)
 {
-	int status;
-
 	if (r->route == NULL || r->route->arg != CTR_RESTART)
 		return container_action(r);
-	ctr_update(r, "container_restart", req_param(r, "id"), 0);
-	status = container_action(r);
-	ctr_update(r, "container_restart", req_param(r, "id"), 1);
-	return status;
+	return ctr_updated(r, "container_restart", req_param(r, "id"),
+	    container_action);
 }
 
 /*
@@ -419,10 +410,6 @@ container_delete(struct request *r)
 int
 h_container_delete(struct request *r)
 {
-	int status;
-
-	ctr_update(r, "container_delete", req_param(r, "id"), 0);
-	status = container_delete(r);
-	ctr_update(r, "container_delete", req_param(r, "id"), 1);
-	return status;
+	return ctr_updated(r, "container_delete", req_param(r, "id"),
+	    container_delete);
 }

@@ -262,13 +262,11 @@ endpoint_named(struct request *r)
  * Appends the LXC Tools update event "<action>_start" (done 0) or, once
  * the handler has answered (done 1), "<action>_success" or
  * "<action>_error" by r->status: {action, target, endpoint, actor,
- * timestamp} and, for an error, {status, code}.  The actions are
- * container_create, container_delete, container_restart, network_setup,
- * authkey_deploy and portforward_create.  A failed append is logged.
+ * timestamp} and, for an error, {status, code}.  A failed append is
+ * logged.
  */
-void
-ctr_update(struct request *r, const char *action, const char *target,
-    int done)
+static void
+update(struct request *r, const char *action, const char *target, int done)
 {
 	json_object *d = json_object_new_object();
 	const char *phase = !done ? "start" : r->status < 400 ? "success" :
@@ -296,6 +294,23 @@ ctr_update(struct request *r, const char *action, const char *target,
 		log_msg(LOG_L_WARN, "%s %s not recorded: %s", type,
 		    target ? target : "", store_strerror(rc));
 	json_object_put(d);
+}
+
+/*
+ * Runs handler fn between the update events of action (container_create,
+ * container_delete, container_restart, network_setup, authkey_deploy,
+ * portforward_create) about target; returns fn's status.
+ */
+int
+ctr_updated(struct request *r, const char *action, const char *target,
+    handler_fn fn)
+{
+	int status;
+
+	update(r, action, target, 0);
+	status = fn(r);
+	update(r, action, target, 1);
+	return status;
 }
 
 /*

@@ -199,12 +199,8 @@ forward_create(struct request *r)
 int
 h_forward_create(struct request *r)
 {
-	int status;
-
-	ctr_update(r, "portforward_create", req_param(r, "id"), 0);
-	status = forward_create(r);
-	ctr_update(r, "portforward_create", req_param(r, "id"), 1);
-	return status;
+	return ctr_updated(r, "portforward_create", req_param(r, "id"),
+	    forward_create);
 }
 
 /* GET /containers/{id}/portforward: the container's forwards. */

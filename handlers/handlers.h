@@ -42,8 +42,8 @@ int	ctr_unsupported(struct request *, const struct rt_endpoint *,
 	    const char *what);
 void	ctr_event(struct request *, const struct rt_endpoint *,
 	    const char *id, const char *event);
-void	ctr_update(struct request *, const char *action, const char *target,
-	    int done);
+int	ctr_updated(struct request *, const char *action, const char *target,
+	    handler_fn);
 int	ctr_list_page(struct request *, const char *kinds, json_object *rows);
 
 /* containers.c; a lifecycle route names its action in its arg */

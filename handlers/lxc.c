@@ -294,12 +294,7 @@ authkey(struct request *r)
 int
 h_container_authkey(struct request *r)
 {
-	int status;
-
-	ctr_update(r, "authkey_deploy", req_param(r, "id"), 0);
-	status = authkey(r);
-	ctr_update(r, "authkey_deploy", req_param(r, "id"), 1);
-	return status;
+	return ctr_updated(r, "authkey_deploy", req_param(r, "id"), authkey);
 }
 
 /* ---- connect ---- */
@@ -496,11 +491,6 @@ network_setup(struct request *r)
 int
 h_network_setup(struct request *r)
 {
-	const char *name = jget_str(r->json, "name");
-	int status;
-
-	ctr_update(r, "network_setup", name, 0);
-	status = network_setup(r);
-	ctr_update(r, "network_setup", name, 1);
-	return status;
+	return ctr_updated(r, "network_setup", jget_str(r->json, "name"),
+	    network_setup);
 }

@@ -128,6 +128,14 @@ int64_t		 lx_bytes(const char *);
  * -1 if it is not one. */
 int		 lx_addr_parse(const char *, char *proto, size_t plen,
 		    char *addr, size_t alen, int *port);
+/* A proxy device read: its listen and connect sides. */
+struct lx_proxy {
+	char	 proto[8];		/* the listen side's: tcp | udp */
+	char	 listen[64], connect[64];	/* addresses */
+	int	 lport, cport;
+};
+/* 0 when device d is a proxy whose sides parse, with *p filled. */
+int		 lx_proxy_of(json_object *d, struct lx_proxy *p);
 /* The stats shape from two state objects dt_us apart and the
  * instance's expanded config (for memory_limit). */
 json_object	*lx_stats_of(json_object *s0, json_object *s1, uint64_t dt_us,

@@ -137,18 +137,7 @@ struct keep {
 static int
 keep_bytes(struct keep *k, enum rt_stream s, const char *p, size_t n)
 {
-	struct rt_exec_result *x = k->x;
-	size_t room = x->output_len < k->max ? k->max - x->output_len : 0;
-
-	if (n > room) {
-		x->truncated = 1;
-		n = room;
-	}
-	if (n == 0)
-		return 0;
-	if (buf_append(&x->output, &x->output_len, p, n) < 0 ||
-	    (s == RT_STDERR ? buf_append(&x->out_stderr, &x->stderr_len, p,
-	    n) : buf_append(&x->out_stdout, &x->stdout_len, p, n)) < 0) {
+	if (rt_exec_keep(k->x, k->max, s, p, n) < 0) {
 		k->oom = 1;
 		return -1;
 	}

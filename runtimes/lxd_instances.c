@@ -75,27 +75,35 @@ lx_addr_parse(const char *s, char *proto, size_t plen, char *addr,
 	return strcmp(proto, "tcp") == 0 || strcmp(proto, "udp") == 0 ? 0 : -1;
 }
 
+int
+lx_proxy_of(json_object *d, struct lx_proxy *p)
+{
+	char proto[8];
+
+	return jget_str(d, "type") != NULL &&
+	    strcmp(jget_str(d, "type"), "proxy") == 0 &&
+	    lx_addr_parse(jget_str(d, "listen"), p->proto, sizeof(p->proto),
+	    p->listen, sizeof(p->listen), &p->lport) == 0 &&
+	    lx_addr_parse(jget_str(d, "connect"), proto, sizeof(proto),
+	    p->connect, sizeof(p->connect), &p->cport) == 0 ? 0 : -1;
+}
+
 /* The proxy devices as ports, "host:container" as Docker rows have. */
 static json_object *
 ports_of(json_object *devices)
 {
 	json_object *out = json_object_new_array();
-	char p1[8], p2[8], a1[64], a2[64], buf[64];
-	int lp, cp;
+	struct lx_proxy p;
+	char buf[64];
 
 	if (!json_object_is_type(devices, json_type_object))
 		return out;
 	json_object_object_foreach(devices, k, d) {
 		(void)k;
-		if (jget_str(d, "type") == NULL ||
-		    strcmp(jget_str(d, "type"), "proxy") != 0 ||
-		    lx_addr_parse(jget_str(d, "listen"), p1, sizeof(p1), a1,
-		    sizeof(a1), &lp) < 0 ||
-		    lx_addr_parse(jget_str(d, "connect"), p2, sizeof(p2), a2,
-		    sizeof(a2), &cp) < 0)
+		if (lx_proxy_of(d, &p) < 0)
 			continue;
-		snprintf(buf, sizeof(buf), "%d:%d%s", lp, cp,
-		    strcmp(p1, "udp") == 0 ? "/udp" : "");
+		snprintf(buf, sizeof(buf), "%d:%d%s", p.lport, p.cport,
+		    strcmp(p.proto, "udp") == 0 ? "/udp" : "");
 		json_object_array_add(out, json_object_new_string(buf));
 	}
 	return out;

@@ -28,19 +28,13 @@
 static void
 forwards_of(json_object *inst, json_object *rows)
 {
+	struct lx_proxy p;
 	json_object *o;
-	char p1[8], p2[8], a1[64], a2[64];
-	int lp, cp;
 
 	if (!json_object_is_type(jget_obj(inst, "devices"), json_type_object))
 		return;
 	json_object_object_foreach(jget_obj(inst, "devices"), k, d) {
-		if (jget_str(d, "type") == NULL ||
-		    strcmp(jget_str(d, "type"), "proxy") != 0 ||
-		    lx_addr_parse(jget_str(d, "listen"), p1, sizeof(p1), a1,
-		    sizeof(a1), &lp) < 0 ||
-		    lx_addr_parse(jget_str(d, "connect"), p2, sizeof(p2), a2,
-		    sizeof(a2), &cp) < 0)
+		if (lx_proxy_of(d, &p) < 0)
 			continue;
 		o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(k));
@@ -48,14 +42,16 @@ forwards_of(json_object *inst, json_object *rows)
 		    lx_str(jget_str(inst, "name")));
 		json_object_object_add(o, "owner", lx_str(jget_str(jget_obj(inst,
 		    "config"), LX_OWNER_KEY)));
-		json_object_object_add(o, "protocol", json_object_new_string(p1));
+		json_object_object_add(o, "protocol",
+		    json_object_new_string(p.proto));
 		json_object_object_add(o, "listen_address",
-		    json_object_new_string(a1));
-		json_object_object_add(o, "listen_port", json_object_new_int(lp));
+		    json_object_new_string(p.listen));
+		json_object_object_add(o, "listen_port",
+		    json_object_new_int(p.lport));
 		json_object_object_add(o, "container_port",
-		    json_object_new_int(cp));
+		    json_object_new_int(p.cport));
 		json_object_object_add(o, "connect_address",
-		    json_object_new_string(a2));
+		    json_object_new_string(p.connect));
 		json_object_array_add(rows, o);
 	}
 }

@@ -350,6 +350,11 @@ struct rt_exec_result {
 	size_t	 stderr_len;
 	int	 truncated;	/* more than max_output was produced */
 };
+/* Keeps n bytes of stream s (RT_STDOUT or RT_STDERR) in x while the
+ * output is under max bytes in all; past it the rest is dropped and
+ * truncated set.  0, or -1 when out of memory. */
+int	 rt_exec_keep(struct rt_exec_result *, size_t max, enum rt_stream,
+	    const char *, size_t);
 void	 rt_exec_result_free(struct rt_exec_result *);
 
 /* One file or directory written into a container (RT_CAP_FILES). */
