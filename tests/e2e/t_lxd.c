@@ -12,8 +12,9 @@
  * conflict); images listed, deleted and imported from the file store;
  * an operator who cannot see the admin's instances nor ask for
  * security.privileged; endpoint=all mixing Podman and LXD rows; the
- * update events in the event log; the driver's event stream; and the
- * daemon stopped mid-test (503, then recovery).  Traffic goes to loopback only; every wait is bounded.
+ * update events in the event log; the driver's event stream; LXD over
+ * https with a client certificate it trusts (and one it does not); and
+ * the daemon stopped mid-test (503, then recovery).  Traffic goes to loopback only; every wait is bounded.
  */
 #include "config.h"
 
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,7 +67,9 @@ lexec(const char *name, const char *body, long *status)
 	json_object *x = NULL;
 	char path[256];
 
-	snprintf(path, sizeof(path), N "/containers/%s/exec" Q, name);
+	/* the endpoint named in the body, else lxd */
+	snprintf(path, sizeof(path), N "/containers/%s/exec%s", name,
+	    strstr(body, "\"endpoint\"") ? "" : Q);
 	*status = api(&r, "NGINX_URL", "POST", path, body);
 	if (r.json != NULL && json_at(r.json, "execution") != NULL)
 		x = json_object_get(json_at(r.json, "execution"));
@@ -105,9 +109,10 @@ status_of(const char *name)
 	return buf;
 }
 
-/* A request straight to the LXD socket (cleanup only); the status. */
+/* A request straight to the LXD socket (set-up and cleanup only), with
+ * a JSON body or none; the status. */
 static long
-lxd_raw(const char *method, const char *path)
+lxd_raw(const char *method, const char *path, const char *body)
 {
 	const char *sock = harness_env("LXD_SOCK");
 	char url[512];
@@ -120,6 +125,8 @@ lxd_raw(const char *method, const char *path)
 	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, sock);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	if (body != NULL)
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, fwrite);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, stderr);
@@ -646,9 +653,9 @@ test_network(void)
 	api_code("NGINX_URL", "DELETE", N "/containers/cc-l4" Q "&force=true",
 	    NULL, NULL, "cleanup");
 	snprintf(path, sizeof(path), "/1.0/profiles/%s", net);
-	lxd_raw("DELETE", path);
+	lxd_raw("DELETE", path, NULL);
 	snprintf(path, sizeof(path), "/1.0/networks/%s", net);
-	lxd_raw("DELETE", path);
+	lxd_raw("DELETE", path, NULL);
 	run(del);
 }
 
@@ -895,40 +902,158 @@ evs_sink(void *arg, enum rt_stream s, const char *p, size_t n)
 }
 
 /* The driver's event stream, as the engine follower will read it:
- * /1.0/events over the WebSocket client, one JSON object a call. */
+ * /1.0/events over the WebSocket client, one JSON object a call; over
+ * the unix socket, or https with the client certificate of c. */
 static void
-test_event_stream(void)
+event_stream(struct rt_endpoint_conf *c, const char *over)
 {
-	struct rt_endpoint_conf c;
 	struct rt_endpoint ep;
 	struct rt_events_spec es = { 0, 0, NULL };
 	struct evs e = { 0, 0, 0, 0 };
 	struct rt_err err;
-	char url[512];
 	int rc;
 
 	config_ready();
+	is_int(rt_endpoint_make(c, &ep, &err), 0, "an lxd endpoint in the "
+	    "test (%s)", over);
+	ok(rt_can(&ep, RT_CAP_EVENTS), "it has events");
+	rc = ep.driver->events(&ep, &es, evs_sink, &e, &err);
+	if (rc != 0)
+		diag("events: %s", err.msg);
+	is_int(rc, 0, "the stream ran until the sink stopped it (%s)", over);
+	ok(e.lifecycle, "an instance-exec lifecycle event arrived (%s)", over);
+	ok(e.operation, "and operation events (%s)", over);
+}
+
+static void
+test_event_stream(void)
+{
+	struct rt_endpoint_conf c;
+	char url[512];
+
 	memset(&c, 0, sizeof(c));
 	snprintf(url, sizeof(url), "unix://%s", harness_env("LXD_SOCK"));
 	c.name = "lxd";
 	c.driver = "lxd";
 	c.url = url;
-	is_int(rt_endpoint_make(&c, &ep, &err), 0, "an lxd endpoint in the "
-	    "test");
-	ok(rt_can(&ep, RT_CAP_EVENTS), "it has events");
-	rc = ep.driver->events(&ep, &es, evs_sink, &e, &err);
-	if (rc != 0)
-		diag("events: %s", err.msg);
-	is_int(rc, 0, "the stream ran until the sink stopped it");
-	ok(e.lifecycle, "an instance-exec lifecycle event arrived");
-	ok(e.operation, "and operation events");
+	event_stream(&c, "unix socket");
+}
+
+/* A client certificate (and key) made with openssl into dir; 0 or -1. */
+static int
+make_cert(const char *dir, const char *name)
+{
+	char key[512], crt[512];
+	char *argv[] = { "openssl", "req", "-x509", "-newkey", "ec",
+	    "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+	    "-subj", "/CN=container-codes-test", "-keyout", key, "-out", crt,
+	    NULL };
+
+	snprintf(key, sizeof(key), "%s/%s.key", dir, name);
+	snprintf(crt, sizeof(crt), "%s/%s.crt", dir, name);
+	return run(argv) == 0 ? 0 : -1;
+}
+
+/* A PEM certificate's base64 body (DER), as LXD's trust API takes it. */
+static char *
+pem_body(const char *path)
+{
+	static char out[8192];
+	char line[256];
+	size_t n = 0;
+	FILE *f = fopen(path, "r");
+
+	out[0] = '\0';
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "-----", 5) == 0)
+			continue;
+		line[strcspn(line, "\r\n")] = '\0';
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s", line);
+	}
+	if (f != NULL)
+		fclose(f);
+	return out;
+}
+
+/*
+ * LXD over https on 127.0.0.1: a client certificate trusted through
+ * LXD's API (what "lxc config trust add" does), the daemon's own
+ * certificate as tls_ca.  The list, an exec and the event stream go
+ * through TLS; an untrusted certificate is refused with the advice.
+ */
+static void
+test_tls(void)
+{
+	struct rt_endpoint_conf c;
+	struct http_resp r;
+	char dir[512], body[9000], url[64], crt[600], key[600], ca[600];
+	int port = harness_free_port();
+	json_object *x;
+	long st;
+
+	snprintf(dir, sizeof(dir), "%s/tls", harness_dir());
+	mkdir(dir, 0700);
+	ok(make_cert(dir, "client") == 0 && make_cert(dir, "stranger") == 0,
+	    "client certificates");
+	snprintf(body, sizeof(body), "{\"config\":{\"core.https_address\":"
+	    "\"127.0.0.1:%d\"}}", port);
+	is_int(lxd_raw("PATCH", "/1.0", body), 200, "LXD listens on "
+	    "127.0.0.1:%d", port);
+	snprintf(crt, sizeof(crt), "%s/client.crt", dir);
+	snprintf(body, sizeof(body), "{\"type\":\"client\",\"name\":"
+	    "\"cc-test\",\"certificate\":\"%s\"}", pem_body(crt));
+	st = lxd_raw("POST", "/1.0/certificates", body);
+	ok(st == 200 || st == 201,
+	    "the client certificate is trusted (lxc config trust add)");
+	snprintf(key, sizeof(key), "%s/client.key", dir);
+	snprintf(ca, sizeof(ca), "%s/server.crt", harness_env("LXD_DIR"));
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
+	snprintf(body, sizeof(body), "{\"name\":\"lxtls\",\"driver\":"
+	    "\"lxd\",\"url\":\"%s\",\"tls_cert\":\"%s\",\"tls_key\":"
+	    "\"%s\",\"tls_ca\":\"%s\",\"project\":\"default\"}", url, crt,
+	    key, ca);
+	is_int(api(&r, "NGINX_URL", "POST", N "/endpoints", body), 201,
+	    "register LXD over https");
+	is_str(jstr(r.json, "endpoint.project"), "default", "with its project");
+	http_resp_free(&r);
+	api(&r, "NGINX_URL", "GET", N "/containers?endpoint=lxtls&name=cc-l1",
+	    NULL);
+	is_str(jstr(r.json, "containers.0.name"), "cc-l1",
+	    "the list over https");
+	http_resp_free(&r);
+	x = lexec("cc-l1", "{\"command\":\"id -u\",\"endpoint\":\"lxtls\"}",
+	    &st);
+	is_str(jstr(x, "stdout"), "0\n", "an exec over https");
+	json_object_put(x);
+	memset(&c, 0, sizeof(c));
+	c.name = "lxtls";
+	c.driver = "lxd";
+	c.url = url;
+	c.tls_cert = crt;
+	c.tls_key = key;
+	c.tls_ca = ca;
+	event_stream(&c, "https");
+	/* a certificate LXD does not trust */
+	snprintf(crt, sizeof(crt), "%s/stranger.crt", dir);
+	snprintf(key, sizeof(key), "%s/stranger.key", dir);
+	snprintf(body, sizeof(body), "{\"name\":\"lxbad\",\"driver\":"
+	    "\"lxd\",\"url\":\"%s\",\"tls_cert\":\"%s\",\"tls_key\":"
+	    "\"%s\",\"tls_ca\":\"%s\"}", url, crt, key, ca);
+	is_int(api_code("NGINX_URL", "POST", N "/endpoints", body, NULL,
+	    "bad"), 201, "register it with an untrusted certificate");
+	api(&r, "NGINX_URL", "GET", N "/containers?endpoint=lxbad", NULL);
+	ok(r.status == 502 && strstr(jstr(r.json, "error.message"),
+	    "trust add") != NULL, "refused, with the advice: %ld %s",
+	    r.status, jstr(r.json, "error.message"));
+	http_resp_free(&r);
 }
 
 static void
 test_daemon_down(void)
 {
 	struct http_resp r;
-	int tries;
+	size_t i;
+	int tries, named;
 
 	/* A clean shutdown: the daemon keeps what ran, to start it again
 	 * (the harness's own "down" force-stops instances). */
@@ -941,8 +1066,12 @@ test_daemon_down(void)
 	    "{\"command\":\"id\"}", "SERVICE_UNAVAILABLE", "exec down"), 503,
 	    "LXD down: exec is 503");
 	api(&r, "NGINX_URL", "GET", N "/containers?endpoint=all", NULL);
-	ok(r.status == 200 && strcmp(jstr(r.json, "endpoint_errors.0.endpoint"),
-	    "lxd") == 0 && strstr(r.body ? r.body : "", "cct-lp") != NULL,
+	for (i = 0, named = 0; i < json_object_array_length(json_at(r.json,
+	    "endpoint_errors")); i++)
+		named |= strcmp(jstr(json_object_array_get_idx(json_at(r.json,
+		    "endpoint_errors"), i), "endpoint"), "lxd") == 0;
+	ok(r.status == 200 && named && strstr(r.body ? r.body : "",
+	    "cct-lp") != NULL,
 	    "endpoint=all names lxd in endpoint_errors, Podman still answers");
 	http_resp_free(&r);
 	is_int(harness_stack("start-lxd"), 0, "start the daemon again");
@@ -980,6 +1109,7 @@ main(void)
 	test_operator();
 	test_events();
 	test_event_stream();
+	test_tls();
 	test_daemon_down();
 	api_code("NGINX_URL", "DELETE", N "/containers/cc-l1" Q "&force=true",
 	    NULL, NULL, "cleanup");
