@@ -486,6 +486,22 @@ test_authkey(void)
 	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l1/authkey" Q,
 	    "{\"key\":\"rm -rf /\"}", "INVALID_REQUEST", "not a key"), 400,
 	    "a line that is no key is 400");
+	/* the same route on the Podman endpoint, through its archive API */
+	snprintf(body, sizeof(body), "{\"keys\":[\"%s\"]}", key1);
+	is_int(api(&r, "NGINX_URL", "POST", N "/containers/cct-lp/authkey",
+	    body), 200, "authkey on a Podman container (archive API)");
+	is_int(json_object_get_int(json_at(r.json, "authkey.added")), 1,
+	    "one added there");
+	http_resp_free(&r);
+	api(&r, "NGINX_URL", "POST", N "/containers/cct-lp/exec", "{\"command\":"
+	    "\"stat -c '%a %U' /root/.ssh /root/.ssh/authorized_keys\"}");
+	is_str(jstr(r.json, "execution.stdout"), "700 root\n600 root\n",
+	    "modes and owner there too");
+	http_resp_free(&r);
+	api(&r, "NGINX_URL", "POST", N "/containers/cct-lp/connect", NULL);
+	ok(r.status == 200 && strstr(r.body ? r.body : "", "\"ssh\":null") !=
+	    NULL, "connect on Podman: no forward, so no ssh line");
+	http_resp_free(&r);
 	snprintf(body, sizeof(body), "{\"key\":\"%s\",\"user\":\"nosuch\"}",
 	    key1);
 	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l1/authkey" Q,
