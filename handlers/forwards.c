@@ -34,8 +34,7 @@ rule_name_ok(const char *s)
 static int
 wildcard(const char *a)
 {
-	return strcmp(a, "0.0.0.0") == 0 || strcmp(a, "::") == 0 ||
-	    strcmp(a, "[::]") == 0;
+	return strcmp(a, "0.0.0.0") == 0 || strcmp(a, "::") == 0;
 }
 
 /* The forward among rows that holds proto/addr:port, or NULL. */

@@ -124,8 +124,8 @@ json_object	*lx_row_of(json_object *inst, int full);
 json_object	*lx_create_body(const struct rt_create_spec *);
 /* Bytes of an LXD size ("512MB", "1GiB", "1000"); 0 if not one. */
 int64_t		 lx_bytes(const char *);
-/* A proxy device's {protocol, address, port} from "tcp:127.0.0.1:80";
- * -1 if it is not one. */
+/* A proxy device's {protocol, address, port} from "tcp:127.0.0.1:80"
+ * (an IPv6 address without its brackets); -1 if it is not one. */
 int		 lx_addr_parse(const char *, char *proto, size_t plen,
 		    char *addr, size_t alen, int *port);
 /* A proxy device read: its listen and connect sides. */

@@ -316,14 +316,14 @@ lx_exec(const struct rt_endpoint *ep, const char *id,
 		const char *s = json_object_to_json_string_ext(body,
 		    JSON_C_TO_STRING_PLAIN);
 
-		if (lx_send(ep, "POST", path, "application/json", s, strlen(s),
-		    NULL, 0, RT_K_CONTAINER, &op0, opid, err) != LX_ASYNC) {
-			if (op0 != NULL)
-				rt_err_set(err, RT_E_PROTO, "endpoint '%s': "
-				    "exec answered without an operation",
-				    ep->name);
+		int rc2 = lx_send(ep, "POST", path, "application/json", s,
+		    strlen(s), NULL, 0, RT_K_CONTAINER, &op0, opid, err);
+
+		if (rc2 == LX_SYNC)
+			rt_err_set(err, RT_E_PROTO, "endpoint '%s': exec "
+			    "answered without an operation", ep->name);
+		if (rc2 != LX_ASYNC)
 			goto out;
-		}
 	}
 	if (ws && run_streams(ep, opid, jget_obj(jget_obj(op0, "metadata"),
 	    "fds"), xs, &k, tmo, err) < 0)

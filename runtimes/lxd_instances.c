@@ -70,7 +70,11 @@ lx_addr_parse(const char *s, char *proto, size_t plen, char *addr,
 	    &p) < 0)
 		return -1;
 	snprintf(proto, plen, "%.*s", (int)(c1 - s), s);
-	snprintf(addr, alen, "%.*s", (int)(c2 - c1 - 1), c1 + 1);
+	/* "[::1]": the address bare, as it is written elsewhere */
+	if (c1[1] == '[' && c2[-1] == ']')
+		snprintf(addr, alen, "%.*s", (int)(c2 - c1 - 3), c1 + 2);
+	else
+		snprintf(addr, alen, "%.*s", (int)(c2 - c1 - 1), c1 + 1);
 	*port = (int)p;
 	return strcmp(proto, "tcp") == 0 || strcmp(proto, "udp") == 0 ? 0 : -1;
 }
