@@ -422,9 +422,9 @@ parse_mode(json_object *v, unsigned *mode)
 /*
  * POST /containers/{id}/files {dest_path, content, mode?, encoding?}:
  * writes the file through the engine's file or archive API
- * (ctr_files.c).  encoding is
- * "utf-8" (default) or "base64".  201 file {dest_path, size, mode}; 400
- * bad path or content, 404 NOT_FOUND when the directory is missing.
+ * (ctr_files.c).  encoding is "utf-8" (default) or "base64".  201 file
+ * {dest_path, size, mode}; 400 bad path or content, 404 NOT_FOUND when
+ * the directory is missing.
  */
 int
 h_container_add_file(struct request *r)

@@ -5,9 +5,8 @@
  * no adduser applet) gets the account written the way those tools
  * would: one line each in /etc/passwd, /etc/group and /etc/shadow, and
  * a home directory, through the engine's file or archive API
- * (ctr_files.c).  The
- * password always goes through stdin (chpasswd, or busybox passwd),
- * never on a command line.
+ * (ctr_files.c).  The password always goes through stdin (chpasswd, or
+ * busybox passwd), never on a command line.
  */
 #include "config.h"
 
