@@ -227,6 +227,23 @@ const struct route routes[] = {
 	    "download a container template (answers 202 with a task)" },
 	{ "GET", "/images/prepare/{task}", h_image_prepare_get, V, BODY_NONE,
 	    0, "a template download's state" },
+	/* lxc.c, forwards.c, images.c: the LXC Tools routes (LXD
+	 * endpoints; authkey and connect on Docker ones too) */
+	{ "POST", "/containers/{id}/connect", h_container_connect, OP,
+	    BODY_JSON_OPT, 0, "how to reach a container: addresses, "
+	    "forwards, ssh, exec" },
+	{ "POST", "/containers/{id}/authkey", h_container_authkey, OP,
+	    BODY_JSON, 0, "add SSH public keys to a user's authorized_keys" },
+	{ "POST", "/containers/{id}/portforward", h_forward_create, OP,
+	    BODY_JSON, 0, "forward a host port to the container" },
+	{ "GET", "/containers/{id}/portforward", h_forwards_list, V,
+	    BODY_NONE, 0, "a container's port forwards" },
+	{ "DELETE", "/containers/{id}/portforward/{rule}", h_forward_delete,
+	    OP, BODY_NONE, 0, "remove a port forward" },
+	{ "POST", "/network/setup", h_network_setup, AD, BODY_JSON, 0,
+	    "a macvlan or bridge network and its profile (idempotent)" },
+	{ "POST", "/images/import", h_image_import, OP, BODY_JSON, 0,
+	    "an image from a tarball in the file store" },
 
 	{ "ANY", "/_echo", h_echo, AD, BODY_STREAM, R_DEBUG,
 	    "debug: echo what arrived" },

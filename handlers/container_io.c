@@ -426,9 +426,10 @@ parse_mode(json_object *v, unsigned *mode)
 
 /*
  * POST /containers/{id}/files {dest_path, content, mode?, encoding?}:
- * writes the file through the engine's archive endpoint.  encoding is
- * "utf-8" (default) or "base64".  201 file {dest_path, size, mode}; 400
- * bad path or content, 404 NOT_FOUND when the directory is missing.
+ * writes the file through the engine's file or archive API
+ * (ctr_files.c).  encoding is "utf-8" (default) or "base64".  201 file
+ * {dest_path, size, mode}; 400 bad path or content, 404 NOT_FOUND when
+ * the directory is missing.
  */
 int
 h_container_add_file(struct request *r)
@@ -437,8 +438,7 @@ h_container_add_file(struct request *r)
 	json_object *o, *mv = NULL;
 	const char *id, *dest, *enc, *content, *slash;
 	unsigned char *data = NULL;
-	void *tar = NULL;
-	size_t dlen, tlen;
+	size_t dlen;
 	unsigned mode = 0644;
 	struct tar_ent ent = { NULL, NULL, 0, 0, 0, 0, 0, 0 };
 	struct rt_err e;
@@ -490,7 +490,7 @@ h_container_add_file(struct request *r)
 	/* The container was found: a 404 below is the directory. */
 	if (ctr_endpoint(r, &ep) < 0 || ctr_lookup(r, &ep, &id, NULL) < 0)
 		return r->status;
-	if (!rt_can(&ep, RT_CAP_ARCHIVE))
+	if (!ctr_can_files(&ep))
 		return ctr_unsupported(r, &ep, "adding files");
 	slash = strrchr(dest, '/');
 	dir = req_printf(r, "%.*s", (int)(slash == dest ? 1 : slash - dest),
@@ -499,11 +499,9 @@ h_container_add_file(struct request *r)
 	ent.data = content;
 	ent.len = dlen;
 	ent.mode = mode;
-	if (dir == NULL || tar_write(&ent, 1, 0, &tar, &tlen) < 0)
-		return resp_error(r, CC_E_INTERNAL_ERROR, "cannot build the "
-		    "archive");
-	req_defer(r, free, tar);
-	if (ep.driver->put_archive(&ep, id, dir, tar, tlen, &e) < 0) {
+	if (dir == NULL)
+		return resp_error(r, CC_E_INTERNAL_ERROR, "out of memory");
+	if (ctr_files_put(&ep, id, dir, &ent, 1, &e) < 0) {
 		/* The container was just found: a 404 is the directory. */
 		if (e.code == RT_E_NOT_FOUND)
 			return resp_error(r, CC_E_NOT_FOUND, "directory '%s' "

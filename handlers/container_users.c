@@ -4,9 +4,9 @@
  * busybox adduser.  An image with neither (Debian's busybox-static has
  * no adduser applet) gets the account written the way those tools
  * would: one line each in /etc/passwd, /etc/group and /etc/shadow, and
- * a home directory, through the engine's archive endpoint.  The
- * password always goes through stdin (chpasswd, or busybox passwd),
- * never on a command line.
+ * a home directory, through the engine's file or archive API
+ * (ctr_files.c).  The password always goes through stdin (chpasswd, or
+ * busybox passwd), never on a command line.
  */
 #include "config.h"
 
@@ -74,43 +74,16 @@ tool_failed(struct request *r, const char *what, struct rt_exec_result *x)
 	return resp_error_d(r, code, d, "%s failed in the container", what);
 }
 
-struct grab {
-	char	*p;
-	size_t	 len;
-};
-
-static int
-grab_sink(void *arg, enum rt_stream s, const char *p, size_t n)
-{
-	struct grab *g = arg;
-	char *np;
-
-	(void)s;
-	if (p == NULL || n == 0)
-		return 0;
-	if ((np = realloc(g->p, g->len + n)) == NULL)
-		return -1;
-	memcpy(np + g->len, p, n);
-	g->p = np;
-	g->len += n;
-	return 0;
-}
-
 /* A small text file of the container (/etc/passwd...), or NULL. */
 static char *
 read_file(struct request *r, const struct rt_endpoint *ep, const char *id,
     const char *path)
 {
-	struct grab g = { NULL, 0 };
 	struct rt_err e;
 	char *data = NULL;
 	size_t dlen;
 
-	if (ep->driver->get_archive(ep, id, path, 4 << 20, grab_sink, &g,
-	    &e) == 0)
-		(void)tar_first_file(g.p, g.len, 1 << 20, &data, &dlen);
-	free(g.p);
-	if (data != NULL)
+	if (ctr_file_read(ep, id, path, 1 << 20, &data, &dlen, &e) == 0)
 		req_defer(r, free, data);
 	return data;
 }
@@ -174,12 +147,10 @@ write_account(struct request *r, const struct rt_endpoint *ep,
 	struct tar_ent ents[6];
 	struct rt_err e;
 	long uid, gid;
-	size_t n = 0, tlen;
-	void *tar = NULL;
+	size_t n = 0;
 	char *home;
-	int rc;
 
-	if (!rt_can(ep, RT_CAP_ARCHIVE))
+	if (!ctr_can_files(ep))
 		return ctr_unsupported(r, ep, "writing accounts"), -1;
 	if ((passwd = read_file(r, ep, id, "/etc/passwd")) == NULL) {
 		resp_error(r, CC_E_INVALID_REQUEST, "the container has no "
@@ -215,13 +186,7 @@ write_account(struct request *r, const struct rt_endpoint *ep,
 	}
 	ents[n++] = (struct tar_ent){ "home", NULL, 0, 0755, 0, 0, 1, 0 };
 	ents[n++] = (struct tar_ent){ home, NULL, 0, 0700, uid, gid, 1, 0 };
-	if (tar_write(ents, n, 0, &tar, &tlen) < 0) {
-		resp_error(r, CC_E_INTERNAL_ERROR, "cannot build the archive");
-		return -1;
-	}
-	rc = ep->driver->put_archive(ep, id, "/", tar, tlen, &e);
-	free(tar);
-	if (rc < 0) {
+	if (ctr_files_put(ep, id, "/", ents, n, &e) < 0) {
 		ctr_rt_error(r, ep, &e, id);
 		return -1;
 	}

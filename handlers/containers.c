@@ -67,6 +67,8 @@ list_one(struct request *r, const struct rt_endpoint *ep,
 			continue;
 		json_object_object_add(row, "endpoint",
 		    json_object_new_string(ep->name));
+		json_object_object_add(row, "runtime",
+		    json_object_new_string(ep->driver->name));
 		json_object_array_add(out, json_object_get(row));
 	}
 	json_object_put(rows);
@@ -183,8 +185,10 @@ h_containers_list(struct request *r)
 
 /*
  * POST /containers (and /containers/run): creates and starts a container
- * from either body shape (container_spec.c), labelled with its owner.
- * The volumes and network it names are the caller's to use
+ * from either body shape (container_spec.c), or on an endpoint whose
+ * engine configures instances by keys (LXD) from the instance shape
+ * (instance_spec.c: start false leaves it stopped), labelled with its
+ * owner.  The volumes and network it names are the caller's to use
  * (ctr_check_refs; a new named volume is made for the caller first).
  * detached=false waits for it to exit (runtime_timeout) and adds
  * exit_code.  201 with the container; 400 bad body, 403 a privileged
@@ -193,8 +197,8 @@ h_containers_list(struct request *r)
  * start fails, the container and the volumes made for it are removed
  * again.
  */
-int
-h_container_create(struct request *r)
+static int
+container_create(struct request *r)
 {
 	struct rt_endpoint ep;
 	struct ctr_refs made = { { NULL }, 0 };
@@ -202,11 +206,13 @@ h_container_create(struct request *r)
 	json_object *info = NULL, *d;
 	struct rt_err e, e2;
 	char id[160];
-	int status, exit_code = 0, waited = 0, detached;
+	int status, exit_code = 0, waited = 0, detached, start;
 
 	if (ctr_endpoint(r, &ep) < 0)
 		return r->status;
-	if (cspec_parse(r->json, ctr_is_admin(r), &cs) < 0) {
+	if ((rt_can(&ep, RT_CAP_INSTANCE) ? ispec_parse(r->json,
+	    ctr_is_admin(r), &cs) : cspec_parse(r->json, ctr_is_admin(r),
+	    &cs)) < 0) {
 		d = json_object_new_object();
 		json_object_object_add(d, "field",
 		    json_object_new_string(cs.err_field));
@@ -215,6 +221,7 @@ h_container_create(struct request *r)
 		return status;
 	}
 	detached = cs.detached;
+	start = !cs.s.no_start;
 	if (cspec_set_owner(&cs, r->who.user) < 0) {
 		status = resp_error(r, CC_E_INTERNAL_ERROR, "out of memory");
 		goto out;
@@ -237,7 +244,7 @@ h_container_create(struct request *r)
 		goto out;
 	}
 	ctr_event(r, &ep, id, "create");
-	if (ep.driver->start(&ep, id, &e) < 0) {
+	if (start && ep.driver->start(&ep, id, &e) < 0) {
 		/* Nothing half-made is left behind. */
 		if (ep.driver->remove(&ep, id, 1, &e2) == 0) {
 			ctr_event(r, &ep, id, "remove");
@@ -247,8 +254,9 @@ h_container_create(struct request *r)
 		goto out;
 	}
 	cspec_free(&cs);
-	ctr_event(r, &ep, id, "start");
-	if (!detached && rt_can(&ep, RT_CAP_WAIT)) {
+	if (start)
+		ctr_event(r, &ep, id, "start");
+	if (start && !detached && rt_can(&ep, RT_CAP_WAIT)) {
 		req_set_streaming(r);	/* runtime_timeout bounds the wait */
 		if (ep.driver->wait(&ep, id, rt_cfg.runtime_timeout, &exit_code,
 		    &e) < 0)
@@ -266,6 +274,14 @@ h_container_create(struct request *r)
 out:
 	cspec_free(&cs);
 	return status;
+}
+
+/* The create with its container_create_start/_success/_error events. */
+int
+h_container_create(struct request *r)
+{
+	return ctr_updated(r, "container_create", jget_str(r->json, "name"),
+	    container_create);
 }
 
 /* GET /containers/{id} (and /inspect): the container in our shape. */
@@ -296,8 +312,8 @@ static const char *const action_names[CTR_ACTION__MAX] = {
  * with {id, name, status, state, changed}; 404, 409 (e.g. pause a
  * stopped one), 5xx.
  */
-int
-h_container_action(struct request *r)
+static int
+container_action(struct request *r)
 {
 	static const char *const copied[] = { "id", "name", "status",
 	    "state" };
@@ -363,12 +379,22 @@ h_container_action(struct request *r)
 	return resp_ok(r, 200, "container", o);
 }
 
+/* The actions; a restart with its container_restart_* events. */
+int
+h_container_action(struct request *r)
+{
+	if (r->route == NULL || r->route->arg != CTR_RESTART)
+		return container_action(r);
+	return ctr_updated(r, "container_restart", req_param(r, "id"),
+	    container_action);
+}
+
 /*
  * DELETE /containers/{id}[?force=true] (and DELETE .../remove).  200
  * {id, removed}; 409 CONFLICT for a running container without force.
  */
-int
-h_container_delete(struct request *r)
+static int
+container_delete(struct request *r)
 {
 	struct rt_endpoint ep;
 	json_object *o;
@@ -393,4 +419,12 @@ h_container_delete(struct request *r)
 	json_object_object_add(o, "removed", json_object_new_boolean(1));
 	json_object_object_add(o, "endpoint", json_object_new_string(ep.name));
 	return resp_ok(r, 200, "container", o);
+}
+
+/* The removal with its container_delete_* events. */
+int
+h_container_delete(struct request *r)
+{
+	return ctr_updated(r, "container_delete", req_param(r, "id"),
+	    container_delete);
 }

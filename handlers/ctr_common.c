@@ -4,7 +4,7 @@
  * who may use the volumes and network a create names (ctr_check_refs),
  * turning an engine error into the answer (ctr_rt_code, the one mapping
  * of RT_E_* to ours), the 404 with the containers the caller could have
- * meant, and the container_event log.
+ * meant, the container_event log and the LXC Tools update events.
  */
 #include "config.h"
 
@@ -29,9 +29,9 @@ ctr_may_see(const struct request *r, const char *owner)
 }
 
 /*
- * The endpoint named by ?endpoint= (or "endpoint" in a JSON body); the
- * default when absent.  Writes the error (400 bad name or "all" here,
- * 404 ENDPOINT_NOT_FOUND) and returns -1.
+ * The endpoint named by ?endpoint= (or "endpoint" in a JSON body); when
+ * absent, config default_endpoint, else the default.  Writes the error
+ * (400 bad name or "all" here, 404 ENDPOINT_NOT_FOUND) and returns -1.
  */
 int
 ctr_endpoint(struct request *r, struct rt_endpoint *ep)
@@ -46,6 +46,8 @@ ctr_endpoint(struct request *r, struct rt_endpoint *ep)
 		    "string");
 		return -1;
 	}
+	if (name == NULL && rt_cfg.default_endpoint[0] != '\0')
+		name = rt_cfg.default_endpoint;
 	if (name != NULL && strcmp(name, "all") == 0) {
 		resp_error(r, CC_E_INVALID_REQUEST, "endpoint=all is only for "
 		    "listing; name one endpoint");
@@ -272,6 +274,75 @@ ctr_event(struct request *r, const struct rt_endpoint *ep, const char *id,
 		log_msg(LOG_L_WARN, "container_event %s %s not recorded: %s",
 		    event, id, store_strerror(rc));
 	json_object_put(d);
+}
+
+/* The endpoint a request names, as ctr_endpoint reads it, for a record
+ * (no lookup). */
+static const char *
+endpoint_named(struct request *r)
+{
+	const char *name = req_query(r, "endpoint");
+
+	if (name == NULL)
+		name = jget_str(r->json, "endpoint");
+	if (name == NULL && rt_cfg.default_endpoint[0] != '\0')
+		name = rt_cfg.default_endpoint;
+	return name != NULL ? name : RT_EP_DEFAULT;
+}
+
+/*
+ * Appends the LXC Tools update event "<action>_start" (done 0) or, once
+ * the handler has answered (done 1), "<action>_success" or
+ * "<action>_error" by r->status: {action, target, endpoint, actor,
+ * timestamp} and, for an error, {status, code}.  A failed append is
+ * logged.
+ */
+static void
+update(struct request *r, const char *action, const char *target, int done)
+{
+	json_object *d = json_object_new_object();
+	const char *phase = !done ? "start" : r->status < 400 ? "success" :
+	    "error";
+	char ts[32], type[64];
+	int rc;
+
+	snprintf(type, sizeof(type), "%s_%s", action, phase);
+	iso8601(ts, now_wall());
+	json_object_object_add(d, "action", json_object_new_string(action));
+	json_object_object_add(d, "target", json_object_new_string(
+	    target ? target : ""));
+	json_object_object_add(d, "endpoint",
+	    json_object_new_string(endpoint_named(r)));
+	json_object_object_add(d, "actor", json_object_new_string(
+	    r->who.user[0] ? r->who.user : "anonymous"));
+	json_object_object_add(d, "timestamp", json_object_new_string(ts));
+	if (done && r->status >= 400) {
+		json_object_object_add(d, "status",
+		    json_object_new_int(r->status));
+		json_object_object_add(d, "code", json_object_new_string(
+		    r->error_code ? r->error_code : ""));
+	}
+	if ((rc = store_event_append(NULL, type, d, NULL)) != 0)
+		log_msg(LOG_L_WARN, "%s %s not recorded: %s", type,
+		    target ? target : "", store_strerror(rc));
+	json_object_put(d);
+}
+
+/*
+ * Runs handler fn between the update events of action (container_create,
+ * container_delete, container_restart, network_setup, authkey_deploy,
+ * portforward_create) about target; returns fn's status.
+ */
+int
+ctr_updated(struct request *r, const char *action, const char *target,
+    handler_fn fn)
+{
+	int status;
+
+	update(r, action, target, 0);
+	status = fn(r);
+	update(r, action, target, 1);
+	return status;
 }
 
 /*

@@ -39,6 +39,9 @@ endpoint_json(const struct rt_endpoint *ep)
 		json_object_object_add(o, "tls_pinned",
 		    json_object_new_boolean(ep->target.pinned));
 	}
+	if (ep->project[0] != '\0')
+		json_object_object_add(o, "project",
+		    json_object_new_string(ep->project));
 	return o;
 }
 
@@ -77,7 +80,7 @@ h_endpoints_list(struct request *r)
 /* The driver's own fields of a create body, kept as sent (the token is
  * sealed, never kept as sent). */
 static const char *const drv_fields[] = { "tls_fingerprint", "node",
-	"storage", "bridge" };
+	"storage", "bridge", "project" };
 #define NDRV (sizeof(drv_fields) / sizeof(drv_fields[0]))
 
 static int
@@ -99,7 +102,7 @@ known_field(const char *k)
 /*
  * POST /endpoints {name, url, driver?, tls_ca?, tls_cert?, tls_key?}
  * and, for drivers that take them (proxmox), {token, tls_fingerprint?,
- * node, storage?, bridge?}: registers an engine.  The driver is one of
+ * node, storage?, bridge?} or (lxd) {project?}: registers an engine.  The driver is one of
  * the registry's ("docker" when absent).  A driver with a check (proxmox)
  * is contacted now, so a wrong token, pin or node is refused with the
  * engine's reason; others are not (GET ?check=true pings).  The token is
@@ -151,11 +154,12 @@ h_endpoint_create(struct request *r)
 			bad = 1;
 	if (bad || (token != NULL && strlen(token) > CRED_SEAL_PLAIN_MAX))
 		return resp_error(r, CC_E_INVALID_REQUEST, "token, "
-		    "tls_fingerprint, node, storage and bridge are strings");
+		    "tls_fingerprint, node, storage, bridge and project are "
+		    "strings");
 	c = (struct rt_endpoint_conf){ .name = name, .driver = driver,
 	    .url = url, .tls_ca = f[0], .tls_cert = f[1], .tls_key = f[2],
 	    .token = token, .tls_fingerprint = dv[0], .node = dv[1],
-	    .storage = dv[2], .bridge = dv[3] };
+	    .storage = dv[2], .bridge = dv[3], .project = dv[4] };
 	rc = rt_endpoint_make(&c, &ep, &e);
 	if (rc == 0 && token != NULL && cred_seal(token, sealed,
 	    sizeof(sealed)) != 0) {

@@ -48,6 +48,8 @@ int	ctr_check_refs(struct request *, const struct rt_endpoint *,
 	    const struct rt_create_spec *, struct ctr_refs *made);
 void	ctr_event(struct request *, const struct rt_endpoint *,
 	    const char *id, const char *event);
+int	ctr_updated(struct request *, const char *action, const char *target,
+	    handler_fn);
 int	ctr_list_page(struct request *, const char *kinds, json_object *rows);
 
 /* containers.c; a lifecycle route names its action in its arg */
@@ -67,6 +69,16 @@ int	h_container_add_file(struct request *);
 int	ctr_run(struct request *, const struct rt_endpoint *, const char *id,
 	    struct rt_exec_spec *, struct rt_exec_result *);
 
+/* ctr_files.c: files by the engine's file API, else its archive API;
+ * 0 or -1 with err */
+int	ctr_can_files(const struct rt_endpoint *);
+int	ctr_files_put(const struct rt_endpoint *, const char *id,
+	    const char *dir, const struct tar_ent *, size_t n,
+	    struct rt_err *);
+int	ctr_file_read(const struct rt_endpoint *, const char *id,
+	    const char *path, size_t max, char **data, size_t *len,
+	    struct rt_err *);
+
 /* container_users.c */
 int	h_container_add_user(struct request *);
 
@@ -75,6 +87,18 @@ int	h_images_list(struct request *);
 int	h_image_pull(struct request *);
 int	h_image_delete(struct request *);
 int	h_image_build(struct request *);
+int	h_image_import(struct request *);
+
+/* lxc.c: the LXC Tools routes (connect, authkey, network setup) */
+int	h_container_connect(struct request *);
+int	h_container_authkey(struct request *);
+int	h_network_setup(struct request *);
+int	ssh_key_check(const char *line, size_t *klen);
+
+/* forwards.c: host ports forwarded to a container */
+int	h_forward_create(struct request *);
+int	h_forwards_list(struct request *);
+int	h_forward_delete(struct request *);
 
 /* named.c: networks and volumes; a route names its kind in its arg */
 enum named_kind { NAMED_NETWORK = 1, NAMED_VOLUME, NAMED__MAX };

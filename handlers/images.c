@@ -1,6 +1,6 @@
 /*
- * images.c: list, pull, remove and build images on an endpoint.  Images
- * have no owner: listing is for viewers, changes for operators.
+ * images.c: list, pull, remove, build and import images on an endpoint.
+ * Images have no owner: listing is for viewers, changes for operators.
  */
 #include "config.h"
 
@@ -237,4 +237,54 @@ h_image_build(struct request *r)
 		return ctr_rt_error(r, &ep, &e, NULL);
 	json_object_object_add(out, "endpoint", json_object_new_string(ep.name));
 	return resp_ok(r, 200, "image", out);
+}
+
+/*
+ * POST /images/import {file, alias?}: an image from a tarball in the file
+ * store (one the caller may read, at most runtime_max_answer bytes), in
+ * the engine's own image format (LXD: a unified tarball of metadata.yaml
+ * and rootfs/), named alias.  Where no image server can be reached this
+ * takes the place of a pull.  201 image {id, fingerprint, aliases,
+ * size}; 400 bad input or an engine without imports; 404 FILE_NOT_FOUND;
+ * 409 the image is there already; 413 too large.
+ */
+int
+h_image_import(struct request *r)
+{
+	struct rt_endpoint ep;
+	json_object *out;
+	const char *file, *alias;
+	void *tar = NULL;
+	size_t tlen = 0;
+	struct rt_err e;
+	int bad = 0;
+
+	json_object_object_foreach(r->json, k, val) {
+		(void)val;
+		if (strcmp(k, "file") != 0 && strcmp(k, "alias") != 0 &&
+		    strcmp(k, "endpoint") != 0)
+			return resp_error(r, CC_E_INVALID_REQUEST, "unknown "
+			    "field '%.64s'", k);
+	}
+	file = req_body_str(r, "file", &bad);
+	alias = req_body_str(r, "alias", &bad);
+	if (bad || file == NULL)
+		return resp_error(r, CC_E_INVALID_REQUEST, "file (a path in the "
+		    "file store) is required; alias is a string");
+	if (alias != NULL && (!ctr_name_ok(alias, 128) || strchr(alias, '/')))
+		return resp_error(r, CC_E_INVALID_REQUEST, "alias must be 1 to "
+		    "128 of [A-Za-z0-9_.-]");
+	if (ctr_endpoint(r, &ep) < 0)
+		return r->status;
+	if (!rt_can(&ep, RT_CAP_IMPORT))
+		return ctr_unsupported(r, &ep, "importing images");
+	if (tar_stored(r, file, rt_cfg.runtime_max_answer, &tar, &tlen) < 0)
+		return r->status;
+	req_defer(r, free, tar);
+	/* Bounded by runtime_timeout, not request_timeout. */
+	req_set_streaming(r);
+	if (ep.driver->image_import(&ep, tar, tlen, alias, &out, &e) < 0)
+		return ctr_rt_error(r, &ep, &e, NULL);
+	json_object_object_add(out, "endpoint", json_object_new_string(ep.name));
+	return resp_ok(r, 201, "image", out);
 }

@@ -217,23 +217,10 @@ static int
 exec_collect(void *arg, enum rt_stream s, const char *p, size_t n)
 {
 	struct collect *c = arg;
-	struct rt_exec_result *x = c->x;
-	size_t room;
 
 	if (p == NULL || n == 0)
 		return 0;
-	room = x->output_len < c->max ? c->max - x->output_len : 0;
-	if (n > room) {
-		x->truncated = 1;
-		n = room;
-	}
-	if (n == 0)
-		return 0;
-	if (buf_append(&x->output, &x->output_len, p, n) < 0 ||
-	    (s == RT_STDERR ? buf_append(&x->out_stderr, &x->stderr_len, p, n) :
-	    buf_append(&x->out_stdout, &x->stdout_len, p, n)) < 0)
-		return -1;
-	return 0;
+	return rt_exec_keep(c->x, c->max, s, p, n);
 }
 
 int

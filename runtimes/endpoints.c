@@ -62,6 +62,13 @@ rt_endpoint_make(const struct rt_endpoint_conf *c, struct rt_endpoint *ep,
 	}
 	if (ep->driver->prepare != NULL && ep->driver->prepare(ep, c, err) < 0)
 		return -1;
+	/* A driver with projects has taken it in prepare. */
+	if (c->project != NULL && *c->project != '\0' &&
+	    ep->project[0] == '\0') {
+		rt_err_set(err, RT_E_INVALID, "endpoint '%s': driver '%s' has "
+		    "no projects", c->name, ep->driver->name);
+		return -1;
+	}
 	return 0;
 }
 

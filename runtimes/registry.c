@@ -10,6 +10,7 @@
 
 #include "runtime.h"
 #include "docker.h"
+#include "lxd.h"
 #include "proxmox.h"
 
 static const struct {
@@ -17,6 +18,7 @@ static const struct {
 	const struct rt_driver	*driver;
 } drivers[] = {
 	{ "docker", &rt_docker },
+	{ "lxd", &rt_lxd },
 	{ "proxmox", &rt_proxmox },
 };
 
@@ -64,6 +66,11 @@ cap_name(unsigned cap)
 	case RT_CAP_PAUSE:	return "pause";
 	case RT_CAP_WAIT:	return "wait";
 	case RT_CAP_PRUNE:	return "prune";
+	case RT_CAP_FILES:	return "files";
+	case RT_CAP_INSTANCE:	return "instance configs";
+	case RT_CAP_FORWARDS:	return "port forwards";
+	case RT_CAP_NETSETUP:	return "network setup";
+	case RT_CAP_IMPORT:	return "image import";
 	case RT_CAP_PODS:	return "pods";
 	default:		return "an unknown capability";
 	}
@@ -100,6 +107,17 @@ has_members(const struct rt_driver *d, unsigned cap)
 		return d->wait != NULL;
 	case RT_CAP_PRUNE:
 		return d->prune != NULL;
+	case RT_CAP_FILES:
+		return d->file_put != NULL && d->file_get != NULL;
+	case RT_CAP_INSTANCE:
+		return d->create != NULL;
+	case RT_CAP_FORWARDS:
+		return d->forward_list != NULL && d->forward_add != NULL &&
+		    d->forward_remove != NULL;
+	case RT_CAP_NETSETUP:
+		return d->net_setup != NULL;
+	case RT_CAP_IMPORT:
+		return d->image_import != NULL;
 	case RT_CAP_PODS:
 		return d->pods != NULL;
 	default:

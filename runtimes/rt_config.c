@@ -27,6 +27,8 @@ static const struct cfg_row rt_rows[] = {
 	{ "runtime_timeout", CFG_SECS, O(runtime_timeout), "60", 1, 86400,
 	    NULL, 0, NULL },
 	{ "endpoints", CFG_STR, O(endpoints), "", 0, 0, NULL, 0, NULL },
+	{ "default_endpoint", CFG_STR, O(default_endpoint), "", 0, 0, NULL, 0,
+	    NULL },
 	{ "runtime_max_answer", CFG_SIZE, O(runtime_max_answer), "16m", 4096,
 	    0, NULL, 0, NULL },
 	{ "exec_max_output", CFG_SIZE, O(exec_max_output), "1m", 1, 0, NULL,

@@ -1,7 +1,7 @@
 /*
  * runtime.c: what every driver shares: the RT_E_* error space, the
- * mapping of an engine's state word to ours, and the result structs'
- * release.
+ * mapping of an engine's state word to ours, an exec's output kept under
+ * its cap, and the result structs' release.
  */
 #include "config.h"
 
@@ -89,6 +89,25 @@ rt_err_transport(struct rt_err *e, int rc, const struct rt_endpoint *ep,
 	if (rc == RT_E_STOPPED || rc == RT_E_INVALID || rc >= 0)
 		rc = RT_E_PROTO;
 	rt_err_set(e, rc, "endpoint '%s': %s", ep->name, msg);
+}
+
+int
+rt_exec_keep(struct rt_exec_result *x, size_t max, enum rt_stream s,
+    const char *p, size_t n)
+{
+	size_t room = x->output_len < max ? max - x->output_len : 0;
+
+	if (n > room) {
+		x->truncated = 1;
+		n = room;
+	}
+	if (n == 0)
+		return 0;
+	if (buf_append(&x->output, &x->output_len, p, n) < 0 ||
+	    (s == RT_STDERR ? buf_append(&x->out_stderr, &x->stderr_len, p, n) :
+	    buf_append(&x->out_stdout, &x->stdout_len, p, n)) < 0)
+		return -1;
+	return 0;
 }
 
 void

@@ -15,6 +15,8 @@
  *                ones are services' (services/endpoints.c).
  *   docker*.c    the Docker Engine API driver (Docker and Podman's
  *                compatible service), private header docker.h
+ *   lxd*.c       the LXD REST API driver (system containers), private
+ *                header lxd.h
  *   proxmox*.c   the Proxmox VE driver (LXC containers, pods), private
  *                header proxmox.h
  *   tls_pin.c    a pinned certificate fingerprint as a target's TLS
@@ -52,6 +54,8 @@ struct rt_config {
 	int	 runtime_connect_timeout;	/* seconds */
 	int	 runtime_timeout;		/* seconds */
 	char	 endpoints[CFG_STRLEN];	/* "name=url; ..." extra engines */
+	char	 default_endpoint[CFG_STRLEN];	/* what a request that names
+						 * none means; "": "local" */
 	size_t	 runtime_max_answer;	/* cap on one engine answer */
 	size_t	 exec_max_output;	/* exec output kept per call */
 	long	 logs_max_tail;
@@ -103,7 +107,7 @@ void	 rt_err_set(struct rt_err *, int code, const char *fmt, ...)
 
 /* ---- targets and the HTTP transport (http.c) ---- */
 
-#define RT_MAXHDR 4
+#define RT_MAXHDR 8
 
 /* A header sent on every request to a target (plain, streaming,
  * upgraded and WebSocket): credentials such as Authorization.  Values
@@ -263,6 +267,14 @@ struct rt_kv {
 	const char	*value;
 };
 
+/* A device of an instance (RT_CAP_INSTANCE): its name and options, the
+ * type among them ("type" = "disk", "nic", ...). */
+struct rt_device {
+	const char		*name;
+	const struct rt_kv	*opts;
+	size_t			 nopts;
+};
+
 struct rt_port {
 	char	 host_ip[64];		/* "" = all */
 	int	 host_port;		/* 0 = engine picks */
@@ -311,6 +323,15 @@ struct rt_create_spec {
 	const char *const	*cap_add;
 	const char *const	*cap_drop;
 	const char *const	*devices;	/* "/dev/x[:/dev/y[:rwm]]" */
+	/* Engines that configure instances by keys (RT_CAP_INSTANCE): the
+	 * instance's config keys, its profiles and its devices, checked by
+	 * services (services/instance_spec.c) before they get here. */
+	const struct rt_kv	*config;
+	size_t			 nconfig;
+	const char *const	*profiles;	/* NULL: the engine's default */
+	const struct rt_device	*devs;
+	size_t			 ndevs;
+	int			 no_start;	/* the caller starts it, or not */
 };
 
 struct rt_list_opts {
@@ -348,7 +369,44 @@ struct rt_exec_result {
 	size_t	 stderr_len;
 	int	 truncated;	/* more than max_output was produced */
 };
+/* Keeps n bytes of stream s (RT_STDOUT or RT_STDERR) in x while the
+ * output is under max bytes in all; past it the rest is dropped and
+ * truncated set.  0, or -1 when out of memory. */
+int	 rt_exec_keep(struct rt_exec_result *, size_t max, enum rt_stream,
+	    const char *, size_t);
 void	 rt_exec_result_free(struct rt_exec_result *);
+
+/* One file or directory written into a container (RT_CAP_FILES). */
+struct rt_file {
+	const char	*path;		/* absolute, in the container */
+	const void	*data;		/* a file's bytes */
+	size_t		 len;
+	unsigned	 mode;		/* permission bits */
+	long		 uid, gid;	/* ids inside the container */
+	int		 dir;		/* a directory; one that exists stays
+					 * as it is */
+};
+
+/* A host port forwarded to a container (RT_CAP_FORWARDS).  Listed as
+ * rows {name, container, owner, protocol, listen_address, listen_port,
+ * container_port}. */
+struct rt_forward {
+	const char	*name;		/* the rule's name, per container */
+	const char	*proto;		/* tcp | udp */
+	const char	*listen_address;	/* a host address */
+	int		 listen_port;
+	int		 container_port;	/* on the container's loopback */
+};
+
+/* A network for instances (RT_CAP_NETSETUP): a macvlan on a host NIC or
+ * a bridge, and a profile of the same name that gives instances a NIC on
+ * it. */
+struct rt_netsetup {
+	const char	*name;
+	const char	*type;		/* macvlan | bridge */
+	const char	*parent;	/* a host NIC; NULL: macvlan's is the
+					 * default route's, a bridge has none */
+};
 
 struct rt_events_spec {
 	long		 since;		/* unix seconds; 0 = now */
@@ -409,7 +467,12 @@ struct rt_version {
 #define RT_CAP_PAUSE	(1u << 9)	/* pause, unpause */
 #define RT_CAP_WAIT	(1u << 10)	/* wait */
 #define RT_CAP_PRUNE	(1u << 11)	/* prune */
-#define RT_CAP_PODS	(1u << 12)	/* pods: the members of rt_pod_ops */
+#define RT_CAP_FILES	(1u << 12)	/* file_put, file_get */
+#define RT_CAP_INSTANCE	(1u << 13)	/* create takes config, profiles, devs */
+#define RT_CAP_FORWARDS	(1u << 14)	/* forward_list, _add, _remove */
+#define RT_CAP_NETSETUP	(1u << 15)	/* net_setup */
+#define RT_CAP_IMPORT	(1u << 16)	/* image_import */
+#define RT_CAP_PODS	(1u << 17)	/* pods: the members of rt_pod_ops */
 
 struct rt_endpoint;
 struct rt_endpoint_conf;
@@ -649,6 +712,35 @@ struct rt_driver {
 	/* label "k=v" limits the prune to objects carrying it (NULL: all) */
 	int	(*prune)(const struct rt_endpoint *, const char *label,
 		    json_object **out, struct rt_err *);
+
+	/* files one at a time: put writes f (its parent must exist); get
+	 * reads a regular file of at most max bytes into *data (malloc'd,
+	 * NUL-terminated; the caller frees it; RT_E_TOO_BIG past max) */
+	int	(*file_put)(const struct rt_endpoint *, const char *id,
+		    const struct rt_file *f, struct rt_err *);
+	int	(*file_get)(const struct rt_endpoint *, const char *id,
+		    const char *path, size_t max, char **data, size_t *len,
+		    struct rt_err *);
+	/* an image from a tarball (the engine's own image format), named
+	 * alias when given: {id, fingerprint, aliases[], size} */
+	int	(*image_import)(const struct rt_endpoint *, const void *tar,
+		    size_t len, const char *alias, json_object **out,
+		    struct rt_err *);
+	/* host ports forwarded to a container: the rows of one container,
+	 * or of every container when id is NULL; add refuses a name the
+	 * container has (RT_E_CONFLICT) */
+	int	(*forward_list)(const struct rt_endpoint *, const char *id,
+		    json_object **rows, struct rt_err *);
+	int	(*forward_add)(const struct rt_endpoint *, const char *id,
+		    const struct rt_forward *, struct rt_err *);
+	int	(*forward_remove)(const struct rt_endpoint *, const char *id,
+		    const char *name, struct rt_err *);
+	/* makes the network and its profile: 0 made (or changed nothing
+	 * that was there: RT_CHANGED_NOT), RT_E_CONFLICT when one of that
+	 * name differs; *out {name, type, parent, profile} */
+	int	(*net_setup)(const struct rt_endpoint *,
+		    const struct rt_netsetup *, json_object **out,
+		    struct rt_err *);
 };
 
 /* ---- the driver registry (registry.c) ---- */
@@ -675,6 +767,8 @@ struct rt_endpoint {
 	const struct rt_driver	*driver;
 	struct rt_target	 target;
 	char			 url[RT_PATHLEN];
+	char			 project[64];	/* the engine's namespace for
+						 * it (LXD's); "" default */
 	int			 from_config;	/* not removable by the API */
 	/* Placement defaults, for drivers that place (proxmox): the
 	 * cluster node, the storage and the network bridge. */
@@ -695,6 +789,8 @@ struct rt_endpoint_conf {
 	const char	*token;		/* the driver's credential: a secret */
 	const char	*tls_fingerprint;
 	const char	*node, *storage, *bridge;
+	const char	*project;	/* drivers with projects (prepare
+					 * sets ep->project) */
 };
 
 int	 rt_endpoint_name_ok(const char *);

@@ -4,7 +4,7 @@
  * admin API stores more in STORE_ENDPOINTS as {name, url, tls_ca,
  * tls_cert, tls_key, driver, created_at, created_by} and, for drivers
  * that take them, {token_sealed (cred_seal), tls_fingerprint, node,
- * storage, bridge}.  Config wins over a
+ * storage, bridge, project}.  Config wins over a
  * stored record of the same name.  Errors are the engine layer's (struct
  * rt_err): RT_E_NOT_FOUND of kind RT_K_ENDPOINT, RT_E_INVALID for a bad
  * name, RT_E_INTERNAL for storage.
@@ -32,7 +32,8 @@ from_record(json_object *o, struct rt_endpoint *ep, struct rt_err *err)
 		.tls_key = jget_str(o, "tls_key"),
 		.tls_fingerprint = jget_str(o, "tls_fingerprint"),
 		.node = jget_str(o, "node"), .storage = jget_str(o, "storage"),
-		.bridge = jget_str(o, "bridge")
+		.bridge = jget_str(o, "bridge"),
+		.project = jget_str(o, "project")
 	};
 	const char *sealed = jget_str(o, "token_sealed");
 	char token[CRED_SEAL_PLAIN_MAX + 1];

@@ -15,6 +15,8 @@
  *                      runtime interface's spec
  *   ctr_refs.c         the volumes and network a create names, checked
  *                      against their owner; new volumes made for it
+ *   instance_spec.c    the same for instance engines (LXD): config keys,
+ *                      profiles, devices
  *   tar.c              every in-memory tar (libarchive): written, and
  *                      read strictly when the archive is untrusted
  *   endpoints.c        the engine endpoints: config's and stored ones
@@ -147,6 +149,9 @@ int	ctr_path_under(const char *path, const char *roots);
 int	cspec_parse(json_object *body, int is_admin, struct cspec *);
 int	cspec_env(struct cspec *, json_object *, const char *const **out);
 int	cspec_set_owner(struct cspec *, const char *user);
+/* The same for engines that configure instances by keys (LXD): the LXC
+ * Tools body shape (instance_spec.c). */
+int	ispec_parse(json_object *body, int is_admin, struct cspec *);
 void	cspec_free(struct cspec *);
 
 /* ---- what a create spec names that someone owns (ctr_refs.c) ---- */

@@ -51,8 +51,8 @@ void harness_stop(void);
 
 /* A value from the stack's stack.env (NGINX_URL, APACHE_URL, DOCKER_HOST,
  * DOCKER_SOCK, POOL_CONF, POOL_SOCK, STREAM_SOCK, POOL_PID, DATA_DIR,
- * LOG_DIR, ADMIN_KEY, STACK_DIR); "" when empty, NULL when unknown or not
- * started. */
+ * LOG_DIR, ADMIN_KEY, STACK_DIR, and LXD_SOCK, LXD_DIR with STACK_LXD=1);
+ * "" when empty, NULL when unknown or not started. */
 const char *harness_env(const char *key);
 
 /* The stack directory, or NULL before harness_start(). */

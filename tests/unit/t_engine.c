@@ -21,6 +21,7 @@
 #include "handlers/handlers.h"
 #include "jobs/jobs.h"
 #include "runtimes/docker.h"
+#include "runtimes/lxd.h"
 #include "runtimes/runtime.h"
 #include "unit.h"
 
@@ -40,9 +41,9 @@ test_registry(void)
 	CHECK(d->list && d->create && d->start && d->stop && d->restart &&
 	    d->kill && d->remove && d->inspect && d->info && d->version &&
 	    d->ping);
-	CHECK(rt_driver_find("lxd") == NULL);
+	CHECK(rt_driver_find("lxd") == &rt_lxd);
 	CHECK(rt_driver_find(NULL) == NULL);
-	CHECK_STR(rt_driver_names(), "docker, proxmox");
+	CHECK_STR(rt_driver_names(), "docker, lxd, proxmox");
 
 	/* docker is the default; naming it is the same */
 	CHECK_INT(rt_endpoint_make(&c, &ep, &e), 0);

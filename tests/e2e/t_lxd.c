@@ -1,0 +1,1135 @@
+/*
+ * t_lxd.c: LXD end to end, on a private LXD daemon the stack starts
+ * (STACK_LXD=1: tests/stack/lxd up, its own LXD_DIR, a dir pool, no
+ * managed network, the busybox image; stopped by pid at the end), beside
+ * the stack's Podman: the lxd endpoint registered through the API; the
+ * seed's create body (an LXD image, never read as an OCI one), bad
+ * names, unknown instances; lifecycle; exec (id, exit codes, a big
+ * output capped); a pushed file read back with cat; add_user; authkey
+ * (the file's mode and owner); a port forward that carries a loopback
+ * TCP connection to busybox nc inside the container, a taken port 409
+ * naming its holder; network setup on a veth pair (idempotent, 409 on
+ * conflict); images listed, deleted and imported from the file store;
+ * an operator who cannot see the admin's instances nor ask for
+ * security.privileged; endpoint=all mixing Podman and LXD rows; the
+ * update events in the event log; the driver's event stream; LXD over
+ * https with a client certificate it trusts (and one it does not); and
+ * the daemon stopped mid-test (503, then recovery).  Traffic goes to loopback only; every wait is bounded.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "ctr_util.h"
+#include "fcgi-app/cc.h"
+#include "runtimes/runtime.h"
+#include "storage/storage.h"
+
+#define N "/api/v1"
+#define Q "?endpoint=lxd"
+
+static const char key1[] = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPWBZbfN17"
+    "APV+tRkcaeC/zDhEX3vk3FOShExC0RQ2Ie test@cc";
+static const char key2[] = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMRQUW5bPq"
+    "1935NbGuyl0byJtUK57nAwqQPFl63UOevF second@cc";
+
+static char op_hdr[300];	/* the operator's X-API-Key line */
+static int ssh_port;		/* the forward of port 22 */
+
+/* ---- helpers ---- */
+
+/* A member as text ("" when absent), for messages and comparisons. */
+static const char *
+jstr(json_object *o, const char *path)
+{
+	const char *s = json_str_at(o, path);
+
+	return s ? s : "";
+}
+
+/* POST .../exec in an LXD container; the execution object (caller puts
+ * it), NULL when the call failed. */
+static json_object *
+lexec(const char *name, const char *body, long *status)
+{
+	struct http_resp r;
+	json_object *x = NULL;
+	char path[256];
+
+	/* the endpoint named in the body, else lxd */
+	snprintf(path, sizeof(path), N "/containers/%s/exec%s", name,
+	    strstr(body, "\"endpoint\"") ? "" : Q);
+	*status = api(&r, "NGINX_URL", "POST", path, body);
+	if (r.json != NULL && json_at(r.json, "execution") != NULL)
+		x = json_object_get(json_at(r.json, "execution"));
+	else
+		diag("exec %s: %ld %s", name, *status, r.body ? r.body : "");
+	http_resp_free(&r);
+	return x;
+}
+
+/* The stdout of a command, "" when it failed. */
+static const char *
+lout(const char *name, const char *cmd)
+{
+	static char buf[8192];
+	json_object *x, *o = json_object_new_object();
+	long st;
+
+	json_object_object_add(o, "command", json_object_new_string(cmd));
+	x = lexec(name, json_object_to_json_string(o), &st);
+	snprintf(buf, sizeof(buf), "%s", jstr(x, "stdout"));
+	json_object_put(x);
+	json_object_put(o);
+	return buf;
+}
+
+static const char *
+status_of(const char *name)
+{
+	static char buf[32];
+	struct http_resp r;
+	char path[256];
+
+	snprintf(path, sizeof(path), N "/containers/%s" Q, name);
+	api(&r, "NGINX_URL", "GET", path, NULL);
+	snprintf(buf, sizeof(buf), "%s", jstr(r.json, "container.status"));
+	http_resp_free(&r);
+	return buf;
+}
+
+/* A request straight to the LXD socket (set-up and cleanup only), with
+ * a JSON body or none; the status. */
+static long
+lxd_raw(const char *method, const char *path, const char *body)
+{
+	const char *sock = harness_env("LXD_SOCK");
+	char url[512];
+	long status = 0;
+	CURL *h;
+
+	if (sock == NULL || (h = curl_easy_init()) == NULL)
+		return 0;
+	snprintf(url, sizeof(url), "http://lxd%s", path);
+	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, sock);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	if (body != NULL)
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, fwrite);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, stderr);
+	if (curl_easy_perform(h) == CURLE_OK)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	fputc('\n', stderr);
+	curl_easy_cleanup(h);
+	return status;
+}
+
+/* Runs argv (no shell); its exit status, -1 if it could not run. */
+static int
+run(char *const argv[])
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * One TCP exchange with 127.0.0.1:port: sends msg, reads until the peer
+ * closes or want shows up, at most 5 s.  1 when want was read.  The
+ * connection is retried a few times (the proxy's listener may take a
+ * moment after the device is added): bounded, no timing assertion.
+ */
+static int
+tcp_exchange(int port, const char *msg, const char *want)
+{
+	struct sockaddr_in sa;
+	char buf[512];
+	size_t got = 0;
+	struct pollfd p;
+	int fd, tries, n;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (tries = 0; tries < 20; tries++) {
+		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+			return 0;
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			break;
+		close(fd);
+		fd = -1;
+		harness_msleep(250);
+	}
+	if (fd < 0)
+		return 0;
+	(void)write(fd, msg, strlen(msg));
+	p.fd = fd;
+	p.events = POLLIN;
+	while (got + 1 < sizeof(buf) && poll(&p, 1, 5000) > 0) {
+		if ((n = (int)read(fd, buf + got, sizeof(buf) - 1 - got)) <= 0)
+			break;
+		got += (size_t)n;
+		buf[got] = '\0';
+		if (strstr(buf, want) != NULL)
+			break;
+	}
+	buf[got] = '\0';
+	close(fd);
+	return strstr(buf, want) != NULL;
+}
+
+/* ---- the tests ---- */
+
+static void
+test_endpoint(void)
+{
+	struct http_resp r;
+	char body[512];
+
+	snprintf(body, sizeof(body), "{\"name\":\"lxd\",\"driver\":\"lxd\","
+	    "\"url\":\"unix://%s\"}", harness_env("LXD_SOCK"));
+	is_int(api(&r, "NGINX_URL", "POST", N "/endpoints", body), 201,
+	    "register the lxd endpoint");
+	is_str(jstr(r.json, "endpoint.driver"), "lxd", "its driver is lxd");
+	http_resp_free(&r);
+	is_int(api_code("NGINX_URL", "POST", N "/endpoints", "{\"name\":"
+	    "\"lx2\",\"driver\":\"lxd\",\"url\":\"tcp://127.0.0.1:8443\"}",
+	    "INVALID_REQUEST", "lxd on tcp"), 400, "LXD speaks no plain tcp");
+	is_int(api_code("NGINX_URL", "POST", N "/endpoints", "{\"name\":"
+	    "\"lx2\",\"driver\":\"lxd\",\"url\":\"https://127.0.0.1:8443\"}",
+	    "INVALID_REQUEST", "lxd https no cert"), 400,
+	    "LXD over https needs a client certificate");
+	is_int(api_code("NGINX_URL", "POST", N "/endpoints", "{\"name\":"
+	    "\"lx2\",\"url\":\"unix:///x\",\"project\":\"p\"}",
+	    "INVALID_REQUEST", "docker project"), 400,
+	    "a project on a docker endpoint is 400");
+	api(&r, "NGINX_URL", "GET", N "/endpoints?check=true", NULL);
+	ok(strstr(r.body ? r.body : "", "\"name\":\"lxd\",\"url\"") != NULL &&
+	    json_at(r.json, "endpoints.1.available") != NULL &&
+	    json_object_get_boolean(json_at(r.json, "endpoints.1.available")),
+	    "the lxd endpoint answers its ping");
+	http_resp_free(&r);
+}
+
+static void
+test_create(void)
+{
+	struct http_resp r;
+
+	is_int(api(&r, "NGINX_URL", "POST", N "/containers" Q, "{\"name\":"
+	    "\"cc-l1\",\"image\":\"busybox\",\"config\":{\"limits.memory\":"
+	    "\"64MiB\",\"limits.cpu\":1},\"labels\":{\"purpose\":\"test\"}}"),
+	    201, "create an instance from the busybox alias");
+	is_str(jstr(r.json, "container.status"), "running", "started");
+	is_str(jstr(r.json, "container.owner"), "admin", "owned (user.cc.owner)");
+	is_int(json_object_get_int64(json_at(r.json,
+	    "container.memory_limit")), 64 << 20, "limits.memory applied");
+	http_resp_free(&r);
+	is_int(api_code("NGINX_URL", "POST", N "/containers" Q, "{\"name\":"
+	    "\"test-container\",\"image\":\"ubuntu:20.04\"}", "IMAGE_NOT_FOUND",
+	    "seed body"), 404, "the seed's body asks LXD for the image (no "
+	    "such alias here), not an OCI registry");
+	is_int(api_code("NGINX_URL", "POST", N "/containers" Q, "{\"name\":"
+	    "\"bad_name\",\"image\":\"busybox\"}", "INVALID_REQUEST",
+	    "bad name"), 400, "a name LXD cannot have is 400");
+	is_int(api_code("NGINX_URL", "POST", N "/containers" Q, "{\"name\":"
+	    "\"x1\",\"image\":\"busybox\",\"command\":\"sh\"}",
+	    "INVALID_REQUEST", "docker field"), 400,
+	    "a Docker-only field is 400 on LXD");
+	is_int(api_code("NGINX_URL", "POST", N "/containers" Q, "{\"name\":"
+	    "\"cc-l1\",\"image\":\"busybox\"}", "CONFLICT", "dup"), 409,
+	    "a name that exists is 409");
+	is_int(api_code("NGINX_URL", "POST", N "/containers" Q, "{\"name\":"
+	    "\"x2\",\"image\":\"busybox\",\"config\":{\"security.privileged\":"
+	    "\"true\"}}", "FORBIDDEN", "admin privileged"), 403,
+	    "security.privileged needs allow_privileged, even for an admin");
+	/* the endpoint named in the body; start false */
+	is_int(api(&r, "NGINX_URL", "POST", N "/containers", "{\"endpoint\":"
+	    "\"lxd\",\"name\":\"cc-l2\",\"image\":\"busybox\",\"start\":"
+	    "false}"), 201, "create with the endpoint in the body");
+	is_str(jstr(r.json, "container.status"), "stopped",
+	    "start false leaves it stopped");
+	http_resp_free(&r);
+}
+
+static void
+test_list(void)
+{
+	struct http_resp r;
+	size_t i, n;
+	int lxd = 0, podman = 0;
+	json_object *row;
+
+	is_int(api(&r, "NGINX_URL", "GET", N "/containers" Q "&name=cc-l1",
+	    NULL), 200, "list the lxd endpoint");
+	is_str(jstr(r.json, "containers.0.name"), "cc-l1", "cc-l1 is listed");
+	is_str(jstr(r.json, "containers.0.runtime"), "lxd", "runtime lxd");
+	is_str(jstr(r.json, "containers.0.labels.purpose"), "test",
+	    "labels are the user.* keys");
+	http_resp_free(&r);
+	is_int(make_container("NGINX_URL", "cct-lp", "sleep 300"), 201,
+	    "a Podman container beside them");
+	is_int(api(&r, "NGINX_URL", "GET", N "/containers?endpoint=all", NULL),
+	    200, "endpoint=all");
+	n = json_object_array_length(json_at(r.json, "containers"));
+	for (i = 0; i < n; i++) {
+		row = json_object_array_get_idx(json_at(r.json, "containers"),
+		    i);
+		if (strcmp(jstr(row, "name"), "cc-l1") == 0 &&
+		    strcmp(jstr(row, "endpoint"), "lxd") == 0 &&
+		    strcmp(jstr(row, "runtime"), "lxd") == 0)
+			lxd = 1;
+		if (strcmp(jstr(row, "name"), "cct-lp") == 0 &&
+		    strcmp(jstr(row, "endpoint"), "local") == 0 &&
+		    strcmp(jstr(row, "runtime"), "docker") == 0)
+			podman = 1;
+	}
+	ok(lxd && podman, "endpoint=all mixes the LXD and the Podman rows, "
+	    "each with endpoint and runtime");
+	http_resp_free(&r);
+}
+
+static void
+test_unknown(void)
+{
+	is_int(api_code("NGINX_URL", "GET", N "/containers/nope" Q, NULL,
+	    "CONTAINER_NOT_FOUND", "get"), 404, "an unknown instance is 404");
+	is_int(api_code("NGINX_URL", "POST", N "/containers/nope/stop" Q,
+	    NULL, "CONTAINER_NOT_FOUND", "stop"), 404, "stop: 404");
+	is_int(api_code("NGINX_URL", "POST", N "/containers/nope/exec" Q,
+	    "{\"command\":\"id\"}", "CONTAINER_NOT_FOUND", "exec"), 404,
+	    "exec: 404");
+	is_int(api_code("NGINX_URL", "POST", N "/containers/nope/connect" Q,
+	    NULL, "CONTAINER_NOT_FOUND", "connect"), 404, "connect: 404");
+	is_int(api_code("NGINX_URL", "POST", N "/containers/nope/portforward" Q,
+	    "{\"name\":\"w\",\"listen_port\":1234}", "CONTAINER_NOT_FOUND",
+	    "pf"), 404, "portforward: 404");
+	is_int(api_code("NGINX_URL", "GET", N "/containers/bad!name" Q, NULL,
+	    "INVALID_REQUEST", "bad"), 400, "a bad name in the path is 400");
+	is_int(api_code("NGINX_URL", "DELETE", N "/containers/nope" Q, NULL,
+	    "CONTAINER_NOT_FOUND", "delete"), 404, "delete: 404");
+}
+
+static void
+test_lifecycle(void)
+{
+	struct http_resp r;
+
+	is_int(api(&r, "NGINX_URL", "POST", N "/containers/cc-l1/pause" Q,
+	    NULL), 200, "pause (freeze)");
+	is_str(jstr(r.json, "container.status"), "paused", "paused");
+	http_resp_free(&r);
+	api(&r, "NGINX_URL", "POST", N "/containers/cc-l1/pause" Q, NULL);
+	ok(r.status == 200 && !json_object_get_boolean(json_at(r.json,
+	    "container.changed")), "pause again: 200, changed false");
+	http_resp_free(&r);
+	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l1/unpause" Q,
+	    NULL, NULL, "unpause"), 200, "unpause (unfreeze)");
+	is_int(api(&r, "NGINX_URL", "POST", N "/containers/cc-l1/restart" Q,
+	    "{\"timeout\":5}"), 200, "restart (the seed's route)");
+	is_str(jstr(r.json, "container.status"), "running", "running again");
+	http_resp_free(&r);
+	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l2/stop" Q,
+	    NULL, NULL, "stop stopped"), 200, "stop a stopped one: 200");
+	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l2/start" Q,
+	    NULL, NULL, "start"), 200, "start");
+	is_str(status_of("cc-l2"), "running", "cc-l2 runs");
+	is_int(api_code("NGINX_URL", "DELETE", N "/containers/cc-l2" Q, NULL,
+	    "CONFLICT", "delete running"), 409,
+	    "delete a running one without force: 409");
+	is_int(api_code("NGINX_URL", "DELETE", N "/containers/cc-l2" Q
+	    "&force=true", NULL, NULL, "delete"), 200,
+	    "delete with force (stopped first)");
+	is_int(api_code("NGINX_URL", "GET", N "/containers/cc-l2" Q, NULL,
+	    NULL, "gone"), 404, "it is gone");
+}
+
+static void
+test_exec(void)
+{
+	json_object *x;
+	long st;
+
+	x = lexec("cc-l1", "{\"command\":\"id\"}", &st);
+	is_int(st, 200, "exec id");
+	is_str(jstr(x, "stdout"), "uid=0(root) gid=0(root)\n", "root's id");
+	is_int(json_object_get_int(json_at(x, "exit_code")), 0, "exit 0");
+	json_object_put(x);
+	x = lexec("cc-l1", "{\"command\":[\"sh\",\"-c\",\"echo out; echo err "
+	    ">&2; exit 3\"]}", &st);
+	is_int(json_object_get_int(json_at(x, "exit_code")), 3, "exit code 3");
+	is_str(jstr(x, "stdout"), "out\n", "stdout apart");
+	is_str(jstr(x, "stderr"), "err\n", "stderr apart");
+	json_object_put(x);
+	x = lexec("cc-l1", "{\"command\":\"no-such-program\"}", &st);
+	is_int(st, 200, "a missing command is no API error");
+	is_int(json_object_get_int(json_at(x, "exit_code")), 127, "exit 127");
+	json_object_put(x);
+	x = lexec("cc-l1", "{\"command\":\"sh -c 'echo $FOO; pwd'\","
+	    "\"environment\":{\"FOO\":\"bar\"},\"workdir\":\"/tmp\"}", &st);
+	is_str(jstr(x, "stdout"), "bar\n/tmp\n", "environment and workdir");
+	json_object_put(x);
+	x = lexec("cc-l1", "{\"command\":\"id -u\",\"user\":\"nobody\"}", &st);
+	is_str(jstr(x, "stdout"), "65534\n", "a user by name");
+	json_object_put(x);
+	/* 100000 lines, 588895 bytes: past exec_max_output (64k) */
+	x = lexec("cc-l1", "{\"command\":\"seq 1 100000\"}", &st);
+	is_int(st, 200, "a big output");
+	ok(json_object_get_boolean(json_at(x, "truncated")), "truncated");
+	is_int(strlen(jstr(x, "output")), 65536, "capped at exec_max_output");
+	is_int(json_object_get_int(json_at(x, "exit_code")), 0,
+	    "and the exit code is still there");
+	json_object_put(x);
+	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l1/exec" Q,
+	    "{\"command\":[]}", "INVALID_REQUEST", "empty"), 400,
+	    "an empty command is 400");
+}
+
+static void
+test_files_users(void)
+{
+	struct http_resp r;
+
+	is_int(api(&r, "NGINX_URL", "POST", N "/containers/cc-l1/files" Q,
+	    "{\"dest_path\":\"/tmp/pushed.txt\",\"content\":\"pushed by the "
+	    "API\\n\",\"mode\":\"0640\"}"), 201, "push a file");
+	http_resp_free(&r);
+	is_str(lout("cc-l1", "cat /tmp/pushed.txt"), "pushed by the API\n",
+	    "cat shows the pushed file");
+	is_str(lout("cc-l1", "stat -c '%a %u' /tmp/pushed.txt"), "640 0\n",
+	    "with the mode asked for");
+	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l1/files" Q,
+	    "{\"dest_path\":\"/tmp/pushed.txt\",\"content\":\"again\\n\","
+	    "\"mode\":\"0600\"}", NULL, "again"), 201, "push it again");
+	is_str(lout("cc-l1", "stat -c '%a' /tmp/pushed.txt"), "600\n",
+	    "an overwrite takes the new mode");
+	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l1/files" Q,
+	    "{\"dest_path\":\"/no/such/dir/f\",\"content\":\"x\"}",
+	    "NOT_FOUND", "no dir"), 404, "a missing directory is 404");
+	is_int(api(&r, "NGINX_URL", "POST", N "/containers/cc-l1/users" Q,
+	    "{\"username\":\"ccuser\",\"password\":\"s3cret-pass\"}"), 201,
+	    "add a user");
+	is_str(jstr(r.json, "user.method"), "files",
+	    "written as files (busybox has no adduser applet)");
+	ok(json_object_get_boolean(json_at(r.json, "user.password_set")),
+	    "its password set (through stdin)");
+	http_resp_free(&r);
+	ok(strstr(lout("cc-l1", "id ccuser"), "(ccuser)") != NULL,
+	    "id ccuser works");
+	is_str(lout("cc-l1", "grep -c ^ccuser:[$] /etc/shadow"), "1\n",
+	    "a password hash in /etc/shadow");
+	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l1/users" Q,
+	    "{\"username\":\"ccuser\"}", "CONFLICT", "dup user"), 409,
+	    "the same user again: 409");
+}
+
+static void
+test_authkey(void)
+{
+	struct http_resp r;
+	char body[1024];
+
+	snprintf(body, sizeof(body), "{\"key\":\"%s\"}", key1);
+	is_int(api(&r, "NGINX_URL", "POST", N "/containers/cc-l1/authkey" Q,
+	    body), 200, "deploy a key for root");
+	is_int(json_object_get_int(json_at(r.json, "authkey.added")), 1,
+	    "one added");
+	is_int(json_object_get_int(json_at(r.json, "authkey.total")), 1,
+	    "one in all");
+	http_resp_free(&r);
+	snprintf(body, sizeof(body), "{\"keys\":[\"%s\",\"%s\"],\"user\":"
+	    "\"root\"}", key1, key2);
+	api(&r, "NGINX_URL", "POST", N "/containers/cc-l1/authkey" Q, body);
+	ok(r.status == 200 && json_object_get_int(json_at(r.json,
+	    "authkey.added")) == 1 && json_object_get_int(json_at(r.json,
+	    "authkey.total")) == 2, "only the new key is appended");
+	http_resp_free(&r);
+	is_str(lout("cc-l1", "stat -c '%a %U' /root/.ssh "
+	    "/root/.ssh/authorized_keys"), "700 root\n600 root\n",
+	    "~/.ssh 0700 and authorized_keys 0600, root's");
+	is_str(lout("cc-l1", "grep -c ssh-ed25519 /root/.ssh/authorized_keys"),
+	    "2\n", "both keys in the file");
+	snprintf(body, sizeof(body), "{\"key\":\"%s\",\"user\":\"ccuser\"}",
+	    key1);
+	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l1/authkey" Q,
+	    body, NULL, "ccuser"), 200, "a key for ccuser");
+	is_str(lout("cc-l1", "stat -c '%a %U' /home/ccuser/.ssh/"
+	    "authorized_keys"), "600 ccuser\n", "owned by ccuser");
+	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l1/authkey" Q,
+	    "{\"key\":\"ssh-rsa AAAAB3NzaC1yc2E bad\"}", "INVALID_REQUEST",
+	    "bad key"), 400, "a bad key is 400");
+	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l1/authkey" Q,
+	    "{\"key\":\"rm -rf /\"}", "INVALID_REQUEST", "not a key"), 400,
+	    "a line that is no key is 400");
+	/* the same route on the Podman endpoint, through its archive API */
+	snprintf(body, sizeof(body), "{\"keys\":[\"%s\"]}", key1);
+	is_int(api(&r, "NGINX_URL", "POST", N "/containers/cct-lp/authkey",
+	    body), 200, "authkey on a Podman container (archive API)");
+	is_int(json_object_get_int(json_at(r.json, "authkey.added")), 1,
+	    "one added there");
+	http_resp_free(&r);
+	api(&r, "NGINX_URL", "POST", N "/containers/cct-lp/exec", "{\"command\":"
+	    "\"stat -c '%a %U' /root/.ssh /root/.ssh/authorized_keys\"}");
+	is_str(jstr(r.json, "execution.stdout"), "700 root\n600 root\n",
+	    "modes and owner there too");
+	http_resp_free(&r);
+	api(&r, "NGINX_URL", "POST", N "/containers/cct-lp/connect", NULL);
+	ok(r.status == 200 && strstr(r.body ? r.body : "", "\"ssh\":null") !=
+	    NULL, "connect on Podman: no forward, so no ssh line");
+	http_resp_free(&r);
+	snprintf(body, sizeof(body), "{\"key\":\"%s\",\"user\":\"nosuch\"}",
+	    key1);
+	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l1/authkey" Q,
+	    body, "INVALID_REQUEST", "no user"), 400,
+	    "a user the container lacks is 400");
+}
+
+static void
+test_portforward(void)
+{
+	struct http_resp r;
+	struct sockaddr_in sa;
+	char body[512], want[128];
+	int port = harness_free_port(), held, fd;
+	long st;
+	json_object *x;
+
+	/* busybox nc on the container's own loopback, stdin kept open */
+	x = lexec("cc-l1", "{\"command\":[\"sh\",\"-c\",\"(echo pong-from-lxd; "
+	    "sleep 20) | nc -l -p 8080 > /tmp/nc.in 2>&1 &\"]}", &st);
+	is_int(st, 200, "a listener in the container");
+	json_object_put(x);
+	snprintf(body, sizeof(body), "{\"name\":\"web\",\"listen_port\":%d,"
+	    "\"container_port\":8080}", port);
+	is_int(api(&r, "NGINX_URL", "POST", N "/containers/cc-l1/portforward"
+	    Q, body), 201, "forward a host port");
+	is_str(jstr(r.json, "forward.listen_address"), "127.0.0.1",
+	    "on the host's loopback");
+	http_resp_free(&r);
+	ok(tcp_exchange(port, "ping-from-host\n", "pong-from-lxd"),
+	    "a connection to 127.0.0.1:%d reaches nc in the container and "
+	    "its answer comes back", port);
+	ok(strstr(lout("cc-l1", "cat /tmp/nc.in"), "ping-from-host") != NULL,
+	    "and nc read what the host sent");
+	/* the same host port again */
+	is_int(api(&r, "NGINX_URL", "POST", N "/containers/cc-l1/portforward"
+	    Q, body), 409, "the same rule name or port again: 409");
+	http_resp_free(&r);
+	snprintf(body, sizeof(body), "{\"name\":\"web2\",\"listen_port\":%d,"
+	    "\"container_port\":8081}", port);
+	is_int(api(&r, "NGINX_URL", "POST", N "/containers/cc-l1/portforward"
+	    Q, body), 409, "a host port another forward holds: 409");
+	snprintf(want, sizeof(want), "'cc-l1' (rule 'web')");
+	ok(strstr(jstr(r.json, "error.message"), want) != NULL,
+	    "naming the holder: %s", jstr(r.json, "error.message"));
+	http_resp_free(&r);
+	/* a port some other program holds */
+	held = harness_free_port();
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)held);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ok(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    listen(fd, 1) == 0, "hold port %d", held);
+	snprintf(body, sizeof(body), "{\"name\":\"taken\",\"listen_port\":%d,"
+	    "\"container_port\":8081}", held);
+	is_int(api(&r, "NGINX_URL", "POST", N "/containers/cc-l1/portforward"
+	    Q, body), 409, "a port in use on the host: 409");
+	if (r.status != 409)
+		diag("answer: %s", r.body ? r.body : "");
+	http_resp_free(&r);
+	if (fd >= 0)
+		close(fd);
+	/* a port picked for us */
+	is_int(api(&r, "NGINX_URL", "POST", N "/containers/cc-l1/portforward"
+	    Q, "{\"name\":\"ssh\",\"container_port\":22}"), 201,
+	    "forward port 22 without naming a host port");
+	ssh_port = json_object_get_int(json_at(r.json, "forward.listen_port"));
+	ok(ssh_port > 0 && ssh_port != port, "a free host port was picked");
+	http_resp_free(&r);
+	api(&r, "NGINX_URL", "GET", N "/containers/cc-l1/portforward" Q, NULL);
+	is_int(json_object_get_int(json_at(r.json, "total")), 2,
+	    "two forwards listed");
+	http_resp_free(&r);
+	is_int(api(&r, "NGINX_URL", "POST", N "/containers/cc-l1/connect" Q,
+	    NULL), 200, "connect");
+	snprintf(want, sizeof(want), "ssh -p %d root@127.0.0.1", ssh_port);
+	is_str(jstr(r.json, "connection.ssh"), want,
+	    "the ssh command (a key deployed, port 22 forwarded)");
+	ok(json_at(r.json, "connection.addresses.lo") != NULL,
+	    "addresses per interface");
+	ok(strstr(jstr(r.json, "connection.exec.path"), "/exec") != NULL,
+	    "an exec hint");
+	http_resp_free(&r);
+	/* bad input */
+	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l1/portforward"
+	    Q, "{\"name\":\"x\",\"listen_port\":70000}", "INVALID_REQUEST",
+	    "port"), 400, "a port past 65535 is 400");
+	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l1/portforward"
+	    Q, "{\"name\":\"x\",\"listen_port\":2000,\"protocol\":\"sctp\"}",
+	    "INVALID_REQUEST", "proto"), 400, "protocol sctp is 400");
+	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l1/portforward"
+	    Q, "{\"name\":\"a b\",\"listen_port\":2000}", "INVALID_REQUEST",
+	    "name"), 400, "a bad rule name is 400");
+	is_int(api_code("NGINX_URL", "POST", N "/containers/cct-lp/portforward",
+	    "{\"name\":\"x\",\"listen_port\":2000}", "INVALID_REQUEST",
+	    "docker"), 400, "Podman endpoints have no port forwards: 400");
+	is_int(api_code("NGINX_URL", "DELETE", N "/containers/cc-l1/"
+	    "portforward/web" Q, NULL, NULL, "rm"), 200, "remove a forward");
+	is_int(api_code("NGINX_URL", "DELETE", N "/containers/cc-l1/"
+	    "portforward/web" Q, NULL, "NOT_FOUND", "rm again"), 404,
+	    "removing it again is 404");
+	api(&r, "NGINX_URL", "GET", N "/containers/cc-l1/portforward" Q, NULL);
+	is_int(json_object_get_int(json_at(r.json, "total")), 1,
+	    "one forward left");
+	http_resp_free(&r);
+	is_str(status_of("cc-l1"), "running", "the instance still runs");
+}
+
+static void
+test_network(void)
+{
+	struct http_resp r;
+	char a[16], b[16], net[16], body[256], path[64];
+	char *add[] = { "ip", "link", "add", a, "type", "veth", "peer", "name",
+	    b, NULL };
+	char *del[] = { "ip", "link", "del", a, NULL };
+	int made;
+
+	snprintf(a, sizeof(a), "cclx%05da", (int)(getpid() % 100000));
+	snprintf(b, sizeof(b), "cclx%05db", (int)(getpid() % 100000));
+	snprintf(net, sizeof(net), "ccmv%05d", (int)(getpid() % 100000));
+	made = run(add) == 0;
+	ok(made, "a veth pair %s/%s as the parent (nothing leaves it)", a, b);
+	if (!made) {
+		skip(9, "no veth pair");
+		return;
+	}
+	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"type\":\"macvlan\","
+	    "\"parent\":\"%s\"}", net, a);
+	is_int(api(&r, "NGINX_URL", "POST", N "/network/setup" Q, body), 201,
+	    "network setup makes the network and its profile");
+	ok(json_object_get_boolean(json_at(r.json, "network.changed")),
+	    "changed true");
+	http_resp_free(&r);
+	is_int(api(&r, "NGINX_URL", "POST", N "/network/setup" Q, body), 200,
+	    "the same again: 200");
+	ok(!json_object_get_boolean(json_at(r.json, "network.changed")),
+	    "changed false");
+	http_resp_free(&r);
+	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"type\":\"macvlan\","
+	    "\"parent\":\"%s\"}", net, b);
+	is_int(api_code("NGINX_URL", "POST", N "/network/setup" Q, body,
+	    "CONFLICT", "other parent"), 409, "another parent: 409");
+	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"type\":\"bridge\"}",
+	    net);
+	is_int(api_code("NGINX_URL", "POST", N "/network/setup" Q, body,
+	    "CONFLICT", "other type"), 409, "another type: 409");
+	is_int(api_code("NGINX_URL", "POST", N "/network/setup" Q,
+	    "{\"name\":\"Bad_Name\"}", "INVALID_REQUEST", "bad"), 400,
+	    "a bad name is 400");
+	is_int(api_code("NGINX_URL", "POST", N "/network/setup" Q,
+	    "{\"name\":\"ccx\",\"type\":\"vxlan\"}", "INVALID_REQUEST",
+	    "type"), 400, "type vxlan is 400");
+	/* an instance with the profile gets its eth0 */
+	snprintf(body, sizeof(body), "{\"name\":\"cc-l4\",\"image\":"
+	    "\"busybox\",\"profiles\":[\"default\",\"%s\"]}", net);
+	is_int(api_code("NGINX_URL", "POST", N "/containers" Q, body, NULL,
+	    "with profile"), 201, "an instance on the network's profile");
+	api(&r, "NGINX_URL", "POST", N "/containers/cc-l4/connect" Q, NULL);
+	ok(json_at(r.json, "connection.addresses.eth0") != NULL,
+	    "it has an eth0 (the macvlan)");
+	http_resp_free(&r);
+	api_code("NGINX_URL", "DELETE", N "/containers/cc-l4" Q "&force=true",
+	    NULL, NULL, "cleanup");
+	snprintf(path, sizeof(path), "/1.0/profiles/%s", net);
+	lxd_raw("DELETE", path, NULL);
+	snprintf(path, sizeof(path), "/1.0/networks/%s", net);
+	lxd_raw("DELETE", path, NULL);
+	run(del);
+}
+
+static void
+test_images(void)
+{
+	struct http_resp r;
+	const char *h[3] = { harness_admin_header(), NULL, NULL };
+	char path[512], *tar = NULL;
+	long n = 0;
+	FILE *f;
+
+	is_int(api(&r, "NGINX_URL", "GET", N "/images" Q, NULL), 200,
+	    "list LXD images");
+	is_str(jstr(r.json, "images.0.repository"), "busybox",
+	    "the busybox alias");
+	is_int(strlen(jstr(r.json, "images.0.fingerprint")), 64,
+	    "its fingerprint");
+	ok(*jstr(r.json, "images.0.architecture") != '\0', "architecture");
+	http_resp_free(&r);
+	snprintf(path, sizeof(path), "%s/lxd/lxd-image/busybox.tar",
+	    harness_env("STACK_DIR"));
+	if ((f = fopen(path, "rb")) != NULL && fseek(f, 0, SEEK_END) == 0 &&
+	    (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (tar = malloc((size_t)n)) != NULL &&
+	    fread(tar, 1, (size_t)n, f) != (size_t)n)
+		n = 0;
+	if (f != NULL)
+		fclose(f);
+	http_do(&r, "PUT", harness_url("NGINX_URL", N "/files/lxd/bb.tar"), h,
+	    tar, n > 0 ? (size_t)n : 0);
+	ok(n > 0 && (r.status == 201 || r.status == 200),
+	    "the image tarball in the file store");
+	http_resp_free(&r);
+	free(tar);
+	is_int(api_code("NGINX_URL", "POST", N "/images/import" Q,
+	    "{\"file\":\"/lxd/bb.tar\",\"alias\":\"bb2\"}", "CONFLICT", "dup"),
+	    409, "importing an image that is there: 409");
+	is_int(api(&r, "NGINX_URL", "DELETE", N "/images/busybox" Q, NULL), 200,
+	    "delete the image by alias");
+	is_str(jstr(r.json, "image.untagged.0"), "busybox", "untagged busybox");
+	http_resp_free(&r);
+	is_int(api(&r, "NGINX_URL", "POST", N "/images/import" Q,
+	    "{\"file\":\"/lxd/bb.tar\",\"alias\":\"busybox\"}"), 201,
+	    "import it from the file store");
+	is_int(strlen(jstr(r.json, "image.fingerprint")), 64, "a fingerprint");
+	http_resp_free(&r);
+	api(&r, "NGINX_URL", "GET", N "/images" Q, NULL);
+	is_str(jstr(r.json, "images.0.repository"), "busybox",
+	    "listed again under its alias");
+	http_resp_free(&r);
+	is_int(api_code("NGINX_URL", "DELETE", N "/images/nope" Q, NULL,
+	    "IMAGE_NOT_FOUND", "rm nope"), 404, "an unknown image is 404");
+	is_int(api_code("NGINX_URL", "POST", N "/images/import" Q,
+	    "{\"file\":\"/lxd/none.tar\"}", "FILE_NOT_FOUND", "no file"), 404,
+	    "a file the store lacks is 404");
+	is_int(api_code("NGINX_URL", "POST", N "/images/pull" Q,
+	    "{\"image\":\"ubuntu:20.04\"}", "INVALID_REQUEST", "pull"), 400,
+	    "a pull is 400 on LXD (no image server; the message names "
+	    "import)");
+}
+
+static void
+test_operator(void)
+{
+	struct http_resp r;
+	const char *key;
+	char body[256];
+
+	is_int(api(&r, "NGINX_URL", "POST", N "/users", "{\"username\":"
+	    "\"lxop\",\"password\":\"Operator-pass-1234\",\"role\":"
+	    "\"operator\"}"), 201, "an operator");
+	http_resp_free(&r);
+	api(&r, "NGINX_URL", "POST", N "/users/lxop/keys", "{}");
+	key = json_str_at(r.json, "key.api_key");
+	snprintf(op_hdr, sizeof(op_hdr), "X-API-Key: %s", key ? key : "");
+	http_resp_free(&r);
+	is_int(api_as(&r, op_hdr, "NGINX_URL", "POST", N "/containers" Q,
+	    "{\"name\":\"cc-op1\",\"image\":\"busybox\",\"config\":"
+	    "{\"security.privileged\":\"true\"}}"), 403,
+	    "security.privileged as an operator: 403");
+	is_str(jstr(r.json, "error.details.field"), "config", "naming config");
+	http_resp_free(&r);
+	is_int(api_as(&r, op_hdr, "NGINX_URL", "POST", N "/containers" Q,
+	    "{\"name\":\"cc-op1\",\"image\":\"busybox\",\"config\":"
+	    "{\"raw.lxc\":\"lxc.apparmor.profile=unconfined\"}}"), 403,
+	    "raw.lxc: 403");
+	http_resp_free(&r);
+	is_int(api_as(&r, op_hdr, "NGINX_URL", "POST", N "/containers" Q,
+	    "{\"name\":\"cc-op1\",\"image\":\"busybox\",\"devices\":{\"k\":"
+	    "{\"type\":\"unix-char\",\"path\":\"/dev/kmsg\"}}}"), 403,
+	    "a unix-char device: 403");
+	http_resp_free(&r);
+	is_int(api_as(&r, op_hdr, "NGINX_URL", "POST", N "/containers" Q,
+	    "{\"name\":\"cc-op1\",\"image\":\"busybox\",\"devices\":{\"d\":"
+	    "{\"type\":\"disk\",\"source\":\"/etc\",\"path\":\"/mnt\"}}}"),
+	    403, "a disk outside bind_roots: 403");
+	http_resp_free(&r);
+	is_int(api_as(&r, op_hdr, "NGINX_URL", "POST", N "/containers" Q,
+	    "{\"name\":\"cc-op1\",\"image\":\"busybox\"}"), 201,
+	    "the operator's own instance");
+	is_str(jstr(r.json, "container.owner"), "lxop", "owned by lxop");
+	http_resp_free(&r);
+	api_as(&r, op_hdr, "NGINX_URL", "GET", N "/containers" Q, NULL);
+	ok(json_object_array_length(json_at(r.json, "containers")) == 1 &&
+	    strcmp(jstr(r.json, "containers.0.name"), "cc-op1") == 0,
+	    "the operator lists only their own");
+	http_resp_free(&r);
+	is_int(api_as(&r, op_hdr, "NGINX_URL", "GET", N "/containers/cc-l1" Q,
+	    NULL), 404, "the admin's instance is 404 to the operator");
+	http_resp_free(&r);
+	is_int(api_as(&r, op_hdr, "NGINX_URL", "POST",
+	    N "/containers/cc-l1/exec" Q, "{\"command\":\"id\"}"), 404,
+	    "no exec in it");
+	http_resp_free(&r);
+	snprintf(body, sizeof(body), "{\"key\":\"%s\"}", key1);
+	is_int(api_as(&r, op_hdr, "NGINX_URL", "POST",
+	    N "/containers/cc-l1/authkey" Q, body), 404, "no authkey in it");
+	http_resp_free(&r);
+	is_int(api_as(&r, op_hdr, "NGINX_URL", "POST",
+	    N "/containers/cc-l1/connect" Q, NULL), 404, "no connect to it");
+	http_resp_free(&r);
+	snprintf(body, sizeof(body), "{\"name\":\"s\",\"listen_port\":%d}",
+	    ssh_port);
+	is_int(api_as(&r, op_hdr, "NGINX_URL", "POST",
+	    N "/containers/cc-op1/portforward" Q, body), 409,
+	    "a port the admin's forward holds: 409");
+	ok(strstr(jstr(r.json, "error.message"), "another user's") != NULL &&
+	    strstr(jstr(r.json, "error.message"), "cc-l1") == NULL,
+	    "without naming another user's container");
+	http_resp_free(&r);
+	is_int(api_as(&r, op_hdr, "NGINX_URL", "POST", N "/network/setup" Q,
+	    "{\"name\":\"ccop\"}"), 403, "network setup is an admin's");
+	http_resp_free(&r);
+	is_int(api_as(&r, op_hdr, "NGINX_URL", "DELETE",
+	    N "/containers/cc-op1" Q "&force=true", NULL), 200,
+	    "the operator removes their own");
+	http_resp_free(&r);
+}
+
+/* config's defaults once, for what the test calls in the library */
+static void
+config_ready(void)
+{
+	static int done;
+
+	if (done++)
+		return;
+	config_register_all();
+	config_defaults(config_live());
+	config_apply(config_live());
+}
+
+struct seen {
+	char	 types[4096];
+	int	 lxd_events;
+};
+
+static int
+event_cb(uint64_t id, json_object *ev, void *arg)
+{
+	struct seen *s = arg;
+	const char *t = jstr(ev, "type");
+
+	(void)id;
+	if (strcmp(t, "container_event") == 0 &&
+	    strcmp(jstr(ev, "data.endpoint"), "lxd") == 0)
+		s->lxd_events++;
+	if (strstr(t, "_start") == NULL && strstr(t, "_success") == NULL &&
+	    strstr(t, "_error") == NULL)
+		return 0;
+	if (strstr(s->types, t) == NULL && strlen(s->types) + strlen(t) + 2 <
+	    sizeof(s->types)) {
+		strcat(s->types, t);
+		strcat(s->types, " ");
+	}
+	return 0;
+}
+
+static void
+test_events(void)
+{
+	static const char *const want[] = { "container_create_start",
+	    "container_create_success", "container_create_error",
+	    "container_delete_start", "container_delete_success",
+	    "container_delete_error", "container_restart_start",
+	    "container_restart_success", "network_setup_start",
+	    "network_setup_success", "network_setup_error",
+	    "authkey_deploy_start", "authkey_deploy_success",
+	    "authkey_deploy_error", "portforward_create_start",
+	    "portforward_create_success", "portforward_create_error", NULL };
+	struct seen s;
+	char w[80];
+	int rc, i, all = 1;
+
+	memset(&s, 0, sizeof(s));
+	config_ready();
+	rc = store_open(harness_env("DATA_DIR"), store_cfg.map_size);
+	is_int(rc, 0, "open the event log");
+	if (rc != 0)
+		return;
+	store_events_since(0, 100000, event_cb, &s);
+	store_close();
+	for (i = 0; want[i] != NULL; i++) {
+		snprintf(w, sizeof(w), "%s ", want[i]);
+		if (strstr(s.types, w) == NULL) {
+			diag("no %s event", want[i]);
+			all = 0;
+		}
+	}
+	ok(all, "the LXC Tools update events, start/success/error");
+	ok(s.lxd_events > 5, "container_events name the lxd endpoint");
+}
+
+struct evs {
+	int	 ticks, fired, lifecycle, operation;
+};
+
+/* On the first tick an exec goes through the API; the stream stops once
+ * its lifecycle event is in (or after 60 ticks, about a minute). */
+static int
+evs_sink(void *arg, enum rt_stream s, const char *p, size_t n)
+{
+	struct evs *e = arg;
+	char buf[4096];
+	json_object *x;
+	long st;
+
+	(void)s;
+	if (p == NULL) {
+		if (!e->fired++) {
+			x = lexec("cc-l1", "{\"command\":\"true\"}", &st);
+			json_object_put(x);
+		}
+		return ++e->ticks > 60 ? -1 : 0;
+	}
+	snprintf(buf, sizeof(buf), "%.*s", (int)n, p);
+	if (strstr(buf, "\"type\":\"operation\"") != NULL)
+		e->operation = 1;
+	if (strstr(buf, "\"type\":\"lifecycle\"") != NULL &&
+	    strstr(buf, "instance-exec") != NULL)
+		e->lifecycle = 1;
+	return e->lifecycle ? -1 : 0;
+}
+
+/* The driver's event stream, as the engine follower will read it:
+ * /1.0/events over the WebSocket client, one JSON object a call; over
+ * the unix socket, or https with the client certificate of c. */
+static void
+event_stream(struct rt_endpoint_conf *c, const char *over)
+{
+	struct rt_endpoint ep;
+	struct rt_events_spec es = { 0, 0, NULL };
+	struct evs e = { 0, 0, 0, 0 };
+	struct rt_err err;
+	int rc;
+
+	config_ready();
+	is_int(rt_endpoint_make(c, &ep, &err), 0, "an lxd endpoint in the "
+	    "test (%s)", over);
+	ok(rt_can(&ep, RT_CAP_EVENTS), "it has events");
+	rc = ep.driver->events(&ep, &es, evs_sink, &e, &err);
+	if (rc != 0)
+		diag("events: %s", err.msg);
+	is_int(rc, 0, "the stream ran until the sink stopped it (%s)", over);
+	ok(e.lifecycle, "an instance-exec lifecycle event arrived (%s)", over);
+	ok(e.operation, "and operation events (%s)", over);
+}
+
+static void
+test_event_stream(void)
+{
+	struct rt_endpoint_conf c;
+	char url[512];
+
+	memset(&c, 0, sizeof(c));
+	snprintf(url, sizeof(url), "unix://%s", harness_env("LXD_SOCK"));
+	c.name = "lxd";
+	c.driver = "lxd";
+	c.url = url;
+	event_stream(&c, "unix socket");
+}
+
+/* A client certificate (and key) made with openssl into dir; 0 or -1. */
+static int
+make_cert(const char *dir, const char *name)
+{
+	char key[512], crt[512];
+	char *argv[] = { "openssl", "req", "-x509", "-newkey", "ec",
+	    "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+	    "-subj", "/CN=container-codes-test", "-keyout", key, "-out", crt,
+	    NULL };
+
+	snprintf(key, sizeof(key), "%s/%s.key", dir, name);
+	snprintf(crt, sizeof(crt), "%s/%s.crt", dir, name);
+	return run(argv) == 0 ? 0 : -1;
+}
+
+/* A PEM certificate's base64 body (DER), as LXD's trust API takes it. */
+static char *
+pem_body(const char *path)
+{
+	static char out[8192];
+	char line[256];
+	size_t n = 0;
+	FILE *f = fopen(path, "r");
+
+	out[0] = '\0';
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "-----", 5) == 0)
+			continue;
+		line[strcspn(line, "\r\n")] = '\0';
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s", line);
+	}
+	if (f != NULL)
+		fclose(f);
+	return out;
+}
+
+/*
+ * LXD over https on 127.0.0.1: a client certificate trusted through
+ * LXD's API (what "lxc config trust add" does), the daemon's own
+ * certificate as tls_ca.  The list, an exec and the event stream go
+ * through TLS; an untrusted certificate is refused with the advice.
+ */
+static void
+test_tls(void)
+{
+	struct rt_endpoint_conf c;
+	struct http_resp r;
+	char dir[512], body[9000], url[64], crt[600], key[600], ca[600];
+	int port = harness_free_port();
+	json_object *x;
+	long st;
+
+	snprintf(dir, sizeof(dir), "%s/tls", harness_dir());
+	mkdir(dir, 0700);
+	ok(make_cert(dir, "client") == 0 && make_cert(dir, "stranger") == 0,
+	    "client certificates");
+	snprintf(body, sizeof(body), "{\"config\":{\"core.https_address\":"
+	    "\"127.0.0.1:%d\"}}", port);
+	is_int(lxd_raw("PATCH", "/1.0", body), 200, "LXD listens on "
+	    "127.0.0.1:%d", port);
+	snprintf(crt, sizeof(crt), "%s/client.crt", dir);
+	snprintf(body, sizeof(body), "{\"type\":\"client\",\"name\":"
+	    "\"cc-test\",\"certificate\":\"%s\"}", pem_body(crt));
+	st = lxd_raw("POST", "/1.0/certificates", body);
+	ok(st == 200 || st == 201,
+	    "the client certificate is trusted (lxc config trust add)");
+	snprintf(key, sizeof(key), "%s/client.key", dir);
+	snprintf(ca, sizeof(ca), "%s/server.crt", harness_env("LXD_DIR"));
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
+	snprintf(body, sizeof(body), "{\"name\":\"lxtls\",\"driver\":"
+	    "\"lxd\",\"url\":\"%s\",\"tls_cert\":\"%s\",\"tls_key\":"
+	    "\"%s\",\"tls_ca\":\"%s\",\"project\":\"default\"}", url, crt,
+	    key, ca);
+	is_int(api(&r, "NGINX_URL", "POST", N "/endpoints", body), 201,
+	    "register LXD over https");
+	is_str(jstr(r.json, "endpoint.project"), "default", "with its project");
+	http_resp_free(&r);
+	api(&r, "NGINX_URL", "GET", N "/containers?endpoint=lxtls&name=cc-l1",
+	    NULL);
+	is_str(jstr(r.json, "containers.0.name"), "cc-l1",
+	    "the list over https");
+	http_resp_free(&r);
+	x = lexec("cc-l1", "{\"command\":\"id -u\",\"endpoint\":\"lxtls\"}",
+	    &st);
+	is_str(jstr(x, "stdout"), "0\n", "an exec over https");
+	json_object_put(x);
+	memset(&c, 0, sizeof(c));
+	c.name = "lxtls";
+	c.driver = "lxd";
+	c.url = url;
+	c.tls_cert = crt;
+	c.tls_key = key;
+	c.tls_ca = ca;
+	event_stream(&c, "https");
+	/* a certificate LXD does not trust */
+	snprintf(crt, sizeof(crt), "%s/stranger.crt", dir);
+	snprintf(key, sizeof(key), "%s/stranger.key", dir);
+	snprintf(body, sizeof(body), "{\"name\":\"lxbad\",\"driver\":"
+	    "\"lxd\",\"url\":\"%s\",\"tls_cert\":\"%s\",\"tls_key\":"
+	    "\"%s\",\"tls_ca\":\"%s\"}", url, crt, key, ca);
+	is_int(api_code("NGINX_URL", "POST", N "/endpoints", body, NULL,
+	    "bad"), 201, "register it with an untrusted certificate");
+	api(&r, "NGINX_URL", "GET", N "/containers?endpoint=lxbad", NULL);
+	ok(r.status == 502 && strstr(jstr(r.json, "error.message"),
+	    "trust add") != NULL, "refused, with the advice: %ld %s",
+	    r.status, jstr(r.json, "error.message"));
+	http_resp_free(&r);
+}
+
+static void
+test_daemon_down(void)
+{
+	struct http_resp r;
+	size_t i;
+	int tries, named;
+
+	/* A clean shutdown: the daemon keeps what ran, to start it again
+	 * (the harness's own "down" force-stops instances). */
+	setenv("LXD_STOP_CLEAN", "1", 1);
+	is_int(harness_stack("stop-lxd"), 0, "stop the LXD daemon");
+	unsetenv("LXD_STOP_CLEAN");
+	is_int(api_code("NGINX_URL", "GET", N "/containers" Q, NULL,
+	    "SERVICE_UNAVAILABLE", "down"), 503, "LXD down: list is 503");
+	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l1/exec" Q,
+	    "{\"command\":\"id\"}", "SERVICE_UNAVAILABLE", "exec down"), 503,
+	    "LXD down: exec is 503");
+	api(&r, "NGINX_URL", "GET", N "/containers?endpoint=all", NULL);
+	for (i = 0, named = 0; i < json_object_array_length(json_at(r.json,
+	    "endpoint_errors")); i++)
+		named |= strcmp(jstr(json_object_array_get_idx(json_at(r.json,
+		    "endpoint_errors"), i), "endpoint"), "lxd") == 0;
+	ok(r.status == 200 && named && strstr(r.body ? r.body : "",
+	    "cct-lp") != NULL,
+	    "endpoint=all names lxd in endpoint_errors, Podman still answers");
+	http_resp_free(&r);
+	is_int(harness_stack("start-lxd"), 0, "start the daemon again");
+	for (tries = 0; tries < 150 && api_code("NGINX_URL", "GET",
+	    N "/containers" Q, NULL, NULL, "poll") != 200; tries++)
+		harness_msleep(200);
+	is_int(api_code("NGINX_URL", "GET", N "/containers" Q, NULL, NULL,
+	    "back"), 200, "the API recovers with the daemon");
+	for (tries = 0; tries < 150 && strcmp(status_of("cc-l1"),
+	    "running") != 0; tries++)
+		harness_msleep(200);
+	is_str(status_of("cc-l1"), "running",
+	    "the instance runs again (LXD restarts what ran)");
+}
+
+int
+main(void)
+{
+	setenv("STACK_LXD", "1", 1);
+	setenv("STACK_APACHE_PORT", "none", 1);
+	harness_start("exec_max_output = 64k\n");
+	if (harness_env("LXD_SOCK") == NULL || *harness_env("LXD_SOCK") == '\0')
+		bail_out("the stack has no LXD daemon (LXD_SOCK)");
+	test_endpoint();
+	test_create();
+	test_list();
+	test_unknown();
+	test_lifecycle();
+	test_exec();
+	test_files_users();
+	test_authkey();
+	test_portforward();
+	test_network();
+	test_images();
+	test_operator();
+	test_events();
+	test_event_stream();
+	test_tls();
+	test_daemon_down();
+	api_code("NGINX_URL", "DELETE", N "/containers/cc-l1" Q "&force=true",
+	    NULL, NULL, "cleanup");
+	api_code("NGINX_URL", "DELETE", N "/containers/cct-lp?force=true",
+	    NULL, NULL, "cleanup");
+	return done_testing();
+}
