@@ -133,6 +133,10 @@ pod_open(struct request *r, struct pod_ctx *p, int ready)
 		    p->id, pod_where(r, &p->ep), phase ? phase : "unknown");
 		return -1;
 	}
+	/* What follows waits on engine tasks, each bounded by
+	 * runtime_timeout (which may exceed request_timeout), as a
+	 * container create's wait is. */
+	req_set_streaming(r);
 	return 0;
 }
 
@@ -512,6 +516,7 @@ h_pod_create(struct request *r)
 	req_defer_json(r, rec);
 	if (claim_record(r, &p.ep, rec, s.pod_id) < 0)
 		return r->status;
+	req_set_streaming(r);	/* runtime_timeout bounds the tasks */
 	if (p.ep.driver->pods->create(&p.ep, &s, ref, sizeof(ref), &existed,
 	    &e) < 0) {
 		/* A task still running may yet make it: keep the record so
