@@ -30,6 +30,7 @@
 
 #include "cc.h"
 #include "../jobs/jobs.h"
+#include "../proxy/proxy.h"
 #include "../storage/storage.h"
 #include "../services/services.h"
 
@@ -53,6 +54,7 @@ worker_count(void)
 static const struct proc_kind kinds[] = {
 	{ "worker", worker_main, worker_count },
 	{ "runner", runner_main, runner_count },	/* jobs/runner.c */
+	{ "proxy", proxy_main, proxy_count },	/* proxy/process.c */
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
