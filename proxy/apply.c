@@ -453,8 +453,17 @@ px_apply(const struct px_files *fs, int64_t gen, struct px_result *res)
 		return PX_E_REJECTED;
 	}
 	res->reloaded++;
-	if (px_verify(gen, vt) == 0)
+	if (px_verify(gen, vt) == 0) {
+		/* nginx's master lets the old workers accept for 100 ms after
+		 * the new ones start (ngx_msleep(100) before it signals them):
+		 * until then a new connection may still get the old routes. */
+		if (px_server() == PX_NGINX) {
+			struct timespec ts = { 0, 150 * 1000000 };
+
+			nanosleep(&ts, NULL);
+		}
 		return 0;
+	}
 	snprintf(res->error, sizeof(res->error), "generation %lld was not "
 	    "live %lds after the reload; the web server said:",
 	    (long long)gen, vt / 1000);

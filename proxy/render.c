@@ -196,17 +196,113 @@ line(struct px_buf *o, char mark, const struct lines *ls, size_t i)
 	px_put(o, "%c%.*s\n", mark, (int)ls->len[i], ls->l[i]);
 }
 
+#define DIFF_MAX_D	2000	/* edits past this: one plain hunk */
+
 /*
- * One hunk around what changed: the common head and tail are trimmed
- * and three lines of each kept as context.  Not a minimal diff, but a
- * true one, and enough to read what a write would do.
+ * Myers' O(ND) shortest edit script between a[ah..at) and b[bh..bt):
+ * ops gets '=', '-' or '+' per step (a's lines before b's).  The V
+ * arrays of every d are kept to walk back.  -1 past DIFF_MAX_D edits or
+ * out of memory.
+ */
+static int
+myers(const struct lines *a, size_t ah, size_t at, const struct lines *b,
+    size_t bh, size_t bt, char **ops, size_t *nops)
+{
+	long n = (long)(at - ah), m = (long)(bt - bh), d, k, x, y, max;
+	long **trace = NULL, *v, dd, prev_k;
+	char *out = NULL;
+	size_t no = 0;
+	int rc = -1;
+
+	max = n + m;
+	if (max > 2 * DIFF_MAX_D + 200000)
+		return -1;
+	if ((trace = calloc(DIFF_MAX_D + 1, sizeof(*trace))) == NULL)
+		return -1;
+	for (d = 0; d <= max && d <= DIFF_MAX_D; d++) {
+		if ((v = calloc((size_t)(2 * d + 3), sizeof(*v))) == NULL)
+			goto out;
+		trace[d] = v;	/* v[k + d + 1] holds V[k] */
+		for (k = -d; k <= d; k += 2) {
+			long *pv = d > 0 ? trace[d - 1] : NULL;
+			long up = pv && k + 1 <= d - 1 ? pv[k + 1 + d] : 0;
+			long left = pv && k - 1 >= -(d - 1) ? pv[k - 1 + d] : 0;
+
+			if (d == 0)
+				x = 0;
+			else if (k == -d || (k != d && left < up))
+				x = up;
+			else
+				x = left + 1;
+			y = x - k;
+			while (x < n && y < m && same(a, ah + (size_t)x, b,
+			    bh + (size_t)y)) {
+				x++;
+				y++;
+			}
+			v[k + d + 1] = x;
+			if (x >= n && y >= m)
+				goto found;
+		}
+	}
+	goto out;
+found:
+	if ((out = malloc((size_t)(n + m) + 1)) == NULL)
+		goto out;
+	/* back from (n, m): each d is one edit after a diagonal run */
+	x = n;
+	y = m;
+	no = (size_t)(n + m);
+	for (dd = d; dd > 0; dd--) {
+		long *pv = trace[dd - 1], up, left, px, py;
+		int down;
+
+		k = x - y;
+		up = k + 1 <= dd - 1 ? pv[k + 1 + dd] : -1;
+		left = k - 1 >= -(dd - 1) ? pv[k - 1 + dd] : -1;
+		down = k == -dd || (k != dd && left < up);
+		prev_k = down ? k + 1 : k - 1;
+		px = down ? up : left;
+		py = px - prev_k;
+		while (x > px && y > py) {
+			out[--no] = '=';
+			x--;
+			y--;
+		}
+		out[--no] = down ? '+' : '-';
+		x = px;
+		y = py;
+	}
+	while (x > 0 && y > 0) {
+		out[--no] = '=';
+		x--;
+		y--;
+	}
+	memmove(out, out + no, (size_t)(n + m) - no);
+	*nops = (size_t)(n + m) - no;
+	*ops = out;
+	out = NULL;
+	rc = 0;
+out:
+	for (dd = 0; dd <= DIFF_MAX_D && trace[dd] != NULL; dd++)
+		free(trace[dd]);
+	free(trace);
+	free(out);
+	return rc;
+}
+
+/*
+ * A unified diff (three lines of context) of old and new.  The common
+ * head and tail are trimmed first; the rest is Myers' shortest edit
+ * script, or, past DIFF_MAX_D edits, one hunk that replaces it all.
  */
 char *
 px_diff(const char *name, const char *old, const char *new)
 {
 	struct lines a = { 0 }, b = { 0 };
 	struct px_buf o = { 0 };
-	size_t head = 0, tail = 0, from, i;
+	size_t head = 0, tail = 0, nops = 0, i, j, ai, bi, s, e;
+	char *ops = NULL, *all = NULL;
 
 	if (split(old, &a) < 0 || split(new, &b) < 0)
 		goto done;
@@ -219,20 +315,65 @@ px_diff(const char *name, const char *old, const char *new)
 		px_put(&o, "%s", "");
 		goto done;
 	}
-	from = head > 3 ? head - 3 : 0;
+	/* the whole script: '=' for head and tail around the middle's */
+	if (myers(&a, head, a.n - tail, &b, head, b.n - tail, &ops,
+	    &nops) < 0) {
+		free(ops);
+		nops = (a.n - head - tail) + (b.n - head - tail);
+		if ((ops = malloc(nops + 1)) == NULL)
+			goto done;
+		memset(ops, '-', a.n - head - tail);
+		memset(ops + (a.n - head - tail), '+', b.n - head - tail);
+	}
+	if ((all = malloc(head + nops + tail + 1)) == NULL)
+		goto done;
+	memset(all, '=', head);
+	memcpy(all + head, ops, nops);
+	memset(all + head + nops, '=', tail);
+	nops += head + tail;
 	px_put(&o, "--- a/%s\n+++ b/%s\n", name, name);
-	px_put(&o, "@@ -%zu,%zu +%zu,%zu @@\n", from + 1,
-	    a.n - tail - from + (tail > 3 ? 3 : tail), from + 1,
-	    b.n - tail - from + (tail > 3 ? 3 : tail));
-	for (i = from; i < head; i++)
-		line(&o, ' ', &a, i);
-	for (i = head; i < a.n - tail; i++)
-		line(&o, '-', &a, i);
-	for (i = head; i < b.n - tail; i++)
-		line(&o, '+', &b, i);
-	for (i = a.n - tail; i < a.n && i < a.n - tail + 3; i++)
-		line(&o, ' ', &a, i);
+	for (i = 0, ai = 0, bi = 0; i < nops;) {
+		size_t ha, hb, la = 0, lb = 0, k, xa, xb;
+
+		if (all[i] == '=') {
+			i++;
+			ai++;
+			bi++;
+			continue;
+		}
+		/* a hunk: back 3 lines of context, on while changes come
+		 * within 6 lines of each other */
+		s = i >= 3 ? i - 3 : 0;
+		for (j = i, e = i; j < nops; j++) {
+			if (all[j] != '=')
+				e = j + 1;
+			else if (j - e >= 6)
+				break;
+		}
+		e = e + 3 < nops ? e + 3 : nops;
+		ha = ai - (i - s);
+		hb = bi - (i - s);
+		for (k = s; k < e; k++) {
+			la += all[k] != '+';
+			lb += all[k] != '-';
+		}
+		px_put(&o, "@@ -%zu,%zu +%zu,%zu @@\n", ha + 1, la, hb + 1, lb);
+		for (k = s, xa = ha, xb = hb; k < e; k++) {
+			if (all[k] == '=') {
+				line(&o, ' ', &a, xa++);
+				xb++;
+			} else if (all[k] == '-')
+				line(&o, '-', &a, xa++);
+			else
+				line(&o, '+', &b, xb++);
+		}
+		ai = xa;
+		bi = xb;
+		i = e;
+	}
 done:
+	free(ops);
+	free(all);
 	free(a.l);
 	free(a.len);
 	free(b.l);

@@ -42,7 +42,8 @@ mw_of(json_object *route, const char *type)
 
 	for (i = 0; i < n; i++) {
 		m = json_object_array_get_idx(mw, i);
-		if (strcmp(jget_str(m, "type"), type) == 0)
+		if (jget_str(m, "type") != NULL &&
+		    strcmp(jget_str(m, "type"), type) == 0)
 			return m;
 	}
 	return NULL;
@@ -204,15 +205,18 @@ var_expr(const char *v)
 	return NULL;
 }
 
-/* "/a.b+c" as a regex of the same bytes: '.' and '+' in a class. */
+/*
+ * "/a.b+c" as a regex of exactly those bytes: '.' and '+' in a class,
+ * and "(?!.)" for the end (no '$', which the quoting refuses).
+ */
 static void
 exact_regex(struct px_buf *b, const char *path)
 {
-	char re[PX_PATH_MAX * 3 + 4];
+	char re[PX_PATH_MAX * 3 + 8];
 	size_t o = 0;
 
 	re[o++] = '^';
-	for (; *path && o + 4 < sizeof(re); path++) {
+	for (; *path && o + 8 < sizeof(re); path++) {
 		if (*path == '.' || *path == '+') {
 			re[o++] = '[';
 			re[o++] = *path;
@@ -220,8 +224,7 @@ exact_regex(struct px_buf *b, const char *path)
 		} else
 			re[o++] = *path;
 	}
-	re[o++] = '$';
-	re[o] = '\0';
+	memcpy(re + o, "(?!.)", 6);
 	px_putq(b, re);
 }
 
@@ -261,8 +264,6 @@ location(struct px_buf *b, json_object *r, const struct px_ctx *ctx)
 	if (jget_has(r, "retries") && json_object_is_type(
 	    json_object_object_get(r, "retries"), json_type_int))
 		px_put(b, " maxattempts=%d", (int)jget_int(r, "retries", 0));
-	snprintf(url, sizeof(url), "balancer://cc_up_%s%s", up,
-	    strip ? "/" : "");
 	px_put(b, "\n    ProxyPassReverse ");
 	px_putq(b, url);
 	px_put(b, "\n");

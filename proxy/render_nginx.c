@@ -97,7 +97,8 @@ mw_of(json_object *route, const char *type)
 
 	for (i = 0; i < n; i++) {
 		m = json_object_array_get_idx(mw, i);
-		if (strcmp(jget_str(m, "type"), type) == 0)
+		if (jget_str(m, "type") != NULL &&
+		    strcmp(jget_str(m, "type"), type) == 0)
 			return m;
 	}
 	return NULL;
@@ -253,6 +254,11 @@ location(struct px_buf *b, json_object *r, const struct px_ctx *ctx)
 	    mw_of(r, "auth") ? "$cc_user" : "\"\"");
 	px_put(b, "        proxy_set_header X-CC-Role %s;\n",
 	    mw_of(r, "auth") ? "$cc_role" : "\"\"");
+	/* The caller's credential for the API is not the service's. */
+	if (mw_of(r, "auth") != NULL) {
+		set_header(b, r, "X-API-Key", "\"\"");
+		set_header(b, r, "Authorization", "\"\"");
+	}
 	if ((h = jget_obj(r, "headers")) != NULL) {
 		json_object_object_foreach(h, k, v) {
 			const char *val = json_object_get_string(v);
