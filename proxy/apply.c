@@ -397,6 +397,30 @@ px_verify(int64_t gen, long timeout_ms)
 	}
 }
 
+/*
+ * px_verify, but a reload the web server refused (an [emerg] in its
+ * error log since logoff: a port it could not bind) fails at once
+ * rather than after the whole timeout.
+ */
+static int
+verify_or_emerg(int64_t gen, long timeout_ms, off_t logoff)
+{
+	uint64_t deadline = now_us() + (uint64_t)timeout_ms * 1000;
+	struct timespec ts = { 0, 10 * 1000000 };
+	char seen[512];
+
+	for (;;) {
+		if (live_generation() == gen)
+			return 0;
+		seen[0] = '\0';
+		if (log_size() > logoff)
+			log_since(logoff, seen, sizeof(seen));
+		if (strstr(seen, "emerg") != NULL || now_us() >= deadline)
+			return -1;
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* The web server's check (proxy_check) on what "current" names now. */
 static int
 check(char *why, size_t whylen)
@@ -453,7 +477,7 @@ px_apply(const struct px_files *fs, int64_t gen, struct px_result *res)
 		return PX_E_REJECTED;
 	}
 	res->reloaded++;
-	if (px_verify(gen, vt) == 0) {
+	if (verify_or_emerg(gen, vt, logoff) == 0) {
 		/* nginx's master lets the old workers accept for 100 ms after
 		 * the new ones start (ngx_msleep(100) before it signals them):
 		 * until then a new connection may still get the old routes. */
@@ -464,8 +488,8 @@ px_apply(const struct px_files *fs, int64_t gen, struct px_result *res)
 		}
 		return 0;
 	}
-	snprintf(res->error, sizeof(res->error), "generation %lld was not "
-	    "live %lds after the reload; the web server said:",
+	snprintf(res->error, sizeof(res->error), "generation %lld did not go "
+	    "live after the reload (waited up to %lds); the web server said:",
 	    (long long)gen, vt / 1000);
 	log_since(logoff, res->error, sizeof(res->error));
 	link_to(prev);

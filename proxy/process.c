@@ -225,7 +225,9 @@ note_flips(struct proc *p)
 		json_object_put(flips);
 		return;
 	}
-	p->dirty = 1;
+	/* Apache runs its own checks (mod_proxy_hcheck): ours only feed
+	 * the stats and the events there. */
+	p->dirty = px_server() == PX_NGINX;
 	health = px_health_json(p->health);
 	if (store_begin(1, &txn) == 0) {
 		for (i = 0; i < n; i++) {

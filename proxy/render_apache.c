@@ -320,7 +320,8 @@ location(struct px_buf *b, json_object *r, const struct px_ctx *ctx)
 		px_put(b, ">\n        Require all denied\n    </LimitExcept>\n");
 	}
 	if (ctx->stats) {
-		px_put(b, "    SetEnv cc_proxy_route ");
+		/* mod_setenvif, which the API's snippet loads already */
+		px_put(b, "    SetEnvIf Request_URI \"^\" cc_proxy_route=");
 		name(b, "", jget_str(r, "id"));
 		px_put(b, "\n");
 	}
@@ -350,7 +351,9 @@ px_render_apache(json_object *model, const struct px_ctx *ctx,
 	px_putqs(&b, "", dir, "/generation");
 	px_put(&b, "\n<Directory ");
 	px_putq(&b, dir);
-	px_put(&b, ">\n    Require local\n</Directory>\n"
+	/* The number is no secret; "Require local" would need
+	 * mod_authz_host, which the API's snippet does not. */
+	px_put(&b, ">\n    Require all granted\n</Directory>\n"
 	    "<Location \"/_cc_proxy/generation\">\n    ForceType text/plain\n"
 	    "    Header always set Cache-Control no-store\n</Location>\n");
 	if (ctx->stats) {
