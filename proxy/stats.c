@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,8 @@
 #include "proxy.h"
 
 #define WINDOW		60
-#define READ_MAX	(4u << 20)	/* bytes read per call */
+#define READ_MAX	(1u << 20)	/* bytes read at a time */
+#define TAIL_MS		300		/* per call at most */
 
 struct slot {
 	int64_t			 sec;
@@ -58,19 +60,12 @@ struct px_stats {
 	struct srv	*srv;
 	size_t		 nsrv, capsrv;
 	uint64_t	 inode, off;
-	json_tokener	*tok;
 };
 
 struct px_stats *
 px_stats_new(void)
 {
-	struct px_stats *st = calloc(1, sizeof(*st));
-
-	if (st != NULL && (st->tok = json_tokener_new()) == NULL) {
-		free(st);
-		st = NULL;
-	}
-	return st;
+	return calloc(1, sizeof(struct px_stats));
 }
 
 void
@@ -78,7 +73,6 @@ px_stats_free(struct px_stats *st)
 {
 	if (st == NULL)
 		return;
-	json_tokener_free(st->tok);
 	free(st->ups);
 	free(st->srv);
 	free(st);
@@ -103,7 +97,7 @@ up_get(struct px_stats *st, const char *name)
 	}
 	u = &st->ups[st->nups++];
 	memset(u, 0, sizeof(*u));
-	snprintf(u->name, sizeof(u->name), "%s", name);
+	snprintf(u->name, sizeof(u->name), "%.*s", PX_NAME_MAX, name);
 	return u;
 }
 
@@ -162,40 +156,94 @@ strip(const char *s, const char *prefix)
 	return s != NULL && strncmp(s, prefix, n) == 0 ? s + n : s;
 }
 
+/* The members of a log line, copied out. */
+struct line {
+	char	 t[32], rt[24], rtms[24], s[8], ua[512], urt[256], u[96];
+};
+
+static char *
+member(struct line *l, const char *k, size_t kl, size_t *cap)
+{
+	static const struct { const char *name; size_t off, size; } m[] = {
+#define M(f) { #f, offsetof(struct line, f), sizeof(((struct line *)0)->f) }
+		M(t), M(rt), M(rtms), M(s), M(ua), M(urt), M(u),
+#undef M
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (strlen(m[i].name) == kl && memcmp(m[i].name, k, kl) == 0) {
+			*cap = m[i].size;
+			return (char *)l + m[i].off;
+		}
+	return NULL;
+}
+
+/*
+ * A flat scan of one line: the format is ours ({"key":"value",...},
+ * escape=json, so no raw quote or control byte inside a value), and a
+ * JSON parser per request would cost the proxy process more than nginx
+ * spends on the request.  -1 for anything else.
+ */
+static int
+scan(const char *p, const char *end, struct line *l)
+{
+	const char *k, *v;
+	size_t kl, vl, cap;
+	char *dst;
+
+	memset(l, 0, sizeof(*l));
+	if (p >= end || *p++ != '{')
+		return -1;
+	while (p < end && *p != '}') {
+		if (*p == ',')
+			p++;
+		if (p >= end || *p++ != '"')
+			return -1;
+		for (k = p; p < end && *p != '"'; p++)
+			;
+		kl = (size_t)(p - k);
+		if (p + 2 >= end || p[1] != ':' || p[2] != '"')
+			return -1;
+		for (p += 3, v = p; p < end && *p != '"'; p++)
+			if (*p == '\\')
+				p++;
+		if (p >= end)
+			return -1;
+		vl = (size_t)(p - v);
+		p++;
+		if ((dst = member(l, k, kl, &cap)) != NULL) {
+			if (vl >= cap)
+				vl = cap - 1;	/* a long server list: cut */
+			memcpy(dst, v, vl);
+			dst[vl] = '\0';
+		}
+	}
+	return l->t[0] != '\0' && l->s[0] != '\0' ? 0 : -1;
+}
+
 /* Counts one request of the log in its second's slot and its upstream. */
 int
 px_stats_line(struct px_stats *st, const char *line, size_t len)
 {
-	json_object *o;
-	const char *t, *rt, *s, *ua, *urt, *u, *a, *x;
+	struct line l;
+	const char *ua, *urt, *u, *a, *x;
 	struct slot *sl;
 	struct up *up = NULL;
 	struct srv *sv;
-	double ms, secs;
+	double ms;
 	size_t alen, xlen;
 	long status;
 	int64_t sec;
 
-	if (len > 8192)
+	if (scan(line, line + len, &l) < 0 ||
+	    parse_long(l.s, 0, 999, &status) < 0)
 		return -1;
-	json_tokener_reset(st->tok);
-	o = json_tokener_parse_ex(st->tok, line, (int)len);
-	if (o == NULL || !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		return -1;
-	}
-	t = jget_str(o, "t");
-	s = jget_str(o, "s");
-	if (t == NULL || s == NULL || parse_long(s, 0, 999, &status) < 0) {
-		json_object_put(o);
-		return -1;
-	}
-	secs = strtod(t, NULL);
-	sec = (int64_t)secs;
-	if ((rt = jget_str(o, "rt")) != NULL && *rt != '\0')
-		ms = strtod(rt, NULL) * 1000.0;
-	else if ((rt = jget_str(o, "rtms")) != NULL && *rt != '\0')
-		ms = strtod(rt, NULL);
+	sec = (int64_t)strtod(l.t, NULL);
+	if (l.rt[0] != '\0')
+		ms = strtod(l.rt, NULL) * 1000.0;
+	else if (l.rtms[0] != '\0')
+		ms = strtod(l.rtms, NULL);
 	else
 		ms = 0;
 	st->total++;
@@ -208,15 +256,14 @@ px_stats_line(struct px_stats *st, const char *line, size_t len)
 	if (status >= 500)
 		sl->errors++;
 	px_sketch_add(&sl->sk, ms);
-	u = strip(strip(jget_str(o, "u"), "balancer://"), "cc_up_");
-	if (u != NULL && *u != '\0' && px_name_ok(u) &&
-	    (up = up_get(st, u)) != NULL) {
+	u = strip(strip(l.u, "balancer://"), "cc_up_");
+	if (*u != '\0' && px_name_ok(u) && (up = up_get(st, u)) != NULL) {
 		up->total++;
 		px_sketch_add(&up->sk, ms);
 	}
-	ua = jget_str(o, "ua");
-	urt = jget_str(o, "urt");
-	if (up != NULL && ua != NULL) {
+	ua = l.ua;
+	urt = l.urt[0] != '\0' ? l.urt : NULL;
+	if (up != NULL) {
 		while ((a = next_item(&ua, &alen)) != NULL) {
 			x = urt ? next_item(&urt, &xlen) : NULL;
 			if (alen > 7 && strncmp(a, "http://", 7) == 0) {
@@ -230,57 +277,58 @@ px_stats_line(struct px_stats *st, const char *line, size_t len)
 			if (x != NULL && *x != '-') {
 				sv->rt_sum += strtod(x, NULL) * 1000.0;
 				sv->timed++;
-			} else if (urt == NULL) {
+			} else if (l.urt[0] == '\0') {
 				sv->rt_sum += ms;	/* Apache: the whole */
 				sv->timed++;
 			}
 		}
 	}
-	json_object_put(o);
 	return 0;
 }
 
 /*
- * Reads the lines the log gained since the last call.  A log with
- * another inode (rotated) or shorter than the position (truncated) is
- * read from its start.  A partial last line waits for the next call.
+ * Reads the lines the log gained since the last call, READ_MAX bytes at
+ * a time for up to TAIL_MS, so a busy log is caught up with but the
+ * loop is not held.  A log with another inode (rotated) or shorter than
+ * the position (truncated) is read from its start.  A partial last line
+ * waits for the next call.
  */
 int
 px_stats_tail(struct px_stats *st, const char *path)
 {
 	struct stat fst;
 	char *buf = NULL, *p, *nl;
-	size_t want, got = 0;
+	size_t want, got;
+	uint64_t t0 = now_us();
 	ssize_t n;
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
-	if (fstat(fd, &fst) < 0)
+	if (fstat(fd, &fst) < 0 || (buf = malloc(READ_MAX + 1)) == NULL)
 		goto out;
 	if ((uint64_t)fst.st_ino != st->inode || (uint64_t)fst.st_size <
 	    st->off) {
 		st->inode = (uint64_t)fst.st_ino;
 		st->off = 0;
 	}
-	if ((uint64_t)fst.st_size <= st->off)
-		goto out;
-	want = (size_t)((uint64_t)fst.st_size - st->off);
-	if (want > READ_MAX)
-		want = READ_MAX;
-	if ((buf = malloc(want + 1)) == NULL)
-		goto out;
-	while (got < want && (n = pread(fd, buf + got, want - got,
-	    (off_t)(st->off + got))) > 0)
-		got += (size_t)n;
-	buf[got] = '\0';
-	for (p = buf; (nl = memchr(p, '\n', got - (size_t)(p - buf))) != NULL;
-	    p = nl + 1) {
-		*nl = '\0';
-		if (nl > p)
-			px_stats_line(st, p, (size_t)(nl - p));
+	while ((uint64_t)fst.st_size > st->off &&
+	    now_us() - t0 < TAIL_MS * 1000) {
+		want = (size_t)((uint64_t)fst.st_size - st->off);
+		if (want > READ_MAX)
+			want = READ_MAX;
+		for (got = 0; got < want && (n = pread(fd, buf + got,
+		    want - got, (off_t)(st->off + got))) > 0;)
+			got += (size_t)n;
+		buf[got] = '\0';
+		for (p = buf; (nl = memchr(p, '\n', got - (size_t)(p - buf))) !=
+		    NULL; p = nl + 1)
+			if (nl > p)
+				px_stats_line(st, p, (size_t)(nl - p));
+		if (p == buf)
+			break;	/* one line longer than READ_MAX: wait */
+		st->off += (uint64_t)(p - buf);
 	}
-	st->off += (uint64_t)(p - buf);
 out:
 	free(buf);
 	close(fd);
@@ -305,10 +353,21 @@ px_stats_resume(struct px_stats *st, uint64_t inode, uint64_t off,
 	st->total = total;
 }
 
-static double
-round2(double v)
+/* A number with places decimals, written as such ("0.10", not
+ * json-c's 0.10000000000000001). */
+static json_object *
+numd(double v, int places)
 {
-	return (double)(long long)(v * 100.0 + 0.5) / 100.0;
+	char b[48];
+
+	snprintf(b, sizeof(b), "%.*f", places, v);
+	return json_object_new_double_s(strtod(b, NULL), b);
+}
+
+static json_object *
+num2(double v)
+{
+	return numd(v, 2);
 }
 
 static json_object *
@@ -316,14 +375,14 @@ times_json(const struct px_sketch *sk)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "avg", json_object_new_double(round2(
-	    sk->count ? sk->sum / (double)sk->count : 0)));
-	json_object_object_add(o, "p50", json_object_new_double(round2(
-	    px_sketch_quantile(sk, 0.50))));
-	json_object_object_add(o, "p95", json_object_new_double(round2(
-	    px_sketch_quantile(sk, 0.95))));
-	json_object_object_add(o, "p99", json_object_new_double(round2(
-	    px_sketch_quantile(sk, 0.99))));
+	json_object_object_add(o, "avg", num2(sk->count ?
+	    sk->sum / (double)sk->count : 0));
+	json_object_object_add(o, "p50", num2(px_sketch_quantile(sk,
+	    0.50)));
+	json_object_object_add(o, "p95", num2(px_sketch_quantile(sk,
+	    0.95)));
+	json_object_object_add(o, "p99", num2(px_sketch_quantile(sk,
+	    0.99)));
 	return o;
 }
 
@@ -350,8 +409,8 @@ server_json(struct px_stats *st, const char *up, json_object *s,
 	    jget_str(h, "status") ? jget_str(h, "status") : "unknown"));
 	json_object_object_add(o, "requests",
 	    json_object_new_int64(sv ? (int64_t)sv->requests : 0));
-	json_object_object_add(o, "response_time", json_object_new_double(
-	    sv && sv->timed ? round2(sv->rt_sum / (double)sv->timed) : 0));
+	json_object_object_add(o, "response_time", num2(sv && sv->timed ?
+	    sv->rt_sum / (double)sv->timed : 0));
 	hc = json_object_new_object();
 	json_object_object_add(hc, "checks",
 	    json_object_new_int64(jget_int(h, "checks", 0)));
@@ -393,13 +452,12 @@ px_stats_json(struct px_stats *st, json_object *model, json_object *health,
 	json_object_object_add(o, "requests_total",
 	    json_object_new_int64((int64_t)st->total));
 	json_object_object_add(o, "requests_per_second",
-	    json_object_new_double(round2((double)n / WINDOW)));
+	    num2((double)n / WINDOW));
 	json_object_object_add(o, "window_seconds", json_object_new_int(WINDOW));
 	if (all != NULL)
 		json_object_object_add(o, "response_times", times_json(all));
-	json_object_object_add(o, "error_rate", json_object_new_double(
-	    n ? (double)(long long)((double)errors / (double)n * 10000 + 0.5) /
-	    10000 : 0));
+	json_object_object_add(o, "error_rate",
+	    numd(n ? (double)errors / (double)n : 0, 4));
 	free(all);
 	ups = json_object_new_object();
 	list = jget_arr(model, "upstreams");
