@@ -17,7 +17,7 @@
  * here) rolled back with 422 and nginx's words; a dry run that changes
  * nothing; async applies and a burst of 100 writes coalesced; history
  * and rollback; the proxy process killed with SIGKILL re-rendering the
- * same generation; 45 hostile values refused, nothing rendered, nginx -t
+ * same generation; 47 hostile values refused, nothing rendered, nginx -t
  * still passing.  Apache: the same model as mod_proxy_balancer with
  * mod_proxy_hcheck, weights 1:2, and a killed backend left out.
  * Traffic goes to 127.0.0.1 only.  Every wait is bounded.
@@ -1200,7 +1200,7 @@ test_killed(void)
 	free(after);
 }
 
-/* 45 hostile values over every kind of field: each a 400 naming it. */
+/* 47 hostile values over every kind of field: each a 400 naming it. */
 static void
 test_injection(int a)
 {
