@@ -396,14 +396,25 @@ check_path_ok(const char *p)
 	return strstr(p, "/../") == NULL && strstr(p, "//") == NULL;
 }
 
-static int
-header_name_ok(const char *s)
+int
+px_header_name_ok(const char *s)
 {
 	size_t n = strlen(s);
 
 	return n > 0 && n <= 64 && isalpha((unsigned char)s[0]) &&
 	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789-") == n;
+}
+
+static int
+one_of(const char *s, const char *const *list)
+{
+	size_t i;
+
+	for (i = 0; list[i] != NULL; i++)
+		if (strcmp(s, list[i]) == 0)
+			return 1;
+	return 0;
 }
 
 /* The variables a header value may be (alone): nginx's names; the
@@ -413,17 +424,6 @@ static const char *const header_vars[] = {
 	"$proxy_add_x_forwarded_for", "$request_uri", "$server_name",
 	"$server_port", NULL,
 };
-
-static int
-header_var(const char *v)
-{
-	size_t i;
-
-	for (i = 0; header_vars[i] != NULL; i++)
-		if (strcmp(v, header_vars[i]) == 0)
-			return 1;
-	return 0;
-}
 
 /* A literal header value: printable ASCII without quotes, backslash,
  * '$', '%', ';', '#', '{', '}', '`'; not Apache's "expr=" either. */
@@ -459,17 +459,6 @@ origin_ok(const char *s)
 
 static const char *const strategies[] = { "round_robin", "least_conn",
 	"ip_hash", "random", NULL };
-
-static int
-one_of(const char *s, const char *const *list)
-{
-	size_t i;
-
-	for (i = 0; list[i] != NULL; i++)
-		if (strcmp(s, list[i]) == 0)
-			return 1;
-	return 0;
-}
 
 static int
 parse_expect(json_object *v, const char *at, json_object **out,
@@ -939,7 +928,7 @@ parse_headers(json_object *in, const char *at, json_object **out,
 			return (json_object_put(*out), *out = NULL,
 			    px_fail(e, PX_E_INVALID, at, "at most %d headers",
 			    PX_MAX_HEADERS));
-		if (!header_name_ok(k))
+		if (!px_header_name_ok(k))
 			return (json_object_put(*out), *out = NULL,
 			    px_fail(e, PX_E_INVALID, f, "a header name is 1-64 "
 			    "letters, digits and '-', starting with a "
@@ -948,7 +937,7 @@ parse_headers(json_object *in, const char *at, json_object **out,
 		    strlen(json_object_get_string(v)) !=
 		    (size_t)json_object_get_string_len(v) ||
 		    (json_object_get_string(v)[0] == '$' ?
-		    !header_var(json_object_get_string(v)) :
+		    !one_of(json_object_get_string(v), header_vars) :
 		    !header_literal_ok(json_object_get_string(v))))
 			return (json_object_put(*out), *out = NULL,
 			    px_fail(e, PX_E_INVALID, f, "a header value is "

@@ -126,6 +126,7 @@ json_object	*px_find(json_object *list, const char *key, const char *name,
  * new array (empty when none). */
 json_object	*px_users_of(json_object *model, const char *upstream);
 int		 px_name_ok(const char *);
+int		 px_header_name_ok(const char *);
 /* "30s", "5m", or a number of seconds: seconds in [min, max], or -1. */
 long		 px_duration(json_object *, long min, long max);
 /* host:port, "[v6]:port": the host and port, 0 or -1. */
@@ -184,6 +185,10 @@ void		 px_putq(struct px_buf *, const char *value);
 /* pre, value and post inside one pair of quotes, each held as above. */
 void		 px_putqs(struct px_buf *, const char *pre, const char *value,
 		    const char *post);
+void		 px_putname(struct px_buf *, const char *prefix,
+		    const char *name);
+void		 px_putheader(struct px_buf *, const char *name);
+json_object	*px_mw(json_object *route, const char *type);
 void		 px_buf_free(struct px_buf *);
 int		 px_file_add(struct px_files *, const char *name,
 		    struct px_buf *);

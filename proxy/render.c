@@ -94,6 +94,51 @@ px_putq(struct px_buf *b, const char *v)
 	px_putqs(b, "", v, "");
 }
 
+/* A name from the model, written bare after prefix: held to the name
+ * allow-list once more. */
+void
+px_putname(struct px_buf *b, const char *prefix, const char *n)
+{
+	if (n == NULL || !px_name_ok(n)) {
+		if (!b->bad)
+			snprintf(b->why, sizeof(b->why), "a name outside the "
+			    "allow-list");
+		b->bad = 1;
+		return;
+	}
+	px_put(b, "%s%s", prefix, n);
+}
+
+/* A header name from the model, written bare. */
+void
+px_putheader(struct px_buf *b, const char *h)
+{
+	if (h == NULL || !px_header_name_ok(h)) {
+		if (!b->bad)
+			snprintf(b->why, sizeof(b->why), "a header name outside "
+			    "the allow-list");
+		b->bad = 1;
+		return;
+	}
+	px_put(b, "%s", h);
+}
+
+/* The route's middleware of that type, or NULL. */
+json_object *
+px_mw(json_object *route, const char *type)
+{
+	json_object *mw = jget_arr(route, "middleware"), *m;
+	size_t i, n = mw ? json_object_array_length(mw) : 0;
+
+	for (i = 0; i < n; i++) {
+		m = json_object_array_get_idx(mw, i);
+		if (jget_str(m, "type") != NULL &&
+		    strcmp(jget_str(m, "type"), type) == 0)
+			return m;
+	}
+	return NULL;
+}
+
 void
 px_buf_free(struct px_buf *b)
 {

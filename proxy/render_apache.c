@@ -21,34 +21,6 @@
 
 #include "proxy.h"
 
-static void
-name(struct px_buf *b, const char *prefix, const char *n)
-{
-	if (n == NULL || !px_name_ok(n)) {
-		if (!b->bad)
-			snprintf(b->why, sizeof(b->why), "a name outside the "
-			    "allow-list");
-		b->bad = 1;
-		return;
-	}
-	px_put(b, "%s%s", prefix, n);
-}
-
-static json_object *
-mw_of(json_object *route, const char *type)
-{
-	json_object *mw = jget_arr(route, "middleware"), *m;
-	size_t i, n = mw ? json_object_array_length(mw) : 0;
-
-	for (i = 0; i < n; i++) {
-		m = json_object_array_get_idx(mw, i);
-		if (jget_str(m, "type") != NULL &&
-		    strcmp(jget_str(m, "type"), type) == 0)
-			return m;
-	}
-	return NULL;
-}
-
 /* What the model asks that Apache cannot do, with the field. */
 static int
 unsupported(json_object *model, struct px_error *e)
@@ -85,7 +57,7 @@ unsupported(json_object *model, struct px_error *e)
 	n = json_object_array_length(routes);
 	for (i = 0; i < n; i++) {
 		r = json_object_array_get_idx(routes, i);
-		if (mw_of(r, "auth") != NULL || mw_of(r, "rate_limit") != NULL)
+		if (px_mw(r, "auth") != NULL || px_mw(r, "rate_limit") != NULL)
 			return px_fail(e, PX_E_UNSUPPORTED, (snprintf(f,
 			    sizeof(f), "routes[%zu].middleware", i), f),
 			    "the auth and rate_limit middleware need nginx "
@@ -135,7 +107,7 @@ balancer(struct px_buf *b, json_object *u, json_object *routes)
 		parse_duration(jget_str(hc, "interval"), &interval);
 		parse_duration(jget_str(hc, "timeout"), &timeout);
 		px_put(b, "ProxyHCExpr ");
-		name(b, "cc_hc_", up);
+		px_putname(b, "cc_hc_", up);
 		if (ne == 0)
 			px_put(b, " {%%{REQUEST_STATUS} =~ /^[23]/}\n");
 		else {
@@ -148,7 +120,7 @@ balancer(struct px_buf *b, json_object *u, json_object *routes)
 		}
 	}
 	px_put(b, "<Proxy \"balancer://");
-	name(b, "cc_up_", up);
+	px_putname(b, "cc_up_", up);
 	px_put(b, "\">\n");
 	sv = jget_arr(u, "servers");
 	n = json_object_array_length(sv);
@@ -173,7 +145,7 @@ balancer(struct px_buf *b, json_object *u, json_object *routes)
 			    "hcexpr=", interval,
 			    (int)jget_int(hc, "healthy_threshold", 2),
 			    (int)jget_int(hc, "unhealthy_threshold", 3));
-			name(b, "cc_hc_", up);
+			px_putname(b, "cc_hc_", up);
 		}
 		px_put(b, "\n");
 	}
@@ -234,7 +206,7 @@ location(struct px_buf *b, json_object *r, const struct px_ctx *ctx)
 	const char *path = jget_str(r, "path"), *up = jget_str(r, "upstream");
 	size_t plen = strlen(path);
 	int prefix = plen >= 2 && strcmp(path + plen - 2, "/*") == 0;
-	int strip = mw_of(r, "strip_prefix") != NULL;
+	int strip = px_mw(r, "strip_prefix") != NULL;
 	json_object *m, *h, *meth = NULL;
 	char p[PX_PATH_MAX + 2], tail[PX_PATH_MAX + 2];
 	char url[PX_PATH_MAX + PX_NAME_MAX + 32];
@@ -245,7 +217,7 @@ location(struct px_buf *b, json_object *r, const struct px_ctx *ctx)
 	 * sees in place of the location's. */
 	snprintf(tail, sizeof(tail), "%s", strip ? "/" : p);
 	px_put(b, "# route ");
-	name(b, "", jget_str(r, "id"));
+	px_putname(b, "", jget_str(r, "id"));
 	px_put(b, "\n");
 	if (prefix) {
 		px_put(b, "<Location ");
@@ -277,12 +249,9 @@ location(struct px_buf *b, json_object *r, const struct px_ctx *ctx)
 		json_object_object_foreach(h, k, v) {
 			const char *val = json_object_get_string(v);
 
-			if (strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
-			    "OPQRSTUVWXYZ0123456789-") != strlen(k)) {
-				b->bad = 1;
-				break;
-			}
-			px_put(b, "    RequestHeader set %s ", k);
+			px_put(b, "    RequestHeader set ");
+			px_putheader(b, k);
+			px_put(b, " ");
 			if (val[0] == '$' && var_expr(val) != NULL)
 				px_put(b, "\"%s\"", var_expr(val));
 			else
@@ -290,7 +259,7 @@ location(struct px_buf *b, json_object *r, const struct px_ctx *ctx)
 			px_put(b, "\n");
 		}
 	}
-	if ((m = mw_of(r, "cors")) != NULL) {
+	if ((m = px_mw(r, "cors")) != NULL) {
 		json_object *o = jget_arr(m, "origins");
 
 		px_put(b, "    Header always set Access-Control-Allow-Origin ");
@@ -322,7 +291,7 @@ location(struct px_buf *b, json_object *r, const struct px_ctx *ctx)
 	if (ctx->stats) {
 		/* mod_setenvif, which the API's snippet loads already */
 		px_put(b, "    SetEnvIf Request_URI \"^\" cc_proxy_route=");
-		name(b, "", jget_str(r, "id"));
+		px_putname(b, "", jget_str(r, "id"));
 		px_put(b, "\n");
 	}
 	px_put(b, "    Require all granted\n</Location%s>\n",

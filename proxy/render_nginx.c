@@ -24,20 +24,6 @@
 #define AUTH_LOC	"/_cc_proxy/auth/"
 #define GEN_LOC		"/_cc_proxy/generation"
 
-/* A name from the model, written bare: checked once more. */
-static void
-name(struct px_buf *b, const char *prefix, const char *n)
-{
-	if (n == NULL || !px_name_ok(n)) {
-		if (!b->bad)
-			snprintf(b->why, sizeof(b->why), "a name outside the "
-			    "allow-list");
-		b->bad = 1;
-		return;
-	}
-	px_put(b, "%s%s", prefix, n);
-}
-
 static int
 down_by_health(const struct px_ctx *ctx, const char *up, const char *addr)
 {
@@ -59,7 +45,7 @@ upstream_block(struct px_buf *b, json_object *u, const char *prefix,
 	size_t i, n = servers ? json_object_array_length(servers) : 0;
 
 	px_put(b, "upstream ");
-	name(b, prefix, jget_str(u, "name"));
+	px_putname(b, prefix, jget_str(u, "name"));
 	px_put(b, " {\n");
 	if (strcmp(strategy, "least_conn") == 0)
 		px_put(b, "    least_conn;\n");
@@ -87,21 +73,6 @@ upstream_block(struct px_buf *b, json_object *u, const char *prefix,
 	if (!stream)
 		px_put(b, "    keepalive 16;\n");
 	px_put(b, "}\n");
-}
-
-static json_object *
-mw_of(json_object *route, const char *type)
-{
-	json_object *mw = jget_arr(route, "middleware"), *m;
-	size_t i, n = mw ? json_object_array_length(mw) : 0;
-
-	for (i = 0; i < n; i++) {
-		m = json_object_array_get_idx(mw, i);
-		if (jget_str(m, "type") != NULL &&
-		    strcmp(jget_str(m, "type"), type) == 0)
-			return m;
-	}
-	return NULL;
 }
 
 static int
@@ -155,12 +126,31 @@ methods(struct px_buf *b, json_object *route)
 	    get ? "|HEAD" : "");
 }
 
+/* The CORS headers: the one origin (or the request's, $cc_cors, when
+ * it is listed), and the credentials one if asked; tail " always" or "". */
+static void
+cors_headers(struct px_buf *b, json_object *m, const char *indent,
+    const char *tail)
+{
+	json_object *origins = jget_arr(m, "origins");
+	size_t n = json_object_array_length(origins);
+
+	px_put(b, "%sadd_header Access-Control-Allow-Origin ", indent);
+	if (n > 1)
+		px_put(b, "$cc_cors");
+	else
+		px_putq(b, json_object_get_string(
+		    json_object_array_get_idx(origins, 0)));
+	px_put(b, "%s;\n", tail);
+	if (jget_bool(m, "credentials", 0))
+		px_put(b, "%sadd_header Access-Control-Allow-Credentials "
+		    "true%s;\n", indent, tail);
+}
+
 static void
 cors(struct px_buf *b, json_object *m)
 {
 	json_object *origins = jget_arr(m, "origins");
-	const char *o = json_object_get_string(
-	    json_object_array_get_idx(origins, 0));
 	size_t i, n = json_object_array_length(origins);
 
 	/* One origin: said as is.  Several: the request's, when listed. */
@@ -175,30 +165,14 @@ cors(struct px_buf *b, json_object *m)
 		}
 	}
 	px_put(b, "        if ($request_method = OPTIONS) {\n");
-	px_put(b, "            add_header Access-Control-Allow-Origin ");
-	if (n > 1)
-		px_put(b, "$cc_cors");
-	else
-		px_putq(b, o);
-	px_put(b, ";\n");
+	cors_headers(b, m, "            ", "");
 	px_put(b, "            add_header Access-Control-Allow-Methods "
 	    "\"GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\";\n"
 	    "            add_header Access-Control-Allow-Headers "
 	    "$http_access_control_request_headers;\n"
-	    "            add_header Access-Control-Max-Age 600;\n");
-	if (jget_bool(m, "credentials", 0))
-		px_put(b, "            add_header "
-		    "Access-Control-Allow-Credentials true;\n");
-	px_put(b, "            return 204;\n        }\n");
-	px_put(b, "        add_header Access-Control-Allow-Origin ");
-	if (n > 1)
-		px_put(b, "$cc_cors");
-	else
-		px_putq(b, o);
-	px_put(b, " always;\n");
-	if (jget_bool(m, "credentials", 0))
-		px_put(b, "        add_header Access-Control-Allow-Credentials "
-		    "true always;\n");
+	    "            add_header Access-Control-Max-Age 600;\n"
+	    "            return 204;\n        }\n");
+	cors_headers(b, m, "        ", " always");
 	if (n > 1)
 		px_put(b, "        add_header Vary Origin always;\n");
 }
@@ -214,30 +188,30 @@ location(struct px_buf *b, json_object *r, const struct px_ctx *ctx)
 
 	snprintf(p, sizeof(p), "%.*s", (int)(prefix ? plen - 1 : plen), path);
 	px_put(b, "    # route ");
-	name(b, "", id);
+	px_putname(b, "", id);
 	px_put(b, "\n    location %s ", prefix ? "^~" : "=");
 	px_putq(b, p);
 	px_put(b, " {\n");
 	/* CORS first: a preflight is answered before the method check. */
-	if ((m = mw_of(r, "cors")) != NULL)
+	if ((m = px_mw(r, "cors")) != NULL)
 		cors(b, m);
 	methods(b, r);
-	if ((m = mw_of(r, "rate_limit")) != NULL) {
+	if ((m = px_mw(r, "rate_limit")) != NULL) {
 		px_put(b, "        limit_req zone=");
-		name(b, "cc_rl_", id);
+		px_putname(b, "cc_rl_", id);
 		px_put(b, " burst=%d nodelay;\n        limit_req_status 429;\n",
 		    (int)jget_int(m, "burst", 0));
 	}
-	if ((m = mw_of(r, "auth")) != NULL) {
+	if ((m = px_mw(r, "auth")) != NULL) {
 		px_put(b, "        auth_request %s", AUTH_LOC);
-		name(b, "", jget_str(m, "role"));
+		px_putname(b, "", jget_str(m, "role"));
 		px_put(b, ";\n        auth_request_set $cc_user "
 		    "$upstream_http_x_cc_user;\n        auth_request_set "
 		    "$cc_role $upstream_http_x_cc_role;\n");
 	}
 	px_put(b, "        proxy_pass http://");
-	name(b, "cc_up_", jget_str(r, "upstream"));
-	px_put(b, "%s;\n", mw_of(r, "strip_prefix") ? "/" : "");
+	px_putname(b, "cc_up_", jget_str(r, "upstream"));
+	px_put(b, "%s;\n", px_mw(r, "strip_prefix") ? "/" : "");
 	px_put(b, "        proxy_http_version 1.1;\n");
 	set_header(b, r, "Host", "$host");
 	set_header(b, r, "X-Real-IP", "$remote_addr");
@@ -251,11 +225,11 @@ location(struct px_buf *b, json_object *r, const struct px_ctx *ctx)
 		px_put(b, "        proxy_set_header Connection \"\";\n");
 	/* Only the auth middleware says who the caller is. */
 	px_put(b, "        proxy_set_header X-CC-User %s;\n",
-	    mw_of(r, "auth") ? "$cc_user" : "\"\"");
+	    px_mw(r, "auth") ? "$cc_user" : "\"\"");
 	px_put(b, "        proxy_set_header X-CC-Role %s;\n",
-	    mw_of(r, "auth") ? "$cc_role" : "\"\"");
+	    px_mw(r, "auth") ? "$cc_role" : "\"\"");
 	/* The caller's credential for the API is not the service's. */
-	if (mw_of(r, "auth") != NULL) {
+	if (px_mw(r, "auth") != NULL) {
 		set_header(b, r, "X-API-Key", "\"\"");
 		set_header(b, r, "Authorization", "\"\"");
 	}
@@ -263,12 +237,9 @@ location(struct px_buf *b, json_object *r, const struct px_ctx *ctx)
 		json_object_object_foreach(h, k, v) {
 			const char *val = json_object_get_string(v);
 
-			if (strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
-			    "OPQRSTUVWXYZ0123456789-") != strlen(k)) {
-				b->bad = 1;
-				break;
-			}
-			px_put(b, "        proxy_set_header %s ", k);
+			px_put(b, "        proxy_set_header ");
+			px_putheader(b, k);
+			px_put(b, " ");
 			if (val[0] == '$' && strspn(val + 1,
 			    "abcdefghijklmnopqrstuvwxyz_") == strlen(val + 1))
 				px_put(b, "%s", val);
@@ -354,7 +325,7 @@ uses_auth(json_object *routes, const char *host, int any_host)
 	for (i = 0; i < n; i++) {
 		r = json_object_array_get_idx(routes, i);
 		h = jget_str(r, "host");
-		if (mw_of(r, "auth") == NULL)
+		if (px_mw(r, "auth") == NULL)
 			continue;
 		if (any_host || (host == NULL ? h == NULL :
 		    (h != NULL && strcasecmp(h, host) == 0)))
@@ -447,10 +418,10 @@ http_file(struct px_buf *b, json_object *model, const struct px_ctx *ctx)
 	n = json_object_array_length(routes);
 	for (i = 0; i < n; i++) {
 		r = json_object_array_get_idx(routes, i);
-		if ((m = mw_of(r, "rate_limit")) == NULL)
+		if ((m = px_mw(r, "rate_limit")) == NULL)
 			continue;
 		px_put(b, "limit_req_zone $binary_remote_addr zone=");
-		name(b, "cc_rl_", jget_str(r, "id"));
+		px_putname(b, "cc_rl_", jget_str(r, "id"));
 		px_put(b, ":1m ");
 		px_putqs(b, "rate=", jget_str(m, "rate"), "");
 		px_put(b, ";\n");
@@ -514,13 +485,13 @@ stream_file(struct px_buf *b, json_object *model, const struct px_ctx *ctx)
 	for (i = 0; i < n; i++) {
 		s = json_object_array_get_idx(streams, i);
 		px_put(b, "server {\n    # stream ");
-		name(b, "", jget_str(s, "name"));
+		px_putname(b, "", jget_str(s, "name"));
 		px_put(b, "\n    listen ");
 		px_putq(b, jget_str(s, "listen"));
 		px_put(b, "%s;\n    proxy_pass ", strcmp(jget_str(s,
 		    "protocol"), "udp") == 0 ? " udp" : "");
 		if (jget_str(s, "upstream") != NULL)
-			name(b, "cc_st_", jget_str(s, "upstream"));
+			px_putname(b, "cc_st_", jget_str(s, "upstream"));
 		else
 			px_putq(b, jget_str(s, "address"));
 		px_put(b, ";\n}\n");

@@ -1041,6 +1041,28 @@ test_rejected(int a)
 	json_object_put(cfg);
 }
 
+/* Polls GET /proxy/applies/{id} until it says applied (1) or limit_ms
+ * passes (0). */
+static int
+wait_applied(const char *id, long limit_ms)
+{
+	struct http_resp r;
+	char path[128];
+	uint64_t t0 = now_ms();
+	int done = 0;
+
+	snprintf(path, sizeof(path), "/api/v1/proxy/applies/%s", id);
+	while (!done && (long)(now_ms() - t0) <= limit_ms) {
+		call(&r, "GET", path, NULL);
+		done = json_str_at(r.json, "apply.status") != NULL &&
+		    strcmp(json_str_at(r.json, "apply.status"), "applied") == 0;
+		http_resp_free(&r);
+		if (!done)
+			harness_msleep(50);
+	}
+	return done;
+}
+
 static void
 test_dry_run_async(void)
 {
@@ -1048,7 +1070,7 @@ test_dry_run_async(void)
 	char *before, *after, path[128], link[256];
 	const char *id, *file, *diff;
 	long long v0 = version_now(NULL, 0), g0, g1;
-	int i, done = 0;
+	int i, done;
 
 	before = rendered();
 	snprintf(link, sizeof(link), "%s", current_link());
@@ -1079,18 +1101,10 @@ test_dry_run_async(void)
 	is_int(r.status, 202, "async: 202");
 	id = json_str_at(r.json, "apply_id");
 	ok(id != NULL, "with an apply_id");
-	snprintf(path, sizeof(path), "/api/v1/proxy/applies/%s", id ? id :
-	    "x");
+	snprintf(path, sizeof(path), "%s", id ? id : "x");
 	http_resp_free(&r);
-	for (i = 0; i < 100 && !done; i++) {
-		call(&r, "GET", path, NULL);
-		done = json_str_at(r.json, "apply.status") != NULL &&
-		    strcmp(json_str_at(r.json, "apply.status"), "applied") == 0;
-		http_resp_free(&r);
-		if (!done)
-			harness_msleep(50);
-	}
-	ok(done, "GET /proxy/applies/{id} reports it applied");
+	ok(wait_applied(path, 5000), "GET /proxy/applies/{id} reports it "
+	    "applied");
 
 	/* a burst of 100 writes: coalesced into few reloads */
 	g0 = newest_generation(NULL, 0);
@@ -1109,16 +1123,7 @@ test_dry_run_async(void)
 				    json_str_at(r.json, "apply_id"));
 			http_resp_free(&r);
 		}
-		snprintf(path, sizeof(path), "/api/v1/proxy/applies/%s", last);
-		for (i = 0, done = 0; i < 200 && !done; i++) {
-			call(&r, "GET", path, NULL);
-			done = json_str_at(r.json, "apply.status") != NULL &&
-			    strcmp(json_str_at(r.json, "apply.status"),
-			    "applied") == 0;
-			http_resp_free(&r);
-			if (!done)
-				harness_msleep(50);
-		}
+		done = wait_applied(last, 10000);
 	}
 	g1 = newest_generation(NULL, 0);
 	ok(done, "the burst's last write is applied");

@@ -27,38 +27,25 @@ J(const char *text)
 	return o;
 }
 
-/* Parses an upstream; the error's code (0 when it passed). */
+typedef int (*parse_fn)(json_object *, const char *, json_object **,
+    struct px_error *);
+
+/* Parses text with fn; the error's code (0 when it passed). */
+static int
+parse(parse_fn fn, const char *text, struct px_error *e)
+{
+	json_object *in = J(text), *out = NULL;
+	int rc = fn(in, "", &out, e);
+
+	json_object_put(in);
+	json_object_put(out);
+	return rc;
+}
+
 static int
 up(const char *text, struct px_error *e)
 {
-	json_object *in = J(text), *out = NULL;
-	int rc = px_upstream_parse(in, "", &out, e);
-
-	json_object_put(in);
-	json_object_put(out);
-	return rc;
-}
-
-static int
-route(const char *text, struct px_error *e)
-{
-	json_object *in = J(text), *out = NULL;
-	int rc = px_route_parse(in, "", &out, e);
-
-	json_object_put(in);
-	json_object_put(out);
-	return rc;
-}
-
-static int
-stream(const char *text, struct px_error *e)
-{
-	json_object *in = J(text), *out = NULL;
-	int rc = px_stream_parse(in, "", &out, e);
-
-	json_object_put(in);
-	json_object_put(out);
-	return rc;
+	return parse(px_upstream_parse, text, e);
 }
 
 static void
@@ -232,8 +219,9 @@ t_hostile(void)
 	CHECK(n >= 40);
 	for (i = 0; i < n; i++) {
 		memset(&e, 0, sizeof(e));
-		rc = bad[i].kind == 0 ? up(bad[i].json, &e) : bad[i].kind == 1 ?
-		    route(bad[i].json, &e) : stream(bad[i].json, &e);
+		rc = parse(bad[i].kind == 0 ? px_upstream_parse :
+		    bad[i].kind == 1 ? px_route_parse : px_stream_parse,
+		    bad[i].json, &e);
 		if (rc != PX_E_INVALID || strcmp(e.field, bad[i].field) != 0)
 			printf("# hostile %zu: rc %d field '%s' (want '%s')\n",
 			    i, rc, e.field, bad[i].field);
