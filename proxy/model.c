@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sodium.h>
 
@@ -1256,9 +1257,10 @@ dup_in(json_object *list, const char *key, const char *what,
 
 	for (i = 0; i < n; i++)
 		for (j = 0; j < i; j++)
-			if (strcmp(jget_str(json_object_array_get_idx(list, i),
-			    key), jget_str(json_object_array_get_idx(list, j),
-			    key)) == 0) {
+			/* nginx's upstream names ignore case */
+			if (strcasecmp(jget_str(json_object_array_get_idx(list,
+			    i), key), jget_str(json_object_array_get_idx(list,
+			    j), key)) == 0) {
 				snprintf(f, sizeof(f), "%ss[%zu].%s", what, i,
 				    key);
 				return px_fail(e, PX_E_CONFLICT, f, "%s '%s' "

@@ -193,6 +193,8 @@ void		 px_buf_free(struct px_buf *);
 int		 px_file_add(struct px_files *, const char *name,
 		    struct px_buf *);
 
+int		 px_render_refused(struct px_buf *, struct px_files *,
+		    struct px_error *);
 int		 px_render_nginx(json_object *model, const struct px_ctx *,
 		    struct px_files *, struct px_error *);
 int		 px_render_apache(json_object *model, const struct px_ctx *,

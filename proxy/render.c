@@ -188,10 +188,31 @@ int
 px_render(json_object *model, const struct px_ctx *ctx, struct px_files *fs,
     struct px_error *e)
 {
+	struct px_buf b = { 0 };
+	int rc;
+
 	memset(fs, 0, sizeof(*fs));
-	if (ctx->server == PX_APACHE)
-		return px_render_apache(model, ctx, fs, e);
-	return px_render_nginx(model, ctx, fs, e);
+	rc = ctx->server == PX_APACHE ? px_render_apache(model, ctx, fs, e) :
+	    px_render_nginx(model, ctx, fs, e);
+	if (rc < 0)
+		return rc;
+	/* the generation's number, for Apache's Alias and for reading */
+	px_put(&b, "%lld\n", (long long)ctx->generation);
+	if (px_file_add(fs, "generation", &b) < 0)
+		return px_render_refused(&b, fs, e);
+	return 0;
+}
+
+/* A renderer's failure: b refused a value (or memory ran out); nothing
+ * of the rendering is kept.  PX_E_INTERNAL. */
+int
+px_render_refused(struct px_buf *b, struct px_files *fs, struct px_error *e)
+{
+	px_fail(e, PX_E_INTERNAL, "", "rendering refused: %s",
+	    b->why[0] ? b->why : "out of memory");
+	px_buf_free(b);
+	px_files_free(fs);
+	return PX_E_INTERNAL;
 }
 
 /* ---- the diff of a dry run ---- */

@@ -305,7 +305,7 @@ px_render_apache(json_object *model, const struct px_ctx *ctx,
 	json_object *ups = jget_arr(model, "upstreams"),
 	    *routes = jget_arr(model, "routes");
 	struct px_buf b = { 0 };
-	char gen[32], dir[CFG_STRLEN + 32];
+	char dir[CFG_STRLEN + 32];
 	size_t i, n;
 	int rc;
 
@@ -341,16 +341,6 @@ px_render_apache(json_object *model, const struct px_ctx *ctx,
 	for (i = 0; i < n; i++)
 		location(&b, json_object_array_get_idx(routes, i), ctx);
 	if (px_file_add(fs, "apache.conf", &b) < 0)
-		goto bad;
-	snprintf(gen, sizeof(gen), "%lld\n", (long long)ctx->generation);
-	px_put(&b, "%s", gen);
-	if (px_file_add(fs, "generation", &b) < 0)
-		goto bad;
+		return px_render_refused(&b, fs, e);
 	return 0;
-bad:
-	px_fail(e, PX_E_INTERNAL, "", "rendering refused: %s",
-	    b.why[0] ? b.why : "out of memory");
-	px_buf_free(&b);
-	px_files_free(fs);
-	return e ? e->code : PX_E_INTERNAL;
 }

@@ -370,24 +370,29 @@ listen_words(struct px_buf *b, const char *listen)
 	px_put(b, ";\n");
 }
 
+/* Whether an element before i has the same key member (case aside). */
+static int
+seen_before(json_object *list, size_t i, const char *key)
+{
+	const char *v = jget_str(json_object_array_get_idx(list, i), key), *o;
+	size_t j;
+
+	for (j = 0; v != NULL && j < i; j++)
+		if ((o = jget_str(json_object_array_get_idx(list, j), key)) !=
+		    NULL && strcasecmp(o, v) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 host_servers(struct px_buf *b, json_object *routes, const struct px_ctx *ctx)
 {
-	size_t i, j, n = json_object_array_length(routes);
+	size_t i, n = json_object_array_length(routes);
 	const char *h;
 
 	for (i = 0; i < n; i++) {
 		h = jget_str(json_object_array_get_idx(routes, i), "host");
-		if (h == NULL)
-			continue;
-		for (j = 0; j < i; j++) {
-			const char *o = jget_str(json_object_array_get_idx(
-			    routes, j), "host");
-
-			if (o != NULL && strcasecmp(o, h) == 0)
-				break;
-		}
-		if (j < i)
+		if (h == NULL || seen_before(routes, i, "host"))
 			continue;	/* that host's server is written */
 		px_put(b, "server {\n");
 		listen_words(b, ctx->listen);
@@ -458,7 +463,7 @@ stream_file(struct px_buf *b, json_object *model, const struct px_ctx *ctx)
 {
 	json_object *streams = jget_arr(model, "streams"),
 	    *ups = jget_arr(model, "upstreams"), *s, *u;
-	size_t i, j, n = json_object_array_length(streams);
+	size_t i, n = json_object_array_length(streams);
 	const char *up;
 
 	px_put(b, "# container-codes reverse proxy, generation %lld: at the "
@@ -469,16 +474,8 @@ stream_file(struct px_buf *b, json_object *model, const struct px_ctx *ctx)
 	for (i = 0; i < n; i++) {
 		up = jget_str(json_object_array_get_idx(streams, i),
 		    "upstream");
-		if (up == NULL)
-			continue;
-		for (j = 0; j < i; j++) {
-			const char *o = jget_str(json_object_array_get_idx(
-			    streams, j), "upstream");
-
-			if (o != NULL && strcmp(o, up) == 0)
-				break;
-		}
-		if (j < i || (u = px_find(ups, "name", up, NULL)) == NULL)
+		if (up == NULL || seen_before(streams, i, "upstream") ||
+		    (u = px_find(ups, "name", up, NULL)) == NULL)
 			continue;
 		upstream_block(b, u, "cc_st_", ctx, 1);
 	}
@@ -504,7 +501,6 @@ px_render_nginx(json_object *model, const struct px_ctx *ctx,
     struct px_files *fs, struct px_error *e)
 {
 	struct px_buf b = { 0 };
-	char gen[32];
 
 	if (uses_auth(jget_arr(model, "routes"), NULL, 1) &&
 	    (ctx->pool == NULL || ctx->pool[0] == '\0'))
@@ -520,15 +516,7 @@ px_render_nginx(json_object *model, const struct px_ctx *ctx,
 	stream_file(&b, model, ctx);
 	if (px_file_add(fs, "nginx-stream.conf", &b) < 0)
 		goto bad;
-	snprintf(gen, sizeof(gen), "%lld\n", (long long)ctx->generation);
-	px_put(&b, "%s", gen);
-	if (px_file_add(fs, "generation", &b) < 0)
-		goto bad;
 	return 0;
 bad:
-	px_fail(e, PX_E_INTERNAL, "", "rendering refused: %s",
-	    b.why[0] ? b.why : "out of memory");
-	px_buf_free(&b);
-	px_files_free(fs);
-	return e ? e->code : PX_E_INTERNAL;
+	return px_render_refused(&b, fs, e);
 }
