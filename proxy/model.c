@@ -908,16 +908,17 @@ parse_headers(json_object *in, const char *at, json_object **out,
     struct px_error *e)
 {
 	char f[160], safe[72];
+	const char *val;
 	size_t n = 0, i;
+	int rc = 0;
 
 	*out = json_object_new_object();
 	if (in == NULL)
 		return 0;
 	if (!json_object_is_type(in, json_type_object)) {
-		json_object_put(*out);
-		*out = NULL;
-		return px_fail(e, PX_E_INVALID, at, "headers must be an object "
+		rc = px_fail(e, PX_E_INVALID, at, "headers must be an object "
 		    "of name: value");
+		goto err;
 	}
 	json_object_object_foreach(in, k, v) {
 		snprintf(safe, sizeof(safe), "%.64s", k);
@@ -925,32 +926,36 @@ parse_headers(json_object *in, const char *at, json_object **out,
 			if (!isalnum((unsigned char)safe[i]) && safe[i] != '-')
 				safe[i] = '?';
 		fld(f, sizeof(f), at, safe);
-		if (++n > PX_MAX_HEADERS)
-			return (json_object_put(*out), *out = NULL,
-			    px_fail(e, PX_E_INVALID, at, "at most %d headers",
-			    PX_MAX_HEADERS));
-		if (!px_header_name_ok(k))
-			return (json_object_put(*out), *out = NULL,
-			    px_fail(e, PX_E_INVALID, f, "a header name is 1-64 "
-			    "letters, digits and '-', starting with a "
-			    "letter"));
-		if (!json_object_is_type(v, json_type_string) ||
-		    strlen(json_object_get_string(v)) !=
-		    (size_t)json_object_get_string_len(v) ||
-		    (json_object_get_string(v)[0] == '$' ?
-		    !one_of(json_object_get_string(v), header_vars) :
-		    !header_literal_ok(json_object_get_string(v))))
-			return (json_object_put(*out), *out = NULL,
-			    px_fail(e, PX_E_INVALID, f, "a header value is "
+		val = json_object_is_type(v, json_type_string) ?
+		    json_object_get_string(v) : NULL;
+		if (++n > PX_MAX_HEADERS) {
+			rc = px_fail(e, PX_E_INVALID, at, "at most %d headers",
+			    PX_MAX_HEADERS);
+			goto err;
+		}
+		if (!px_header_name_ok(k)) {
+			rc = px_fail(e, PX_E_INVALID, f, "a header name is 1-64 "
+			    "letters, digits and '-', starting with a letter");
+			goto err;
+		}
+		if (val == NULL || strlen(val) !=
+		    (size_t)json_object_get_string_len(v) || (val[0] == '$' ?
+		    !one_of(val, header_vars) : !header_literal_ok(val))) {
+			rc = px_fail(e, PX_E_INVALID, f, "a header value is "
 			    "one of $remote_addr, $remote_port, $host, "
 			    "$scheme, $request_id, $proxy_add_x_forwarded_for, "
 			    "$request_uri, $server_name, $server_port, or up to "
 			    "256 printable characters without quotes, '\\', "
-			    "'$', '%%', ';', '#', '{', '}' or '`'"));
-		json_object_object_add(*out, k, json_object_new_string(
-		    json_object_get_string(v)));
+			    "'$', '%%', ';', '#', '{', '}' or '`'");
+			goto err;
+		}
+		json_object_object_add(*out, k, json_object_new_string(val));
 	}
 	return 0;
+err:
+	json_object_put(*out);
+	*out = NULL;
+	return rc;
 }
 
 static void
