@@ -250,6 +250,7 @@ static void
 save_stats(struct proc *p)
 {
 	json_object *health = px_health_json(p->health), *doc, *pos;
+	struct store_txn *txn = NULL;
 	uint64_t inode, off, total;
 
 	if (proxy_cfg.proxy_stats)
@@ -261,8 +262,14 @@ save_stats(struct proc *p)
 	json_object_object_add(pos, "offset", json_object_new_int64((int64_t)off));
 	json_object_object_add(pos, "total", json_object_new_int64((int64_t)total));
 	json_object_object_add(doc, "log", pos);
-	store_put_json(STORE_PROXY, "stats", doc, 0);
-	store_put_json(STORE_PROXY, "health", health, 0);
+	/* one transaction (one sync) for both */
+	if (store_begin(1, &txn) == 0) {
+		if (store_tput_json(txn, STORE_PROXY, "stats", doc, 0) != 0 ||
+		    store_tput_json(txn, STORE_PROXY, "health", health, 0) != 0)
+			store_abort(txn);
+		else
+			store_commit(txn);
+	}
 	json_object_put(doc);
 	json_object_put(health);
 }
