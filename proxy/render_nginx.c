@@ -315,20 +315,24 @@ auth_locations(struct px_buf *b, const struct px_ctx *ctx)
 	}
 }
 
+/* Whether the route is served by host's server (NULL: the API's). */
+static int
+for_host(json_object *r, const char *host)
+{
+	const char *h = jget_str(r, "host");
+
+	return host == NULL ? h == NULL : h != NULL && strcasecmp(h, host) == 0;
+}
+
 static int
 uses_auth(json_object *routes, const char *host, int any_host)
 {
 	size_t i, n = json_object_array_length(routes);
 	json_object *r;
-	const char *h;
 
 	for (i = 0; i < n; i++) {
 		r = json_object_array_get_idx(routes, i);
-		h = jget_str(r, "host");
-		if (px_mw(r, "auth") == NULL)
-			continue;
-		if (any_host || (host == NULL ? h == NULL :
-		    (h != NULL && strcasecmp(h, host) == 0)))
+		if (px_mw(r, "auth") != NULL && (any_host || for_host(r, host)))
 			return 1;
 	}
 	return 0;
@@ -341,15 +345,11 @@ locations(struct px_buf *b, json_object *routes, const char *host,
 {
 	size_t i, n = json_object_array_length(routes);
 	json_object *r;
-	const char *h;
 
 	for (i = 0; i < n; i++) {
 		r = json_object_array_get_idx(routes, i);
-		h = jget_str(r, "host");
-		if (host == NULL ? h != NULL : (h == NULL ||
-		    strcasecmp(h, host) != 0))
-			continue;
-		location(b, r, ctx);
+		if (for_host(r, host))
+			location(b, r, ctx);
 	}
 	if (uses_auth(routes, host, 0))
 		auth_locations(b, ctx);
