@@ -334,6 +334,28 @@ t_render(void)
 	CHECK_STR(file(&fs, "generation"), "7\n");
 	px_files_free(&fs);
 
+	/* a route with a host gets a server of its own on proxy_listen */
+	{
+		json_object *r = J("{\"id\":\"h\",\"path\":\"/svc/x\","
+		    "\"host\":\"app.example\",\"upstream\":\"web\"}"), *c;
+
+		c = NULL;
+		CHECK_INT(px_route_parse(r, "", &c, &e), 0);
+		json_object_put(r);
+		json_object_object_add(c, "path",
+		    json_object_new_string("/svc/*"));
+		json_object_array_add(jget_arr(m, "routes"), c);
+		ctx.listen = "127.0.0.1:8080";
+		CHECK_INT(px_render(m, &ctx, &fs, &e), 0);
+		CHECK(strstr(file(&fs, "nginx-http.conf"), "server {\n    listen "
+		    "\"127.0.0.1:8080\";\n    server_name \"app.example\";\n"
+		    "    # route h\n    location ^~ \"/svc/\" {") != NULL);
+		CHECK(strstr(file(&fs, "nginx-server.conf"), "/svc/") == NULL);
+		px_files_free(&fs);
+		json_object_array_del_idx(jget_arr(m, "routes"),
+		    json_object_array_length(jget_arr(m, "routes")) - 1, 1);
+	}
+
 	/* Apache: what it cannot do is refused with the field */
 	ctx.server = PX_APACHE;
 	CHECK_INT(px_render(m, &ctx, &fs, &e), PX_E_UNSUPPORTED);
