@@ -59,6 +59,8 @@
 	X(RANGE_NOT_SATISFIABLE, "RANGE_NOT_SATISFIABLE", 416,                \
 	    "RangeNotSatisfiable")                                             \
 	X(RATE_LIMITED, "RATE_LIMITED", 429, "RateLimited")                   \
+	X(PROXY_REJECTED, "PROXY_CONFIG_REJECTED", 422,                       \
+	    "UnprocessableEntity")                                             \
 	X(INTERNAL_ERROR, "INTERNAL_ERROR", 500, "InternalError")             \
 	X(URI_TOO_LONG, "URI_TOO_LONG", 414, "UriTooLong")                    \
 	X(HEADERS_TOO_LARGE, "HEADERS_TOO_LARGE", 431,                        \

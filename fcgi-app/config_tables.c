@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "../jobs/jobs.h"
+#include "../proxy/proxy.h"
 #include "cc.h"
 
 static const struct cfg_table *const all[] = {
@@ -16,6 +17,7 @@ static const struct cfg_table *const all[] = {
 	&rt_cfg_table,		/* runtimes/rt_config.c */
 	&svc_cfg_table,		/* services/svc_config.c */
 	&jobs_cfg_table,	/* jobs/jobs_config.c */
+	&proxy_cfg_table,	/* proxy/proxy_config.c */
 	&front_cfg_table,	/* front_config.c */
 };
 

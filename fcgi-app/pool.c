@@ -33,6 +33,7 @@
 #include "cc.h"
 #include "../jobs/jobs.h"
 #include "../tasks/tasks.h"
+#include "../proxy/proxy.h"
 #include "../storage/storage.h"
 #include "../services/services.h"
 
@@ -65,6 +66,8 @@ static const struct proc_kind kinds[] = {
 	{ "runner", runner_main, runner_count, LSN_API, SIGTERM },
 	/* tasks/tasks.c; it closes the socket it is given */
 	{ "tasks", tasks_main, tasks_count, LSN_API, SIGTERM },
+	/* proxy/process.c; it closes the socket it is given */
+	{ "proxy", proxy_main, proxy_count, LSN_API, SIGTERM },
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 

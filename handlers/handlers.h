@@ -167,6 +167,22 @@ int	h_job_logs(struct request *);
 int	h_job_output(struct request *);
 int	h_job_output_file(struct request *);
 
+/* proxy.c: the reverse proxy (the model and its process are proxy/);
+ * a route names its kind in its arg */
+enum px_kind { PXK_UPSTREAM = 1, PXK_ROUTE, PXK_STREAM, PXK__MAX };
+int	h_proxy_config_get(struct request *);
+int	h_proxy_config_put(struct request *);
+int	h_proxy_history(struct request *);
+int	h_proxy_rollback(struct request *);
+int	h_proxy_list(struct request *);
+int	h_proxy_get(struct request *);
+int	h_proxy_create(struct request *);
+int	h_proxy_put(struct request *);
+int	h_proxy_delete(struct request *);
+int	h_proxy_apply_get(struct request *);
+int	h_proxy_stats(struct request *);
+int	h_proxy_auth(struct request *);
+
 /* files.c (upload, put, info, list, delete) and files_serve.c (download,
  * files_serve): the file store's routes (container-codes-api.md, Files) */
 int	h_files_upload(struct request *);

@@ -22,6 +22,7 @@
  *   jobs.c     the job queue; its policy comes from the caller
  *   pods.c     pods, the host ports their forwards hold, and template
  *              downloads
+ *   proxy.c    the reverse proxy's model, applies and history
  */
 #ifndef STORAGE_H
 #define STORAGE_H
@@ -60,6 +61,7 @@ enum store_db {
 	STORE_JOBQ,
 	STORE_ENDPOINTS,
 	STORE_PODS,		/* pods, their host ports, template downloads */
+	STORE_PROXY,		/* the reverse proxy: model, applies, history */
 	STORE_DB__MAX
 };
 
@@ -357,6 +359,38 @@ int	 store_ptask_put(const char *id, json_object *rec, unsigned flags);
 int	 store_ptask_finish(const char *id, json_object *rec,
 	    const char *event_type, json_object *event);
 int	 store_ptasks_each(store_rec_fn, void *arg);
+
+/*
+ * The reverse proxy's records (proxy.c): the model with its version
+ * ("model"), one apply record per write ("apply/<id>"), the history of
+ * generations with their models ("gen/<n>"), and the proxy process's
+ * "state", "health" and "stats".  What a model holds is proxy/'s.
+ */
+#define STORE_PROXY_IDLEN	24	/* "apl_" + 16 hex + NUL, with room */
+
+/* Edits the model in place: 0, or a negative code that aborts the
+ * write and is returned as is. */
+typedef int (*store_proxy_edit_fn)(json_object *model, void *arg);
+
+/* What the proxy process did with one generation. */
+struct store_proxy_outcome {
+	int64_t		 generation;
+	int64_t		 version;	/* of the model rendered; -1: none */
+	const char	*reason;	/* "write", "health", "start", ... */
+	const char	*error;		/* NULL: it is live */
+	json_object	*model;		/* rendered (borrowed), or NULL */
+	json_object	*revert;	/* on error: lists to go back to */
+	int		 keep;		/* history records kept */
+	int		 reloads;
+	int64_t		 reverted;	/* out: the version the revert made,
+					 * 0 when none was made */
+};
+
+int	 store_proxy_model(json_object **model, int64_t *version);
+int	 store_proxy_head(int64_t *version);
+int	 store_proxy_edit(int64_t expect, store_proxy_edit_fn, void *arg,
+	    int64_t *version, char *apply_id);
+int	 store_proxy_settle(struct store_proxy_outcome *);
 
 /*
  * For storage's own files only: the LMDB handles behind the types above,
