@@ -766,9 +766,16 @@ req_parse_json(struct request *r)
 		if (where[0] == '\0')
 			resp_error(r, CC_E_INVALID_REQUEST, "the JSON body %s",
 			    why);
-		else
-			resp_error(r, CC_E_INVALID_REQUEST, "JSON member '%s' %s",
-			    where, why);
+		else {
+			/* Named like every other field error, so a client
+			 * can put it beside its field. */
+			json_object *d = json_object_new_object();
+
+			json_object_object_add(d, "field",
+			    json_object_new_string(where));
+			resp_error_d(r, CC_E_INVALID_REQUEST, d, "JSON member "
+			    "'%s' %s", where, why);
+		}
 	} else
 		rc = 0;
 	json_tokener_free(tok);

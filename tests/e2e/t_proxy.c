@@ -839,14 +839,14 @@ cmpd(const void *x, const void *y)
 static void
 test_stats(int sb)
 {
-	double lat[60];
+	double lat[60], want[60];
 	char s[256], path[64];
 	long long before, after = -1;
 	long st;
 	int i, fails = 0, k;
 	uint64_t t0;
 	json_object *doc, *up;
-	double p50, p99, c50, c99;
+	double p50, p99, c50, c99, d50, d99;
 
 	snprintf(s, sizeof(s), "%s", srv(sb, NULL));
 	put("POST", "/api/v1/proxy/upstreams", up_json("st", "round_robin", s,
@@ -895,10 +895,23 @@ test_stats(int sb)
 	p99 = json_object_get_double(json_at(up, "response_times.p99"));
 	diag("client p50 %.1f ms p99 %.1f ms; stats p50 %.1f p99 %.1f", c50,
 	    c99, p50, p99);
-	ok(p50 > c50 * 0.9 && p50 < c50 * 1.1, "stats p50 within 10%% of "
-	    "the client's (%.1f vs %.1f ms)", p50, c50);
-	ok(p99 > c99 * 0.9 && p99 < c99 * 1.1, "stats p99 within 10%% of "
-	    "the client's (%.1f vs %.1f ms)", p99, c99);
+	/*
+	 * Bounds, not a timed equality (a loaded machine stretches what the
+	 * client sees): a percentile the proxy reports is at least the
+	 * backend's own sleep at that rank (less the sketch's 1% error) and
+	 * at most what the client measured, plus 10%.
+	 */
+	for (i = 0; i < 60; i++)
+		want[i] = 10 + (i * 37) % 190;
+	qsort(want, 60, sizeof(want[0]), cmpd);
+	d50 = want[(int)(0.50 * 59)];
+	d99 = want[(int)(0.99 * 59)];
+	ok(p50 >= d50 * 0.99 && p50 <= c50 * 1.1, "stats p50 between the "
+	    "backend's sleep and the client's (%.1f in %.1f..%.1f ms)", p50,
+	    d50, c50 * 1.1);
+	ok(p99 >= d99 * 0.99 && p99 <= c99 * 1.1, "stats p99 between the "
+	    "backend's sleep and the client's (%.1f in %.1f..%.1f ms)", p99,
+	    d99, c99 * 1.1);
 	is_int(json_object_get_int(json_at(up, "total_requests")), 60,
 	    "the upstream's total_requests");
 	is_int(json_object_get_int(json_at(up, "servers.0.requests")), 60,
