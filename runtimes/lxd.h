@@ -17,6 +17,8 @@
 
 /* The driver's row in the registry (lxd.c). */
 extern const struct rt_driver rt_lxd;
+/* Its pod members (lxd_pods.c). */
+extern const struct rt_pod_ops lx_pod_ops;
 
 /* Where the owner and the image a container was made from are kept:
  * user.* config keys, which LXD gives back as they were set. */
@@ -52,8 +54,10 @@ int	 lx_op_result(const struct rt_endpoint *, json_object *op,
 
 /* ---- values (lxd.c) ---- */
 
+/* LXD's RFC 3339 time as a time, 0 for none (Go's zero time). */
+time_t		 lx_time(const char *);
 /* LXD's RFC 3339 time as ours ("2024-01-01T12:00:00Z"), or NULL (JSON
- * null) for none (Go's zero time). */
+ * null) for none. */
 json_object	*lx_iso(const char *);
 /* A JSON string of s, "" for NULL. */
 json_object	*lx_str(const char *);

@@ -390,39 +390,6 @@ joined(const char *const *v, const char *set, char *out, size_t len)
 	return 0;
 }
 
-/* The resolv.conf the settings stand for. */
-static char *
-resolv_conf(const struct rt_pod_dns *d)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	const char *const *v;
-
-	buf_append(&buf, &len, "", 0);
-	for (v = d->servers; v != NULL && *v != NULL; v++) {
-		buf_append(&buf, &len, "nameserver ", 11);
-		buf_append(&buf, &len, *v, strlen(*v));
-		buf_append(&buf, &len, "\n", 1);
-	}
-	if (d->search != NULL && *d->search != NULL) {
-		buf_append(&buf, &len, "search", 6);
-		for (v = d->search; *v != NULL; v++) {
-			buf_append(&buf, &len, " ", 1);
-			buf_append(&buf, &len, *v, strlen(*v));
-		}
-		buf_append(&buf, &len, "\n", 1);
-	}
-	if (d->options != NULL && *d->options != NULL) {
-		buf_append(&buf, &len, "options", 7);
-		for (v = d->options; *v != NULL; v++) {
-			buf_append(&buf, &len, " ", 1);
-			buf_append(&buf, &len, *v, strlen(*v));
-		}
-		buf_append(&buf, &len, "\n", 1);
-	}
-	return buf;
-}
-
 #define DNS_ADDR "0123456789abcdefABCDEF.:"
 #define DNS_NAME "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
 	"0123456789.-"
@@ -475,7 +442,7 @@ pod_dns(const struct rt_endpoint *ep, const char *ref,
 		    "API call that writes a file inside a container: the "
 		    "options are rendered into resolv_conf only, for the "
 		    "container's own provisioning to install"));
-	rc_text = resolv_conf(d);
+	rc_text = rt_pod_resolv_conf(d);
 	json_object_object_add(o, "resolv_conf",
 	    json_object_new_string(rc_text ? rc_text : ""));
 	free(rc_text);
@@ -492,10 +459,12 @@ out:
 
 static int
 pod_port_open(const struct rt_endpoint *ep, const char *ref,
-    const char *proto, int port, const char *comment, struct rt_err *err)
+    const struct rt_pod_port *pp, struct rt_err *err)
 {
 	struct pve_form f = { NULL, 0, 0 };
+	const char *proto = pp->proto, *comment = pp->name;
 	char path[192], where[128];
+	int port = pp->container_port;
 	long vmid;
 	int rc;
 
