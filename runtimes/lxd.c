@@ -14,12 +14,12 @@
  * in its texts are taken out.
  *
  * This file holds the driver table (rt_lxd), the endpoint's preparation
- * (project, TLS) and the requests every call goes through, declared for
- * the other files in lxd.h: lxd_instances.c (list, create, lifecycle,
- * remove, inspect), lxd_exec.c (exec), lxd_io.c (logs, stats, files,
- * events), lxd_images.c (list, remove, import), lxd_network.c (port
- * forwards, network setup), lxd_system.c (info, version, ping),
- * lxd_pods.c (the pod members).
+ * (project, TLS, pod defaults) and the requests every call goes through,
+ * declared for the other files in lxd.h: lxd_instances.c (list, create,
+ * lifecycle, remove, inspect), lxd_exec.c (exec, the console), lxd_io.c
+ * (logs, stats, files, events), lxd_images.c (list, remove, import),
+ * lxd_network.c (port forwards, network setup), lxd_system.c (info,
+ * version, ping), lxd_pods.c (the pod members).
  */
 #include "config.h"
 
@@ -640,7 +640,8 @@ const struct rt_driver rt_lxd = {
 	.name = "lxd",
 	.caps = RT_CAP_EXEC | RT_CAP_LOGS | RT_CAP_STATS | RT_CAP_EVENTS |
 	    RT_CAP_IMAGES | RT_CAP_PAUSE | RT_CAP_FILES | RT_CAP_INSTANCE |
-	    RT_CAP_FORWARDS | RT_CAP_NETSETUP | RT_CAP_IMPORT | RT_CAP_PODS,
+	    RT_CAP_FORWARDS | RT_CAP_NETSETUP | RT_CAP_IMPORT | RT_CAP_PODS |
+	    RT_CAP_CONSOLE,
 	.prepare = lx_prepare,
 	.pods = &lx_pod_ops,
 	.list = lx_list,
@@ -670,4 +671,5 @@ const struct rt_driver rt_lxd = {
 	.forward_add = lx_forward_add,
 	.forward_remove = lx_forward_remove,
 	.net_setup = lx_net_setup,
+	.console_open = lx_console_open,
 };

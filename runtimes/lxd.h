@@ -190,6 +190,9 @@ int	 lx_exec(const struct rt_endpoint *, const char *id,
 /* The exec body for a spec (for the unit tests too); NULL for a user
  * that is not numeric ("uid[:gid]": LXD takes ids only). */
 json_object *lx_exec_body(const struct rt_exec_spec *, int websockets);
+int	 lx_console_open(const struct rt_endpoint *, const char *id,
+	    const struct rt_console_spec *, struct rt_console *,
+	    struct rt_err *);
 
 /* lxd_images.c */
 int	 lx_image_list(const struct rt_endpoint *, json_object **rows,

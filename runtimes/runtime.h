@@ -411,6 +411,25 @@ struct rt_netsetup {
 					 * default route's, a bridge has none */
 };
 
+/* An interactive session (RT_CAP_CONSOLE): a command on a terminal. */
+struct rt_console_spec {
+	const char *const	*argv;		/* NULL: a login shell */
+	const char		*user;		/* name or uid[:gid]; NULL root */
+	int			 width, height;	/* 0: 80 x 24 */
+};
+
+/*
+ * What a front end proxies for it: paths on the endpoint's own target
+ * (they carry the engine's one-time secrets: never logged, never shown
+ * to a client) of the session's two WebSocket channels, the terminal's
+ * bytes both ways and the engine's control messages (a window resize).
+ * The engine waits only a few seconds for both to be opened.
+ */
+struct rt_console {
+	char	 terminal[RT_PATHLEN];
+	char	 control[RT_PATHLEN];
+};
+
 struct rt_events_spec {
 	long		 since;		/* unix seconds; 0 = now */
 	long		 until;		/* 0 = keep streaming */
@@ -476,6 +495,7 @@ struct rt_version {
 #define RT_CAP_NETSETUP	(1u << 15)	/* net_setup */
 #define RT_CAP_IMPORT	(1u << 16)	/* image_import */
 #define RT_CAP_PODS	(1u << 17)	/* pods: the members of rt_pod_ops */
+#define RT_CAP_CONSOLE	(1u << 18)	/* console_open */
 
 struct rt_endpoint;
 struct rt_endpoint_conf;
@@ -761,6 +781,11 @@ struct rt_driver {
 	 * name differs; *out {name, type, parent, profile} */
 	int	(*net_setup)(const struct rt_endpoint *,
 		    const struct rt_netsetup *, json_object **out,
+		    struct rt_err *);
+	/* starts an interactive session in the container, waiting for
+	 * its channels: *out their paths (RT_CAP_CONSOLE) */
+	int	(*console_open)(const struct rt_endpoint *, const char *id,
+		    const struct rt_console_spec *, struct rt_console *out,
 		    struct rt_err *);
 };
 

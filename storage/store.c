@@ -31,6 +31,7 @@ static const char *dbnames[STORE_DB__MAX] = {
 	[STORE_JOBQ] = "jobq",
 	[STORE_ENDPOINTS] = "endpoints",
 	[STORE_PODS] = "pods",
+	[STORE_TICKETS] = "tickets",
 };
 
 /* The last code store_err translated, and what it became. */
