@@ -184,7 +184,7 @@ take_channel(json_object *rec, void *arg)
 	a->got = T_REFUSED;
 	if (u == NULL || c == NULL || strcmp(u, a->user) != 0 ||
 	    strcmp(c, a->id) != 0)
-		return STORE_TICKET_KEEP;	/* not this caller's: untouched */
+		return STORE_TICKET_KEEP;	/* another's: untouched */
 	if ((taken = jget_obj(rec, "taken")) == NULL) {
 		taken = json_object_new_object();
 		json_object_object_add(rec, "taken", taken);
@@ -318,8 +318,8 @@ h_container_console(struct request *r)
 		    "WebSocket the web server proxies (nginx: the console "
 		    "location of deploy/nginx); open it there");
 	if ((a.ch = channel_of(req_query(r, "channel"))) < 0)
-		return resp_error(r, CC_E_INVALID_REQUEST, "channel is terminal "
-		    "or control");
+		return resp_error(r, CC_E_INVALID_REQUEST, "channel is "
+		    "terminal or control");
 	if (ticket == NULL || strlen(ticket) != 43 || strspn(ticket,
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 	    != 43 || cred_hash(ticket, hash) != 0)
@@ -333,8 +333,8 @@ h_container_console(struct request *r)
 		if (start_session(&a, &ep, &c) < 0) {
 			a.paths[0] = NULL;
 			(void)store_ticket_edit(hash, store_session, &a);
-			return resp_error(r, CC_E_RUNTIME_ERROR, "the console of "
-			    "'%s' could not be opened: %s", a.id, a.why);
+			return resp_error(r, CC_E_RUNTIME_ERROR, "the console "
+			    "of '%s' could not be opened: %s", a.id, a.why);
 		}
 		if ((rc = store_ticket_edit(hash, store_session, &a)) != 0 &&
 		    rc != STORE_E_NOTFOUND)
@@ -350,19 +350,19 @@ h_container_console(struct request *r)
 				break;
 		}
 		if (a.got == T_FAILED)
-			return resp_error(r, CC_E_RUNTIME_ERROR, "the console of "
-			    "'%s' could not be opened: %s", a.id, a.why);
+			return resp_error(r, CC_E_RUNTIME_ERROR, "the console "
+			    "of '%s' could not be opened: %s", a.id, a.why);
 		if (a.got != T_READY)
-			return resp_error(r, CC_E_TIMEOUT, "the console of '%s' "
-			    "did not open in time", a.id);
+			return resp_error(r, CC_E_TIMEOUT, "the console of "
+			    "'%s' did not open in time", a.id);
 		if (cred_unseal(a.sealed, plain, sizeof(plain)) != 0)
 			return resp_error(r, CC_E_INTERNAL_ERROR, "the console "
 			    "session could not be read back");
 		path = plain;
 		if (endpoints_get(a.endpoint, &ep, &e) < 0 ||
 		    !console_reachable(&ep))
-			return resp_error(r, CC_E_RUNTIME_ERROR, "endpoint '%s' "
-			    "is gone", a.endpoint);
+			return resp_error(r, CC_E_RUNTIME_ERROR, "endpoint "
+			    "'%s' is gone", a.endpoint);
 	}
 	resp_header(r, "X-CC-Console-Upstream", "unix:%s:%s",
 	    ep.target.unix_path, path);

@@ -522,16 +522,18 @@ lx_no_instance(const struct rt_endpoint *ep, const char *name,
 	return -1;
 }
 
-int
-lx_instance(const struct rt_endpoint *ep, const char *name, json_object **out,
-    struct rt_err *err)
+/* The instance object, with its state too when full (recursion=1). */
+static int
+instance_get(const struct rt_endpoint *ep, const char *name, int full,
+    json_object **out, struct rt_err *err)
 {
 	char path[256];
 
 	*out = NULL;
 	if (!lx_name_ok(name))
 		return lx_no_instance(ep, name, err);
-	lx_path(ep, path, sizeof(path), "/1.0/instances/%s", name);
+	lx_path(ep, path, sizeof(path), "/1.0/instances/%s%s", name, full ?
+	    "?recursion=1" : "");
 	if (lx_json(ep, "GET", path, NULL, 0, RT_K_CONTAINER, out, err) < 0)
 		return -1;
 	if (!json_object_is_type(*out, json_type_object) ||
@@ -541,6 +543,20 @@ lx_instance(const struct rt_endpoint *ep, const char *name, json_object **out,
 		return malformed(ep, "an instance", err);
 	}
 	return 0;
+}
+
+int
+lx_instance(const struct rt_endpoint *ep, const char *name, json_object **out,
+    struct rt_err *err)
+{
+	return instance_get(ep, name, 0, out, err);
+}
+
+int
+lx_instance_full(const struct rt_endpoint *ep, const char *name,
+    json_object **out, struct rt_err *err)
+{
+	return instance_get(ep, name, 1, out, err);
 }
 
 int

@@ -112,6 +112,9 @@ int	 lx_no_instance(const struct rt_endpoint *, const char *name,
 /* The instance object (GET /1.0/instances/NAME), a new reference. */
 int	 lx_instance(const struct rt_endpoint *, const char *name,
 	    json_object **out, struct rt_err *);
+/* The same with its state, snapshots and backups (recursion=1). */
+int	 lx_instance_full(const struct rt_endpoint *, const char *name,
+	    json_object **out, struct rt_err *);
 /* PUT of an instance object as read (minus what the caller took out):
  * the way to remove a device, as PATCH cannot. */
 int	 lx_instance_put(const struct rt_endpoint *, const char *name,

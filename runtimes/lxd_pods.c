@@ -353,29 +353,6 @@ lxp_create(const struct rt_endpoint *ep, const struct rt_pod_spec *s,
 
 /* ---- get ---- */
 
-static json_object *
-words(const char *s)
-{
-	json_object *a = json_object_new_array();
-	const char *p = s;
-	size_t n;
-
-	while (p != NULL && *p != '\0') {
-		p += strspn(p, " ");
-		if ((n = strcspn(p, " ")) > 0)
-			json_object_array_add(a, json_object_new_string_len(p,
-			    (int)n));
-		p += n;
-	}
-	return a;
-}
-
-static json_object *
-str_or_null(const char *s)
-{
-	return s != NULL && *s != '\0' ? json_object_new_string(s) : NULL;
-}
-
 /* Whole GiB, rounded up; NULL for no size. */
 static json_object *
 gib_of(const char *size)
@@ -428,16 +405,17 @@ network_of(json_object *cfg, json_object *dev, json_object *state)
 	}
 	net = jget_str(d, "network") ? jget_str(d, "network") :
 	    jget_str(d, "parent");
-	json_object_object_add(n, "bridge", str_or_null(net));
+	json_object_object_add(n, "bridge", rt_json_str_or_null(net));
 	json_object_object_add(n, "ip", d == NULL ? NULL :
 	    jget_str(d, "ipv4.address") ? json_object_new_string(jget_str(d,
 	    "ipv4.address")) : json_object_new_string("dhcp"));
 	json_object_object_add(n, "gateway", NULL);
-	json_object_object_add(n, "ip6", str_or_null(jget_str(d,
+	json_object_object_add(n, "ip6", rt_json_str_or_null(jget_str(d,
 	    "ipv6.address")));
 	json_object_object_add(n, "firewall", json_object_new_boolean(0));
 	snprintf(key, sizeof(key), "volatile.%.64s.hwaddr", name);
-	json_object_object_add(n, "hwaddr", str_or_null(jget_str(cfg, key)));
+	json_object_object_add(n, "hwaddr", rt_json_str_or_null(jget_str(cfg,
+	    key)));
 	live = jget_arr(jget_obj(jget_obj(state, "network"), name),
 	    "addresses");
 	cnt = live ? json_object_array_length(live) : 0;
@@ -464,7 +442,8 @@ mount_of(const char *name, json_object *d)
 	json_object_object_add(m, "mount_point", lx_str(jget_str(d, "path")));
 	json_object_object_add(m, "read_only", json_object_new_boolean(
 	    ro != NULL && strcmp(ro, "true") == 0));
-	json_object_object_add(m, "pool", str_or_null(jget_str(d, "pool")));
+	json_object_object_add(m, "pool", rt_json_str_or_null(jget_str(d,
+	    "pool")));
 	json_object_object_add(m, "size", NULL);
 	return m;
 }
@@ -494,11 +473,11 @@ dns_of(json_object *cfg)
 {
 	json_object *d = json_object_new_object();
 
-	json_object_object_add(d, "servers", words(jget_str(cfg,
+	json_object_object_add(d, "servers", rt_json_words(jget_str(cfg,
 	    LX_DNS_SERVERS)));
-	json_object_object_add(d, "search", words(jget_str(cfg,
+	json_object_object_add(d, "search", rt_json_words(jget_str(cfg,
 	    LX_DNS_SEARCH)));
-	json_object_object_add(d, "options", words(jget_str(cfg,
+	json_object_object_add(d, "options", rt_json_words(jget_str(cfg,
 	    LX_DNS_OPTIONS)));
 	return d;
 }
@@ -509,22 +488,11 @@ lxp_get(const struct rt_endpoint *ep, const char *ref, json_object **out,
 {
 	json_object *inst = NULL, *o, *cfg, *dev, *st, *stats;
 	const char *status, *priv;
-	char path[256];
 	time_t up;
 
 	*out = NULL;
-	if (!lx_name_ok(ref))
-		return lx_no_instance(ep, ref, err);
-	lx_path(ep, path, sizeof(path), "/1.0/instances/%s?recursion=1", ref);
-	if (lx_json(ep, "GET", path, NULL, 0, RT_K_CONTAINER, &inst, err) < 0)
+	if (lx_instance_full(ep, ref, &inst, err) < 0)
 		return -1;
-	if (!json_object_is_type(inst, json_type_object) ||
-	    jget_str(inst, "name") == NULL) {
-		json_object_put(inst);
-		rt_err_set(err, RT_E_PROTO, "endpoint '%s': malformed answer "
-		    "(an instance)", ep->name);
-		return -1;
-	}
 	cfg = jget_obj(inst, "expanded_config");
 	dev = jget_obj(inst, "expanded_devices");
 	st = jget_obj(inst, "state");
@@ -549,11 +517,11 @@ lxp_get(const struct rt_endpoint *ep, const char *ref, json_object **out,
 	json_object_object_add(o, "dns", dns_of(cfg));
 	json_object_object_add(o, "mounts", mounts_of(dev));
 	json_object_object_add(o, "pending", json_object_new_array());
-	json_object_object_add(o, "pod_id", str_or_null(jget_str(cfg,
+	json_object_object_add(o, "pod_id", rt_json_str_or_null(jget_str(cfg,
 	    LX_POD_KEY)));
-	json_object_object_add(o, "owner", str_or_null(jget_str(cfg,
+	json_object_object_add(o, "owner", rt_json_str_or_null(jget_str(cfg,
 	    LX_OWNER_KEY)));
-	json_object_object_add(o, "namespace", str_or_null(jget_str(cfg,
+	json_object_object_add(o, "namespace", rt_json_str_or_null(jget_str(cfg,
 	    LX_NS_KEY)));
 	json_object_object_add(o, "unprivileged", json_object_new_boolean(
 	    priv == NULL || strcmp(priv, "true") != 0));
@@ -651,16 +619,6 @@ lxp_resources(const struct rt_endpoint *ep, const char *ref,
 
 /* ---- DNS ---- */
 
-static json_object *
-strings(const char *const *v)
-{
-	json_object *a = json_object_new_array();
-
-	for (; v != NULL && *v != NULL; v++)
-		json_object_array_add(a, json_object_new_string(*v));
-	return a;
-}
-
 static int
 lxp_dns(const struct rt_endpoint *ep, const char *ref,
     const struct rt_pod_dns *d, json_object **out, struct rt_err *err)
@@ -700,9 +658,9 @@ lxp_dns(const struct rt_endpoint *ep, const char *ref,
 		return -1;
 	}
 	*out = json_object_new_object();
-	json_object_object_add(*out, "servers", strings(d->servers));
-	json_object_object_add(*out, "search", strings(d->search));
-	json_object_object_add(*out, "options", strings(d->options));
+	json_object_object_add(*out, "servers", rt_json_strings(d->servers));
+	json_object_object_add(*out, "search", rt_json_strings(d->search));
+	json_object_object_add(*out, "options", rt_json_strings(d->options));
 	ap = json_object_new_array();
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		json_object_array_add(ap, json_object_new_string(parts[i]));
@@ -887,7 +845,8 @@ lxp_mount_add(const struct rt_endpoint *ep, const char *ref,
 		if (m->volume != NULL)
 			snprintf(x.volume, sizeof(x.volume), "%s", m->volume);
 		else {
-			snprintf(x.volume, sizeof(x.volume), "%s-%s", ref, x.mp);
+			snprintf(x.volume, sizeof(x.volume), "%s-%s", ref,
+			    x.mp);
 			if (volume_make(ep, x.pool, x.volume, m->size_gb,
 			    pod_id, err) < 0)
 				goto out;
@@ -910,7 +869,7 @@ lxp_mount_add(const struct rt_endpoint *ep, const char *ref,
 	json_object_object_add(*out, "mp", json_object_new_string(x.mp));
 	json_object_object_add(*out, "volume",
 	    json_object_new_string(x.volume));
-	json_object_object_add(*out, "pool", str_or_null(x.pool));
+	json_object_object_add(*out, "pool", rt_json_str_or_null(x.pool));
 	json_object_object_add(*out, "mount_point",
 	    json_object_new_string(m->mount_point));
 	json_object_object_add(*out, "read_only",
@@ -983,8 +942,9 @@ lxp_remove(const struct rt_endpoint *ep, const char *ref, struct rt_err *err)
 		return -1;
 	for (i = 0; i < n; i++)
 		if (volume_delete(ep, pools[i], vols[i], &e) < 0)
-			log_msg(LOG_L_WARN, "pod instance %s removed, its volume "
-			    "%s/%s left: %s", ref, pools[i], vols[i], e.msg);
+			log_msg(LOG_L_WARN, "pod instance %s removed, its "
+			    "volume %s/%s left: %s", ref, pools[i], vols[i],
+			    e.msg);
 	return 0;
 }
 

@@ -414,7 +414,7 @@ struct rt_netsetup {
 /* An interactive session (RT_CAP_CONSOLE): a command on a terminal. */
 struct rt_console_spec {
 	const char *const	*argv;		/* NULL: a login shell */
-	const char		*user;		/* name or uid[:gid]; NULL root */
+	const char		*user;		/* name, uid[:gid]; NULL root */
 	int			 width, height;	/* 0: 80 x 24 */
 };
 
@@ -865,6 +865,12 @@ const char	*rt_status_of(const char *engine_state);
 /* A transport failure rc (RT_E_*) on ep as *e, msg naming what failed. */
 void		 rt_err_transport(struct rt_err *, int rc,
 		    const struct rt_endpoint *, const char *msg);
+/* JSON for the drivers' answers (new objects): the words of s split at
+ * blanks, commas and semicolons ([] for NULL); s, or null when NULL or
+ * empty; a NULL-terminated list as an array ([] for NULL). */
+json_object	*rt_json_words(const char *s);
+json_object	*rt_json_str_or_null(const char *s);
+json_object	*rt_json_strings(const char *const *v);
 /* The resolv.conf text a pod's DNS settings stand for ("nameserver"
  * lines, then "search" and "options"); malloc'd, the caller frees it;
  * NULL when out of memory. */

@@ -164,4 +164,41 @@ tcp_exchange(int port, const char *msg, const char *want)
 	return strstr(buf, want) != NULL;
 }
 
+/* A veth pair for a macvlan parent (nothing leaves it, and the dummy
+ * module is not on these machines) and a network name for LXD, each
+ * made of a tag and the pid. */
+struct lxnet {
+	char	 a[16], b[16], net[16];
+};
+
+/* Makes the pair; 1 when it is there. */
+static inline int
+lxnet_veth(struct lxnet *n, const char *tag, const char *net_tag)
+{
+	char *add[] = { "ip", "link", "add", n->a, "type", "veth", "peer",
+	    "name", n->b, NULL };
+
+	snprintf(n->a, sizeof(n->a), "%.4s%05da", tag, (int)(getpid() %
+	    100000));
+	snprintf(n->b, sizeof(n->b), "%.4s%05db", tag, (int)(getpid() %
+	    100000));
+	snprintf(n->net, sizeof(n->net), "%.4s%05d", net_tag, (int)(getpid() %
+	    100000));
+	return run(add) == 0;
+}
+
+/* The LXD profile and network of that name, then the pair. */
+static inline void
+lxnet_drop(struct lxnet *n)
+{
+	char path[64];
+	char *del[] = { "ip", "link", "del", n->a, NULL };
+
+	snprintf(path, sizeof(path), "/1.0/profiles/%s", n->net);
+	lxd_raw("DELETE", path, NULL);
+	snprintf(path, sizeof(path), "/1.0/networks/%s", n->net);
+	lxd_raw("DELETE", path, NULL);
+	run(del);
+}
+
 #endif

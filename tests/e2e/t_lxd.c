@@ -474,23 +474,19 @@ static void
 test_network(void)
 {
 	struct http_resp r;
-	char a[16], b[16], net[16], body[256], path[64];
-	char *add[] = { "ip", "link", "add", a, "type", "veth", "peer", "name",
-	    b, NULL };
-	char *del[] = { "ip", "link", "del", a, NULL };
+	struct lxnet n;
+	char body[256];
 	int made;
 
-	snprintf(a, sizeof(a), "cclx%05da", (int)(getpid() % 100000));
-	snprintf(b, sizeof(b), "cclx%05db", (int)(getpid() % 100000));
-	snprintf(net, sizeof(net), "ccmv%05d", (int)(getpid() % 100000));
-	made = run(add) == 0;
-	ok(made, "a veth pair %s/%s as the parent (nothing leaves it)", a, b);
+	made = lxnet_veth(&n, "cclx", "ccmv");
+	ok(made, "a veth pair %s/%s as the parent (nothing leaves it)", n.a,
+	    n.b);
 	if (!made) {
 		skip(9, "no veth pair");
 		return;
 	}
 	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"type\":\"macvlan\","
-	    "\"parent\":\"%s\"}", net, a);
+	    "\"parent\":\"%s\"}", n.net, n.a);
 	is_int(api(&r, "NGINX_URL", "POST", N "/network/setup" Q, body), 201,
 	    "network setup makes the network and its profile");
 	ok(json_object_get_boolean(json_at(r.json, "network.changed")),
@@ -502,11 +498,11 @@ test_network(void)
 	    "changed false");
 	http_resp_free(&r);
 	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"type\":\"macvlan\","
-	    "\"parent\":\"%s\"}", net, b);
+	    "\"parent\":\"%s\"}", n.net, n.b);
 	is_int(api_code("NGINX_URL", "POST", N "/network/setup" Q, body,
 	    "CONFLICT", "other parent"), 409, "another parent: 409");
 	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"type\":\"bridge\"}",
-	    net);
+	    n.net);
 	is_int(api_code("NGINX_URL", "POST", N "/network/setup" Q, body,
 	    "CONFLICT", "other type"), 409, "another type: 409");
 	is_int(api_code("NGINX_URL", "POST", N "/network/setup" Q,
@@ -517,7 +513,7 @@ test_network(void)
 	    "type"), 400, "type vxlan is 400");
 	/* an instance with the profile gets its eth0 */
 	snprintf(body, sizeof(body), "{\"name\":\"cc-l4\",\"image\":"
-	    "\"busybox\",\"profiles\":[\"default\",\"%s\"]}", net);
+	    "\"busybox\",\"profiles\":[\"default\",\"%s\"]}", n.net);
 	is_int(api_code("NGINX_URL", "POST", N "/containers" Q, body, NULL,
 	    "with profile"), 201, "an instance on the network's profile");
 	api(&r, "NGINX_URL", "POST", N "/containers/cc-l4/connect" Q, NULL);
@@ -526,11 +522,7 @@ test_network(void)
 	http_resp_free(&r);
 	api_code("NGINX_URL", "DELETE", N "/containers/cc-l4" Q "&force=true",
 	    NULL, NULL, "cleanup");
-	snprintf(path, sizeof(path), "/1.0/profiles/%s", net);
-	lxd_raw("DELETE", path, NULL);
-	snprintf(path, sizeof(path), "/1.0/networks/%s", net);
-	lxd_raw("DELETE", path, NULL);
-	run(del);
+	lxnet_drop(&n);
 }
 
 static void
@@ -1057,6 +1049,28 @@ pem_body(const char *path)
 	return out;
 }
 
+/* The list and an exec through the endpoint called name (over what). */
+static void
+through(const char *name, const char *what)
+{
+	struct http_resp r;
+	char path[128], body[128];
+	json_object *x;
+	long st;
+
+	snprintf(path, sizeof(path), N "/containers?endpoint=%s&name=cc-l1",
+	    name);
+	api(&r, "NGINX_URL", "GET", path, NULL);
+	is_str(jstr(r.json, "containers.0.name"), "cc-l1", "the list over %s",
+	    what);
+	http_resp_free(&r);
+	snprintf(body, sizeof(body), "{\"command\":\"id -u\",\"endpoint\":"
+	    "\"%s\"}", name);
+	x = lexec("cc-l1", body, &st);
+	is_str(jstr(x, "stdout"), "0\n", "an exec over %s", what);
+	json_object_put(x);
+}
+
 /* The SHA-256 fingerprint of the PEM certificate at path, as LXD's own
  * tools show it: "AB:CD:...", or "" when it cannot be read. */
 static const char *
@@ -1112,8 +1126,6 @@ test_pin(const char *url, const char *crt, const char *key, const char *ca)
 	struct rt_endpoint_conf c;
 	struct http_resp r;
 	char body[4096], fp[128], bad[128];
-	json_object *x;
-	long st;
 
 	snprintf(fp, sizeof(fp), "%s", cert_fingerprint(ca));
 	if (!is_int(strlen(fp), 95, "the daemon's certificate fingerprint"))
@@ -1126,15 +1138,7 @@ test_pin(const char *url, const char *crt, const char *key, const char *ca)
 	ok(json_object_get_boolean(json_at(r.json, "endpoint.tls_pinned")),
 	    "tls_pinned");
 	http_resp_free(&r);
-	api(&r, "NGINX_URL", "GET", N "/containers?endpoint=lxpin&name=cc-l1",
-	    NULL);
-	is_str(jstr(r.json, "containers.0.name"), "cc-l1",
-	    "the list over the pinned connection");
-	http_resp_free(&r);
-	x = lexec("cc-l1", "{\"command\":\"id -u\",\"endpoint\":\"lxpin\"}",
-	    &st);
-	is_str(jstr(x, "stdout"), "0\n", "an exec over it");
-	json_object_put(x);
+	through("lxpin", "https, pinned");
 	memset(&c, 0, sizeof(c));
 	c.name = "lxpin";
 	c.driver = "lxd";
@@ -1193,7 +1197,6 @@ test_tls(void)
 	struct http_resp r;
 	char dir[512], body[9000], url[64], crt[600], key[600], ca[600];
 	int port = harness_free_port();
-	json_object *x;
 	long st;
 
 	snprintf(dir, sizeof(dir), "%s/tls", harness_dir());
@@ -1221,15 +1224,7 @@ test_tls(void)
 	    "register LXD over https");
 	is_str(jstr(r.json, "endpoint.project"), "default", "with its project");
 	http_resp_free(&r);
-	api(&r, "NGINX_URL", "GET", N "/containers?endpoint=lxtls&name=cc-l1",
-	    NULL);
-	is_str(jstr(r.json, "containers.0.name"), "cc-l1",
-	    "the list over https");
-	http_resp_free(&r);
-	x = lexec("cc-l1", "{\"command\":\"id -u\",\"endpoint\":\"lxtls\"}",
-	    &st);
-	is_str(jstr(x, "stdout"), "0\n", "an exec over https");
-	json_object_put(x);
+	through("lxtls", "https");
 	memset(&c, 0, sizeof(c));
 	c.name = "lxtls";
 	c.driver = "lxd";

@@ -378,35 +378,27 @@ static void
 network(void)
 {
 	struct http_resp r;
-	char a[16], b[16], net[16], body[256], path[64];
-	char *add[] = { "ip", "link", "add", a, "type", "veth", "peer", "name",
-	    b, NULL };
-	char *del[] = { "ip", "link", "del", a, NULL };
+	struct lxnet n;
+	char body[256];
 
-	snprintf(a, sizeof(a), "ccpl%05da", (int)(getpid() % 100000));
-	snprintf(b, sizeof(b), "ccpl%05db", (int)(getpid() % 100000));
-	snprintf(net, sizeof(net), "ccpn%05d", (int)(getpid() % 100000));
-	if (!ok(run(add) == 0, "a veth pair %s/%s (nothing leaves it)", a, b)) {
+	if (!ok(lxnet_veth(&n, "ccpl", "ccpn"), "a veth pair (nothing leaves "
+	    "it)")) {
 		skip(4, "no veth pair");
 		return;
 	}
 	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"type\":\"macvlan\","
-	    "\"parent\":\"%s\"}", net, a);
+	    "\"parent\":\"%s\"}", n.net, n.a);
 	is_int(api_code("NGINX_URL", "POST", N "/network/setup" Q, body, NULL,
-	    "net"), 201, "an LXD network %s", net);
+	    "net"), 201, "an LXD network %s", n.net);
 	snprintf(body, sizeof(body), "{\"id\":\"netp\",\"endpoint\":\"lxd\","
-	    "\"image\":\"busybox\",\"network\":{\"bridge\":\"%s\"}}", net);
+	    "\"image\":\"busybox\",\"network\":{\"bridge\":\"%s\"}}", n.net);
 	api(&r, "NGINX_URL", "POST", PODS, body);
 	is_int(r.status, 201, "a pod with eth0 on it");
-	is_str(jstr(r.json, "pod.network.bridge"), net, "network.bridge");
+	is_str(jstr(r.json, "pod.network.bridge"), n.net, "network.bridge");
 	ok(*jstr(r.json, "pod.network.hwaddr") != '\0', "with a MAC address");
 	http_resp_free(&r);
 	expect("DELETE", PODS "/netp", NULL, 200, NULL, "delete it");
-	snprintf(path, sizeof(path), "/1.0/profiles/%s", net);
-	lxd_raw("DELETE", path, NULL);
-	snprintf(path, sizeof(path), "/1.0/networks/%s", net);
-	lxd_raw("DELETE", path, NULL);
-	run(del);
+	lxnet_drop(&n);
 }
 
 static void

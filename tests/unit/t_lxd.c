@@ -641,7 +641,7 @@ test_pods(void)
 		unlink(sock_path);	/* nobody answers: no request made */
 		CHECK_INT(lx_pod_ops.create(&ep, &s, ref, sizeof(ref),
 		    &existed, &e), -1);
-		CHECK_INT(e.code, RT_E_UNREACHABLE);	/* the find came first */
+		CHECK_INT(e.code, RT_E_UNREACHABLE);	/* the find, first */
 	}
 	CHECK_INT(lx_pod_ops.image_prepare(&ep, NULL, ref, sizeof(ref), ref,
 	    sizeof(ref), &e), -1);
@@ -671,15 +671,16 @@ test_console(void)
 
 		pid = fake_lxd((const char *const *)a);
 		CHECK_INT(lx_console_open(&ep, "c1", &cs, &c, &e), 0);
-		CHECK_STR(c.terminal, "/1.0/operations/36f36808-1f09-437f-abb1-"
-		    "557976986f08/websocket?secret=a298ce1943c48a9415456aeea35e43"
-		    "98ffdc55817d384e260d5e0c95d6a6eeba");
+		CHECK_STR(c.terminal, "/1.0/operations/36f36808-1f09-437f-"
+		    "abb1-557976986f08/websocket?secret=a298ce1943c48a9415456a"
+		    "eea35e4398ffdc55817d384e260d5e0c95d6a6eeba");
 		CHECK(strstr(c.control, "secret=36a6f648dc8db4718fe6") != NULL);
 		done(pid, a);
 	}
 	/* an answer without the control secret is malformed */
 	{
-		char *a[] = { answer(202, "exec-post-norecord-async.json"), NULL };
+		char *a[] = { answer(202, "exec-post-norecord-async.json"),
+		    NULL };
 
 		pid = fake_lxd((const char *const *)a);
 		CHECK_INT(lx_console_open(&ep, "c1", &cs, &c, &e), -1);
