@@ -232,6 +232,9 @@ const struct route routes[] = {
 	{ "POST", "/containers/{id}/connect", h_container_connect, OP,
 	    BODY_JSON_OPT, 0, "how to reach a container: addresses, "
 	    "forwards, ssh, exec" },
+	{ "GET", "/containers/{id}/console", h_container_console, OP,
+	    BODY_NONE, 0, "a one-time console: the web server's check of "
+	    "a connect ticket (WebSocket through nginx)" },
 	{ "POST", "/containers/{id}/authkey", h_container_authkey, OP,
 	    BODY_JSON, 0, "add SSH public keys to a user's authorized_keys" },
 	{ "POST", "/containers/{id}/portforward", h_forward_create, OP,

@@ -38,6 +38,16 @@ endpoint_json(const struct rt_endpoint *ep)
 		    json_object_new_string(ep->bridge));
 		json_object_object_add(o, "tls_pinned",
 		    json_object_new_boolean(ep->target.pinned));
+	} else {		/* lxd: pod defaults and a pin, when set */
+		if (ep->storage[0] != '\0')
+			json_object_object_add(o, "storage",
+			    json_object_new_string(ep->storage));
+		if (ep->bridge[0] != '\0')
+			json_object_object_add(o, "bridge",
+			    json_object_new_string(ep->bridge));
+		if (ep->target.pinned)
+			json_object_object_add(o, "tls_pinned",
+			    json_object_new_boolean(1));
 	}
 	if (ep->project[0] != '\0')
 		json_object_object_add(o, "project",

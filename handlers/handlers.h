@@ -111,6 +111,12 @@ int	h_endpoints_list(struct request *);
 int	h_endpoint_create(struct request *);
 int	h_endpoint_delete(struct request *);
 
+/* console.c: the one-time console (a ticket in connect's answer, the
+ * web server's auth subrequest for each channel) */
+json_object	*console_offer(struct request *, const struct rt_endpoint *,
+		    const char *id, const char *user, const char **missing);
+int	h_container_console(struct request *);
+
 /* pods.c, pods_config.c, images_prepare.c: the pods API, on any driver
  * with RT_CAP_PODS; a lifecycle route names its action in its arg */
 enum pod_action { POD_START = 1, POD_STOP };

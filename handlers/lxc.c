@@ -5,8 +5,9 @@
  * network and its profile, as setupNetwork makes); port forwards are
  * forwards.c's.  They work through the runtime interface: authkey and
  * connect on any engine that can read and write files, network setup on
- * those with RT_CAP_NETSETUP (LXD).  Each emits the seed's update
- * events (ctr_update): authkey_deploy_* and network_setup_*.
+ * those with RT_CAP_NETSETUP (LXD); connect's one-time console is
+ * console.c's.  Each emits the seed's update events (ctr_update):
+ * authkey_deploy_* and network_setup_*.
  */
 #include "config.h"
 
@@ -347,14 +348,16 @@ ssh_forward(json_object *forwards)
  * {container, endpoint, runtime, status, addresses (per interface),
  * forwards, ssh (the command once a key is deployed for user and port
  * 22 is forwarded, else null, with ssh_missing saying what is), exec
- * (the API call that runs a command)}.  404 the container.
+ * (the API call that runs a command), console (a one-time console as
+ * user, console.c, else null with console_missing saying why)}.  404
+ * the container.
  */
 int
 h_container_connect(struct request *r)
 {
 	struct rt_endpoint ep;
-	json_object *info = NULL, *o, *fw = NULL, *f, *ex, *miss;
-	const char *id, *user, *addr;
+	json_object *info = NULL, *o, *fw = NULL, *f, *ex, *miss, *con;
+	const char *id, *user, *addr, *why;
 	struct rt_err e;
 	int bad = 0, keyed;
 
@@ -413,6 +416,11 @@ h_container_connect(struct request *r)
 	json_object_object_add(ex, "body", json_object_new_string(
 	    "{\"command\": [\"sh\", \"-c\", \"id\"]}"));
 	json_object_object_add(o, "exec", ex);
+	con = console_offer(r, &ep, id, user, &why);
+	json_object_object_add(o, "console", con);
+	if (con == NULL)
+		json_object_object_add(o, "console_missing",
+		    json_object_new_string(why));
 	return resp_ok(r, 200, "connection", o);
 }
 

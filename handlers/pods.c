@@ -5,7 +5,7 @@
  * images_prepare.c's (template downloads).
  *
  * A pod is one system container on an endpoint whose driver has pods
- * (RT_CAP_PODS: Proxmox VE now; LXD fills the same rt_pod_ops).  The
+ * (RT_CAP_PODS: Proxmox VE's LXC containers, LXD's instances).  The
  * handlers speak only the runtime interface: the driver's pod members
  * and the core start, stop, kill and remove with the pod's ref.  Each
  * pod has a record in storage (storage/pods.c) keyed by its id: the
@@ -760,8 +760,10 @@ h_pod_delete(struct request *r)
 		if (st != NULL && strcmp(st, "stopped") != 0 &&
 		    p.ep.driver->kill(&p.ep, p.ref, "KILL", &e) < 0)
 			return pod_rt_error(r, &p, &e);
-		if (st != NULL && p.ep.driver->remove(&p.ep, p.ref, 0,
-		    &e) < 0 && e.code != RT_E_NOT_FOUND)
+		if (st != NULL && (p.ep.driver->pods->remove != NULL ?
+		    p.ep.driver->pods->remove(&p.ep, p.ref, &e) :
+		    p.ep.driver->remove(&p.ep, p.ref, 0, &e)) < 0 &&
+		    e.code != RT_E_NOT_FOUND)
 			return pod_rt_error(r, &p, &e);
 	}
 	pod_forwards_drop(r, &p);

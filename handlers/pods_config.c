@@ -10,7 +10,9 @@
  * enabled; and the TCP or UDP forward itself from the host port to the
  * pod's address, which is the proxy's.  pod_forward_write() is the one
  * place that forward is to be written; until the proxy's forwards are
- * in, it writes nothing and the forward is "pending".
+ * in, it writes nothing and the forward is "pending".  An engine that
+ * forwards ports itself (RT_CAP_FORWARDS: LXD's proxy devices) makes the
+ * forward in its port_open instead: no firewall rule, no seam.
  */
 #include "config.h"
 
@@ -226,7 +228,10 @@ pod_ports_check(struct request *r, json_object *body)
 /*
  * One forward: the mapping stored (the host port held), then the pod's
  * firewall rule, then the forward's seam; a failed rule takes the
- * mapping back.  0 with *out the port, or -1 with *code and *msg.
+ * mapping back.  An engine with forwards of its own (RT_CAP_FORWARDS:
+ * LXD's proxy devices) makes the forward itself in port_open: no rule,
+ * no seam, the forward "active".  0 with *out the port, or -1 with
+ * *code and *msg.
  */
 static int
 port_add_one(struct request *r, const struct pod_ctx *p, const char *proto,
@@ -234,7 +239,9 @@ port_add_one(struct request *r, const struct pod_ctx *p, const char *proto,
     const char **msg)
 {
 	const char *comment = req_printf(r, "cc-port-%s-%d", proto, hport);
-	const char *addr = pod_address(r, p);
+	int engine = rt_can(&p->ep, RT_CAP_FORWARDS);
+	const char *addr = engine ? "127.0.0.1" : pod_address(r, p);
+	struct rt_pod_port pp = { proto, cport, hport, comment };
 	json_object *port, *fw, *fwd;
 	struct rt_err e;
 	int rc;
@@ -247,12 +254,20 @@ port_add_one(struct request *r, const struct pod_ctx *p, const char *proto,
 	fw = json_object_new_object();
 	json_object_object_add(fw, "comment", json_object_new_string(comment));
 	json_object_object_add(fw, "enabled", json_object_new_boolean(1));
-	json_object_object_add(port, "firewall_rule", fw);
+	json_object_object_add(port, "firewall_rule", engine ? NULL : fw);
+	if (engine)
+		json_object_put(fw);
 	fwd = json_object_new_object();
 	json_object_object_add(fwd, "state", json_object_new_string(
-	    "pending"));
+	    engine ? "active" : "pending"));
 	json_object_object_add(fwd, "target", addr ? json_object_new_string(
 	    req_printf(r, "%s:%d", addr, cport)) : NULL);
+	if (engine) {
+		json_object_object_add(fwd, "by", json_object_new_string(
+		    "engine"));
+		json_object_object_add(fwd, "name",
+		    json_object_new_string(comment));
+	}
 	json_object_object_add(port, "forward", fwd);
 	req_defer_json(r, port);
 	if ((rc = store_pod_port_add(p->id, port)) != 0) {
@@ -263,14 +278,13 @@ port_add_one(struct request *r, const struct pod_ctx *p, const char *proto,
 		    "pod '%s': %s", p->id, store_strerror(rc));
 		return -1;
 	}
-	if (p->ep.driver->pods->port_open(&p->ep, p->ref, proto, cport,
-	    comment, &e) < 0) {
+	if (p->ep.driver->pods->port_open(&p->ep, p->ref, &pp, &e) < 0) {
 		store_pod_port_del(p->id, proto, hport, NULL);
 		*code = ctr_rt_code(&e);
 		*msg = req_printf(r, "pod '%s': %s", p->id, e.msg);
 		return -1;
 	}
-	if (pod_forward_write(p, port, 1) < 0) {
+	if (!engine && pod_forward_write(p, port, 1) < 0) {
 		p->ep.driver->pods->port_close(&p->ep, p->ref, comment, &e);
 		store_pod_port_del(p->id, proto, hport, NULL);
 		*code = CC_E_SERVICE_UNAVAILABLE;
@@ -313,7 +327,7 @@ pod_forwards_drop(struct request *r, const struct pod_ctx *p)
 	size_t i, n = ports ? json_object_array_length(ports) : 0;
 
 	(void)r;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && !rt_can(&p->ep, RT_CAP_FORWARDS); i++)
 		pod_forward_write(p, json_object_array_get_idx(ports, i), 0);
 }
 
@@ -395,7 +409,8 @@ h_pod_port_delete(struct request *r)
 	if (rc != 0)
 		return resp_store_error(r, rc, req_printf(r, "pod '%s'", p.id));
 	req_defer_json(r, removed);
-	pod_forward_write(&p, removed, 0);
+	if (!rt_can(&p.ep, RT_CAP_FORWARDS))
+		pod_forward_write(&p, removed, 0);
 	pod_event(r, &p, "port_remove");
 	o = json_object_new_object();
 	json_object_object_add(o, "protocol", json_object_new_string(proto));
@@ -410,8 +425,10 @@ h_pod_port_delete(struct request *r)
  * POST /pods/{id}/mounts {volume? | size?, mount_point, read_only?,
  * storage?}: an engine volume (or a new one of size GB on storage)
  * mounted at mount_point.  A host path (a volume starting with '/')
- * needs an admin caller and allow_privileged.  201 {mount} (pending when
- * the running container waits for a restart); 400; 403; 404; 409.
+ * needs an admin caller and allow_privileged, but on engines whose
+ * instances take devices (RT_CAP_INSTANCE: LXD) one under bind_roots is
+ * anyone's, as it is in a container's create.  201 {mount} (pending
+ * when the running container waits for a restart); 400; 403; 404; 409.
  */
 int
 h_pod_mount_add(struct request *r)
@@ -442,13 +459,16 @@ h_pod_mount_add(struct request *r)
 		return resp_error(r, CC_E_INVALID_REQUEST, "a mount is an "
 		    "absolute mount_point and either a volume or a size (GB) "
 		    "for a new one");
-	if (m.volume != NULL && m.volume[0] == '/' &&
-	    !(ctr_is_admin(r) && svc_cfg.allow_privileged))
-		return resp_error(r, CC_E_FORBIDDEN, "mounting the host path "
-		    "'%s' needs an admin caller and allow_privileged = true",
-		    m.volume);
 	if (pod_open(r, &p, 1) < 0)
 		return r->status;
+	if (m.volume != NULL && m.volume[0] == '/' &&
+	    !(ctr_is_admin(r) && svc_cfg.allow_privileged) &&
+	    !(rt_can(&p.ep, RT_CAP_INSTANCE) && ctr_path_under(m.volume,
+	    svc_cfg.bind_roots)))
+		return resp_error(r, CC_E_FORBIDDEN, "mounting the host path "
+		    "'%s' needs an admin caller and allow_privileged = true%s",
+		    m.volume, rt_can(&p.ep, RT_CAP_INSTANCE) ? ", or a path "
+		    "under bind_roots" : "");
 	if (p.ep.driver->pods->mount_add(&p.ep, p.ref, &m, &out, &e) < 0)
 		return pod_rt_error(r, &p, &e);
 	pod_event(r, &p, "mount_add");

@@ -14,11 +14,12 @@
  * in its texts are taken out.
  *
  * This file holds the driver table (rt_lxd), the endpoint's preparation
- * (project, TLS) and the requests every call goes through, declared for
- * the other files in lxd.h: lxd_instances.c (list, create, lifecycle,
- * remove, inspect), lxd_exec.c (exec), lxd_io.c (logs, stats, files,
- * events), lxd_images.c (list, remove, import), lxd_network.c (port
- * forwards, network setup), lxd_system.c (info, version, ping).
+ * (project, TLS, pod defaults) and the requests every call goes through,
+ * declared for the other files in lxd.h: lxd_instances.c (list, create,
+ * lifecycle, remove, inspect), lxd_exec.c (exec, the console), lxd_io.c
+ * (logs, stats, files, events), lxd_images.c (list, remove, import),
+ * lxd_network.c (port forwards, network setup), lxd_system.c (info,
+ * version, ping), lxd_pods.c (the pod members).
  */
 #include "config.h"
 
@@ -211,21 +212,20 @@ lx_op_result(const struct rt_endpoint *ep, json_object *op, enum rt_kind kind,
 
 /* ---- values ---- */
 
-/* LXD's RFC 3339 UTC time ("2026-12-01T16:46:09.4995Z") as ours, or
- * null for none (Go's zero time, 0001-01-01). */
-json_object *
-lx_iso(const char *s)
+/* LXD's RFC 3339 time ("2026-12-01T16:46:09.4995Z", or with an offset)
+ * as a time; 0 for none (Go's zero time, 0001-01-01). */
+time_t
+lx_time(const char *s)
 {
 	struct tm tm;
 	const char *p;
-	char buf[32];
 	time_t t;
 	int hh, mm;
 
 	memset(&tm, 0, sizeof(tm));
 	if (s == NULL || (p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL ||
 	    tm.tm_year < 71)
-		return NULL;
+		return 0;
 	t = timegm(&tm);
 	if (*p == '.')
 		while (isdigit((unsigned char)*++p))
@@ -233,6 +233,17 @@ lx_iso(const char *s)
 	if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &hh, &mm) ==
 	    2)
 		t -= (*p == '+' ? 1 : -1) * (hh * 3600 + mm * 60);
+	return t;
+}
+
+json_object *
+lx_iso(const char *s)
+{
+	time_t t = lx_time(s);
+	char buf[32];
+
+	if (t == 0)
+		return NULL;
 	iso8601(buf, t);
 	return json_object_new_string(buf);
 }
@@ -511,16 +522,18 @@ lx_no_instance(const struct rt_endpoint *ep, const char *name,
 	return -1;
 }
 
-int
-lx_instance(const struct rt_endpoint *ep, const char *name, json_object **out,
-    struct rt_err *err)
+/* The instance object, with its state too when full (recursion=1). */
+static int
+instance_get(const struct rt_endpoint *ep, const char *name, int full,
+    json_object **out, struct rt_err *err)
 {
 	char path[256];
 
 	*out = NULL;
 	if (!lx_name_ok(name))
 		return lx_no_instance(ep, name, err);
-	lx_path(ep, path, sizeof(path), "/1.0/instances/%s", name);
+	lx_path(ep, path, sizeof(path), "/1.0/instances/%s%s", name, full ?
+	    "?recursion=1" : "");
 	if (lx_json(ep, "GET", path, NULL, 0, RT_K_CONTAINER, out, err) < 0)
 		return -1;
 	if (!json_object_is_type(*out, json_type_object) ||
@@ -530,6 +543,20 @@ lx_instance(const struct rt_endpoint *ep, const char *name, json_object **out,
 		return malformed(ep, "an instance", err);
 	}
 	return 0;
+}
+
+int
+lx_instance(const struct rt_endpoint *ep, const char *name, json_object **out,
+    struct rt_err *err)
+{
+	return instance_get(ep, name, 0, out, err);
+}
+
+int
+lx_instance_full(const struct rt_endpoint *ep, const char *name,
+    json_object **out, struct rt_err *err)
+{
+	return instance_get(ep, name, 1, out, err);
 }
 
 int
@@ -555,39 +582,73 @@ lx_instance_put(const struct rt_endpoint *ep, const char *name,
 
 /* ---- the endpoint ---- */
 
+/* An LXD name (a project, a pool, a network): 1 to max of
+ * [A-Za-z0-9_-]. */
+static int
+lx_word_ok(const char *s, size_t max)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	return n >= 1 && n <= max && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
 /*
  * An LXD endpoint: its unix socket, or https with the client
- * certificate and key the server trusts (and the server's certificate as
- * tls_ca: LXD's own is self-signed).  The project, when given, goes on
- * every request.
+ * certificate and key the server trusts, and the server's certificate
+ * as tls_ca (LXD's own is self-signed) or its pinned SHA-256
+ * fingerprint (tls_pin.c).  The project, when given, goes on every
+ * request; storage (a pool) and bridge (a network) are the defaults of
+ * new pods.  A token or a node is another driver's: refused.
  */
 static int
 lx_prepare(struct rt_endpoint *ep, const struct rt_endpoint_conf *c,
     struct rt_err *err)
 {
 	const char *p = c->project;
-	size_t n = p ? strlen(p) : 0;
+	int https = strncmp(c->url, "https://", 8) == 0;
 
 	if (strncmp(c->url, "tcp://", 6) == 0) {
 		rt_err_set(err, RT_E_INVALID, "endpoint '%s': LXD answers on "
 		    "its unix socket or on https://", c->name);
 		return -1;
 	}
-	if (strncmp(c->url, "https://", 8) == 0 &&
-	    (ep->target.cert[0] == '\0' || ep->target.key[0] == '\0')) {
+	if (c->token != NULL || c->node != NULL) {
+		rt_err_set(err, RT_E_INVALID, "endpoint '%s': an LXD endpoint "
+		    "takes no token or node (it trusts a client certificate)",
+		    c->name);
+		return -1;
+	}
+	if (https && (ep->target.cert[0] == '\0' ||
+	    ep->target.key[0] == '\0')) {
 		rt_err_set(err, RT_E_INVALID, "endpoint '%s': LXD over https "
 		    "needs tls_cert and tls_key, a client certificate the "
 		    "server trusts (lxc config trust add)", c->name);
 		return -1;
 	}
-	if (n > 0 && (n >= sizeof(ep->project) || strspn(p,
-	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
-	    != n)) {
-		rt_err_set(err, RT_E_INVALID, "endpoint '%s': project must be "
-		    "1 to 63 of [A-Za-z0-9_-]", c->name);
+	if (c->tls_fingerprint != NULL && ((c->tls_ca && *c->tls_ca) ||
+	    !https || rt_target_pin(&ep->target, c->tls_fingerprint) != 0)) {
+		rt_err_set(err, RT_E_INVALID, "endpoint '%s': tls_fingerprint "
+		    "(instead of tls_ca, on https only) is the server "
+		    "certificate's SHA-256 fingerprint: 64 hex digits, with or "
+		    "without ':' between pairs", c->name);
+		return -1;
+	}
+	if ((p != NULL && *p != '\0' && !lx_word_ok(p,
+	    sizeof(ep->project) - 1)) || (c->storage != NULL &&
+	    !lx_word_ok(c->storage, sizeof(ep->storage) - 1)) ||
+	    (c->bridge != NULL && !lx_word_ok(c->bridge,
+	    sizeof(ep->bridge) - 1))) {
+		rt_err_set(err, RT_E_INVALID, "endpoint '%s': project, storage "
+		    "(a pool) and bridge (a network) are 1 to 63 of "
+		    "[A-Za-z0-9_-]", c->name);
 		return -1;
 	}
 	snprintf(ep->project, sizeof(ep->project), "%s", p ? p : "");
+	snprintf(ep->storage, sizeof(ep->storage), "%s", c->storage ?
+	    c->storage : "");
+	snprintf(ep->bridge, sizeof(ep->bridge), "%s", c->bridge ?
+	    c->bridge : "");
 	return 0;
 }
 
@@ -595,8 +656,10 @@ const struct rt_driver rt_lxd = {
 	.name = "lxd",
 	.caps = RT_CAP_EXEC | RT_CAP_LOGS | RT_CAP_STATS | RT_CAP_EVENTS |
 	    RT_CAP_IMAGES | RT_CAP_PAUSE | RT_CAP_FILES | RT_CAP_INSTANCE |
-	    RT_CAP_FORWARDS | RT_CAP_NETSETUP | RT_CAP_IMPORT,
+	    RT_CAP_FORWARDS | RT_CAP_NETSETUP | RT_CAP_IMPORT | RT_CAP_PODS |
+	    RT_CAP_CONSOLE,
 	.prepare = lx_prepare,
+	.pods = &lx_pod_ops,
 	.list = lx_list,
 	.create = lx_create,
 	.start = lx_start,
@@ -624,4 +687,5 @@ const struct rt_driver rt_lxd = {
 	.forward_add = lx_forward_add,
 	.forward_remove = lx_forward_remove,
 	.net_setup = lx_net_setup,
+	.console_open = lx_console_open,
 };

@@ -17,6 +17,8 @@
 
 /* The driver's row in the registry (lxd.c). */
 extern const struct rt_driver rt_lxd;
+/* Its pod members (lxd_pods.c). */
+extern const struct rt_pod_ops lx_pod_ops;
 
 /* Where the owner and the image a container was made from are kept:
  * user.* config keys, which LXD gives back as they were set. */
@@ -52,8 +54,10 @@ int	 lx_op_result(const struct rt_endpoint *, json_object *op,
 
 /* ---- values (lxd.c) ---- */
 
+/* LXD's RFC 3339 time as a time, 0 for none (Go's zero time). */
+time_t		 lx_time(const char *);
 /* LXD's RFC 3339 time as ours ("2024-01-01T12:00:00Z"), or NULL (JSON
- * null) for none (Go's zero time). */
+ * null) for none. */
 json_object	*lx_iso(const char *);
 /* A JSON string of s, "" for NULL. */
 json_object	*lx_str(const char *);
@@ -107,6 +111,9 @@ int	 lx_no_instance(const struct rt_endpoint *, const char *name,
 	    struct rt_err *);
 /* The instance object (GET /1.0/instances/NAME), a new reference. */
 int	 lx_instance(const struct rt_endpoint *, const char *name,
+	    json_object **out, struct rt_err *);
+/* The same with its state, snapshots and backups (recursion=1). */
+int	 lx_instance_full(const struct rt_endpoint *, const char *name,
 	    json_object **out, struct rt_err *);
 /* PUT of an instance object as read (minus what the caller took out):
  * the way to remove a device, as PATCH cannot. */
@@ -186,6 +193,9 @@ int	 lx_exec(const struct rt_endpoint *, const char *id,
 /* The exec body for a spec (for the unit tests too); NULL for a user
  * that is not numeric ("uid[:gid]": LXD takes ids only). */
 json_object *lx_exec_body(const struct rt_exec_spec *, int websockets);
+int	 lx_console_open(const struct rt_endpoint *, const char *id,
+	    const struct rt_console_spec *, struct rt_console *,
+	    struct rt_err *);
 
 /* lxd_images.c */
 int	 lx_image_list(const struct rt_endpoint *, json_object **rows,

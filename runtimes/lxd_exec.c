@@ -12,6 +12,12 @@
  * LXD marks the operation failed for exit codes 126 and 127, yet gives
  * "return": when it is there the command ran, whatever the status says.
  * User names are looked up in the instance's /etc/passwd: LXD takes ids.
+ *
+ * A console (lx_console_open) is an interactive exec on a terminal that
+ * waits for its WebSockets: the operation's "0" (the terminal, both
+ * ways) and "control" (window resizes, signals).  LXD starts the
+ * command once both are open and fails the operation when they are not
+ * within about 5 s; the front end proxies them (handlers/console.c).
  */
 #include "config.h"
 
@@ -348,5 +354,81 @@ out:
 	json_object_put(op);
 	if (rc < 0)
 		rt_exec_result_free(x);
+	return rc;
+}
+
+/* A secret as LXD makes them: hex. */
+static int
+secret_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	return n >= 16 && n <= 128 && strspn(s, "0123456789abcdef") == n;
+}
+
+int
+lx_console_open(const struct rt_endpoint *ep, const char *id,
+    const struct rt_console_spec *cs, struct rt_console *out,
+    struct rt_err *err)
+{
+	static const char *const shell[] = { "/bin/sh", "-l", NULL };
+	struct rt_exec_spec xs;
+	json_object *body, *op0 = NULL, *fds, *env;
+	const char *s, *term, *ctl;
+	char path[256], opid[64];
+	long uid, gid;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!lx_name_ok(id))
+		return lx_no_instance(ep, id, err);
+	if (user_ids(ep, id, cs->user, &uid, &gid, err) < 0)
+		return -1;
+	memset(&xs, 0, sizeof(xs));
+	xs.argv = cs->argv ? cs->argv : shell;
+	body = lx_exec_body(&xs, 1);
+	json_object_object_add(body, "interactive", json_object_new_boolean(1));
+	json_object_object_add(body, "width", json_object_new_int(
+	    cs->width > 0 ? cs->width : 80));
+	json_object_object_add(body, "height", json_object_new_int(
+	    cs->height > 0 ? cs->height : 24));
+	env = jget_obj(body, "environment");
+	json_object_object_add(env, "TERM", json_object_new_string("xterm"));
+	json_object_object_add(body, "user", json_object_new_int64(uid));
+	json_object_object_add(body, "group", json_object_new_int64(gid));
+	lx_path(ep, path, sizeof(path), "/1.0/instances/%s/exec", id);
+	s = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
+	rc = lx_send(ep, "POST", path, "application/json", s, strlen(s), NULL,
+	    0, RT_K_CONTAINER, &op0, opid, err);
+	json_object_put(body);
+	if (rc != LX_ASYNC) {
+		if (rc == LX_SYNC)
+			rt_err_set(err, RT_E_PROTO, "endpoint '%s': exec "
+			    "answered without an operation", ep->name);
+		rc = -1;
+		goto out;
+	}
+	rc = -1;
+	fds = jget_obj(jget_obj(op0, "metadata"), "fds");
+	term = jget_str(fds, "0");
+	ctl = jget_str(fds, "control");
+	if (!secret_ok(term) || !secret_ok(ctl)) {
+		rt_err_set(err, RT_E_PROTO, "endpoint '%s': malformed answer "
+		    "(a console without its channel secrets)", ep->name);
+		goto out;
+	}
+	if (lx_path(ep, out->terminal, sizeof(out->terminal),
+	    "/1.0/operations/%s/websocket?secret=%s", opid, term) < 0 ||
+	    lx_path(ep, out->control, sizeof(out->control),
+	    "/1.0/operations/%s/websocket?secret=%s", opid, ctl) < 0) {
+		rt_err_set(err, RT_E_INTERNAL, "endpoint '%s': a console path "
+		    "too long", ep->name);
+		goto out;
+	}
+	rc = 0;
+out:
+	json_object_put(op0);
+	if (rc < 0)
+		explicit_bzero(out, sizeof(*out));
 	return rc;
 }

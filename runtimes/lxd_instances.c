@@ -576,21 +576,10 @@ lx_inspect(const struct rt_endpoint *ep, const char *id, json_object **out,
     struct rt_err *err)
 {
 	json_object *inst = NULL;
-	char path[256];
 
 	*out = NULL;
-	if (!lx_name_ok(id))
-		return lx_no_instance(ep, id, err);
-	lx_path(ep, path, sizeof(path), "/1.0/instances/%s?recursion=1", id);
-	if (lx_json(ep, "GET", path, NULL, 0, RT_K_CONTAINER, &inst, err) < 0)
+	if (lx_instance_full(ep, id, &inst, err) < 0)
 		return -1;
-	if (!json_object_is_type(inst, json_type_object) ||
-	    jget_str(inst, "name") == NULL) {
-		json_object_put(inst);
-		rt_err_set(err, RT_E_PROTO, "endpoint '%s': malformed answer "
-		    "(an instance)", ep->name);
-		return -1;
-	}
 	*out = lx_row_of(inst, 1);
 	json_object_put(inst);
 	return 0;

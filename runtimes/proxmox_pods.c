@@ -97,29 +97,6 @@ pod_create(const struct rt_endpoint *ep, const struct rt_pod_spec *s,
 
 /* ---- get ---- */
 
-static json_object *
-words(const char *s)
-{
-	json_object *a = json_object_new_array();
-	const char *p = s;
-	size_t n;
-
-	while (p != NULL && *p != '\0') {
-		p += strspn(p, " ,;");
-		if ((n = strcspn(p, " ,;")) > 0)
-			json_object_array_add(a, json_object_new_string_len(p,
-			    (int)n));
-		p += n;
-	}
-	return a;
-}
-
-static json_object *
-str_or_null(const char *s)
-{
-	return s != NULL && *s != '\0' ? json_object_new_string(s) : NULL;
-}
-
 /* The rootfs size in GiB (0 when not said). */
 static int64_t
 disk_gb(json_object *cfg)
@@ -147,7 +124,7 @@ network_of(json_object *cfg)
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		pve_prop(net0, keys[i][0], v, sizeof(v));
-		json_object_object_add(n, keys[i][1], str_or_null(v));
+		json_object_object_add(n, keys[i][1], rt_json_str_or_null(v));
 	}
 	pve_prop(net0, "firewall", v, sizeof(v));
 	json_object_object_add(n, "firewall", json_object_new_boolean(
@@ -222,7 +199,7 @@ pod_get(const struct rt_endpoint *ep, const char *ref, json_object **out,
 	json_object_object_add(o, "state", json_object_new_string(state ?
 	    state : "unknown"));
 	json_object_object_add(o, "hostname",
-	    str_or_null(jget_str(cfg, "hostname")));
+	    rt_json_str_or_null(jget_str(cfg, "hostname")));
 	json_object_object_add(o, "uptime",
 	    json_object_new_int64(pve_num(st, "uptime", 0)));
 	r = json_object_new_object();
@@ -237,18 +214,18 @@ pod_get(const struct rt_endpoint *ep, const char *ref, json_object **out,
 	json_object_object_add(o, "network", network_of(cfg));
 	d = json_object_new_object();
 	json_object_object_add(d, "servers",
-	    words(jget_str(cfg, "nameserver")));
+	    rt_json_words(jget_str(cfg, "nameserver")));
 	json_object_object_add(d, "search",
-	    words(jget_str(cfg, "searchdomain")));
+	    rt_json_words(jget_str(cfg, "searchdomain")));
 	json_object_object_add(o, "dns", d);
 	json_object_object_add(o, "mounts", mounts_of(cfg));
 	json_object_object_add(o, "pending", pend);
 	pve_tag_rest(tags, PVE_TAG_POD, v, sizeof(v));
-	json_object_object_add(o, "pod_id", str_or_null(v));
+	json_object_object_add(o, "pod_id", rt_json_str_or_null(v));
 	pve_tag_rest(tags, PVE_TAG_OWNER, v, sizeof(v));
-	json_object_object_add(o, "owner", str_or_null(v));
+	json_object_object_add(o, "owner", rt_json_str_or_null(v));
 	pve_tag_rest(tags, PVE_TAG_NS, v, sizeof(v));
-	json_object_object_add(o, "namespace", str_or_null(v));
+	json_object_object_add(o, "namespace", rt_json_str_or_null(v));
 	json_object_object_add(o, "unprivileged", json_object_new_boolean(
 	    pve_num(cfg, "unprivileged", 0) == 1));
 	json_object_put(st);
@@ -363,16 +340,6 @@ out:
 
 /* ---- DNS ---- */
 
-static json_object *
-strings(const char *const *v)
-{
-	json_object *a = json_object_new_array();
-
-	for (; v != NULL && *v != NULL; v++)
-		json_object_array_add(a, json_object_new_string(*v));
-	return a;
-}
-
 /* A list joined by ' ' into out; -1 if a word has chars outside set. */
 static int
 joined(const char *const *v, const char *set, char *out, size_t len)
@@ -388,39 +355,6 @@ joined(const char *const *v, const char *set, char *out, size_t len)
 		    *v);
 	}
 	return 0;
-}
-
-/* The resolv.conf the settings stand for. */
-static char *
-resolv_conf(const struct rt_pod_dns *d)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	const char *const *v;
-
-	buf_append(&buf, &len, "", 0);
-	for (v = d->servers; v != NULL && *v != NULL; v++) {
-		buf_append(&buf, &len, "nameserver ", 11);
-		buf_append(&buf, &len, *v, strlen(*v));
-		buf_append(&buf, &len, "\n", 1);
-	}
-	if (d->search != NULL && *d->search != NULL) {
-		buf_append(&buf, &len, "search", 6);
-		for (v = d->search; *v != NULL; v++) {
-			buf_append(&buf, &len, " ", 1);
-			buf_append(&buf, &len, *v, strlen(*v));
-		}
-		buf_append(&buf, &len, "\n", 1);
-	}
-	if (d->options != NULL && *d->options != NULL) {
-		buf_append(&buf, &len, "options", 7);
-		for (v = d->options; *v != NULL; v++) {
-			buf_append(&buf, &len, " ", 1);
-			buf_append(&buf, &len, *v, strlen(*v));
-		}
-		buf_append(&buf, &len, "\n", 1);
-	}
-	return buf;
 }
 
 #define DNS_ADDR "0123456789abcdefABCDEF.:"
@@ -464,9 +398,9 @@ pod_dns(const struct rt_endpoint *ep, const char *ref,
 	if (put_config(ep, vmid, cfg, &f, &pend, err) < 0)
 		goto out;
 	o = split_pending(changed, 2, pend);
-	json_object_object_add(o, "servers", strings(d->servers));
-	json_object_object_add(o, "search", strings(d->search));
-	json_object_object_add(o, "options", strings(d->options));
+	json_object_object_add(o, "servers", rt_json_strings(d->servers));
+	json_object_object_add(o, "search", rt_json_strings(d->search));
+	json_object_object_add(o, "options", rt_json_strings(d->options));
 	json_object_object_add(o, "options_applied",
 	    json_object_new_boolean(0));
 	if (d->options != NULL && *d->options != NULL)
@@ -475,7 +409,7 @@ pod_dns(const struct rt_endpoint *ep, const char *ref,
 		    "API call that writes a file inside a container: the "
 		    "options are rendered into resolv_conf only, for the "
 		    "container's own provisioning to install"));
-	rc_text = resolv_conf(d);
+	rc_text = rt_pod_resolv_conf(d);
 	json_object_object_add(o, "resolv_conf",
 	    json_object_new_string(rc_text ? rc_text : ""));
 	free(rc_text);
@@ -492,10 +426,12 @@ out:
 
 static int
 pod_port_open(const struct rt_endpoint *ep, const char *ref,
-    const char *proto, int port, const char *comment, struct rt_err *err)
+    const struct rt_pod_port *pp, struct rt_err *err)
 {
 	struct pve_form f = { NULL, 0, 0 };
+	const char *proto = pp->proto, *comment = pp->name;
 	char path[192], where[128];
+	int port = pp->container_port;
 	long vmid;
 	int rc;
 

@@ -72,6 +72,7 @@ cap_name(unsigned cap)
 	case RT_CAP_NETSETUP:	return "network setup";
 	case RT_CAP_IMPORT:	return "image import";
 	case RT_CAP_PODS:	return "pods";
+	case RT_CAP_CONSOLE:	return "a console";
 	default:		return "an unknown capability";
 	}
 }
@@ -120,6 +121,8 @@ has_members(const struct rt_driver *d, unsigned cap)
 		return d->image_import != NULL;
 	case RT_CAP_PODS:
 		return d->pods != NULL;
+	case RT_CAP_CONSOLE:
+		return d->console_open != NULL;
 	default:
 		return 0;
 	}

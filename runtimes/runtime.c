@@ -1,7 +1,8 @@
 /*
  * runtime.c: what every driver shares: the RT_E_* error space, the
  * mapping of an engine's state word to ours, an exec's output kept under
- * its cap, and the result structs' release.
+ * its cap, JSON pieces of answers, a pod's resolv.conf, and the result
+ * structs' release.
  */
 #include "config.h"
 
@@ -89,6 +90,75 @@ rt_err_transport(struct rt_err *e, int rc, const struct rt_endpoint *ep,
 	if (rc == RT_E_STOPPED || rc == RT_E_INVALID || rc >= 0)
 		rc = RT_E_PROTO;
 	rt_err_set(e, rc, "endpoint '%s': %s", ep->name, msg);
+}
+
+json_object *
+rt_json_words(const char *s)
+{
+	json_object *a = json_object_new_array();
+	const char *p = s;
+	size_t n;
+
+	while (p != NULL && *p != '\0') {
+		p += strspn(p, " ,;");
+		if ((n = strcspn(p, " ,;")) > 0)
+			json_object_array_add(a, json_object_new_string_len(p,
+			    (int)n));
+		p += n;
+	}
+	return a;
+}
+
+json_object *
+rt_json_str_or_null(const char *s)
+{
+	return s != NULL && *s != '\0' ? json_object_new_string(s) : NULL;
+}
+
+json_object *
+rt_json_strings(const char *const *v)
+{
+	json_object *a = json_object_new_array();
+
+	for (; v != NULL && *v != NULL; v++)
+		json_object_array_add(a, json_object_new_string(*v));
+	return a;
+}
+
+/* "word a b c\n" for a non-empty list (one_each: a line per member);
+ * nothing for an empty one.  0 or -1 (out of memory). */
+static int
+conf_line(char **buf, size_t *len, const char *word, const char *const *v,
+    int one_each)
+{
+	const char *const *p;
+	int rc = 0;
+
+	for (p = v; p != NULL && *p != NULL; p++) {
+		if (one_each || p == v)
+			rc |= buf_append(buf, len, word, strlen(word));
+		rc |= buf_append(buf, len, " ", 1);
+		rc |= buf_append(buf, len, *p, strlen(*p));
+		if (one_each || p[1] == NULL)
+			rc |= buf_append(buf, len, "\n", 1);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+char *
+rt_pod_resolv_conf(const struct rt_pod_dns *d)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (buf_append(&buf, &len, "", 0) < 0 ||
+	    conf_line(&buf, &len, "nameserver", d->servers, 1) < 0 ||
+	    conf_line(&buf, &len, "search", d->search, 0) < 0 ||
+	    conf_line(&buf, &len, "options", d->options, 0) < 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 int

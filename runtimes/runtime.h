@@ -174,6 +174,9 @@ int	 rt_fingerprint_parse(const char *, unsigned char out[32]);
 /* For http.c: sets libcurl handle h (a CURL *) so t's pin is its TLS
  * verification. */
 void	 rt_tls_pin_set(void *h, const struct rt_target *t);
+/* Whether cert (an OpenSSL X509 *) has the SHA-256 digest pin (for
+ * ws.c's verification callback). */
+int	 rt_tls_pin_match(const void *cert, const unsigned char pin[32]);
 /*
  * Makes one request and collects the answer (at most max_resp bytes).
  * timeout_s 0 means runtime_timeout.  Returns RT_OK with out filled (any
@@ -408,6 +411,25 @@ struct rt_netsetup {
 					 * default route's, a bridge has none */
 };
 
+/* An interactive session (RT_CAP_CONSOLE): a command on a terminal. */
+struct rt_console_spec {
+	const char *const	*argv;		/* NULL: a login shell */
+	const char		*user;		/* name, uid[:gid]; NULL root */
+	int			 width, height;	/* 0: 80 x 24 */
+};
+
+/*
+ * What a front end proxies for it: paths on the endpoint's own target
+ * (they carry the engine's one-time secrets: never logged, never shown
+ * to a client) of the session's two WebSocket channels, the terminal's
+ * bytes both ways and the engine's control messages (a window resize).
+ * The engine waits only a few seconds for both to be opened.
+ */
+struct rt_console {
+	char	 terminal[RT_PATHLEN];
+	char	 control[RT_PATHLEN];
+};
+
 struct rt_events_spec {
 	long		 since;		/* unix seconds; 0 = now */
 	long		 until;		/* 0 = keep streaming */
@@ -473,6 +495,7 @@ struct rt_version {
 #define RT_CAP_NETSETUP	(1u << 15)	/* net_setup */
 #define RT_CAP_IMPORT	(1u << 16)	/* image_import */
 #define RT_CAP_PODS	(1u << 17)	/* pods: the members of rt_pod_ops */
+#define RT_CAP_CONSOLE	(1u << 18)	/* console_open */
 
 struct rt_endpoint;
 struct rt_endpoint_conf;
@@ -516,6 +539,15 @@ struct rt_pod_spec {
 	int			 nesting;	/* the caller checked who asks */
 };
 
+/* A port forward of a pod: host_port of the engine's host to the pod's
+ * container_port; name the engine's name for what it makes for it. */
+struct rt_pod_port {
+	const char	*proto;		/* tcp | udp */
+	int		 container_port;
+	int		 host_port;
+	const char	*name;		/* [a-z0-9-] */
+};
+
 struct rt_pod_mount {
 	const char	*volume;	/* an engine volume; NULL: a new one */
 	const char	*storage;	/* of a new one; NULL: the endpoint's */
@@ -543,7 +575,7 @@ struct rt_task {
 /*
  * Every member returns 0 or -1 with err, as the core ones do.  JSON
  * out-parameters are new references the caller puts.  A driver that
- * declares RT_CAP_PODS sets every member.
+ * declares RT_CAP_PODS sets every member but remove.
  */
 struct rt_pod_ops {
 	/* Makes the pod, stopped, and waits for the engine's task: ref
@@ -572,13 +604,17 @@ struct rt_pod_ops {
 	int	(*dns)(const struct rt_endpoint *, const char *ref,
 		    const struct rt_pod_dns *, json_object **out,
 		    struct rt_err *);
-	/* An enabled rule that lets proto/port in, named by comment;
-	 * port_close removes the rules of that comment (none: 0). */
+	/* What lets the forward's traffic in, named pp->name: on an
+	 * engine without forwards of its own (Proxmox) an enabled firewall
+	 * rule of the pod for the container port, the forward itself being
+	 * the proxy's; on one with them (RT_CAP_FORWARDS: LXD) the forward
+	 * itself, from the host port to the pod's container port.
+	 * port_close removes what port_open made under that name (none:
+	 * 0). */
 	int	(*port_open)(const struct rt_endpoint *, const char *ref,
-		    const char *proto, int port, const char *comment,
-		    struct rt_err *);
+		    const struct rt_pod_port *, struct rt_err *);
 	int	(*port_close)(const struct rt_endpoint *, const char *ref,
-		    const char *comment, struct rt_err *);
+		    const char *name, struct rt_err *);
 	/* mp gets the mount's name ("mp0"); out {mp, volume, mount_point,
 	 * read_only, pending} */
 	int	(*mount_add)(const struct rt_endpoint *, const char *ref,
@@ -595,6 +631,11 @@ struct rt_pod_ops {
 		    struct rt_err *);
 	int	(*task)(const struct rt_endpoint *, const char *task,
 		    struct rt_task *, struct rt_err *);
+	/* Destroys the pod's container and what was made with it (the
+	 * volumes of its mounts); NULL: the core remove does (Proxmox's
+	 * purges them).  The container must be stopped. */
+	int	(*remove)(const struct rt_endpoint *, const char *ref,
+		    struct rt_err *);
 };
 
 /*
@@ -741,6 +782,11 @@ struct rt_driver {
 	int	(*net_setup)(const struct rt_endpoint *,
 		    const struct rt_netsetup *, json_object **out,
 		    struct rt_err *);
+	/* starts an interactive session in the container, waiting for
+	 * its channels: *out their paths (RT_CAP_CONSOLE) */
+	int	(*console_open)(const struct rt_endpoint *, const char *id,
+		    const struct rt_console_spec *, struct rt_console *out,
+		    struct rt_err *);
 };
 
 /* ---- the driver registry (registry.c) ---- */
@@ -819,5 +865,15 @@ const char	*rt_status_of(const char *engine_state);
 /* A transport failure rc (RT_E_*) on ep as *e, msg naming what failed. */
 void		 rt_err_transport(struct rt_err *, int rc,
 		    const struct rt_endpoint *, const char *msg);
+/* JSON for the drivers' answers (new objects): the words of s split at
+ * blanks, commas and semicolons ([] for NULL); s, or null when NULL or
+ * empty; a NULL-terminated list as an array ([] for NULL). */
+json_object	*rt_json_words(const char *s);
+json_object	*rt_json_str_or_null(const char *s);
+json_object	*rt_json_strings(const char *const *v);
+/* The resolv.conf text a pod's DNS settings stand for ("nameserver"
+ * lines, then "search" and "options"); malloc'd, the caller frees it;
+ * NULL when out of memory. */
+char		*rt_pod_resolv_conf(const struct rt_pod_dns *);
 
 #endif /* RUNTIME_H */

@@ -9,7 +9,9 @@
  * certificate), so it runs before any request byte, a credential
  * header included, is sent.  libcurl's connection and session caches
  * do not know the pin, so a pinned target never reuses either: every
- * request shakes hands and is checked again.
+ * request shakes hands and is checked again.  The WebSocket client
+ * (ws.c, libwebsockets) makes the same check in its own verification
+ * callback, with rt_tls_pin_match.
  */
 #include "config.h"
 
@@ -66,18 +68,22 @@ rt_target_pin(struct rt_target *t, const char *fingerprint)
 	return 0;
 }
 
+int
+rt_tls_pin_match(const void *cert, const unsigned char pin[32])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	return cert != NULL && X509_digest(cert, EVP_sha256(), md, &n) == 1 &&
+	    n == 32 && CRYPTO_memcmp(md, pin, 32) == 0;
+}
+
 /* OpenSSL's chain verification, replaced: the leaf's SHA-256 digest
  * must be the pin. */
 static int
 pin_verify(X509_STORE_CTX *x, void *arg)
 {
-	const unsigned char *pin = arg;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	X509 *leaf = X509_STORE_CTX_get0_cert(x);
-
-	if (leaf != NULL && X509_digest(leaf, EVP_sha256(), md, &n) == 1 &&
-	    n == 32 && CRYPTO_memcmp(md, pin, 32) == 0) {
+	if (rt_tls_pin_match(X509_STORE_CTX_get0_cert(x), arg)) {
 		X509_STORE_CTX_set_error(x, X509_V_OK);
 		return 1;
 	}

@@ -7,6 +7,9 @@
  * here arms a timer (a "sul") before each turn: no call waits past its
  * deadline.  Messages are reassembled from frames and fragments and
  * handed whole to the connection's sink, capped at runtime_max_answer.
+ * A target with a pinned certificate (tls_pin.c) is checked in
+ * libwebsockets' verification callback: the leaf's digest must be the
+ * pin, whatever the chain and name say, and nothing is sent before.
  */
 #include "config.h"
 
@@ -15,6 +18,7 @@
 #include <string.h>
 
 #include <libwebsockets.h>
+#include <openssl/x509.h>
 
 #include "runtime.h"
 
@@ -40,6 +44,8 @@ struct rt_ws {
 	char			 where[RT_PATHLEN];
 	struct rt_header	 hdr[RT_MAXHDR];	/* for the handshake */
 	size_t			 nhdr;
+	unsigned char		 pin[32];	/* the target's, if pinned */
+	int			 pinned, pin_ok, pin_bad;
 	rt_sink_fn		 fn;
 	void			*arg;
 	/* the message coming in */
@@ -158,16 +164,51 @@ on_writeable(struct rt_ws *ws, struct lws *wsi)
 	return 0;
 }
 
+/*
+ * OpenSSL's verification of the server's chain, for a pinned target:
+ * each error above the leaf is set aside (the pin, not a CA, is the
+ * trust), and the leaf passes only with the pinned digest.  x is the
+ * X509_STORE_CTX.  0 accepts, 1 fails (libwebsockets' convention).
+ * Targets without a pin keep OpenSSL's verdict.
+ */
+static int
+on_verify(struct lws *wsi, void *x)
+{
+	struct rt_ws *ws = wsi ? lws_wsi_user(wsi) : NULL;
+
+	if (ws == NULL || !ws->pinned)
+		return 0;
+	if (X509_STORE_CTX_get_error_depth(x) > 0) {
+		X509_STORE_CTX_set_error(x, X509_V_OK);
+		return 0;
+	}
+	if (rt_tls_pin_match(X509_STORE_CTX_get_current_cert(x), ws->pin)) {
+		X509_STORE_CTX_set_error(x, X509_V_OK);
+		ws->pin_ok = 1;
+		return 0;
+	}
+	X509_STORE_CTX_set_error(x, X509_V_ERR_CERT_REJECTED);
+	ws->pin_bad = 1;
+	return 1;
+}
+
 static int
 callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     void *in, size_t len)
 {
 	struct rt_ws *ws = user;
 
+	/* Here user is OpenSSL's context: the wsi's user is ours. */
+	if (reason == LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION)
+		return on_verify(wsi, user);
 	if (ws == NULL)		/* not ours, or let go by rt_ws_close */
 		return 0;
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+		/* A pinned target whose leaf was not seen to match gets no
+		 * header at all (the credentials among them). */
+		if (ws->pinned && !ws->pin_ok)
+			return -1;
 		return on_headers(ws, wsi, in, len);
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		ws->state = WS_OPEN;
@@ -326,11 +367,6 @@ rt_ws_connect(const struct rt_target *t, const char *path,
 
 	*out = NULL;
 	*status = 0;
-	if (t->pinned) {	/* tls_pin.c's check is libcurl's only */
-		snprintf(err, errlen, "runtime at %s: no WebSocket to a "
-		    "target with a pinned certificate", t->base);
-		return RT_E_UNSUPPORTED;
-	}
 	if ((ws = calloc(1, sizeof(*ws))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return RT_E_INTERNAL;
@@ -339,6 +375,8 @@ rt_ws_connect(const struct rt_target *t, const char *path,
 	    t->unix_path : t->base);
 	memcpy(ws->hdr, t->hdr, sizeof(ws->hdr));
 	ws->nhdr = t->nhdr;
+	memcpy(ws->pin, t->pin, sizeof(ws->pin));
+	ws->pinned = t->pinned;
 	ws->fn = fn;
 	ws->arg = arg;
 	ws->max = rt_cfg.runtime_max_answer;
@@ -365,6 +403,8 @@ rt_ws_connect(const struct rt_target *t, const char *path,
 	ci.host = t->unix_path[0] ? "localhost" : host;
 	ci.origin = ci.host;
 	ci.ssl_connection = tls ? LCCSCF_USE_SSL : 0;
+	if (tls && t->pinned)	/* the pin names the certificate */
+		ci.ssl_connection |= LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK;
 	ci.protocol = NULL;
 	ci.local_protocol_name = protocols[0].name;
 	ci.userdata = ws;
@@ -383,6 +423,10 @@ rt_ws_connect(const struct rt_target *t, const char *path,
 	if (ws->state == WS_CONNECTING) {
 		snprintf(err, errlen, "runtime at %s timed out", ws->where);
 		rc = RT_E_TIMEOUT;
+	} else if (ws->pin_bad) {
+		snprintf(err, errlen, "runtime at %s: its certificate does not "
+		    "match the pinned fingerprint", ws->where);
+		rc = RT_E_PROTO;
 	} else if (ws->http_status > 0) {
 		snprintf(err, errlen, "runtime at %s refused the WebSocket: "
 		    "HTTP %ld", ws->where, ws->http_status);

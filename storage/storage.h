@@ -23,6 +23,7 @@
  *   pods.c     pods, the host ports their forwards hold, and template
  *              downloads
  *   proxy.c    the reverse proxy's model, applies and history
+ *   tickets.c  one-time tickets, keyed by their hash, expiring
  */
 #ifndef STORAGE_H
 #define STORAGE_H
@@ -62,6 +63,7 @@ enum store_db {
 	STORE_ENDPOINTS,
 	STORE_PODS,		/* pods, their host ports, template downloads */
 	STORE_PROXY,		/* the reverse proxy: model, applies, history */
+	STORE_TICKETS,		/* one-time tickets (the console's) */
 	STORE_DB__MAX
 };
 
@@ -359,6 +361,23 @@ int	 store_ptask_put(const char *id, json_object *rec, unsigned flags);
 int	 store_ptask_finish(const char *id, json_object *rec,
 	    const char *event_type, json_object *event);
 int	 store_ptasks_each(store_rec_fn, void *arg);
+
+/* ---- one-time tickets (tickets.c) ----
+ * Records keyed by a ticket's SHA-256 (64 hex digits), each with
+ * "expires" (unix seconds): past it a ticket is not found. */
+/* Stores a new ticket's record (dropping expired ones first): 0,
+ * STORE_E_EXISTS, STORE_E_INVALID (a bad hash or no expires). */
+int	 store_ticket_put(const char *hash, json_object *rec);
+/* Calls fn on the record in one write transaction: it returns
+ * STORE_TICKET_KEEP (the record, changed or not, is written back),
+ * STORE_TICKET_DROP (it is deleted) or a negative code, which aborts
+ * and is returned.  STORE_E_NOTFOUND for no ticket or an expired one. */
+#define STORE_TICKET_KEEP	0
+#define STORE_TICKET_DROP	1
+typedef int (*store_ticket_fn)(json_object *rec, void *arg);
+int	 store_ticket_edit(const char *hash, store_ticket_fn, void *arg);
+/* Deletes (some of) the tickets expired at now. */
+int	 store_tickets_purge(int64_t now);
 
 /*
  * The reverse proxy's records (proxy.c): the model with its version

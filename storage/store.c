@@ -32,6 +32,7 @@ static const char *dbnames[STORE_DB__MAX] = {
 	[STORE_ENDPOINTS] = "endpoints",
 	[STORE_PODS] = "pods",
 	[STORE_PROXY] = "proxy",
+	[STORE_TICKETS] = "tickets",
 };
 
 /* The last code store_err translated, and what it became. */

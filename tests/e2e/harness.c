@@ -222,6 +222,40 @@ harness_msleep(long ms)
 }
 
 int
+harness_run_in(const char *dir, char *const argv[], const char *out_path,
+    const char *err_path, int limit_s)
+{
+	pid_t pid;
+	int st, i;
+
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		setpgid(0, 0);
+		if (o < 0 || e < 0 || chdir(dir) != 0)
+			_exit(126);
+		dup2(o, 1);
+		dup2(e, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	for (i = 0; i < limit_s * 20; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		harness_msleep(50);
+	}
+	diag("%s did not finish in %d s: killing its process group",
+	    argv[0], limit_s);
+	kill(-pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return -1;
+}
+
+int
 harness_free_port(void)
 {
 	struct sockaddr_in sa;

@@ -99,6 +99,14 @@ int harness_reconfigure(const char *lines, const char *key,
 /* Sleeps ms milliseconds (for bounded polling loops). */
 void harness_msleep(long ms);
 
+/*
+ * Runs argv in dir in a process group of its own, stdout to out_path and
+ * stderr to err_path; waits at most limit_s, then kills that group.  The
+ * exit status, or -1.
+ */
+int harness_run_in(const char *dir, char *const argv[], const char *out_path,
+    const char *err_path, int limit_s);
+
 /* A loopback TCP port nobody listens on right now; 0 if none was had. */
 int harness_free_port(void);
 

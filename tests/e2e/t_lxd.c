@@ -12,32 +12,30 @@
  * conflict); images listed, deleted and imported from the file store;
  * an operator who cannot see the admin's instances nor ask for
  * security.privileged; endpoint=all mixing Podman and LXD rows; the
- * update events in the event log; the driver's event stream; LXD over
- * https with a client certificate it trusts (and one it does not); and
- * the daemon stopped mid-test (503, then recovery).  Traffic goes to loopback only; every wait is bounded.
+ * update events in the event log; the driver's event stream; the
+ * one-time console from connect (tests/console/console.js, on the ws
+ * package, opens its terminal and control WebSockets through nginx,
+ * resizes the terminal and runs a command; a used, expired, malformed
+ * or another user's ticket is 401; the terminal alone is closed by
+ * LXD); LXD over https with a client certificate it trusts (and one it
+ * does not), and with the server's pinned fingerprint (and a pin one
+ * digit off, refused by requests and by the WebSocket client alike);
+ * and the daemon stopped mid-test (503, then recovery).  Traffic goes to
+ * loopback only; every wait is bounded.
  */
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
-#include "ctr_util.h"
+#include "lxd_util.h"
 #include "fcgi-app/cc.h"
 #include "runtimes/runtime.h"
+#include "services/services.h"
 #include "storage/storage.h"
-
-#define N "/api/v1"
-#define Q "?endpoint=lxd"
 
 static const char key1[] = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPWBZbfN17"
     "APV+tRkcaeC/zDhEX3vk3FOShExC0RQ2Ie test@cc";
@@ -48,52 +46,6 @@ static char op_hdr[300];	/* the operator's X-API-Key line */
 static int ssh_port;		/* the forward of port 22 */
 
 /* ---- helpers ---- */
-
-/* A member as text ("" when absent), for messages and comparisons. */
-static const char *
-jstr(json_object *o, const char *path)
-{
-	const char *s = json_str_at(o, path);
-
-	return s ? s : "";
-}
-
-/* POST .../exec in an LXD container; the execution object (caller puts
- * it), NULL when the call failed. */
-static json_object *
-lexec(const char *name, const char *body, long *status)
-{
-	struct http_resp r;
-	json_object *x = NULL;
-	char path[256];
-
-	/* the endpoint named in the body, else lxd */
-	snprintf(path, sizeof(path), N "/containers/%s/exec%s", name,
-	    strstr(body, "\"endpoint\"") ? "" : Q);
-	*status = api(&r, "NGINX_URL", "POST", path, body);
-	if (r.json != NULL && json_at(r.json, "execution") != NULL)
-		x = json_object_get(json_at(r.json, "execution"));
-	else
-		diag("exec %s: %ld %s", name, *status, r.body ? r.body : "");
-	http_resp_free(&r);
-	return x;
-}
-
-/* The stdout of a command, "" when it failed. */
-static const char *
-lout(const char *name, const char *cmd)
-{
-	static char buf[8192];
-	json_object *x, *o = json_object_new_object();
-	long st;
-
-	json_object_object_add(o, "command", json_object_new_string(cmd));
-	x = lexec(name, json_object_to_json_string(o), &st);
-	snprintf(buf, sizeof(buf), "%s", jstr(x, "stdout"));
-	json_object_put(x);
-	json_object_put(o);
-	return buf;
-}
 
 static const char *
 status_of(const char *name)
@@ -107,100 +59,6 @@ status_of(const char *name)
 	snprintf(buf, sizeof(buf), "%s", jstr(r.json, "container.status"));
 	http_resp_free(&r);
 	return buf;
-}
-
-/* A request straight to the LXD socket (set-up and cleanup only), with
- * a JSON body or none; the status. */
-static long
-lxd_raw(const char *method, const char *path, const char *body)
-{
-	const char *sock = harness_env("LXD_SOCK");
-	char url[512];
-	long status = 0;
-	CURL *h;
-
-	if (sock == NULL || (h = curl_easy_init()) == NULL)
-		return 0;
-	snprintf(url, sizeof(url), "http://lxd%s", path);
-	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, sock);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	if (body != NULL)
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, fwrite);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, stderr);
-	if (curl_easy_perform(h) == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	fputc('\n', stderr);
-	curl_easy_cleanup(h);
-	return status;
-}
-
-/* Runs argv (no shell); its exit status, -1 if it could not run. */
-static int
-run(char *const argv[])
-{
-	pid_t pid = fork();
-	int st;
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		dup2(STDERR_FILENO, STDOUT_FILENO);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/*
- * One TCP exchange with 127.0.0.1:port: sends msg, reads until the peer
- * closes or want shows up, at most 5 s.  1 when want was read.  The
- * connection is retried a few times (the proxy's listener may take a
- * moment after the device is added): bounded, no timing assertion.
- */
-static int
-tcp_exchange(int port, const char *msg, const char *want)
-{
-	struct sockaddr_in sa;
-	char buf[512];
-	size_t got = 0;
-	struct pollfd p;
-	int fd, tries, n;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((unsigned short)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	for (tries = 0; tries < 20; tries++) {
-		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
-			return 0;
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			break;
-		close(fd);
-		fd = -1;
-		harness_msleep(250);
-	}
-	if (fd < 0)
-		return 0;
-	(void)write(fd, msg, strlen(msg));
-	p.fd = fd;
-	p.events = POLLIN;
-	while (got + 1 < sizeof(buf) && poll(&p, 1, 5000) > 0) {
-		if ((n = (int)read(fd, buf + got, sizeof(buf) - 1 - got)) <= 0)
-			break;
-		got += (size_t)n;
-		buf[got] = '\0';
-		if (strstr(buf, want) != NULL)
-			break;
-	}
-	buf[got] = '\0';
-	close(fd);
-	return strstr(buf, want) != NULL;
 }
 
 /* ---- the tests ---- */
@@ -616,23 +474,19 @@ static void
 test_network(void)
 {
 	struct http_resp r;
-	char a[16], b[16], net[16], body[256], path[64];
-	char *add[] = { "ip", "link", "add", a, "type", "veth", "peer", "name",
-	    b, NULL };
-	char *del[] = { "ip", "link", "del", a, NULL };
+	struct lxnet n;
+	char body[256];
 	int made;
 
-	snprintf(a, sizeof(a), "cclx%05da", (int)(getpid() % 100000));
-	snprintf(b, sizeof(b), "cclx%05db", (int)(getpid() % 100000));
-	snprintf(net, sizeof(net), "ccmv%05d", (int)(getpid() % 100000));
-	made = run(add) == 0;
-	ok(made, "a veth pair %s/%s as the parent (nothing leaves it)", a, b);
+	made = lxnet_veth(&n, "cclx", "ccmv");
+	ok(made, "a veth pair %s/%s as the parent (nothing leaves it)", n.a,
+	    n.b);
 	if (!made) {
 		skip(9, "no veth pair");
 		return;
 	}
 	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"type\":\"macvlan\","
-	    "\"parent\":\"%s\"}", net, a);
+	    "\"parent\":\"%s\"}", n.net, n.a);
 	is_int(api(&r, "NGINX_URL", "POST", N "/network/setup" Q, body), 201,
 	    "network setup makes the network and its profile");
 	ok(json_object_get_boolean(json_at(r.json, "network.changed")),
@@ -644,11 +498,11 @@ test_network(void)
 	    "changed false");
 	http_resp_free(&r);
 	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"type\":\"macvlan\","
-	    "\"parent\":\"%s\"}", net, b);
+	    "\"parent\":\"%s\"}", n.net, n.b);
 	is_int(api_code("NGINX_URL", "POST", N "/network/setup" Q, body,
 	    "CONFLICT", "other parent"), 409, "another parent: 409");
 	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"type\":\"bridge\"}",
-	    net);
+	    n.net);
 	is_int(api_code("NGINX_URL", "POST", N "/network/setup" Q, body,
 	    "CONFLICT", "other type"), 409, "another type: 409");
 	is_int(api_code("NGINX_URL", "POST", N "/network/setup" Q,
@@ -659,7 +513,7 @@ test_network(void)
 	    "type"), 400, "type vxlan is 400");
 	/* an instance with the profile gets its eth0 */
 	snprintf(body, sizeof(body), "{\"name\":\"cc-l4\",\"image\":"
-	    "\"busybox\",\"profiles\":[\"default\",\"%s\"]}", net);
+	    "\"busybox\",\"profiles\":[\"default\",\"%s\"]}", n.net);
 	is_int(api_code("NGINX_URL", "POST", N "/containers" Q, body, NULL,
 	    "with profile"), 201, "an instance on the network's profile");
 	api(&r, "NGINX_URL", "POST", N "/containers/cc-l4/connect" Q, NULL);
@@ -668,11 +522,7 @@ test_network(void)
 	http_resp_free(&r);
 	api_code("NGINX_URL", "DELETE", N "/containers/cc-l4" Q "&force=true",
 	    NULL, NULL, "cleanup");
-	snprintf(path, sizeof(path), "/1.0/profiles/%s", net);
-	lxd_raw("DELETE", path, NULL);
-	snprintf(path, sizeof(path), "/1.0/networks/%s", net);
-	lxd_raw("DELETE", path, NULL);
-	run(del);
+	lxnet_drop(&n);
 }
 
 static void
@@ -823,6 +673,214 @@ config_ready(void)
 	config_register_all();
 	config_defaults(config_live());
 	config_apply(config_live());
+}
+
+static void config_ready(void);
+
+/* ---- the one-time console ---- */
+
+#define NPM_LIMIT_S	300
+
+/* srcdir's tests/console. */
+static const char *
+console_dir(void)
+{
+	static char d[4096];
+	const char *s = getenv("CC_SRCDIR");
+
+	snprintf(d, sizeof(d), "%s/tests/console", s ? s : ".");
+	return d;
+}
+
+/* tests/console/node_modules, by npm ci when missing.  0 or -1. */
+static int
+ws_ready(void)
+{
+	char mod[4200], log[4200];
+	char *argv[] = { "npm", "ci", "--no-audit", "--no-fund", NULL };
+	struct stat st;
+
+	snprintf(mod, sizeof(mod), "%s/node_modules/ws/package.json",
+	    console_dir());
+	if (stat(mod, &st) == 0)
+		return 0;
+	snprintf(log, sizeof(log), "%s/npm-ci.log", harness_dir());
+	diag("installing ws in %s (npm ci)", console_dir());
+	return harness_run_in(console_dir(), argv, log, log, NPM_LIMIT_S) == 0 ?
+	    0 : -1;
+}
+
+/*
+ * tests/console/console.js on a console url (through nginx), as the
+ * holder of hdr (NULL: nobody), with its extra arguments (NULL-ended,
+ * at most 8): its JSON report (the caller puts it), or NULL.
+ */
+static json_object *
+console_run(const char *url, const char *hdr, const char *const *extra)
+{
+	char ws[1024], out[4200], err[4200], *argv[24];
+	json_object *o;
+	size_t n = 0;
+	const char *http = harness_url("NGINX_URL", url);
+
+	snprintf(ws, sizeof(ws), "ws%s", http + 4);	/* http: -> ws: */
+	argv[n++] = "node";
+	argv[n++] = "console.js";
+	argv[n++] = "--url";
+	argv[n++] = ws;
+	if (hdr != NULL) {
+		argv[n++] = "--header";
+		argv[n++] = (char *)hdr;
+	}
+	while (extra != NULL && *extra != NULL && n < 22)
+		argv[n++] = (char *)*extra++;
+	argv[n] = NULL;
+	snprintf(out, sizeof(out), "%s/console.out", harness_dir());
+	snprintf(err, sizeof(err), "%s/console.err", harness_dir());
+	if (harness_run_in(console_dir(), argv, out, err, 40) != 0)
+		return NULL;
+	o = json_object_from_file(out);
+	if (o == NULL)
+		diag("console.js gave no report");
+	return o;
+}
+
+/* A console from connect, as the stack's admin: its url into url and
+ * its ticket into ticket; 0 or -1. */
+static int
+console_ticket(char *url, size_t ulen, char *ticket, size_t tlen)
+{
+	struct http_resp r;
+	const char *u, *t;
+
+	api(&r, "NGINX_URL", "POST", N "/containers/cc-l1/connect" Q, NULL);
+	u = json_str_at(r.json, "connection.console.url");
+	t = u ? strstr(u, "ticket=") : NULL;
+	snprintf(url, ulen, "%s", u ? u : "");
+	snprintf(ticket, tlen, "%s", t ? t + 7 : "");
+	http_resp_free(&r);
+	return t != NULL ? 0 : -1;
+}
+
+static int
+expire_now(json_object *rec, void *arg)
+{
+	(void)arg;
+	json_object_object_add(rec, "expires", json_object_new_int64(1));
+	return STORE_TICKET_KEEP;
+}
+
+/* The ticket's record made expired, in the server's own storage. */
+static int
+expire_ticket(const char *ticket)
+{
+	char hash[CRED_HASH_HEX];
+	int rc;
+
+	config_ready();
+	/* the server's data_dir, its secrets with it (never the default) */
+	snprintf(store_cfg.data_dir, sizeof(store_cfg.data_dir), "%s",
+	    harness_env("DATA_DIR"));
+	if (store_open(store_cfg.data_dir, store_cfg.map_size) != 0 ||
+	    cred_secrets_init(store_cfg.data_dir) != 0 ||
+	    cred_hash(ticket, hash) != 0)
+		return -1;
+	rc = store_ticket_edit(hash, expire_now, NULL);
+	store_close();
+	return rc;
+}
+
+static void
+test_console(void)
+{
+	static const char *const shell[] = { "--resize", "100x30", "--send",
+	    "busybox stty size; echo cc-$((6*7))\\n", "--expect", "cc-42",
+	    NULL };
+	static const char *const probe[] = { NULL };
+	static const char *const lone[] = { "--only", "terminal",
+	    "--wait-close", "--timeout", "15", NULL };
+	struct http_resp r;
+	char url[512], ticket[64];
+	json_object *o;
+
+	if (!ok(ws_ready() == 0, "the ws package for the console client")) {
+		skip(16, "no ws package (npm ci failed)");
+		return;
+	}
+	is_int(api(&r, "NGINX_URL", "POST", N "/containers/cc-l1/connect" Q,
+	    NULL), 200, "connect offers a console");
+	ok(strstr(jstr(r.json, "connection.console.url"), "/console?ticket=") !=
+	    NULL && strstr(jstr(r.json, "connection.console.control_url"),
+	    "&channel=control") != NULL, "its terminal and control urls");
+	is_int(json_object_get_int(json_at(r.json, "connection.console.ttl")),
+	    30, "a ticket for 30 s");
+	http_resp_free(&r);
+	api(&r, "NGINX_URL", "POST", N "/containers/cct-lp/connect", NULL);
+	ok(r.status == 200 && json_at(r.json, "connection.console") == NULL &&
+	    strstr(jstr(r.json, "connection.console_missing"), "exec") !=
+	    NULL, "a Podman container: no console, the exec call instead");
+	http_resp_free(&r);
+
+	ok(console_ticket(url, sizeof(url), ticket, sizeof(ticket)) == 0,
+	    "a ticket");
+	o = console_run(url, harness_admin_header(), shell);
+	ok(json_object_get_boolean(json_at(o, "terminal.opened")) &&
+	    json_object_get_boolean(json_at(o, "control.opened")),
+	    "both WebSockets open through nginx");
+	ok(json_object_get_boolean(json_at(o, "found")), "a command typed on "
+	    "the terminal runs in the container and its output comes back");
+	ok(strstr(jstr(o, "terminal.output"), "30 100") != NULL,
+	    "the control channel resized the terminal (stty size: 30 100)");
+	if (!json_object_get_boolean(json_at(o, "found")))
+		diag("report: %s", o ? json_object_to_json_string(o) : "none");
+	json_object_put(o);
+	o = console_run(url, harness_admin_header(), probe);
+	ok(json_object_get_int(json_at(o, "terminal.status")) == 401 &&
+	    json_object_get_int(json_at(o, "control.status")) == 401,
+	    "the used ticket is refused: 401 on both channels");
+	ok(strstr(jstr(o, "terminal.body"), "UNAUTHORIZED") != NULL,
+	    "with the API's error body");
+	json_object_put(o);
+
+	/* bound to the user: another's use leaves it untouched */
+	ok(console_ticket(url, sizeof(url), ticket, sizeof(ticket)) == 0,
+	    "another ticket");
+	o = console_run(url, op_hdr, probe);
+	is_int(json_object_get_int(json_at(o, "terminal.status")), 401,
+	    "another user's use of it: 401");
+	json_object_put(o);
+	o = console_run(url, NULL, probe);
+	is_int(json_object_get_int(json_at(o, "terminal.status")), 401,
+	    "no credentials: 401");
+	json_object_put(o);
+	o = console_run(url, harness_admin_header(), shell);
+	ok(json_object_get_boolean(json_at(o, "found")),
+	    "the ticket's owner still uses it");
+	json_object_put(o);
+
+	/* expired */
+	ok(console_ticket(url, sizeof(url), ticket, sizeof(ticket)) == 0 &&
+	    expire_ticket(ticket) == 0, "a ticket made expired in storage");
+	o = console_run(url, harness_admin_header(), probe);
+	ok(json_object_get_int(json_at(o, "terminal.status")) == 401 &&
+	    json_object_get_int(json_at(o, "control.status")) == 401,
+	    "an expired ticket is refused: 401");
+	json_object_put(o);
+	o = console_run(N "/containers/cc-l1/console?ticket=short",
+	    harness_admin_header(), probe);
+	is_int(json_object_get_int(json_at(o, "terminal.status")), 401,
+	    "a malformed ticket: 401");
+	json_object_put(o);
+
+	/* the terminal alone: LXD gives up on the session after ~5 s */
+	ok(console_ticket(url, sizeof(url), ticket, sizeof(ticket)) == 0,
+	    "a ticket for the terminal alone");
+	o = console_run(url, harness_admin_header(), lone);
+	ok(json_object_get_boolean(json_at(o, "terminal.opened")) &&
+	    json_at(o, "terminal.closed") != NULL, "it opens, and the engine "
+	    "closes it when the control channel never comes");
+	json_object_put(o);
+	is_str(status_of("cc-l1"), "running", "the instance still runs");
 }
 
 struct seen {
@@ -991,6 +1049,141 @@ pem_body(const char *path)
 	return out;
 }
 
+/* The list and an exec through the endpoint called name (over what). */
+static void
+through(const char *name, const char *what)
+{
+	struct http_resp r;
+	char path[128], body[128];
+	json_object *x;
+	long st;
+
+	snprintf(path, sizeof(path), N "/containers?endpoint=%s&name=cc-l1",
+	    name);
+	api(&r, "NGINX_URL", "GET", path, NULL);
+	is_str(jstr(r.json, "containers.0.name"), "cc-l1", "the list over %s",
+	    what);
+	http_resp_free(&r);
+	snprintf(body, sizeof(body), "{\"command\":\"id -u\",\"endpoint\":"
+	    "\"%s\"}", name);
+	x = lexec("cc-l1", body, &st);
+	is_str(jstr(x, "stdout"), "0\n", "an exec over %s", what);
+	json_object_put(x);
+}
+
+/* The SHA-256 fingerprint of the PEM certificate at path, as LXD's own
+ * tools show it: "AB:CD:...", or "" when it cannot be read. */
+static const char *
+cert_fingerprint(const char *path)
+{
+	static char out[3 * 32];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+	FILE *f = fopen(path, "r");
+	X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+
+	out[0] = '\0';
+	if (x != NULL && X509_digest(x, EVP_sha256(), md, &n) == 1 && n == 32)
+		for (i = 0; i < n; i++)
+			snprintf(out + 3 * i, sizeof(out) - 3 * i, "%02X%s",
+			    md[i], i + 1 < n ? ":" : "");
+	X509_free(x);
+	if (f != NULL)
+		fclose(f);
+	return out;
+}
+
+/* The event stream's failure on a pinned target that does not match:
+ * the WebSocket client refuses the certificate. */
+static void
+event_stream_refused(struct rt_endpoint_conf *c)
+{
+	struct rt_endpoint ep;
+	struct rt_events_spec es = { 0, 0, NULL };
+	struct evs e = { 0, 0, 0, 0 };
+	struct rt_err err;
+
+	config_ready();
+	if (!ok(rt_endpoint_make(c, &ep, &err) == 0, "an endpoint with the "
+	    "wrong pin in the test"))
+		return;
+	ok(ep.driver->events(&ep, &es, evs_sink, &e, &err) != 0 &&
+	    strstr(err.msg, "pinned fingerprint") != NULL, "the event stream "
+	    "(a WebSocket) refuses a certificate the pin does not name: %s",
+	    err.msg);
+}
+
+/*
+ * The same daemon over https, trusted by its certificate's pinned
+ * fingerprint instead of tls_ca: requests, an exec and the event stream
+ * (libcurl's and libwebsockets' checks); a pin one digit off refused on
+ * both; tls_fingerprint with tls_ca, on a unix socket, or malformed:
+ * 400.
+ */
+static void
+test_pin(const char *url, const char *crt, const char *key, const char *ca)
+{
+	struct rt_endpoint_conf c;
+	struct http_resp r;
+	char body[4096], fp[128], bad[128];
+
+	snprintf(fp, sizeof(fp), "%s", cert_fingerprint(ca));
+	if (!is_int(strlen(fp), 95, "the daemon's certificate fingerprint"))
+		return;
+	snprintf(body, sizeof(body), "{\"name\":\"lxpin\",\"driver\":\"lxd\","
+	    "\"url\":\"%s\",\"tls_cert\":\"%s\",\"tls_key\":\"%s\","
+	    "\"tls_fingerprint\":\"%s\"}", url, crt, key, fp);
+	is_int(api(&r, "NGINX_URL", "POST", N "/endpoints", body), 201,
+	    "register LXD over https with a pinned fingerprint");
+	ok(json_object_get_boolean(json_at(r.json, "endpoint.tls_pinned")),
+	    "tls_pinned");
+	http_resp_free(&r);
+	through("lxpin", "https, pinned");
+	memset(&c, 0, sizeof(c));
+	c.name = "lxpin";
+	c.driver = "lxd";
+	c.url = url;
+	c.tls_cert = crt;
+	c.tls_key = key;
+	c.tls_fingerprint = fp;
+	event_stream(&c, "https, pinned");
+	/* one digit off */
+	snprintf(bad, sizeof(bad), "%s", fp);
+	bad[0] = bad[0] == '0' ? '1' : '0';
+	snprintf(body, sizeof(body), "{\"name\":\"lxpinbad\",\"driver\":"
+	    "\"lxd\",\"url\":\"%s\",\"tls_cert\":\"%s\",\"tls_key\":"
+	    "\"%s\",\"tls_fingerprint\":\"%s\"}", url, crt, key, bad);
+	is_int(api_code("NGINX_URL", "POST", N "/endpoints", body, NULL,
+	    "pin off"), 201, "register it with a pin one digit off");
+	api(&r, "NGINX_URL", "GET", N "/containers?endpoint=lxpinbad", NULL);
+	ok(r.status == 502 && strstr(jstr(r.json, "error.message"),
+	    "pinned fingerprint") != NULL, "refused, naming the pin: %ld %s",
+	    r.status, jstr(r.json, "error.message"));
+	http_resp_free(&r);
+	c.name = "lxpinbad";
+	c.tls_fingerprint = bad;
+	event_stream_refused(&c);
+	/* bad combinations */
+	snprintf(body, sizeof(body), "{\"name\":\"lxpin2\",\"driver\":"
+	    "\"lxd\",\"url\":\"%s\",\"tls_cert\":\"%s\",\"tls_key\":"
+	    "\"%s\",\"tls_ca\":\"%s\",\"tls_fingerprint\":\"%s\"}", url, crt,
+	    key, ca, fp);
+	is_int(api_code("NGINX_URL", "POST", N "/endpoints", body,
+	    "INVALID_REQUEST", "pin and ca"), 400, "tls_fingerprint with "
+	    "tls_ca: 400");
+	snprintf(body, sizeof(body), "{\"name\":\"lxpin2\",\"driver\":"
+	    "\"lxd\",\"url\":\"unix://%s\",\"tls_fingerprint\":\"%s\"}",
+	    harness_env("LXD_SOCK"), fp);
+	is_int(api_code("NGINX_URL", "POST", N "/endpoints", body,
+	    "INVALID_REQUEST", "pin on unix"), 400, "a pin on a unix socket: "
+	    "400");
+	snprintf(body, sizeof(body), "{\"name\":\"lxpin2\",\"driver\":"
+	    "\"lxd\",\"url\":\"%s\",\"tls_cert\":\"%s\",\"tls_key\":"
+	    "\"%s\",\"tls_fingerprint\":\"AB:CD\"}", url, crt, key);
+	is_int(api_code("NGINX_URL", "POST", N "/endpoints", body,
+	    "INVALID_REQUEST", "short pin"), 400, "a malformed pin: 400");
+}
+
 /*
  * LXD over https on 127.0.0.1: a client certificate trusted through
  * LXD's API (what "lxc config trust add" does), the daemon's own
@@ -1004,7 +1197,6 @@ test_tls(void)
 	struct http_resp r;
 	char dir[512], body[9000], url[64], crt[600], key[600], ca[600];
 	int port = harness_free_port();
-	json_object *x;
 	long st;
 
 	snprintf(dir, sizeof(dir), "%s/tls", harness_dir());
@@ -1032,15 +1224,7 @@ test_tls(void)
 	    "register LXD over https");
 	is_str(jstr(r.json, "endpoint.project"), "default", "with its project");
 	http_resp_free(&r);
-	api(&r, "NGINX_URL", "GET", N "/containers?endpoint=lxtls&name=cc-l1",
-	    NULL);
-	is_str(jstr(r.json, "containers.0.name"), "cc-l1",
-	    "the list over https");
-	http_resp_free(&r);
-	x = lexec("cc-l1", "{\"command\":\"id -u\",\"endpoint\":\"lxtls\"}",
-	    &st);
-	is_str(jstr(x, "stdout"), "0\n", "an exec over https");
-	json_object_put(x);
+	through("lxtls", "https");
 	memset(&c, 0, sizeof(c));
 	c.name = "lxtls";
 	c.driver = "lxd";
@@ -1049,6 +1233,7 @@ test_tls(void)
 	c.tls_key = key;
 	c.tls_ca = ca;
 	event_stream(&c, "https");
+	test_pin(url, crt, key, ca);
 	/* a certificate LXD does not trust */
 	snprintf(crt, sizeof(crt), "%s/stranger.crt", dir);
 	snprintf(key, sizeof(key), "%s/stranger.key", dir);
@@ -1123,6 +1308,7 @@ main(void)
 	test_network();
 	test_images();
 	test_operator();
+	test_console();
 	test_events();
 	test_event_stream();
 	test_tls();

@@ -5,8 +5,11 @@
  * host paths never reach a message), rows, stats, images; then the
  * requests against a fake LXD on a unix socket that replays samples (an
  * async call waited, a wait that times out and goes on, a failed
- * operation, exec's recorded output capped); the create body, the
- * instance spec's privileged options, and the SSH key check.
+ * operation, exec's recorded output capped); the pod members (get in
+ * the pods' shape, a shrink refused before anything is sent, find by
+ * name and mark), the console's channel paths, pinned endpoints and
+ * LXD's times; the create body, the instance spec's privileged options,
+ * and the SSH key check.
  */
 #include "config.h"
 
@@ -517,6 +520,224 @@ test_requests(void)
 	CHECK_INT(ctr_rt_code(&e), CC_E_SERVICE_UNAVAILABLE);
 }
 
+/* ---- pods, the console, endpoints ---- */
+
+/* An HTTP answer around a JSON text (kept as given). */
+static char *
+answer_text(int status, const char *body)
+{
+	char *b = NULL;
+
+	if (asprintf(&b, "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
+	    "Connection: close\r\nContent-Length: %zu\r\n\r\n%s", status,
+	    strlen(body), body) < 0)
+		abort();
+	return b;
+}
+
+/* A pod's instance as GET ...?recursion=1 answers it (a sync envelope). */
+#define POD_INSTANCE "{\"type\":\"sync\",\"status\":\"Success\"," \
+	"\"status_code\":200,\"metadata\":{\"name\":\"pod-web\",\"status\":" \
+	"\"Running\",\"last_used_at\":\"2026-12-01T16:46:09.4995Z\"," \
+	"\"config\":{\"user.cc.pod\":\"web\"},\"devices\":{\"mp0\":{\"type\":" \
+	"\"disk\",\"pool\":\"default\",\"source\":\"pod-web-mp0\",\"path\":" \
+	"\"/srv\"}},\"expanded_config\":{\"user.cc.pod\":\"web\"," \
+	"\"user.cc.owner\":\"ann\",\"user.cc.namespace\":\"prod\"," \
+	"\"user.cc.hostname\":\"web.example\",\"user.cc.image\":\"busybox\"," \
+	"\"limits.cpu\":\"2\",\"limits.memory\":\"256MiB\"," \
+	"\"limits.memory.swap\":\"false\",\"user.cc.dns.servers\":" \
+	"\"1.1.1.1 9.9.9.9\",\"volatile.eth0.hwaddr\":\"00:16:3e:aa:bb:cc\"}," \
+	"\"expanded_devices\":{\"root\":{\"type\":\"disk\",\"path\":\"/\"," \
+	"\"pool\":\"default\",\"size\":\"3GiB\"},\"mp0\":{\"type\":\"disk\"," \
+	"\"pool\":\"default\",\"source\":\"pod-web-mp0\",\"path\":\"/srv\"," \
+	"\"readonly\":\"true\"},\"eth0\":{\"type\":\"nic\",\"name\":\"eth0\"," \
+	"\"network\":\"ccnet\",\"ipv4.address\":\"10.0.0.5\"}},\"state\":" \
+	"{\"processes\":3,\"memory\":{\"usage\":4096},\"network\":{\"eth0\":" \
+	"{\"addresses\":[{\"family\":\"inet\",\"address\":\"10.0.0.5\"," \
+	"\"scope\":\"global\"},{\"family\":\"inet6\",\"address\":" \
+	"\"fe80::1\",\"scope\":\"link\"}]}}}}}"
+
+static void
+test_pods(void)
+{
+	struct rt_pod_resources grow = { 0, 0, -1, 2 };
+	json_object *o = NULL;
+	struct rt_err e;
+	char ref[64];
+	pid_t pid;
+
+	CHECK(rt_can(&ep, RT_CAP_PODS));
+	/* get: the instance in the pods' shape */
+	{
+		char *a[] = { answer_text(200, POD_INSTANCE), NULL };
+
+		pid = fake_lxd((const char *const *)a);
+		CHECK_INT(lx_pod_ops.get(&ep, "pod-web", &o, &e), 0);
+		CHECK_STR(jget_str(o, "status"), "running");
+		CHECK_STR(jget_str(o, "hostname"), "web.example");
+		CHECK_STR(jget_str(o, "pod_id"), "web");
+		CHECK_STR(jget_str(o, "owner"), "ann");
+		CHECK_STR(jget_str(o, "namespace"), "prod");
+		CHECK_INT(jget_int(jget_obj(o, "resources"), "cores", 0), 2);
+		CHECK_INT(jget_int(jget_obj(o, "resources"), "memory", 0), 256);
+		CHECK_INT(jget_int(jget_obj(o, "resources"), "swap", -1), 0);
+		CHECK_INT(jget_int(jget_obj(o, "resources"), "disk", 0), 3);
+		CHECK_STR(jget_str(jget_obj(o, "network"), "bridge"), "ccnet");
+		CHECK_STR(jget_str(jget_obj(o, "network"), "ip"), "10.0.0.5");
+		CHECK_STR(jget_str(jget_obj(o, "network"), "hwaddr"),
+		    "00:16:3e:aa:bb:cc");
+		CHECK_INT(json_object_array_length(jget_arr(jget_obj(o,
+		    "network"), "addresses")), 1);	/* global ones only */
+		CHECK_STR(json_object_get_string(json_object_array_get_idx(
+		    jget_arr(jget_obj(o, "dns"), "servers"), 1)), "9.9.9.9");
+		CHECK_INT(json_object_array_length(jget_arr(o, "mounts")), 1);
+		CHECK_STR(jget_str(json_object_array_get_idx(jget_arr(o,
+		    "mounts"), 0), "mount_point"), "/srv");
+		CHECK(json_object_get_boolean(json_object_object_get(
+		    json_object_array_get_idx(jget_arr(o, "mounts"), 0),
+		    "read_only")));
+		CHECK(json_object_get_boolean(json_object_object_get(o,
+		    "unprivileged")));
+		CHECK_INT(jget_int(jget_obj(o, "stats"), "processes", 0), 3);
+		CHECK(jget_int(o, "uptime", -1) > 0);
+		json_object_put(o);
+		done(pid, a);
+	}
+	/* a smaller disk is refused before anything is sent */
+	{
+		char *a[] = { answer_text(200, POD_INSTANCE), NULL };
+
+		pid = fake_lxd((const char *const *)a);
+		CHECK_INT(lx_pod_ops.resources(&ep, "pod-web", &grow, &o, &e),
+		    -1);
+		CHECK_INT(e.code, RT_E_INVALID);
+		CHECK(strstr(e.msg, "only grows") != NULL);
+		CHECK(o == NULL);
+		done(pid, a);
+	}
+	/* find: the instance named for the id and marked with it */
+	{
+		char *a[] = { answer_text(200, POD_INSTANCE),
+		    answer_text(200, POD_INSTANCE), NULL };
+
+		pid = fake_lxd((const char *const *)a);
+		CHECK_INT(lx_pod_ops.find(&ep, "web", ref, sizeof(ref), &e), 0);
+		CHECK_STR(ref, "pod-web");
+		/* pod-db's answer marks web: not pod db */
+		CHECK_INT(lx_pod_ops.find(&ep, "db", ref, sizeof(ref), &e), -1);
+		CHECK_INT(e.code, RT_E_NOT_FOUND);
+		done(pid, a);
+	}
+	/* nothing an LXD pod cannot have is sent */
+	{
+		struct rt_pod_spec s;
+		int existed;
+
+		memset(&s, 0, sizeof(s));
+		s.pod_id = "web";
+		s.image = "busybox";
+		s.res.swap_mb = -1;
+		s.net.gateway = "10.0.0.1";
+		unlink(sock_path);	/* nobody answers: no request made */
+		CHECK_INT(lx_pod_ops.create(&ep, &s, ref, sizeof(ref),
+		    &existed, &e), -1);
+		CHECK_INT(e.code, RT_E_UNREACHABLE);	/* the find, first */
+	}
+	CHECK_INT(lx_pod_ops.image_prepare(&ep, NULL, ref, sizeof(ref), ref,
+	    sizeof(ref), &e), -1);
+	CHECK_INT(e.code, RT_E_UNSUPPORTED);
+}
+
+#define CONSOLE_OP "{\"type\":\"async\",\"status\":\"Operation " \
+	"created\",\"status_code\":100,\"operation\":\"/1.0/operations/" \
+	"36f36808-1f09-437f-abb1-557976986f08\",\"metadata\":{\"id\":" \
+	"\"36f36808-1f09-437f-abb1-557976986f08\",\"class\":\"websocket\"," \
+	"\"metadata\":{\"fds\":{\"0\":\"a298ce1943c48a9415456aeea35e4398ff" \
+	"dc55817d384e260d5e0c95d6a6eeba\",\"control\":\"36a6f648dc8db4718fe6" \
+	"2e9fc8e3d0fb9b4147705fa9d190270abaf634fa9d4f\"},\"interactive\":" \
+	"true}}}"
+
+static void
+test_console(void)
+{
+	struct rt_console_spec cs = { NULL, NULL, 100, 30 };
+	struct rt_console c;
+	struct rt_err e;
+	pid_t pid;
+
+	CHECK(rt_can(&ep, RT_CAP_CONSOLE));
+	{
+		char *a[] = { answer_text(202, CONSOLE_OP), NULL };
+
+		pid = fake_lxd((const char *const *)a);
+		CHECK_INT(lx_console_open(&ep, "c1", &cs, &c, &e), 0);
+		CHECK_STR(c.terminal, "/1.0/operations/36f36808-1f09-437f-"
+		    "abb1-557976986f08/websocket?secret=a298ce1943c48a9415456a"
+		    "eea35e4398ffdc55817d384e260d5e0c95d6a6eeba");
+		CHECK(strstr(c.control, "secret=36a6f648dc8db4718fe6") != NULL);
+		done(pid, a);
+	}
+	/* an answer without the control secret is malformed */
+	{
+		char *a[] = { answer(202, "exec-post-norecord-async.json"),
+		    NULL };
+
+		pid = fake_lxd((const char *const *)a);
+		CHECK_INT(lx_console_open(&ep, "c1", &cs, &c, &e), -1);
+		CHECK_INT(e.code, RT_E_PROTO);
+		CHECK_STR(c.terminal, "");
+		done(pid, a);
+	}
+	CHECK_INT(lx_console_open(&ep, "bad_name", &cs, &c, &e), -1);
+	CHECK_INT(e.code, RT_E_NOT_FOUND);
+}
+
+/* tls_fingerprint, storage and bridge on lxd endpoints; no token */
+static void
+test_endpoint_pin(void)
+{
+	struct rt_endpoint_conf c = { .name = "lxp", .driver = "lxd",
+	    .url = "https://127.0.0.1:8443", .tls_cert = "/x.crt",
+	    .tls_key = "/x.key" };
+	const char *fp = "B2:CC:0D:86:0A:2F:31:4B:0C:79:98:4B:4F:4E:01:95:B4:"
+	    "DE:B5:45:9E:81:3D:75:75:15:69:C2:31:C3:40:F8";
+	struct rt_endpoint x;
+	struct rt_err e;
+
+	c.tls_fingerprint = fp;
+	c.storage = "default";
+	c.bridge = "ccnet";
+	CHECK_INT(rt_endpoint_make(&c, &x, &e), 0);
+	CHECK(x.target.pinned);
+	CHECK_INT(x.target.pin[0], 0xB2);
+	CHECK_STR(x.storage, "default");
+	CHECK_STR(x.bridge, "ccnet");
+	c.tls_ca = "/ca.crt";			/* both: 400 */
+	CHECK_INT(rt_endpoint_make(&c, &x, &e), -1);
+	CHECK_INT(e.code, RT_E_INVALID);
+	c.tls_ca = NULL;
+	c.tls_fingerprint = "B2:CC";		/* malformed */
+	CHECK_INT(rt_endpoint_make(&c, &x, &e), -1);
+	c.tls_fingerprint = fp;
+	c.storage = "a pool";
+	CHECK_INT(rt_endpoint_make(&c, &x, &e), -1);
+	c.storage = NULL;
+	c.token = "root@pam!x=y";		/* another driver's */
+	CHECK_INT(rt_endpoint_make(&c, &x, &e), -1);
+	CHECK(strstr(e.msg, "token") != NULL);
+	c.token = NULL;
+	c.url = "unix:///var/lib/lxd/unix.socket";	/* a pin needs https */
+	c.tls_cert = c.tls_key = NULL;
+	CHECK_INT(rt_endpoint_make(&c, &x, &e), -1);
+	/* LXD's times */
+	CHECK_INT((long long)lx_time("2026-12-01T16:46:09.4995Z"),
+	    1796143569LL);
+	CHECK_INT((long long)lx_time("2026-12-01T18:46:09+02:00"),
+	    1796143569LL);
+	CHECK_INT((long long)lx_time("0001-01-01T00:00:00Z"), 0);
+	CHECK(lx_iso("0001-01-01T00:00:00Z") == NULL);
+}
+
 /* ---- the instance spec and SSH keys ---- */
 
 /* ispec_parse of a JSON text: 0, or the error's HTTP-ish code. */
@@ -634,8 +855,7 @@ test_keys(void)
 int
 main(void)
 {
-	struct rt_endpoint_conf c = { "lx", "lxd", NULL, NULL, NULL, NULL,
-	    NULL, NULL };
+	struct rt_endpoint_conf c = { .name = "lx", .driver = "lxd" };
 	char url[160];
 	struct rt_err e;
 
@@ -681,6 +901,9 @@ main(void)
 	test_bodies();
 	test_routes();
 	test_requests();
+	test_pods();
+	test_console();
+	test_endpoint_pin();
 	test_spec();
 	test_keys();
 	unlink(sock_path);

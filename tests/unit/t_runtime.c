@@ -181,6 +181,30 @@ test_create_body(void)
 	json_object_put(o);
 }
 
+/* A pod's resolv.conf: a line per server, then search and options. */
+static void
+test_resolv_conf(void)
+{
+	const char *const sv[] = { "1.1.1.1", "9.9.9.9", NULL };
+	const char *const se[] = { "example.org", "example.com", NULL };
+	const char *const op[] = { "ndots:2", NULL };
+	struct rt_pod_dns d = { sv, se, op }, none = { NULL, NULL, NULL };
+	char *t;
+
+	t = rt_pod_resolv_conf(&d);
+	CHECK_STR(t, "nameserver 1.1.1.1\nnameserver 9.9.9.9\n"
+	    "search example.org example.com\noptions ndots:2\n");
+	free(t);
+	t = rt_pod_resolv_conf(&none);
+	CHECK_STR(t, "");
+	free(t);
+	d.servers = NULL;
+	d.options = NULL;
+	t = rt_pod_resolv_conf(&d);
+	CHECK_STR(t, "search example.org example.com\n");
+	free(t);
+}
+
 int
 main(void)
 {
@@ -189,5 +213,6 @@ main(void)
 	test_demux();
 	test_status();
 	test_create_body();
+	test_resolv_conf();
 	return unit_done();
 }

@@ -26,6 +26,70 @@ ev_cb(uint64_t id, json_object *ev, void *arg)
 	return 0;
 }
 
+/* One-time tickets: stored by hash, edited in one transaction, gone
+ * once expired. */
+static int
+take_one(json_object *rec, void *arg)
+{
+	int *n = arg;
+
+	(*n)++;
+	if (jget_has(rec, "taken"))
+		return STORE_E_STATE;		/* aborted, returned as is */
+	json_object_object_add(rec, "taken", json_object_new_boolean(1));
+	return STORE_TICKET_KEEP;
+}
+
+static int
+drop_it(json_object *rec, void *arg)
+{
+	(void)rec, (void)arg;
+	return STORE_TICKET_DROP;
+}
+
+static void
+test_tickets(void)
+{
+	const char *h1 = "1111111111111111111111111111111111111111111111111111"
+	    "111111111111", *h2 = "22222222222222222222222222222222222222222222"
+	    "22222222222222222222", *h3 = "3333333333333333333333333333333333"
+	    "333333333333333333333333333333";
+	json_object *o = json_object_new_object(), *got;
+	int n = 0;
+
+	json_object_object_add(o, "user", json_object_new_string("ann"));
+	CHECK_INT(store_ticket_put(h1, o), STORE_E_INVALID);	/* no expires */
+	json_object_object_add(o, "expires", json_object_new_int64(
+	    (int64_t)now_wall() + 60));
+	CHECK_INT(store_ticket_put("not-a-hash", o), STORE_E_INVALID);
+	CHECK_INT(store_ticket_put(h1, o), 0);
+	CHECK_INT(store_ticket_put(h1, o), STORE_E_EXISTS);
+	/* an edit is kept, and a second take sees the first */
+	CHECK_INT(store_ticket_edit(h1, take_one, &n), 0);
+	CHECK_INT(store_ticket_edit(h1, take_one, &n), STORE_E_STATE);
+	CHECK_INT(n, 2);
+	CHECK_INT(store_get_json(STORE_TICKETS, h1, &got), 0);
+	CHECK(jget_has(got, "taken"));
+	json_object_put(got);
+	CHECK_INT(store_ticket_edit(h1, drop_it, NULL), 0);
+	CHECK_INT(store_ticket_edit(h1, take_one, &n), STORE_E_NOTFOUND);
+	CHECK_INT(n, 2);
+	CHECK_INT(store_ticket_edit("zz", take_one, &n), STORE_E_NOTFOUND);
+	/* expired: not found, and deleted; a put purges the others */
+	json_object_object_add(o, "expires", json_object_new_int64(
+	    (int64_t)now_wall() - 1));
+	CHECK_INT(store_ticket_put(h2, o), 0);
+	CHECK_INT(store_ticket_put(h3, o), 0);
+	CHECK_INT(store_ticket_edit(h2, take_one, &n), STORE_E_NOTFOUND);
+	CHECK_INT(n, 2);			/* fn never called */
+	CHECK_INT(store_get_json(STORE_TICKETS, h2, &got), STORE_E_NOTFOUND);
+	CHECK_INT(store_get_json(STORE_TICKETS, h3, &got), 0);
+	json_object_put(got);
+	CHECK_INT(store_tickets_purge((int64_t)now_wall()), 0);
+	CHECK_INT(store_get_json(STORE_TICKETS, h3, &got), STORE_E_NOTFOUND);
+	json_object_put(o);
+}
+
 int
 main(void)
 {
@@ -96,6 +160,8 @@ main(void)
 	n = 0;
 	CHECK(store_scan(STORE_EVENTS, NULL, count_cb, &n) == 0);
 	CHECK(n <= 51);
+
+	test_tickets();
 
 	/* a full map: the put fails with STORE_E_FULL, earlier data stays */
 	memset(big, 'x', sizeof(big) - 1);
