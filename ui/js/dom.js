@@ -1,6 +1,6 @@
 // dom.js: building the page from data without ever parsing it as HTML.
 // Every string that came from the API reaches the page through h() as a
-// text node or a property, never through innerHTML: container names, log
+// text node or a property, never parsed as markup: container names, log
 // lines and file names can carry markup.
 
 let role = 'viewer';
@@ -242,7 +242,8 @@ export function notice(text) {
 // ---- tables and paging ----
 
 // A table in a scrollable region: cols [{label, cell(row) -> node|string,
-// class}], rows; caption names it for assistive technology.
+// class, wide (left out on a phone)}], rows; caption names it for
+// assistive technology.
 export function table(caption, cols, rows, empty) {
 	if (!rows.length)
 		return h('p', { class: 'empty', text: empty || 'Nothing here.' });
@@ -252,8 +253,8 @@ export function table(caption, cols, rows, empty) {
 		const tr = document.createElement('tr');
 		for (const c of cols) {
 			const td = document.createElement('td');
-			if (c.class)
-				td.className = c.class;
+			if (c.class || c.wide)
+				td.className = (c.class || '') + (c.wide ? ' wide' : '');
 			const v = c.cell(r);
 			if (v instanceof Node)
 				td.appendChild(v);
@@ -270,7 +271,8 @@ export function table(caption, cols, rows, empty) {
 	    attrs: { role: 'region', 'aria-label': caption } },
 	    h('table', null, h('caption', { class: 'sr', text: caption }),
 		h('thead', null, h('tr', null, cols.map((c) =>
-		    h('th', { scope: 'col', text: c.label })))), tb));
+		    h('th', { scope: 'col', text: c.label,
+			class: c.wide ? 'wide' : null })))), tb));
 }
 
 // Paging through limit/offset: state {limit, offset}, total, and go(),

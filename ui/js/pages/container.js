@@ -183,8 +183,8 @@ export function mount(main, params) {
 			    ['Owner', ctr.owner],
 			    ['Created', fmtTime(ctr.created_at)],
 			    ['Started', fmtTime(ctr.started_at)],
-			    ['Finished', ctr.finished_at ? fmtTime(ctr.finished_at) :
-				null],
+			    ['Finished', ctr.finished_at && ctr.state !== 'running' ?
+				fmtTime(ctr.finished_at) : null],
 			    ['Exit code', ctr.state === 'running' ? null :
 				String(ctr.exit_code ?? '')],
 			    ['Command', asText(ctr.command)],
@@ -193,7 +193,8 @@ export function mount(main, params) {
 			    ['Labels', h('span', { class: 'pre',
 				text: asText(ctr.labels) })],
 			    ['Environment', h('span', { class: 'pre mono',
-				text: asText(ctr.environment) })],
+				text: Array.isArray(ctr.environment) ?
+				    ctr.environment.join('\n') : asText(ctr.environment) })],
 			    ['Mounts', asText((ctr.mounts || []).map((m) =>
 				(m.source || m.name || '') + ':' +
 				(m.destination || '')))],

@@ -80,9 +80,9 @@ export function mount(main) {
 			    { label: 'Kind', cell: (x) => x.kind },
 			    { label: 'State', cell: (x) => badge(x.state) },
 			    { label: 'Requests', cell: (x) => String(x.requests) },
-			    { label: 'Errors', cell: (x) => String(x.errors) },
-			    { label: 'Memory', cell: (x) => fmtBytes(x.rss) },
-			    { label: 'Generation', cell: (x) => String(x.generation) },
+			    { label: 'Errors', wide: true, cell: (x) => String(x.errors) },
+			    { label: 'Memory', wide: true, cell: (x) => fmtBytes(x.rss) },
+			    { label: 'Generation', wide: true, cell: (x) => String(x.generation) },
 			], p.processes || [], 'No processes reported.'));
 			if (!metricsLive) {
 				cpu.push(Number(s.cpu_usage));
@@ -100,7 +100,7 @@ export function mount(main) {
 			fill(eps, table('Engine endpoints', [
 			    { label: 'Name', cell: (x) => x.name },
 			    { label: 'Driver', cell: (x) => x.driver },
-			    { label: 'URL', cell: (x) => x.url, class: 'mono' },
+			    { label: 'URL', cell: (x) => x.url, class: 'mono', wide: true },
 			    { label: 'Status', cell: (x) => x.available === undefined ?
 				badge('unknown') : badge(x.available ? 'up' : 'down') },
 			    { label: 'Detail', cell: (x) => x.error ||

@@ -120,15 +120,15 @@ export function mount(main) {
 			class: 'folder', text: f.dir + '/', on: { click: (e) => {
 			    e.preventDefault();
 			    open(state.prefix + f.dir + '/');
-			} } })), h('td', { text: 'folder' }), h('td'), h('td'),
-			h('td')) :
+			} } })), h('td', { text: 'folder' }), h('td', { class: 'wide' }),
+			h('td', { class: 'wide' }), h('td')) :
 		    h('tr', null,
 			h('td', { class: 'mono', text: f.path.startsWith(
 			    state.prefix) ? f.path.slice(state.prefix.length) :
 			    f.path }),
 			h('td', { text: fmtBytes(f.size) }),
-			h('td', { text: f.owner || '' }),
-			h('td', { text: fmtTime(f.modified_at) }),
+			h('td', { class: 'wide', text: f.owner || '' }),
+			h('td', { class: 'wide', text: fmtTime(f.modified_at) }),
 			h('td', { class: 'acts' },
 			    h('a', { class: 'button small secondary', href: url(
 				'/files/download/' + segs(f.path)), download:
@@ -145,8 +145,9 @@ export function mount(main) {
 		    role: 'region', 'aria-label': 'Files' } }, h('table', null,
 		    h('caption', { class: 'sr', text: 'Files in ' + state.prefix }),
 		    h('thead', null, h('tr', null, ['Name', 'Size', 'Owner',
-			'Modified', 'Actions'].map((c) => h('th', { scope: 'col',
-			    text: c })))), h('tbody', null, tr))),
+			'Modified', 'Actions'].map((c, i) => h('th', { scope: 'col',
+			    text: c, class: i === 2 || i === 3 ? 'wide' : null })))),
+		    h('tbody', null, tr))),
 		    pager(state, r.total, load));
 	}
 

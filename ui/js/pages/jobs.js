@@ -70,18 +70,19 @@ function listView(main) {
 			return h('tr', { dataset: { job: j.job_id } },
 			    h('td', null, h('a', { href: '#/jobs/' + seg(j.job_id),
 				text: j.name || j.job_id })),
-			    h('td', { class: 'mono', text: j.job_id }),
+			    h('td', { class: 'mono wide', text: j.job_id }),
 			    st, pr,
-			    h('td', { text: String(j.attempt ?? '') }),
-			    h('td', { text: j.owner || j.user || '' }),
-			    h('td', { text: fmtTime(j.created_at) }));
+			    h('td', { class: 'wide', text: String(j.attempt ?? '') }),
+			    h('td', { class: 'wide', text: j.owner || j.user || '' }),
+			    h('td', { class: 'wide', text: fmtTime(j.created_at) }));
 		});
 		fill(body, h('div', { class: 'scroll', tabIndex: 0,
 		    attrs: { role: 'region', 'aria-label': 'Jobs' } },
 		    h('table', null, h('caption', { class: 'sr', text: 'Jobs' }),
 			h('thead', null, h('tr', null, ['Name', 'ID', 'Status',
-			    'Progress', 'Attempt', 'Owner', 'Submitted'].map((c) =>
-			    h('th', { scope: 'col', text: c })))),
+			    'Progress', 'Attempt', 'Owner', 'Submitted'].map((c, i) =>
+			    h('th', { scope: 'col', text: c, class: i === 1 ||
+				i > 3 ? 'wide' : null })))),
 			h('tbody', null, rows))),
 		    pager(state, r.total, load));
 	}

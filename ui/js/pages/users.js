@@ -111,8 +111,8 @@ function usersView(main) {
 					'disabled') } }),
 				h('button', { type: 'button', class: 'small secondary',
 				    min: 'admin', text: 'Require new password',
-				    attrs: { 'aria-label': 'Require a new password ' +
-					'of ' + u.username },
+				    attrs: { 'aria-label': 'Require new password: ' +
+					u.username },
 				    on: { click: () => patch(u,
 					{ must_change_password: true },
 					'must change the password') } }),
