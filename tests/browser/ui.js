@@ -250,8 +250,8 @@ async function signIn(P, u, pw) {
 
 function rowState(P, name) {
 	return P.page.evaluate((n) => {
-		for (const tr of document.querySelectorAll('main tbody tr')) {
-			const a = tr.querySelector('td a');
+		for (const tr of document.querySelectorAll('main [data-ctr]')) {
+			const a = tr.querySelector('a');
 			if (a && a.textContent === n) {
 				const b = tr.querySelector('.badge');
 				return b ? b.textContent : '?';
@@ -369,7 +369,7 @@ async function adminFlows(P) {
 		await set(P, 'labels', 'cc.test=1\nnote=' + XSS);
 		await click(P, 'main form button[type=submit]');
 		await until(P, () => location.hash === '#/containers');
-		await until(P, () => [...document.querySelectorAll('main tbody tr')]
+		await until(P, () => [...document.querySelectorAll('main [data-ctr]')]
 		    .some((tr) => tr.textContent.includes('ui-c1') &&
 			tr.textContent.includes('running')));
 		const first = await rowState(P, 'ui-c1');
@@ -378,7 +378,7 @@ async function adminFlows(P) {
 		const stop = await adminApi('POST', '/containers/ui-c1/stop?timeout=1');
 		const t0 = Date.now();
 		await until(P, () => {
-			for (const tr of document.querySelectorAll('main tbody tr'))
+			for (const tr of document.querySelectorAll('main [data-ctr]'))
 				if (tr.textContent.includes('ui-c1'))
 					return !tr.textContent.includes('running');
 			return false;
@@ -387,7 +387,7 @@ async function adminFlows(P) {
 		const stopped = await rowState(P, 'ui-c1');
 		const start = await adminApi('POST', '/containers/ui-c1/start');
 		const t1 = Date.now();
-		await until(P, () => [...document.querySelectorAll('main tbody tr')]
+		await until(P, () => [...document.querySelectorAll('main [data-ctr]')]
 		    .some((tr) => tr.textContent.includes('ui-c1') &&
 			tr.textContent.includes('running')), [], 20000);
 		const runningSeen = Date.now() - t1;
@@ -403,7 +403,7 @@ async function adminFlows(P) {
 	await checkPage(P, 'containers');
 
 	await step('container_detail', async () => {
-		await click(P, 'main tbody a', 'ui-c1');
+		await click(P, 'main [data-ctr] a', 'ui-c1');
 		await until(P, () => {
 			const e = document.querySelector('main h1');
 			return e && e.textContent === 'ui-c1' &&
@@ -478,8 +478,8 @@ async function adminFlows(P) {
 		    'dialog.confirm p').textContent);
 		await click(P, 'dialog.confirm button', 'Remove');
 		await until(P, () => location.hash === '#/containers');
-		await until(P, () => document.querySelector('main tbody, main .empty') &&
-		    ![...document.querySelectorAll('main tbody a')].some((a) =>
+		await until(P, () => document.querySelector('main .dtable, main .empty') &&
+		    ![...document.querySelectorAll('main [data-ctr] a')].some((a) =>
 			a.textContent === 'ui-c1'), [], 20000);
 		return { question: q, api_status: await adminApi('GET',
 		    '/containers/ui-c1') };
@@ -696,18 +696,18 @@ async function adminFlows(P) {
 			await pg.evaluate(() => performance.clearMarks());
 			await go(P, '#/containers', 'Containers');
 			await until(P, () => document.querySelectorAll(
-			    'main tbody tr').length === 1000 && performance
+			    'main [data-ctr]').length === 1000 && performance
 			    .getEntriesByName('containers:painted').length > 0);
 			const r = await pg.evaluate((x) => {
 				const d = performance.getEntriesByName('containers:data')[0];
 				const p = performance.getEntriesByName(
 				    'containers:painted').find((e) => e.startTime >=
 					d.startTime);
-				const a = document.querySelector('main tbody tr td a');
+				const a = document.querySelector('main [data-ctr] a');
 				return { render_ms: Math.round(p.startTime - d.startTime),
 				    first_name: a.textContent, as_text: a.textContent === x,
 				    imgs: document.querySelectorAll('img').length,
-				    rows: document.querySelectorAll('main tbody tr').length };
+				    rows: document.querySelectorAll('main [data-ctr]').length };
 			}, XSS);
 			await sleep(300);
 			return Object.assign(r, { dialogs: P.log.dialogs.length });
@@ -808,7 +808,7 @@ async function operatorFlows(P) {
 		await until(P, () => {
 			const e = document.querySelector('main h1');
 			return e && e.textContent === 'Containers' &&
-			    document.querySelector('main tbody, main .empty');
+			    document.querySelector('main .dtable, main .empty');
 		});
 		await until(P, (n) => document.querySelector('main').textContent
 		    .includes(n), [cfg.containers.own]);

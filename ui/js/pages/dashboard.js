@@ -26,13 +26,21 @@ export function mount(main) {
 	const src = h('p', { class: 'hint' });
 	let metricsLive = false;
 
+	let stopped = false;
+	// everything at once, when the first answers are in: nothing moves
+	// under the reader's eyes (no layout shift)
 	fill(main, h('h1', { text: 'Dashboard' }),
-	    h('div', { class: 'grid' },
-		section('Health', health),
-		section('System', info),
-		section('Load', cpu.el, mem.el, src)),
-	    section('Engine endpoints', eps),
-	    section('Pool processes', pool));
+	    h('p', { class: 'empty', text: 'Loading…' }));
+	function show() {
+		if (!stopped)
+			fill(main, h('h1', { text: 'Dashboard' }),
+			    h('div', { class: 'grid' },
+				section('Health', health),
+				section('System', info),
+				section('Load', cpu.el, mem.el, src)),
+			    section('Engine endpoints', eps),
+			    section('Pool processes', pool));
+	}
 
 	function source() {
 		src.textContent = metricsLive ?
@@ -111,9 +119,8 @@ export function mount(main) {
 		}
 	}
 
-	loadHealth();
-	loadInfo();
-	loadEndpoints();
+	Promise.allSettled([loadHealth(), loadInfo(), loadEndpoints()])
+	    .then(show);
 	const stops = [
 	    live.watch({ types: ['system_metric'], interval: 5000,
 		refresh: () => {
@@ -132,5 +139,8 @@ export function mount(main) {
 		mem.push(Number(d.memory_usage));
 	    }),
 	];
-	return () => stops.forEach((s) => s());
+	return () => {
+		stopped = true;
+		stops.forEach((s) => s());
+	};
 }
