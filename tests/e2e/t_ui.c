@@ -11,6 +11,9 @@
  *    innerHTML, outerHTML, insertAdjacentHTML, document.write, eval or
  *    Function in the scripts (API text reaches the page as text only);
  *    no localStorage or sessionStorage (the CSRF token stays in memory).
+ *  - The live layer (ui/js/live.js) on its own, with node's test runner
+ *    (tests/browser/live.test.mjs): polling without an events API, the
+ *    stream with one, resume from the last id, resync after a 410.
  *  - Headless Chromium (tests/browser/ui.js, puppeteer-core and axe-core;
  *    installed by `npm ci` on first use) runs the flows a person would and
  *    this program checks its report: sign-in with the must-change-password
@@ -201,6 +204,22 @@ sources(const char *ui)
 	snprintf(p, sizeof(p), "%s/js", ui);
 	n = scan_scripts(p);
 	ok(n >= 10, "ui/js: %d scripts scanned for markup writers and eval", n);
+}
+
+/* ui/js/live.js under node's test runner (its own stand-ins). */
+static void
+live_layer(void)
+{
+	char bdir[PATH_MAX], out[PATH_MAX + 16];
+	char *argv[] = { "node", "--experimental-default-type=module", "--test",
+	    "live.test.mjs", NULL };
+
+	src_path("tests/browser", bdir, sizeof(bdir));
+	snprintf(out, sizeof(out), "%s/live-test.out", harness_dir());
+	if (!is_int(run_in(bdir, argv, out, out, 60), 0, "ui/js/live.js: "
+	    "polls without events, streams with them, resumes, resyncs "
+	    "(tests/browser/live.test.mjs)"))
+		diag_file(out);
 }
 
 /* ---- the stack's data ---- */
@@ -596,6 +615,7 @@ main(void)
 		if (harness_env(fronts[f]) != NULL && *harness_env(fronts[f]))
 			served(f);
 	sources(ui);
+	live_layer();
 	browser(ui);
 	return done_testing();
 }

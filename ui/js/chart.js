@@ -33,13 +33,13 @@ export function sparkline(title, fmt, max, keep) {
 
 	function draw() {
 		const top = max || Math.max(1, ...pts.map((p) => p.v)) * 1.1;
-		const step = W / Math.max(1, n - 1);
-		const off = n - pts.length;
-		const xy = pts.map((p, i) => ((off + i) * step).toFixed(1) +
+		// the samples there are span the width, until there are n
+		const step = W / Math.max(1, pts.length - 1);
+		const xy = pts.map((p, i) => (i * step).toFixed(1) +
 		    ',' + (H - 2 - (H - 4) * Math.min(1, p.v / top)).toFixed(1));
 		line.setAttribute('points', xy.join(' '));
-		area.setAttribute('points', pts.length ? ((off * step).toFixed(1) +
-		    ',' + H + ' ' + xy.join(' ') + ' ' + W + ',' + H) : '');
+		area.setAttribute('points', pts.length > 1 ? '0,' + H + ' ' +
+		    xy.join(' ') + ' ' + W + ',' + H : '');
 		const last = pts[pts.length - 1];
 		now.textContent = last ? fmt(last.v) : '-';
 		s.setAttribute('aria-label', title + ': ' + now.textContent +
@@ -55,6 +55,5 @@ export function sparkline(title, fmt, max, keep) {
 				pts.shift();
 			draw();
 		},
-		count() { return pts.length; },
 	};
 }

@@ -8,7 +8,6 @@ const RANK = { viewer: 0, operator: 1, admin: 2 };
 
 // The caller's effective role, which gate() and h()'s `min` read.
 export function setRole(r) { role = RANK[r] !== undefined ? r : 'viewer'; }
-export function getRole() { return role; }
 export function can(min) { return RANK[role] >= RANK[min]; }
 
 // h(tag, props, ...children): an element. props: `class`, `text`, `on`
@@ -67,7 +66,7 @@ export function fill(el, ...kids) {
 }
 
 let uid = 0;
-export function nextId(p) { return (p || 'f') + (++uid); }
+function nextId(p) { return (p || 'f') + (++uid); }
 
 // ---- formatting ----
 

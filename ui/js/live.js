@@ -32,7 +32,6 @@ let haveEvents = new Promise((r) => { answered = r; });
 export function getMode() { return mode; }
 // Resolves whether the server has the events API (after start()'s probe).
 export function available() { return haveEvents; }
-export function lastEventId() { return lastId; }
 export function onMode(fn) { modeFns.add(fn); return () => modeFns.delete(fn); }
 
 function setMode(m) {
