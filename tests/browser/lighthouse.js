@@ -10,32 +10,12 @@
 'use strict';
 
 const fs = require('fs');
-const path = require('path');
-const zlib = require('zlib');
 const puppeteer = require('puppeteer-core');
+const { uiSize } = require('./ui-size.js');
 
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const out = { lighthouse: {}, sizes: {}, render_1000_ms: [] };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function sizes(dir) {
-	let raw = 0, gz = 0, files = 0;
-	const walk = (d) => {
-		for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-			const f = path.join(d, e.name);
-			if (e.isDirectory())
-				walk(f);
-			else if (/\.(js|css)$/.test(e.name)) {
-				const b = fs.readFileSync(f);
-				raw += b.length;
-				gz += zlib.gzipSync(b, { level: 6 }).length;
-				files++;
-			}
-		}
-	};
-	walk(dir);
-	return { js_css_bytes: raw, gzipped_bytes: gz, files };
-}
 
 async function signIn(page) {
 	await page.goto(cfg.base + '/ui/', { waitUntil: 'networkidle0' });
@@ -92,7 +72,7 @@ async function main() {
 	const { default: lighthouse } = await import('lighthouse');
 	const desktop = (await import(
 	    'lighthouse/core/config/desktop-config.js')).default;
-	out.sizes = sizes(cfg.ui_dir);
+	out.sizes = uiSize(cfg.ui_dir);
 	const browser = await puppeteer.launch({
 		executablePath: cfg.chromium, headless: true, pipe: false,
 		userDataDir: cfg.profile,

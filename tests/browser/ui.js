@@ -30,6 +30,7 @@
 const fs = require('fs');
 const path = require('path');
 const puppeteer = require('puppeteer-core');
+const { uiSize } = require('./ui-size.js');
 
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const DEADLINE_MS = cfg.deadline_ms || 170000;
@@ -259,27 +260,6 @@ function rowState(P, name) {
 		}
 		return null;
 	}, name);
-}
-
-// The size of the console's JS and CSS, as served (uncompressed).
-function sizes(dir) {
-	let js = 0, css = 0, files = 0;
-	const walk = (d) => {
-		for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-			const f = path.join(d, e.name);
-			if (e.isDirectory())
-				walk(f);
-			else if (e.name.endsWith('.js')) {
-				js += fs.statSync(f).size;
-				files++;
-			} else if (e.name.endsWith('.css')) {
-				css += fs.statSync(f).size;
-				files++;
-			}
-		}
-	};
-	walk(dir);
-	return { js, css, total: js + css, files };
 }
 
 async function adminFlows(P) {
@@ -833,7 +813,7 @@ async function apacheFlows(P) {
 }
 
 async function main() {
-	report.sizes = sizes(cfg.ui_dir);
+	report.sizes = uiSize(cfg.ui_dir);
 	browser = await puppeteer.launch({
 		executablePath: cfg.chromium,
 		headless: true,

@@ -106,6 +106,24 @@ export async function api(method, path, opt) {
 	return body;
 }
 
+// get() wrapped so that, of calls that overlap (a poll and a filter
+// change), only the newest one's answer reaches done(answer): an older
+// one arriving late is dropped. Its error reaches fail(error).
+export function newest(get, done, fail) {
+	let seq = 0;
+	return async () => {
+		const my = ++seq;
+		try {
+			const r = await get();
+			if (my === seq)
+				done(r);
+		} catch (e) {
+			if (my === seq)
+				fail(e);
+		}
+	};
+}
+
 // A streamed GET read line by line: onLine(text) for each line as it
 // comes. Resolves when the stream ends (with no reason of its own: the
 // caller's NDJSON knows its closing record); rejects with ApiError when

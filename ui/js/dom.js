@@ -206,6 +206,82 @@ export function values(form) {
 	return o;
 }
 
+// A form that runs run(values) on submit and shows show(answer) (or
+// what run resolved, without show) below its button; an API error goes
+// beside the field it names, else above the button. min: the role its
+// button needs (operator).
+export function actionForm(label, fields, run, show, min) {
+	const slot = h('div');
+	const out = h('div');
+	const form = h('form', { on: { submit: async (e) => {
+		e.preventDefault();
+		slot.replaceChildren();
+		clearFieldErrors(form);
+		const btn = form.querySelector('button[type=submit]');
+		btn.disabled = true;
+		try {
+			const r = await run(values(form));
+			const v = show ? show(r) : r;
+			if (v !== undefined && v !== null)
+				fill(out, v);
+		} catch (ex) {
+			if (!fieldError(form, ex))
+				fill(slot, errorBox(ex));
+		} finally {
+			btn.disabled = false;
+		}
+	} } }, h('div', { class: 'form-grid' }, fields), slot,
+	    h('button', { type: 'submit', text: label, min: min || 'operator' }),
+	    out);
+	return form;
+}
+
+// Appends a line to a log view (a <pre>), keeping its last 5,000, and
+// scrolls to it.
+export function logAppend(pre, text, cls) {
+	const span = document.createElement('span');
+	if (cls)
+		span.className = cls;
+	span.textContent = text;
+	pre.appendChild(span);
+	while (pre.childNodes.length > 5000)
+		pre.removeChild(pre.firstChild);
+	pre.scrollTop = pre.scrollHeight;
+}
+
+// A Follow / Stop following button over a stream: start(signal) runs it
+// and resolves the words stateEl shows when it ends. Returns stop().
+export function followToggle(button, stateEl, start) {
+	let ctl = null;
+	function stop() {
+		if (ctl) {
+			ctl.abort();
+			ctl = null;
+		}
+		button.textContent = 'Follow';
+	}
+	button.addEventListener('click', async () => {
+		if (ctl)
+			return stop();
+		const my = ctl = new AbortController();
+		button.textContent = 'Stop following';
+		stateEl.textContent = 'Following…';
+		try {
+			stateEl.textContent = await start(my.signal);
+		} catch (e) {
+			if (e.name !== 'AbortError')
+				fill(stateEl, errorBox(e));
+			else
+				stateEl.textContent = 'Stopped following.';
+		}
+		if (ctl === my) {
+			ctl = null;
+			button.textContent = 'Follow';
+		}
+	});
+	return stop;
+}
+
 // A confirmation for what destroys something: a modal <dialog>; resolves
 // true when confirmed.
 export function confirmDlg(question, action) {

@@ -4,9 +4,9 @@
 // and the LXC tools on an LXD endpoint.
 
 import { api, seg, streamLines } from '../api.js';
-import { h, fill, field, values, badge, errorBox, showError, fieldError,
-    clearFieldErrors, confirmDlg, notice, fmtBytes, fmtTime, section,
-    can } from '../dom.js';
+import { h, fill, field, badge, errorBox, showError, confirmDlg, notice,
+    fmtBytes, fmtTime, section, can, actionForm, logAppend,
+    followToggle } from '../dom.js';
 import { act, endpoints } from './containers.js';
 import * as live from '../live.js';
 
@@ -29,30 +29,6 @@ function asText(v) {
 	return String(v);
 }
 
-// A small form that posts to the container and shows what came back.
-function miniForm(label, fields, run, show) {
-	const slot = h('div');
-	const out = h('div');
-	const form = h('form', { on: { submit: async (e) => {
-		e.preventDefault();
-		slot.replaceChildren();
-		clearFieldErrors(form);
-		const btn = form.querySelector('button[type=submit]');
-		btn.disabled = true;
-		try {
-			const r = await run(values(form));
-			fill(out, show(r));
-		} catch (ex) {
-			if (!fieldError(form, ex))
-				fill(slot, errorBox(ex));
-		} finally {
-			btn.disabled = false;
-		}
-	} } }, h('div', { class: 'form-grid' }, fields), slot,
-	    h('button', { type: 'submit', text: label, min: 'operator' }), out);
-	return form;
-}
-
 export function mount(main, params) {
 	const id = params.id, endpoint = params.endpoint;
 	const q = { endpoint };
@@ -67,19 +43,17 @@ export function mount(main, params) {
 	const logState = h('p', { class: 'hint', attrs: { 'aria-live': 'polite' } });
 	const lxcSlot = h('div');
 	let ctr = null;
-	let follow = null;
 	let gone = false;
 
 	const tail = field('Lines', { name: 'tail', type: 'number', value: 100,
 	    min: 1, max: 100000 });
 	const tailIn = tail.querySelector('input');
-	const followBtn = h('button', { type: 'button', text: 'Follow',
-	    on: { click: toggleFollow } });
+	const followBtn = h('button', { type: 'button', text: 'Follow' });
 	const logs = section('Logs', h('div', { class: 'row' }, tail,
 	    h('button', { type: 'button', class: 'secondary', text: 'Show tail',
 		on: { click: loadTail } }), followBtn), logState, logBox);
 
-	const exec = section('Exec', miniForm('Run', [
+	const exec = section('Exec', actionForm('Run', [
 	    field('Command', { name: 'command', required: true,
 		placeholder: 'ls -l /' }, 'Split into words without a shell.'),
 	    field('User', { name: 'user' }),
@@ -97,7 +71,7 @@ export function mount(main, params) {
 			text: x.output || '(no output)' })];
 	    }));
 
-	const addFile = section('Add a file', miniForm('Add file', [
+	const addFile = section('Add a file', actionForm('Add file', [
 	    field('Destination path', { name: 'dest_path', required: true,
 		placeholder: '/tmp/hello.txt' }),
 	    field('Mode', { name: 'mode', placeholder: '0644' }),
@@ -108,7 +82,7 @@ export function mount(main, params) {
 	    (r) => h('p', { text: 'Wrote ' + r.file.dest_path + ' (' +
 		r.file.size + ' bytes).' })));
 
-	const addUser = section('Add a user', miniForm('Add user', [
+	const addUser = section('Add a user', actionForm('Add user', [
 	    field('Username', { name: 'username', required: true,
 		autocomplete: 'off' }),
 	    field('Password', { name: 'password', type: 'password',
@@ -228,16 +202,7 @@ export function mount(main, params) {
 		}
 	}
 
-	function addLine(text, cls) {
-		const span = document.createElement('span');
-		if (cls)
-			span.className = cls;
-		span.textContent = text + '\n';
-		logBox.appendChild(span);
-		while (logBox.childNodes.length > 5000)
-			logBox.removeChild(logBox.firstChild);
-		logBox.scrollTop = logBox.scrollHeight;
-	}
+	const addLine = (text, cls) => logAppend(logBox, text + '\n', cls);
 
 	async function loadTail() {
 		stopFollow();
@@ -254,61 +219,34 @@ export function mount(main, params) {
 		}
 	}
 
-	function stopFollow() {
-		if (follow) {
-			follow.abort();
-			follow = null;
-		}
-		followBtn.textContent = 'Follow';
-	}
-
 	// The NDJSON follow: {stream, line} records, then {"end": reason};
 	// a stream that stops without one was cut.
-	async function toggleFollow() {
-		if (follow)
-			return stopFollow();
-		follow = new AbortController();
-		const ctl = follow;
-		followBtn.textContent = 'Stop following';
-		logBox.replaceChildren();
-		logState.textContent = 'Following…';
+	const stopFollow = followToggle(followBtn, logState, async (signal) => {
 		let end = null;
-		try {
-			await streamLines(base + '/logs', Object.assign({
-			    follow: true, tail: (tailIn.value || 100) }, q),
-			    (line) => {
-				if (!line.trim())
-					return;		// keepalive
-				let rec;
-				try {
-					rec = JSON.parse(line);
-				} catch (e) {
-					return addLine(line);
-				}
-				if (rec.end !== undefined) {
-					end = String(rec.end);
-					return;
-				}
-				if (rec.error !== undefined)
-					return addLine('error: ' + rec.error, 'err');
-				addLine(String(rec.line ?? ''), rec.stream ===
-				    'stderr' ? 'err' : null);
-			    }, ctl.signal);
-			logState.textContent = end !== null ? 'The stream ended: ' +
-			    end + '.' : 'The stream was cut; follow again to resume.';
-			if (end !== null)
-				addLine('-- end: ' + end + ' --', 'end');
-		} catch (ex) {
-			if (ex.name !== 'AbortError')
-				fill(logState, errorBox(ex));
+		logBox.replaceChildren();
+		await streamLines(base + '/logs', Object.assign({ follow: true,
+		    tail: tailIn.value || 100 }, q), (line) => {
+			if (!line.trim())
+				return;		// keepalive
+			let rec;
+			try {
+				rec = JSON.parse(line);
+			} catch (e) {
+				return addLine(line);
+			}
+			if (rec.end !== undefined)
+				end = String(rec.end);
+			else if (rec.error !== undefined)
+				addLine('error: ' + rec.error, 'err');
 			else
-				logState.textContent = 'Stopped following.';
-		}
-		if (follow === ctl) {
-			follow = null;
-			followBtn.textContent = 'Follow';
-		}
-	}
+				addLine(String(rec.line ?? ''), rec.stream === 'stderr' ?
+				    'err' : null);
+		}, signal);
+		if (end === null)
+			return 'The stream was cut; follow again to resume.';
+		addLine('-- end: ' + end + ' --', 'end');
+		return 'The stream ended: ' + end + '.';
+	});
 
 	load();
 	loadTail();

@@ -3,7 +3,7 @@
 // actions (remove asks first), and the create form, which puts the API's
 // 400 and 403 errors beside the field error.details.field names.
 
-import { api, seg } from '../api.js';
+import { api, seg, newest } from '../api.js';
 import { h, fill, field, values, errorBox, showError, fieldError,
     clearFieldErrors, confirmDlg, notice, pager, fmtTime, can } from '../dom.js';
 import * as live from '../live.js';
@@ -67,7 +67,6 @@ function listView(main) {
 	const err = h('div');
 	const body = h('div', null, 'Loading…');
 	let rows = [];
-	let seq = 0;
 
 	const epSel = field('Endpoint', { name: 'endpoint', type: 'select',
 	    options: [['all', 'All endpoints']] });
@@ -124,24 +123,15 @@ function listView(main) {
 		load();
 	});
 
-	async function load() {
-		const my = ++seq;
-		try {
-			const r = await api('GET', '/containers', { query: {
-			    endpoint: state.endpoint, status: state.status,
-			    name: state.name, image: state.image,
-			    limit: state.limit, offset: state.offset } });
-			if (my !== seq)
-				return;
-			performance.mark('containers:data');
-			rows = r.containers || [];
-			render(r);
-			showError(err, null);
-		} catch (e) {
-			if (my === seq)
-				showError(err, e);
-		}
-	}
+	const load = newest(() => api('GET', '/containers', { query: {
+	    endpoint: state.endpoint, status: state.status, name: state.name,
+	    image: state.image, limit: state.limit, offset: state.offset } }),
+	    (r) => {
+		performance.mark('containers:data');
+		rows = r.containers || [];
+		render(r);
+		showError(err, null);
+	    }, (e) => showError(err, e));
 
 	function render(r) {
 		const eerr = r.endpoint_errors || [];

@@ -2,7 +2,7 @@
 // parts of the page's files), upload with an upload progress bar (XHR),
 // download, info and delete (asked first).
 
-import { api, upload, url, segs } from '../api.js';
+import { api, upload, url, segs, newest } from '../api.js';
 import { h, fill, field, values, errorBox, showError, confirmDlg, notice,
     pager, fmtTime, fmtBytes, section, progress } from '../dom.js';
 import * as live from '../live.js';
@@ -23,7 +23,6 @@ export function mount(main) {
 	const crumbs = h('p', { class: 'crumbs' });
 	const body = h('div', null, 'Loading…');
 	const infoBox = h('div');
-	let seq = 0;
 
 	// ---- upload ----
 	const upSlot = h('div');
@@ -79,21 +78,16 @@ export function mount(main) {
 		fill(crumbs, out);
 	}
 
-	async function load() {
-		const my = ++seq;
+	const fetchList = newest(() => api('GET', '/files', { query: {
+	    prefix: state.prefix === '/' ? '' : state.prefix,
+	    limit: state.limit, offset: state.offset } }), (r) => {
+		render(r);
+		showError(err, null);
+	    }, (e) => showError(err, e));
+
+	function load() {
 		renderCrumbs();
-		try {
-			const r = await api('GET', '/files', { query: {
-			    prefix: state.prefix === '/' ? '' : state.prefix,
-			    limit: state.limit, offset: state.offset } });
-			if (my !== seq)
-				return;
-			render(r);
-			showError(err, null);
-		} catch (e) {
-			if (my === seq)
-				showError(err, e);
-		}
+		return fetchList();
 	}
 
 	function render(r) {

@@ -4,7 +4,8 @@
 
 import { api, seg, segs, streamLines, url } from '../api.js';
 import { h, fill, badge, errorBox, showError, confirmDlg, notice, fmtTime,
-    fmtBytes, section, table, progress } from '../dom.js';
+    fmtBytes, section, table, progress, logAppend,
+    followToggle } from '../dom.js';
 import * as live from '../live.js';
 
 export const title = (p) => 'Job ' + p.id;
@@ -21,10 +22,8 @@ export function mount(main, params) {
 	const logBox = h('pre', { class: 'log', tabIndex: 0,
 	    attrs: { 'aria-label': 'Job logs', role: 'log' } });
 	const logState = h('p', { class: 'hint', attrs: { 'aria-live': 'polite' } });
-	const followBtn = h('button', { type: 'button', text: 'Follow',
-	    on: { click: toggleFollow } });
+	const followBtn = h('button', { type: 'button', text: 'Follow' });
 	let job = null;
-	let follow = null;
 	let done = false;
 
 	fill(main, h('p', { class: 'crumbs' }, h('a', { href: '#/jobs',
@@ -128,12 +127,7 @@ export function mount(main, params) {
 		load();
 	}
 
-	function addText(t) {
-		logBox.appendChild(document.createTextNode(t));
-		while (logBox.childNodes.length > 5000)
-			logBox.removeChild(logBox.firstChild);
-		logBox.scrollTop = logBox.scrollHeight;
-	}
+	const addText = (t) => logAppend(logBox, t);
 
 	async function loadLogs() {
 		stopFollow();
@@ -147,35 +141,14 @@ export function mount(main, params) {
 		}
 	}
 
-	function stopFollow() {
-		if (follow) {
-			follow.abort();
-			follow = null;
-		}
-		followBtn.textContent = 'Follow';
-	}
-
-	async function toggleFollow() {
-		if (follow)
-			return stopFollow();
-		const ctl = follow = new AbortController();
-		followBtn.textContent = 'Stop following';
+	// a job's followed log is plain text, to the job's end
+	const stopFollow = followToggle(followBtn, logState, async (signal) => {
 		logBox.replaceChildren();
-		logState.textContent = 'Following…';
-		try {
-			await streamLines(base + '/logs', { follow: true, tail: 200 },
-			    (l) => addText(l + '\n'), ctl.signal);
-			logState.textContent = 'The log ended.';
-			load();
-		} catch (e) {
-			if (e.name !== 'AbortError')
-				fill(logState, errorBox(e));
-		}
-		if (follow === ctl) {
-			follow = null;
-			followBtn.textContent = 'Follow';
-		}
-	}
+		await streamLines(base + '/logs', { follow: true, tail: 200 },
+		    (l) => addText(l + '\n'), signal);
+		load();
+		return 'The log ended.';
+	});
 
 	load();
 	const stops = [

@@ -2,7 +2,7 @@
 // job_status events, or by polling), filters and paging; and the submit
 // form, as fields or as pasted JSON.
 
-import { api, seg } from '../api.js';
+import { api, seg, newest } from '../api.js';
 import { h, fill, field, values, badge, errorBox, fieldError,
     clearFieldErrors, notice, pager, fmtTime, progress, can,
     showError } from '../dom.js';
@@ -15,7 +15,6 @@ function listView(main) {
 	const err = h('div');
 	const body = h('div', null, 'Loading…');
 	let byId = new Map();
-	let seq = 0;
 
 	const filters = h('form', { class: 'filters', attrs: { role: 'search',
 	    'aria-label': 'Filter jobs' }, on: { submit: (e) => {
@@ -38,21 +37,12 @@ function listView(main) {
 		min: 'operator' })),
 	    h('div', { class: 'card' }, filters, err, body));
 
-	async function load() {
-		const my = ++seq;
-		try {
-			const r = await api('GET', '/jobs', { query: {
-			    status: state.status, name: state.name,
-			    limit: state.limit, offset: state.offset } });
-			if (my !== seq)
-				return;
-			render(r);
-			showError(err, null);
-		} catch (e) {
-			if (my === seq)
-				showError(err, e);
-		}
-	}
+	const load = newest(() => api('GET', '/jobs', { query: {
+	    status: state.status, name: state.name, limit: state.limit,
+	    offset: state.offset } }), (r) => {
+		render(r);
+		showError(err, null);
+	    }, (e) => showError(err, e));
 
 	function render(r) {
 		const jobs = r.jobs || [];

@@ -3,8 +3,8 @@
 // network setup (admins). tools() is also shown on a container's page.
 
 import { api, seg } from '../api.js';
-import { h, fill, field, values, badge, errorBox, showError, fieldError,
-    clearFieldErrors, confirmDlg, notice, section, table, can } from '../dom.js';
+import { h, fill, field, badge, errorBox, showError, confirmDlg, notice,
+    section, table, can, actionForm } from '../dom.js';
 import { endpoints } from './containers.js';
 
 export const title = 'LXC';
@@ -13,26 +13,6 @@ function text(v) {
 	if (v === null || v === undefined)
 		return '';
 	return typeof v === 'object' ? JSON.stringify(v, null, 1) : String(v);
-}
-
-// A form whose submit runs run(values) and shows show(answer) below it.
-function form(label, fields, run, show, min) {
-	const slot = h('div');
-	const out = h('div');
-	const f = h('form', { on: { submit: async (e) => {
-		e.preventDefault();
-		clearFieldErrors(f);
-		slot.replaceChildren();
-		try {
-			fill(out, show(await run(values(f))));
-		} catch (ex) {
-			if (!fieldError(f, ex))
-				fill(slot, errorBox(ex));
-		}
-	} } }, h('div', { class: 'form-grid' }, fields), slot,
-	    h('button', { type: 'submit', text: label, min: min || 'operator' }),
-	    out);
-	return f;
 }
 
 // The LXC Tools panel of one instance {name, endpoint}.
@@ -94,7 +74,7 @@ export function tools(c) {
 		loadForwards();
 	}
 
-	const authkey = form('Deploy key', [
+	const authkey = actionForm('Deploy key', [
 	    field('Public key', { name: 'key', type: 'textarea', required: true,
 		placeholder: 'ssh-ed25519 AAAA… me@host' }),
 	    field('User', { name: 'user', placeholder: 'root' })],
@@ -103,7 +83,7 @@ export function tools(c) {
 	    (r) => h('p', { text: 'Added ' + r.authkey.added + ' key(s) for ' +
 		r.authkey.user + '; ' + r.authkey.total + ' in all.' }));
 
-	const addFwd = form('Add forward', [
+	const addFwd = actionForm('Add forward', [
 	    field('Name', { name: 'name', required: true }),
 	    field('Listen port', { name: 'listen_port', type: 'number', min: 1,
 		max: 65535 }, 'Empty: a free one.'),
@@ -142,7 +122,7 @@ export function mount(main) {
 	const list = h('div', null, 'Loading…');
 	const panel = h('div');
 	const err = h('div');
-	const net = form('Set up network', [
+	const net = actionForm('Set up network', [
 	    field('Name', { name: 'name', required: true }),
 	    field('Type', { name: 'type', type: 'select',
 		options: ['bridge', 'macvlan'] }),

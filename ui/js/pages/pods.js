@@ -3,9 +3,8 @@
 // first), resources, DNS and port mappings.
 
 import { api, seg } from '../api.js';
-import { h, fill, field, values, badge, errorBox, showError, fieldError,
-    clearFieldErrors, confirmDlg, notice, pager, section, table,
-    can } from '../dom.js';
+import { h, fill, field, values, badge, errorBox, showError, confirmDlg,
+    notice, pager, section, table, can, actionForm } from '../dom.js';
 import { endpoints } from './containers.js';
 import * as live from '../live.js';
 
@@ -15,24 +14,6 @@ function words(s) {
 	return String(s || '').split(/[\s,]+/).filter(Boolean);
 }
 
-// A form: submit runs run(values); errors beside their field.
-function form(label, fields, run, min) {
-	const slot = h('div');
-	const f = h('form', { on: { submit: async (e) => {
-		e.preventDefault();
-		clearFieldErrors(f);
-		slot.replaceChildren();
-		try {
-			await run(values(f), slot);
-		} catch (ex) {
-			if (!fieldError(f, ex))
-				fill(slot, errorBox(ex));
-		}
-	} } }, h('div', { class: 'form-grid' }, fields), slot,
-	    h('button', { type: 'submit', text: label, min: min || 'operator' }));
-	return f;
-}
-
 function listView(main) {
 	const state = { limit: 25, offset: 0, namespace: '', endpoint: '' };
 	const err = h('div');
@@ -40,7 +21,7 @@ function listView(main) {
 	const note = h('p', { class: 'hint' });
 	const epSel = field('Endpoint', { name: 'endpoint', type: 'select',
 	    options: [] });
-	const create = form('Create pod', [
+	const create = actionForm('Create pod', [
 	    field('ID', { name: 'id', required: true }, 'a-z 0-9 -, 1 to 48'),
 	    epSel,
 	    field('Image', { name: 'image', required: true,
@@ -137,37 +118,37 @@ function podView(main, id) {
 	let pod = null;
 	let gone = false;
 
-	const res = form('Apply', [
+	const res = actionForm('Apply', [
 	    field('Cores', { name: 'cores', type: 'number', min: 1 }),
 	    field('Memory (MB)', { name: 'memory', type: 'number', min: 16 }),
 	    field('Swap (MB)', { name: 'swap', type: 'number', min: 0 }),
 	    field('Disk (GB)', { name: 'disk', type: 'number', min: 1 },
 		'A disk only grows.')],
-	    async (v, slot) => {
+	    async (v) => {
 		const b = {};
 		for (const k of ['cores', 'memory', 'swap', 'disk'])
 			if (v[k] !== '')
 				b[k] = Number(v[k]);
 		const r = (await api('PATCH', base + '/resources', { body: b }))
 		    .resources;
-		fill(slot, h('p', { class: 'info', text: 'Applied: ' +
-		    (r.applied || []).join(', ') + '; waiting for a restart: ' +
-		    ((r.pending || []).join(', ') || 'nothing') + '.' }));
 		load();
+		return h('p', { class: 'info', text: 'Applied: ' +
+		    (r.applied || []).join(', ') + '; waiting for a restart: ' +
+		    ((r.pending || []).join(', ') || 'nothing') + '.' });
 	    });
-	const dns = form('Save DNS', [
+	const dns = actionForm('Save DNS', [
 	    field('Servers', { name: 'servers' }, 'Space separated.'),
 	    field('Search', { name: 'search' }),
 	    field('Options', { name: 'options' })],
-	    async (v, slot) => {
+	    async (v) => {
 		const r = (await api('PUT', base + '/dns', { body: {
 		    servers: words(v.servers), search: words(v.search),
 		    options: words(v.options) } })).dns;
-		fill(slot, h('pre', { class: 'log', tabIndex: 0, attrs:
+		return h('pre', { class: 'log', tabIndex: 0, attrs:
 		    { 'aria-label': 'resolv.conf' }, text: r.resolv_conf ||
-		    JSON.stringify(r, null, 1) }));
+		    JSON.stringify(r, null, 1) });
 	    });
-	const addPort = form('Add port', [
+	const addPort = actionForm('Add port', [
 	    field('Protocol', { name: 'protocol', type: 'select',
 		options: ['tcp', 'udp'] }),
 	    field('Container port', { name: 'container_port', type: 'number',
