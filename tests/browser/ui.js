@@ -727,7 +727,118 @@ async function adminFlows(P) {
 		return { me_after: me, message: (await mainText(P)).includes(
 		    'You are signed out.') };
 	});
+	await mockedApis(P);
 	report.admin_dialogs = P.log.dialogs;
+}
+
+// The pages of APIs this build may lack (events, audit, proxy), with
+// their answers served by request interception: the nav shows them once
+// they answer, each renders, and an event pushed on the stream reaches
+// the events page live.
+async function mockedApis(P) {
+	const A = cfg.users.admin;
+	const pg = P.page;
+	const ev = (id, type, data) => ({ id, type, owner: A.username,
+	    timestamp: '2026-01-01T00:00:0' + id + 'Z', data });
+	const ok = (o) => JSON.stringify(Object.assign({ success: true }, o));
+	// the stream: empty answers a browser comes back for (retry 300 ms)
+	// until the test pushes; then event 6 once, then a long retry
+	const metric = ev(6, 'system_metric', { cpu_usage: 12.5,
+	    memory_usage: 1048576, memory_total: 4194304 });
+	let push = false, sent = false;
+	const stream = () => {
+		if (!push)
+			return 'retry: 300\n\n';
+		if (sent)
+			return 'retry: 600000\n\n';
+		sent = true;
+		return 'retry: 600000\nid: 6\ndata: ' + JSON.stringify(metric) +
+		    '\n\n';
+	};
+	const answers = [
+	    [/\/api\/v1\/events\?/, () => ok({ events: [ev(4, 'job_status',
+		{ job_id: 'job_x', status: 'running', progress: 40 }),
+		ev(5, 'container_event', { container_id: XSS, event: 'start' }),
+		...(sent ? [metric] : [])], last_id: sent ? 6 : 5, oldest_id: 1 })],
+	    [/\/api\/v1\/events\/stream/, stream, 'text/event-stream'],
+	    [/\/api\/v1\/audit\?/, () => ok({ entries: [ev(3, 'audit', {
+		actor: A.username, via: 'session', action: 'POST',
+		resource: '/api/v1/containers', status: 201,
+		request_id: 'req_mocked', client: '127.0.0.1' })], total: 1,
+		next_before: 3 })],
+	    [/\/api\/v1\/proxy\/stats/, () => ok({ stats: { requests_total: 10,
+		requests_per_second: 0.2, error_rate: 0.01, response_times: {
+		    avg: 0.004, p50: 0.003, p95: 0.008, p99: 0.012 },
+		upstreams: { web: { servers: [{ address: '127.0.0.1:9001',
+		    status: 'up' }, { address: '127.0.0.1:9002',
+		    status: 'down' }] } } } })],
+	    [/\/api\/v1\/proxy\/upstreams/, () => ok({ upstreams: [{
+		name: 'web', strategy: 'round_robin', servers: [
+		    { address: '127.0.0.1:9001' }, { address: '127.0.0.1:9002' }],
+		health_check: { enabled: true, path: '/health',
+		    interval: '5s' } }] })],
+	    [/\/api\/v1\/proxy\/routes/, () => ok({ routes: [{ id: 'r1',
+		host: 'app.example', path: '/app/*', upstream: 'web' }] })],
+	    [/\/api\/v1\/proxy\/streams/, () => ok({ streams: [] })],
+	    [/\/api\/v1\/proxy\/config\/history/, () => ok({ generations: [
+		{ generation: 2, current: true, applied_at:
+		    '2026-01-01T00:00:02Z' }, { generation: 1,
+		    applied_at: '2026-01-01T00:00:01Z' }] })],
+	];
+	await step('mocked_apis', async () => {
+		await pg.setRequestInterception(true);
+		const handler = (req) => {
+			const a = answers.find(([re]) => re.test(req.url()));
+			if (a && req.method() === 'GET')
+				req.respond({ status: 200, contentType: a[2] ||
+				    'application/json', body: a[1]() });
+			else
+				req.continue();
+		};
+		pg.on('request', handler);
+		const out = {};
+		try {
+			await signIn(P, A.username, A.newPassword);
+			await until(P, () => ['Proxy', 'Events', 'Audit'].every((t) =>
+			    [...document.querySelectorAll('#navlist a')].some((a) =>
+				a.textContent === t && a.checkVisibility())));
+			out.nav = true;
+			await go(P, '#/', 'Dashboard');
+			push = true;
+			await until(P, () => document.querySelector('main').textContent
+			    .includes('from system_metric events'), [], 10000);
+			out.metric_live = await pg.evaluate(() => document.querySelector(
+			    'main figcaption .now').textContent);
+			await go(P, '#/events', 'Events');
+			await until(P, () => [...document.querySelectorAll('main td')]
+			    .some((td) => td.textContent === '6'), [], 5000);
+			out.events = await pg.evaluate((x) => ({
+			    rows: document.querySelectorAll('main tbody tr').length,
+			    markup_as_text: document.querySelector('main').textContent
+				.includes('container_id=' + x),
+			    imgs: document.querySelectorAll('img').length }), XSS);
+			await checkPage(P, 'events');
+			await go(P, '#/audit', 'Audit log');
+			await until(P, () => document.querySelector('main tbody'));
+			out.audit = await pg.evaluate(() => document.querySelector(
+			    'main tbody').textContent.includes('req_mocked'));
+			await checkPage(P, 'audit');
+			await go(P, '#/proxy', 'Proxy');
+			await until(P, () => document.querySelector('main').textContent
+			    .includes('127.0.0.1:9002') && document.querySelector(
+				'main').textContent.includes('p99'));
+			out.proxy = await pg.evaluate(() => ({
+			    down: [...document.querySelectorAll('main .badge')].some(
+				(b) => b.textContent === 'down'),
+			    rollback: !!document.querySelector('main button[aria-label=' +
+				'"Roll back to generation 1"]') }));
+			await checkPage(P, 'proxy');
+		} finally {
+			pg.off('request', handler);
+			await pg.setRequestInterception(false);
+		}
+		return out;
+	});
 }
 
 async function viewerFlows(P) {

@@ -368,7 +368,7 @@ check_pages(json_object *rep, const char *out)
 		}
 		is_int(have, 2, "page %s: screenshots at 375 and 1440 px", name);
 	}
-	ok(n >= 17, "browser: %d pages checked", n);
+	ok(n >= 20, "browser: %d pages checked", n);
 }
 
 static void
@@ -490,6 +490,19 @@ check_report(json_object *rep, const char *out)
 	s = step_of(rep, "logout");
 	is_int(s_int(s, "me_after"), 401, "browser: signed out, the session "
 	    "is gone");
+
+	s = step_of(rep, "mocked_apis");
+	ok(s_bool(s, "nav"), "browser: Proxy, Events and Audit show in the nav "
+	    "once their APIs answer");
+	is_str(s_str(s, "metric_live"), "12.5 %", "browser: a system_metric "
+	    "pushed on the stream reaches the dashboard's chart live");
+	ok(s != NULL && s_int(s, "events.rows") == 3, "browser: the events page "
+	    "lists the log (%ld rows)", s_int(s, "events.rows"));
+	ok(s_bool(s, "events.markup_as_text") && s_int(s, "events.imgs") == 0,
+	    "browser: markup in an event stays text");
+	ok(s_bool(s, "audit"), "browser: the audit log renders");
+	ok(s_bool(s, "proxy.down") && s_bool(s, "proxy.rollback"),
+	    "browser: the proxy page shows server health and the rollback");
 
 	step_of(rep, "viewer_login");
 	s = step_of(rep, "viewer_no_writes");

@@ -3,7 +3,7 @@
 // come; and the audit log (admins): every write, with paging.
 
 import { api } from '../api.js';
-import { h, fill, field, values, showError, pager, fmtTime,
+import { h, fill, field, values, showError, fmtTime,
     table, badge } from '../dom.js';
 import * as live from '../live.js';
 
@@ -64,11 +64,19 @@ function eventsView(main) {
 		    (!filter.job || d.job_id === filter.job);
 	}
 
+	// the newest 100: where the log ends first, then the replay from
+	// 100 before it (never older than what the log still keeps)
 	async function load() {
+		const q = { type: filter.type, container: filter.container,
+		    job: filter.job };
 		try {
-			const r = await api('GET', '/events', { query: {
-			    type: filter.type, container: filter.container,
-			    job: filter.job, limit: filter.limit, order: 'desc' } });
+			const end = await api('GET', '/events', { query:
+			    Object.assign({ limit: 1 }, q) });
+			const last = Number(end.last_id) || 0;
+			const oldest = Number(end.oldest_id) || 1;
+			const r = await api('GET', '/events', { query: Object.assign({
+			    since: Math.max(0, oldest - 1, last - filter.limit),
+			    limit: filter.limit }, q) });
 			rows = (r.events || []).slice().sort((a, b) => b.id - a.id);
 			render();
 			showError(err, null);
@@ -94,14 +102,17 @@ function eventsView(main) {
 	return () => stops.forEach((s) => s());
 }
 
+// The audit log, newest first, paged as the API pages it: `before` an id
+// (the next page starts before the last row's).
 function auditView(main) {
-	const state = { limit: 50, offset: 0, actor: '', action: '' };
+	const NEWEST = Number.MAX_SAFE_INTEGER;
+	const state = { limit: 50, before: NEWEST, actor: '', action: '' };
 	const err = h('div');
 	const body = h('div', null, 'Loading…');
 	const filters = h('form', { class: 'filters', attrs: { role: 'search',
 	    'aria-label': 'Filter the audit log' }, on: { submit: (e) => {
 		e.preventDefault();
-		Object.assign(state, values(filters), { offset: 0 });
+		Object.assign(state, values(filters), { before: NEWEST });
 		load();
 	    } } }, field('Actor', { name: 'actor', type: 'search' }),
 	    field('Action', { name: 'action', type: 'search' }),
@@ -112,8 +123,9 @@ function auditView(main) {
 	async function load() {
 		try {
 			const r = await api('GET', '/audit', { query: state });
-			const list = r.entries || r.audit || r.events || [];
+			const list = r.entries || [];
 			const d = (e) => e.data || e;
+			const older = r.next_before;
 			fill(body, table('Audit log', [
 			    { label: 'Time', cell: (e) => fmtTime(e.timestamp ||
 				d(e).timestamp) },
@@ -125,9 +137,25 @@ function auditView(main) {
 				class: 'mono' },
 			    { label: 'Status', cell: (e) => String(d(e).status ?? '') },
 			    { label: 'Request', cell: (e) => d(e).request_id || '',
-				class: 'mono' },
-			    { label: 'Client', cell: (e) => d(e).client || '' },
-			], list, 'Nothing recorded.'), pager(state, r.total, load));
+				class: 'mono', wide: true },
+			    { label: 'Client', cell: (e) => d(e).client || '',
+				wide: true },
+			], list, 'Nothing recorded.'), h('nav', { class: 'pager',
+			    attrs: { 'aria-label': 'Pages' } },
+			    h('button', { type: 'button', class: 'secondary',
+				text: 'Newest', disabled: state.before === NEWEST,
+				on: { click: () => {
+				    state.before = NEWEST;
+				    load();
+				} } }),
+			    h('button', { type: 'button', class: 'secondary',
+				text: 'Older', disabled: !older ||
+				    list.length < state.limit, on: { click: () => {
+				    state.before = older;
+				    load();
+				} } }),
+			    h('span', { text: r.total !== undefined ? r.total +
+				' in all' : '' })));
 			showError(err, null);
 		} catch (e) {
 			showError(err, e);
