@@ -768,7 +768,7 @@ async function mockedApis(P) {
 		next_before: 3 })],
 	    [/\/api\/v1\/proxy\/stats/, () => ok({ stats: { requests_total: 10,
 		requests_per_second: 0.2, error_rate: 0.01, response_times: {
-		    avg: 0.004, p50: 0.003, p95: 0.008, p99: 0.012 },
+		    avg: 4.2, p50: 3.1, p95: 8.4, p99: 12.9 },
 		upstreams: { web: { servers: [{ address: '127.0.0.1:9001',
 		    status: 'up' }, { address: '127.0.0.1:9002',
 		    status: 'down' }] } } } })],

@@ -10,9 +10,9 @@ import * as live from '../live.js';
 
 export const title = 'Proxy';
 
+// the stats' times are milliseconds
 function ms(v) {
-	return typeof v === 'number' ? (v < 1 ? (v * 1000).toFixed(1) + ' ms' :
-	    v.toFixed(1) + ' ms') : '-';
+	return typeof v === 'number' ? v.toFixed(1) + ' ms' : '-';
 }
 
 export function mount(main) {
@@ -110,8 +110,8 @@ export function mount(main) {
 		    { label: 'Generation', cell: (g) => String(g.generation) },
 		    { label: 'Applied', cell: (g) => fmtTime(g.applied_at ||
 			g.created_at) },
-		    { label: 'State', cell: (g) => badge(g.status || g.state ||
-			(g.current ? 'current' : '')) },
+		    { label: 'State', cell: (g) => g.status || g.state ||
+			g.current ? badge(g.status || g.state || 'current') : '' },
 		    { label: 'Actions', class: 'acts', cell: (g) => g.current ? '' :
 			h('button', { type: 'button', class: 'small secondary',
 			    text: 'Roll back', min: 'admin', attrs: { 'aria-label':
