@@ -3,7 +3,7 @@
 // memory only (never in storage: a reload loses it, and the browser's
 // Sec-Fetch-Site: same-origin still lets our writes through).
 
-export const BASE = '/api/v1';
+const BASE = '/api/v1';
 
 let csrf = null;
 const onUnauthorized = new Set();
