@@ -38,9 +38,9 @@
 #include <curl/curl.h>
 
 #include "harness.h"
+#include "browser_util.h"
 
 #define BROWSER_LIMIT_S	60	/* node + Chromium, both front ends */
-#define NPM_LIMIT_S	300
 
 static const char *const fronts[] = { "NGINX_URL", "APACHE_URL" };
 static const char *const fe_names[] = { "nginx", "apache" };
@@ -368,68 +368,6 @@ cross_origin_headers(int f, const char *user)
 }
 
 /* ---- the browser ---- */
-
-/* srcdir/rel into out. */
-static void
-src_path(const char *rel, char *out, size_t n)
-{
-	const char *s = getenv("CC_SRCDIR");
-	char exe[PATH_MAX], *p;
-	ssize_t k;
-	int i;
-
-	if (s != NULL && *s != '\0') {
-		if (snprintf(out, n, "%s/%s", s, rel) >= (int)n)
-			bail_out("CC_SRCDIR is too long");
-		return;
-	}
-	/* tests/e2e/t_csrf in the source tree: three levels up */
-	if ((k = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
-		bail_out("readlink /proc/self/exe: %s", strerror(errno));
-	exe[k] = '\0';
-	for (i = 0; i < 3 && (p = strrchr(exe, '/')) != NULL; i++)
-		*p = '\0';
-	if (snprintf(out, n, "%s/%s", exe, rel) >= (int)n)
-		bail_out("the source path is too long");
-}
-
-/* Prints a file's lines as diagnostics. */
-static void
-diag_file(const char *path)
-{
-	char line[1024];
-	FILE *f = fopen(path, "r");
-
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		diag("%s", line);
-	}
-	fclose(f);
-}
-
-/* tests/browser/node_modules, by npm ci when missing.  0 or -1. */
-static int
-npm_ready(const char *bdir)
-{
-	char mod[PATH_MAX + 64], log[PATH_MAX + 16];
-	char *argv[] = { "npm", "ci", "--no-audit", "--no-fund", NULL };
-	struct stat st;
-
-	snprintf(mod, sizeof(mod), "%s/node_modules/puppeteer-core/package.json",
-	    bdir);
-	if (stat(mod, &st) == 0)
-		return 0;
-	snprintf(log, sizeof(log), "%s/npm-ci.log", bdir);
-	diag("installing puppeteer-core in %s (npm ci)", bdir);
-	if (harness_run_in(bdir, argv, log, log, NPM_LIMIT_S) != 0) {
-		diag("npm ci failed; its log:");
-		diag_file(log);
-		return -1;
-	}
-	return 0;
-}
 
 /* A form POST the browser made: csrf.js's name for it, what it is,
  * and what it must have sent and got. */
