@@ -927,7 +927,7 @@ test_conflicts(int a)
 {
 	struct http_resp r;
 	char etag[64], stale[64], hdr[96], body[512];
-	const char *h[3] = { NULL, NULL, NULL };
+	const char *h[4] = { NULL, NULL, NULL, NULL };
 	long long v;
 
 	v = version_now(etag, sizeof(etag));
