@@ -362,6 +362,12 @@ full_pool(void)
 	is_int(refused("NGINX_URL", harness_admin_header(), "RATE_LIMITED",
 	    "a third follow of the same user"), 429,
 	    "beyond stream_per_user: 429");
+	/* The refusing worker's slot says busy until it is back at accept,
+	 * after the answer is out: opened before that, the upload would find
+	 * stream_workers busy and be refused by the spare, and that slot
+	 * would pass for the upload in the count below. */
+	ok(wait_stream_busy(2, 10), "the worker that refused it is free "
+	    "again");
 	up = stall_upload("NGINX_URL", bob, "/api/v1/files/ccs/held.bin");
 	ok(up >= 0, "a stalled upload of another user is open");
 	ok(wait_stream_busy(STREAM_WORKERS, 15), "every stream worker is "
