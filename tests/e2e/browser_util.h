@@ -49,45 +49,6 @@ src_path(const char *rel, char *out, size_t n)
 		bail_out("the source path is too long");
 }
 
-/*
- * Runs argv in dir in a process group of its own, stdout to out_path and
- * stderr to err_path; waits at most limit_s, then kills that group.  The
- * exit status, or -1.
- */
-static int
-run_in(const char *dir, char *const argv[], const char *out_path,
-    const char *err_path, int limit_s)
-{
-	pid_t pid;
-	int st, i;
-
-	if ((pid = fork()) < 0)
-		return -1;
-	if (pid == 0) {
-		int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		setpgid(0, 0);
-		if (o < 0 || e < 0 || chdir(dir) != 0)
-			_exit(126);
-		dup2(o, 1);
-		dup2(e, 2);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	setpgid(pid, pid);
-	for (i = 0; i < limit_s * 20; i++) {
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-		harness_msleep(50);
-	}
-	diag("%s did not finish in %d s: killing its process group",
-	    argv[0], limit_s);
-	kill(-pid, SIGKILL);
-	waitpid(pid, &st, 0);
-	return -1;
-}
-
 /* Prints a file's lines as diagnostics. */
 static void
 diag_file(const char *path)
@@ -143,7 +104,7 @@ npm_ready(const char *bdir)
 	if (!npm_installed(bdir)) {
 		snprintf(log, sizeof(log), "%s/npm-ci.log", bdir);
 		diag("installing tests/browser's packages in %s (npm ci)", bdir);
-		if (run_in(bdir, argv, log, log, NPM_LIMIT_S) != 0) {
+		if (harness_run_in(bdir, argv, log, log, NPM_LIMIT_S) != 0) {
 			diag("npm ci failed; its log:");
 			diag_file(log);
 			rc = -1;

@@ -216,7 +216,7 @@ live_layer(void)
 
 	src_path("tests/browser", bdir, sizeof(bdir));
 	snprintf(out, sizeof(out), "%s/live-test.out", harness_dir());
-	if (!is_int(run_in(bdir, argv, out, out, 60), 0, "ui/js/live.js: "
+	if (!is_int(harness_run_in(bdir, argv, out, out, 60), 0, "ui/js/live.js: "
 	    "polls without events, streams with them, resumes, resyncs "
 	    "(tests/browser/live.test.mjs)"))
 		diag_file(out);
@@ -601,7 +601,7 @@ browser(const char *ui)
 	    users[3][0], users[3][2]);
 	fclose(f);
 
-	rc = run_in(bdir, argv, res, err, BROWSER_LIMIT_S);
+	rc = harness_run_in(bdir, argv, res, err, BROWSER_LIMIT_S);
 	if (!is_int(rc, 0, "ui.js ran headless Chromium to the end"))
 		diag_file(err);
 	if ((rep = json_object_from_file(res)) == NULL) {
