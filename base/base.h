@@ -50,6 +50,7 @@
 	X(REQUEST_TIMEOUT, "TIMEOUT", 408, "Timeout")                         \
 	X(CONFLICT, "CONFLICT", 409, "Conflict")                              \
 	X(POD_STILL_RUNNING, "POD_STILL_RUNNING", 409, "Conflict")            \
+	X(EVENTS_GONE, "EVENTS_GONE", 410, "Gone")                            \
 	X(LENGTH_REQUIRED, "LENGTH_REQUIRED", 411, "LengthRequired")         \
 	X(PRECONDITION_FAILED, "PRECONDITION_FAILED", 412,                    \
 	    "PreconditionFailed")                                              \

@@ -392,6 +392,39 @@ wipe:
 }
 
 /*
+ * A one-time ticket (POST /events/ticket) in ?ticket=, on the routes
+ * flagged R_TICKET: a browser's WebSocket cannot send headers.  Taking it
+ * spends it; its role is the one its maker had.
+ */
+static int
+via_ticket(struct request *r, const char *tok)
+{
+	struct store_evticket t;
+	struct store_txn *txn = NULL;
+	char hash[CRED_HASH_HEX];
+	enum access cap;
+	int rc;
+
+	if (cred_hash(tok, hash) < 0)
+		return resp_error(r, CC_E_INTERNAL_ERROR, "server secrets "
+		    "unavailable");
+	if ((rc = store_evticket_take(hash, now_wall(), &t)) != 0) {
+		if (rc == STORE_E_NOTFOUND)
+			return resp_error(r, CC_E_UNAUTHORIZED, "unknown, used "
+			    "or expired ticket");
+		return resp_store_error(r, rc, "tickets");
+	}
+	if (access_parse(t.role, &cap) < 0)
+		cap = ACCESS_VIEWER;
+	if ((rc = store_begin(0, &txn)) != 0)
+		return resp_store_error(r, rc, "users");
+	rc = load_user(r, txn, t.user, cap, "ticket", "ticket", 0);
+	store_abort(txn);
+	snprintf(r->who.cred_id, sizeof(r->who.cred_id), "%.16s", hash);
+	return rc;
+}
+
+/*
  * Finds and checks the caller's credential.  Returns 0 with r->who set,
  * 1 when the request carries none, or the status of the error sent.
  */
@@ -412,6 +445,9 @@ identify(struct request *r)
 			v++;
 		return via_jwt(r, v);
 	}
+	if (r->route != NULL && (r->route->flags & R_TICKET) &&
+	    (v = req_query(r, "ticket")) != NULL)
+		return via_ticket(r, v);
 	if ((v = auth_cookie(r, "session")) != NULL)
 		return via_session(r, v);
 	return 1;

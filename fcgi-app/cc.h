@@ -129,6 +129,8 @@ struct route {
 #define R_PWCHANGE 0x4	/* allowed while must_change_password is set */
 #define R_SIGNUP 0x8	/* public with optional auth when allow_signup */
 #define R_FILEPATH 0x10	/* its {path*} is a file path: %2f in it is 400 */
+#define R_TICKET 0x20	/* also takes a one-time ?ticket= (events) */
+#define R_NOAUDIT 0x40	/* a write that leaves no audit entry (polls) */
 
 extern const struct route	 routes[];
 extern const size_t		 nroutes;
@@ -248,6 +250,12 @@ int		 stream_begin(struct request *);
 const char	*stream_check(const struct request *);
 int		 stream_end_record(struct request *, const char *reason);
 void		 stream_release(void);
+/* ---- what the front records of a request (audit.c) ---- */
+
+void		 audit_request_start(struct request *);
+void		 audit_before(struct request *);
+void		 audit_after(struct request *);
+uint64_t	 audit_event_id(void);
 
 /* ---- router (router.c) and auth (auth.c) ---- */
 

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 
+#include "../events/events.h"
 #include "../jobs/jobs.h"
 #include "../proxy/proxy.h"
 #include "cc.h"
@@ -18,6 +19,7 @@ static const struct cfg_table *const all[] = {
 	&svc_cfg_table,		/* services/svc_config.c */
 	&jobs_cfg_table,	/* jobs/jobs_config.c */
 	&proxy_cfg_table,	/* proxy/proxy_config.c */
+	&events_cfg_table,	/* events/events_config.c */
 	&front_cfg_table,	/* front_config.c */
 };
 

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "cc.h"
+#include "../events/events.h"
 #include "../jobs/jobs.h"
 #include "../tasks/tasks.h"
 #include "../proxy/proxy.h"
@@ -68,6 +69,10 @@ static const struct proc_kind kinds[] = {
 	{ "tasks", tasks_main, tasks_count, LSN_API, SIGTERM },
 	/* proxy/process.c; it closes the socket it is given */
 	{ "proxy", proxy_main, proxy_count, LSN_API, SIGTERM },
+	/* events/: they close the socket they are given */
+	{ "publisher", publisher_main, publisher_count, LSN_API, SIGTERM },
+	{ "follower", follower_main, follower_count, LSN_API, SIGTERM },
+	{ "sampler", sampler_main, sampler_count, LSN_API, SIGTERM },
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 

@@ -49,6 +49,7 @@ reason(int status)
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
 	case 409: return "Conflict";
+	case 410: return "Gone";
 	case 411: return "Length Required";
 	case 412: return "Precondition Failed";
 	case 413: return "Payload Too Large";
@@ -123,6 +124,7 @@ send_head(struct request *r, int status, const char *ctype, long long clen)
 	FCGX_Stream *out = r->fcgx->out;
 	char b[1024];
 	size_t n = 0, cap = sizeof(b);
+	uint64_t eid;
 
 	r->status = status;
 	r->headers_sent = 1;
@@ -133,6 +135,12 @@ send_head(struct request *r, int status, const char *ctype, long long clen)
 	n = cat_str(b, n, cap, "\r\nX-Request-Id: ");
 	n = cat_str(b, n, cap, r->id);
 	n = cat_str(b, n, cap, "\r\n");
+	if ((eid = audit_event_id()) != 0) {
+		/* where this request's own change is in the event log */
+		n = cat_str(b, n, cap, "X-Event-Id: ");
+		n = cat_num(b, n, cap, (unsigned long long)eid);
+		n = cat_str(b, n, cap, "\r\n");
+	}
 	if (ctype != NULL) {
 		n = cat_str(b, n, cap, "Content-Type: ");
 		n = cat_str(b, n, cap, ctype);

@@ -231,6 +231,7 @@ dispatch(struct request *r)
 	case BODY_STREAM:
 		break;	/* the handler reads and limits it */
 	}
+	audit_before(r);
 	rc = rt->handler(r);
 	if (!r->headers_sent)
 		return resp_error(r, CC_E_INTERNAL_ERROR, "handler sent no "
@@ -241,9 +242,14 @@ dispatch(struct request *r)
 int
 router_dispatch(struct request *r)
 {
+	int rc;
+
+	audit_request_start(r);
 	if (r->reject != NULL)
 		return resp_error(r, CC_E_INVALID_REQUEST, "%s", r->reject);
 	if (r->refused_status != 0)
 		return refused(r);
-	return dispatch(r);
+	rc = dispatch(r);
+	audit_after(r);
+	return rc;
 }

@@ -248,6 +248,31 @@ const struct route routes[] = {
 	{ "POST", "/images/import", h_image_import, OP, BODY_JSON, 0,
 	    "an image from a tarball in the file store" },
 
+	/* events.c, events_live.c, socketio.c: real-time events */
+	{ "GET", "/events", h_events_list, V, BODY_NONE, 0,
+	    "replay the event log (since, type, container, job, endpoint, "
+	    "limit)" },
+	{ "GET", "/events/ws", h_events_subscribe, V, BODY_NONE, R_TICKET,
+	    "live events over a WebSocket (nginx with nchan)",
+	    .arg = EV_T_WS },
+	{ "GET", "/ws/updates", h_events_subscribe, V, BODY_NONE, R_TICKET,
+	    "live events over a WebSocket (the seed's name)",
+	    .arg = EV_T_WS },
+	{ "GET", "/events/stream", h_events_subscribe, V, BODY_NONE, R_TICKET,
+	    "live events as Server-Sent Events", .arg = EV_T_SSE },
+	{ "GET", "/events/poll", h_events_subscribe, V, BODY_NONE, R_TICKET,
+	    "live events by long-poll, one per answer", .arg = EV_T_POLL },
+	{ "POST", "/events/ticket", h_events_ticket, V, BODY_JSON_OPT, 0,
+	    "a one-time ticket for a WebSocket or EventSource" },
+	{ "GET", "/socket.io", h_socketio, P, BODY_NONE, R_ROOT | R_TICKET,
+	    "Socket.IO (Engine.IO v4 polling): handshake, then packets" },
+	{ "POST", "/socket.io", h_socketio, P, BODY_STREAM,
+	    R_ROOT | R_NOAUDIT, "Socket.IO (Engine.IO v4 polling): packets "
+	    "from the client" },
+	{ "GET", "/audit", h_audit_list, AD, BODY_NONE, 0,
+	    "every write through the API (actor, via, action, resource, "
+	    "status, since, before, limit)" },
+
 	{ "ANY", "/_echo", h_echo, AD, BODY_STREAM, R_DEBUG,
 	    "debug: echo what arrived" },
 	{ "ANY", "/_echo/{rest*}", h_echo, AD, BODY_STREAM, R_DEBUG,

@@ -16,12 +16,57 @@
 #include <string.h>
 
 #include "handlers.h"
+#include "../events/events.h"
+#include "../storage/storage.h"
 
 struct list_q {
 	const char	*status, *image, *name;
 	long		 limit, offset;
-	int		 stats, all;
+	int		 stats, all, fresh;
+	int		 misses;	/* endpoints the engine answered */
+	int64_t		 age_ms;	/* the oldest cached list used */
 };
+
+/*
+ * The endpoint's rows from the engine follower's cache, when it is
+ * fresh (events/follower.c says when) and the query allows it; else
+ * NULL.  Every container is in the cache: the ones all=false leaves out
+ * are dropped here, and ownership is row_wanted's, as for the engine's.
+ */
+static json_object *
+cached_rows(const struct rt_endpoint *ep, struct list_q *q)
+{
+	struct store_ctrcache c;
+	json_object *rows, *row;
+	const char *st;
+	int64_t age;
+	size_t i, n;
+
+	if (!ev_cfg.list_cache || q->fresh ||
+	    store_ctrcache_get(ep->name, &c) != 0)
+		return NULL;
+	if (!ev_cache_fresh(&c, ev_now_ms(), &age)) {
+		json_object_put(c.rows);
+		return NULL;
+	}
+	if (q->all) {
+		rows = c.rows;
+	} else {
+		rows = json_object_new_array();
+		n = json_object_array_length(c.rows);
+		for (i = 0; i < n; i++) {
+			row = json_object_array_get_idx(c.rows, i);
+			st = jget_str(row, "status");
+			if (st == NULL || strcmp(st, "stopped") != 0)
+				json_object_array_add(rows,
+				    json_object_get(row));
+		}
+		json_object_put(c.rows);
+	}
+	if (age > q->age_ms)
+		q->age_ms = age;
+	return rows;
+}
 
 /* Whether a row passes the caller's sight and the query's filters (a
  * missing member reads as ""). */
@@ -45,7 +90,7 @@ row_wanted(struct request *r, const struct list_q *q, json_object *row)
 /* Adds one endpoint's matching rows to out; -1 with e on failure. */
 static int
 list_one(struct request *r, const struct rt_endpoint *ep,
-    const struct list_q *q, json_object *out, struct rt_err *e)
+    struct list_q *q, json_object *out, struct rt_err *e)
 {
 	struct rt_list_opts lo = { q->all, NULL };
 	json_object *rows = NULL, *row;
@@ -58,8 +103,11 @@ list_one(struct request *r, const struct rt_endpoint *ep,
 		    "containers", ep->name);
 		return -1;
 	}
-	if (ep->driver->list(ep, &lo, &rows, e) < 0)
-		return -1;
+	if ((rows = cached_rows(ep, q)) == NULL) {
+		if (ep->driver->list(ep, &lo, &rows, e) < 0)
+			return -1;
+		q->misses++;
+	}
 	n = json_object_array_length(rows);
 	for (i = 0; i < n; i++) {
 		row = json_object_array_get_idx(rows, i);
@@ -113,13 +161,16 @@ add_stats(struct request *r, json_object *page)
  * limit (default 50, 1..1000), offset, total; stats=true adds usage to
  * the page's running rows; all=false lists running ones only.
  * endpoint=all lists every endpoint: an endpoint that fails is named in
- * endpoint_errors and the others still answer.
+ * endpoint_errors and the others still answer.  A list the engine
+ * follower keeps current answers instead of the engine when it is fresh
+ * (X-Cache: hit, and cache_age_ms says how old); fresh=true asks the
+ * engine (X-Cache: miss, cache_age_ms 0).
  * 400 bad parameters; single endpoint: 503/504/502 from the engine.
  */
 int
 h_containers_list(struct request *r)
 {
-	struct list_q q = { NULL, NULL, NULL, 50, 0, 0, 1 };
+	struct list_q q = { NULL, NULL, NULL, 50, 0, 0, 1, 0, 0, 0 };
 	struct rt_endpoint *eps = NULL, one;
 	json_object *rows, *page, *errs = NULL, *eo;
 	const char *epname = req_query(r, "endpoint");
@@ -137,7 +188,8 @@ h_containers_list(struct request *r)
 	if (req_query_long(r, "limit", 50, 1, 1000, &q.limit) < 0 ||
 	    req_query_long(r, "offset", 0, 0, 1000000, &q.offset) < 0 ||
 	    req_query_bool(r, "stats", 0, &q.stats) < 0 ||
-	    req_query_bool(r, "all", 1, &q.all) < 0)
+	    req_query_bool(r, "all", 1, &q.all) < 0 ||
+	    req_query_bool(r, "fresh", 0, &q.fresh) < 0)
 		return r->status;
 	rows = json_object_new_array();
 	req_defer_json(r, rows);
@@ -173,12 +225,13 @@ h_containers_list(struct request *r)
 		    json_object_get(json_object_array_get_idx(rows, i)));
 	if (q.stats)
 		add_stats(r, page);
-	eo = NULL;
-	if (errs != NULL) {
-		eo = json_object_new_object();
+	eo = json_object_new_object();
+	if (errs != NULL)
 		json_object_object_add(eo, "endpoint_errors",
 		    json_object_get(errs));
-	}
+	resp_header(r, "X-Cache", "%s", q.misses == 0 ? "hit" : "miss");
+	json_object_object_add(eo, "cache_age_ms", json_object_new_int64(
+	    q.misses == 0 ? q.age_ms : 0));
 	return resp_list_x(r, "containers", page, total, q.limit, q.offset,
 	    eo);
 }

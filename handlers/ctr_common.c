@@ -177,6 +177,12 @@ ctr_unsupported(struct request *r, const struct rt_endpoint *ep,
 	    "not support %s", ep->name, ep->driver->name, what);
 }
 
+/* The container ctr_lookup found last in this process: whose it is and
+ * its name, for the events about it (ctr_event). */
+static struct {
+	char	 id[160], owner[72], name[160];
+} looked;
+
 /*
  * Resolves the {id} of the path (an id, a prefix or a name) to a
  * container the caller may see, and *id to its full id, so events and
@@ -215,6 +221,11 @@ ctr_lookup(struct request *r, const struct rt_endpoint *ep, const char **id,
 	}
 	if ((full = jget_str(o, "id")) != NULL && *full != '\0')
 		*id = req_strdup(r, full);
+	snprintf(looked.id, sizeof(looked.id), "%s", *id);
+	snprintf(looked.owner, sizeof(looked.owner), "%s",
+	    jget_str(o, "owner") ? jget_str(o, "owner") : "");
+	snprintf(looked.name, sizeof(looked.name), "%s",
+	    jget_str(o, "name") ? jget_str(o, "name") : "");
 	if (info != NULL)
 		*info = o;
 	else
@@ -253,13 +264,18 @@ ctr_check_refs(struct request *r, const struct rt_endpoint *ep,
 	return -1;
 }
 
-/* Appends {container_id, event, endpoint, timestamp, actor} to the
- * event log.  A failed append is logged, never fatal to the action. */
+/*
+ * Appends {container_id, event, endpoint, timestamp, actor, source,
+ * container_name} to the event log, seen by the container's owner (the
+ * one ctr_lookup found, else the caller, whose label a new container
+ * gets).  A failed append is logged, never fatal to the action.
+ */
 void
 ctr_event(struct request *r, const struct rt_endpoint *ep, const char *id,
     const char *event)
 {
 	json_object *d = json_object_new_object();
+	const char *owner = r->who.user;
 	char ts[32];
 	int rc;
 
@@ -270,7 +286,17 @@ ctr_event(struct request *r, const struct rt_endpoint *ep, const char *id,
 	json_object_object_add(d, "timestamp", json_object_new_string(ts));
 	json_object_object_add(d, "actor", json_object_new_string(
 	    r->who.user[0] ? r->who.user : "anonymous"));
-	if ((rc = store_event_append(NULL, "container_event", d, NULL)) != 0)
+	json_object_object_add(d, "source", json_object_new_string("api"));
+	if (strcmp(looked.id, id) == 0) {
+		owner = looked.owner;
+		if (looked.name[0] != '\0')
+			json_object_object_add(d, "container_name",
+			    json_object_new_string(looked.name));
+	} else if (jget_str(r->json, "name") != NULL)	/* a creation's */
+		json_object_object_add(d, "container_name",
+		    json_object_new_string(jget_str(r->json, "name")));
+	if ((rc = store_event_append_owned(NULL, "container_event", owner, d,
+	    NULL)) != 0)
 		log_msg(LOG_L_WARN, "container_event %s %s not recorded: %s",
 		    event, id, store_strerror(rc));
 	json_object_put(d);

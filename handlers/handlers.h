@@ -223,4 +223,23 @@ int	h_key_create(struct request *);
 int	h_keys_list(struct request *);
 int	h_key_delete(struct request *);
 
+/* events.c (replay, tickets, audit), events_live.c (WebSocket, SSE,
+ * long-poll), socketio.c (Engine.IO polling for LXC Tools clients) */
+struct store_evfilter;
+struct store_viewer;
+int	ev_query_filter(struct request *, struct store_evfilter *);
+void	ev_viewer(const struct request *, struct store_viewer *);
+int	ev_gone(struct request *, uint64_t since, uint64_t oldest,
+	    uint64_t last);
+int	ev_since_check(struct request *, uint64_t since);
+int	h_events_list(struct request *);
+int	h_audit_list(struct request *);
+/* events_live.c; a subscribe route names its transport in its arg */
+enum ev_transport { EV_T_WS = 1, EV_T_SSE, EV_T_POLL };
+int	h_events_subscribe(struct request *);
+int	h_events_ticket(struct request *);
+int	ev_take_slot(struct request *);
+int	ev_client_closed(struct request *);
+int	h_socketio(struct request *);
+
 #endif /* HANDLERS_H */

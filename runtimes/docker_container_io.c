@@ -384,12 +384,79 @@ dk_get_archive(const struct rt_endpoint *ep, const char *id,
 	return dk_stream_end(ep, rc, status, msg, RT_K_NONE, err);
 }
 
-/* ---- events: one JSON object per line ---- */
+/* ---- events: one JSON object per line, turned into ours ---- */
+
+struct dk_evsink {
+	rt_sink_fn	 fn;
+	void		*arg;
+};
+
+/*
+ * One line of Docker's /events as our event (rt_driver.events): a
+ * container's {kind, action, id, name, owner, image, time, time_ns,
+ * exit_code}; the engine's other kinds and malformed lines are passed
+ * over.  A tick (NULL) goes on as it is.
+ */
+static int
+dk_event_sink(void *arg, enum rt_stream s, const char *p, size_t n)
+{
+	struct dk_evsink *e = arg;
+	json_object *in, *out, *attrs;
+	json_tokener *tok;
+	const char *type, *action, *id, *v;
+	size_t len;
+	int rc;
+
+	if (p == NULL)
+		return e->fn(e->arg, s, NULL, 0);
+	if ((tok = json_tokener_new()) == NULL)
+		return 0;
+	in = json_tokener_parse_ex(tok, p, (int)n);
+	json_tokener_free(tok);
+	if (in == NULL)
+		return 0;
+	type = jget_str(in, "Type");
+	action = jget_str(in, "Action");
+	id = jget_str(jget_obj(in, "Actor"), "ID");
+	attrs = jget_obj(jget_obj(in, "Actor"), "Attributes");
+	if (type == NULL || strcmp(type, "container") != 0 || action == NULL ||
+	    id == NULL) {
+		json_object_put(in);
+		return 0;
+	}
+	out = json_object_new_object();
+	json_object_object_add(out, "kind", json_object_new_string("container"));
+	/* "exec_start: sh -c ..." and "health_status: healthy": the verb */
+	len = strcspn(action, ":");
+	json_object_object_add(out, "action",
+	    json_object_new_string_len(action, (int)len));
+	json_object_object_add(out, "id", json_object_new_string(id));
+	if ((v = jget_str(attrs, "name")) != NULL)
+		json_object_object_add(out, "name", json_object_new_string(v));
+	if ((v = jget_str(attrs, "cc.owner")) != NULL)
+		json_object_object_add(out, "owner", json_object_new_string(v));
+	if ((v = jget_str(attrs, "image")) != NULL)
+		json_object_object_add(out, "image", json_object_new_string(v));
+	if ((v = jget_str(attrs, "exitCode")) != NULL)
+		json_object_object_add(out, "exit_code",
+		    json_object_new_int(atoi(v)));
+	json_object_object_add(out, "time", json_object_new_int64(
+	    jget_int(in, "time", 0)));
+	json_object_object_add(out, "time_ns", json_object_new_int64(
+	    jget_int(in, "timeNano", 0)));
+	v = json_object_to_json_string_length(out, JSON_C_TO_STRING_PLAIN,
+	    &len);
+	rc = e->fn(e->arg, RT_RAW, v, len);
+	json_object_put(out);
+	json_object_put(in);
+	return rc;
+}
 
 int
 dk_events(const struct rt_endpoint *ep, const struct rt_events_spec *es,
     rt_sink_fn fn, void *arg, struct rt_err *err)
 {
+	struct dk_evsink e = { fn, arg };
 	struct dk_lines *l;
 	char path[1024], *fq, msg[512];
 	long status;
@@ -399,8 +466,8 @@ dk_events(const struct rt_endpoint *ep, const struct rt_events_spec *es,
 		rt_err_set(err, RT_E_INTERNAL, "out of memory");
 		return -1;
 	}
-	l->fn = fn;
-	l->arg = arg;
+	l->fn = dk_event_sink;
+	l->arg = &e;
 	fq = dk_label_filter(es->label);
 	snprintf(path, sizeof(path), API "/events?since=%ld%s%.0ld%s%s",
 	    es->since > 0 ? es->since : (long)now_wall(),

@@ -144,9 +144,9 @@ struct rt_resp {
  * chunk it receives; drivers that demultiplex call their caller's sink
  * with RT_STDOUT/RT_STDERR; ws.c gives each whole message as RT_TEXT or
  * RT_BINARY.  Return 0 to go on, -1 to stop the transfer (the client went
- * away, or enough was read).  About once a second during a stream the
- * sink also gets buf NULL, len 0: a tick that lets a quiet follow notice
- * a client or worker that has gone.
+ * away, or enough was read).  About once a second during a stream (once
+ * the engine has answered) the sink also gets buf NULL, len 0: a tick
+ * that lets a quiet follow notice a client or worker that has gone.
  */
 enum rt_stream { RT_STDIN = 0, RT_STDOUT = 1, RT_STDERR = 2, RT_RAW = 3,
 	RT_TEXT = 4, RT_BINARY = 5 };
@@ -710,7 +710,11 @@ struct rt_driver {
 	int	(*get_archive)(const struct rt_endpoint *, const char *id,
 		    const char *path, size_t max, rt_sink_fn, void *arg,
 		    struct rt_err *);
-	/* Engine events as one JSON object per sink call (RT_RAW). */
+	/* Engine events, one JSON object per sink call (RT_RAW), in our
+	 * words: a container's {kind: "container", action (the engine's
+	 * verb: create, start, die, stop, kill, pause, unpause, restart,
+	 * destroy, oom, ...), id, name, owner, image, time, time_ns,
+	 * exit_code}; other kinds are left out.  Ticks as for streams. */
 	int	(*events)(const struct rt_endpoint *,
 		    const struct rt_events_spec *, rt_sink_fn, void *arg,
 		    struct rt_err *);

@@ -145,7 +145,8 @@ set_status(struct store_txn *txn, json_object *job, const char *status)
 	/* as stored, whatever its type (a number, or null when missing) */
 	json_object_object_add(ev, "progress", json_object_get(
 	    json_object_object_get(job, "progress")));
-	rc = store_event_append(txn, "job_status", ev, NULL);
+	rc = store_event_append_owned(txn, "job_status",
+	    jget_str(job, "owner"), ev, NULL);
 	json_object_put(ev);
 	return rc;
 }

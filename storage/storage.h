@@ -17,7 +17,10 @@
  *   store.c    the environment, transactions, values, the error space
  *   memo.c     typed reads remembered by the stored bytes
  *   users.c    users, API keys, sessions, revocations
- *   events.c   the append-only event log
+ *   events.c   the append-only event log: owners, filters, visibility
+ *   evstate.c  what the event processes keep: tickets, live channels and
+ *              their message maps, markers, cursors (STORE_EVSTATE)
+ *   ctrcache.c the container lists the engine follower keeps
  *   files.c    the file store
  *   jobs.c     the job queue; its policy comes from the caller
  *   pods.c     pods, the host ports their forwards hold, and template
@@ -64,6 +67,8 @@ enum store_db {
 	STORE_PODS,		/* pods, their host ports, template downloads */
 	STORE_PROXY,		/* the reverse proxy: model, applies, history */
 	STORE_TICKETS,		/* one-time tickets (the console's) */
+	STORE_EVSTATE,		/* events/: tickets, channels, markers */
+	STORE_CTRCACHE,		/* container rows per endpoint */
 	STORE_DB__MAX
 };
 
@@ -191,13 +196,148 @@ int		 store_sessions_drop(const char *user, const char *keep);
 int		 store_session_purge(int64_t now, int64_t idle,
 		    int64_t max_age);
 
-/* The append-only event log (events.c). */
+/*
+ * The append-only event log (events.c).  A stored event is {id, type,
+ * owner, epoch, timestamp, data}.  owner says who may see it: a user's
+ * name (that user and the admins), "*" (everyone signed in) or absent
+ * (the admins only).
+ */
 typedef int (*store_event_fn)(uint64_t id, json_object *event, void *arg);
+#define STORE_EV_ALL	"*"	/* an owner: every signed-in user */
 int		 store_event_append(struct store_txn *, const char *type,
 		    json_object *data, uint64_t *id);
+int		 store_event_append_owned(struct store_txn *, const char *type,
+		    const char *owner, json_object *data, uint64_t *id);
 int		 store_events_since(uint64_t after, size_t max, store_event_fn,
 		    void *arg);
+int		 store_events_before(uint64_t before, size_t max,
+		    store_event_fn, void *arg);
 uint64_t	 store_events_last(void);
+uint64_t	 store_events_oldest(void);
+/* The newest id this process appended and saw committed, 0 if none. */
+uint64_t	 store_events_own_last(void);
+
+/* Who reads: admins see every event, others what they own and "*". */
+struct store_viewer {
+	const char	*user;
+	int		 admin;
+};
+int		 store_event_visible(json_object *event,
+		    const struct store_viewer *);
+
+/*
+ * A filter on events, Docker's rule: OR within a key, AND across keys;
+ * an empty key lets everything through.  No type named: every type but
+ * "audit".  Strings are borrowed.
+ */
+#define STORE_EVF_MAX	16
+struct store_evfilter {
+	const char	*types[STORE_EVF_MAX];
+	const char	*containers[STORE_EVF_MAX];
+	const char	*jobs[STORE_EVF_MAX];
+	const char	*endpoints[STORE_EVF_MAX];
+	size_t		 ntypes, ncontainers, njobs, nendpoints;
+};
+int		 store_evfilter_match(const struct store_evfilter *,
+		    json_object *event);
+/* The filter in one canonical form (sorted, no repeats): a new object. */
+json_object	*store_evfilter_json(const struct store_evfilter *);
+/* From that form; strings borrowed from o.  0 or STORE_E_INVALID. */
+int		 store_evfilter_from_json(json_object *o,
+		    struct store_evfilter *);
+/* Adds one value under key ("type", "container", "job", "endpoint"):
+ * 0, or STORE_E_INVALID (unknown key, too many values). */
+int		 store_evfilter_add(struct store_evfilter *, const char *key,
+		    const char *value);
+/*
+ * Calls fn for up to max events after `after` that viewer may see and f
+ * lets through, oldest first, examining at most scan events.  *through
+ * gets the id of the last event examined (a client may resume from it).
+ */
+int		 store_events_query(uint64_t after, size_t max, size_t scan,
+		    const struct store_evfilter *, const struct store_viewer *,
+		    store_event_fn, void *arg, uint64_t *through);
+
+/* ---- what the event processes keep (evstate.c, STORE_EVSTATE) ---- */
+
+/* One-time tickets, keyed by the hash of the ticket. */
+struct store_evticket {
+	char		 user[72];
+	char		 role[16];	/* the caller's role when issued */
+	int64_t		 expires_at;
+};
+int		 store_evticket_put(const char *hash, const struct store_evticket *,
+		    int64_t now);
+/* Takes (deletes) the ticket: STORE_E_NOTFOUND when unknown, used or
+ * expired. */
+int		 store_evticket_take(const char *hash, int64_t now,
+		    struct store_evticket *);
+
+/*
+ * A live channel's message map: for each message published to nchan in
+ * its current generation, the publish sequence number, the event id it
+ * carries (a heartbeat carries the newest id seen) and nchan's message
+ * id; and back, from nchan's id to the event id.
+ */
+#define STORE_NCHAN_IDLEN	64
+struct store_evmsg {
+	uint64_t	 seq, eid;
+	char		 nchan[STORE_NCHAN_IDLEN];
+};
+int		 store_evmap_add(struct store_txn *, const char *chan,
+		    const struct store_evmsg *);
+/* The message with the largest event id <= eid (the latest among those):
+ * 0 or STORE_E_NOTFOUND. */
+int		 store_evmap_find(const char *chan, uint64_t eid,
+		    struct store_evmsg *);
+/* The event id a message of nchan's carried: 0 or STORE_E_NOTFOUND. */
+int		 store_evmap_reverse(const char *chan, const char *nchan,
+		    uint64_t *eid);
+/* Drops forward entries with seq < keep, and reverse ones beyond the
+ * newest rkeep; *dropped gets the largest event id dropped (0: none). */
+int		 store_evmap_prune(struct store_txn *, const char *chan,
+		    uint64_t keep, size_t rkeep, uint64_t *dropped);
+/* Forgets the channel's maps, both ways. */
+int		 store_evmap_drop(struct store_txn *, const char *chan);
+
+/* Records under a prefix of STORE_EVSTATE ("ch/" channels, "mk/"
+ * markers, ...): a JSON object each. */
+int		 store_evstate_get(struct store_txn *, const char *key,
+		    json_object **out);
+int		 store_evstate_put(struct store_txn *, const char *key,
+		    json_object *);
+int		 store_evstate_del(struct store_txn *, const char *key);
+typedef int (*store_evstate_fn)(const char *key, json_object *rec,
+    void *arg);
+int		 store_evstate_each(const char *prefix, store_evstate_fn,
+		    void *arg);
+/* A new key under prefix, unique and increasing: prefix + 16 hex. */
+int		 store_evstate_newkey(struct store_txn *, const char *prefix,
+		    char *key, size_t len);
+
+/* ---- the container lists (ctrcache.c, STORE_CTRCACHE) ---- */
+
+/*
+ * One endpoint's containers as its engine listed them (all of them, in
+ * the driver's row shape), and what says whether they are current:
+ * synced_ms when the listing began, dirty_ms the first change seen since
+ * (0: none), invalid_ms the last write through the API, alive_ms the
+ * last sign of life of the follower watching the endpoint.
+ */
+struct store_ctrcache {
+	int64_t		 synced_ms, dirty_ms, invalid_ms, alive_ms;
+	json_object	*rows;		/* a new reference, or NULL */
+};
+int		 store_ctrcache_get(const char *endpoint,
+		    struct store_ctrcache *);
+/* Stores rows listed from synced_ms on; dirty_ms is kept only when it
+ * came after synced_ms. */
+int		 store_ctrcache_put(const char *endpoint, json_object *rows,
+		    int64_t synced_ms);
+/* Marks a change (what: "dirty", "invalid" or "alive") at now_ms. */
+int		 store_ctrcache_mark(const char *endpoint, const char *what,
+		    int64_t now_ms);
+int		 store_ctrcache_drop(const char *endpoint);
 
 /* The file store (files.c): blobs under DATA_DIR/files, records in
  * STORE_FILES keyed by the canonical user path. */
@@ -420,6 +560,8 @@ struct MDB_txn;
 struct MDB_txn	*store_mdb_txn(struct store_txn *);
 unsigned	 store_dbi(enum store_db);
 int		 store_err(int rc);
+/* store.c tells the event log which transactions ended (events.c). */
+void		 store_events_txn_end(struct store_txn *, int committed);
 /* For decoders (the struct is zeroed first): copies s, unless NULL. */
 void		 store_copy_str(char *dst, size_t size, const char *s);
 

@@ -33,6 +33,8 @@ static const char *dbnames[STORE_DB__MAX] = {
 	[STORE_PODS] = "pods",
 	[STORE_PROXY] = "proxy",
 	[STORE_TICKETS] = "tickets",
+	[STORE_EVSTATE] = "evstate",
+	[STORE_CTRCACHE] = "ctrcache",
 };
 
 /* The last code store_err translated, and what it became. */
@@ -281,7 +283,9 @@ store_commit(struct store_txn *txn)
 	MDB_env *e = mdb_txn_env(mt(txn));
 	int rc;
 
-	if ((rc = mdb_txn_commit(mt(txn))) != 0)
+	rc = mdb_txn_commit(mt(txn));
+	store_events_txn_end(txn, rc == 0);
+	if (rc != 0)
 		return store_err(rc);
 	return store_err(mdb_env_sync(e, 1));
 }
@@ -289,8 +293,10 @@ store_commit(struct store_txn *txn)
 void
 store_abort(struct store_txn *txn)
 {
-	if (txn != NULL)
+	if (txn != NULL) {
+		store_events_txn_end(txn, 0);
 		mdb_txn_abort(mt(txn));
+	}
 }
 
 unsigned
