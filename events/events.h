@@ -18,11 +18,10 @@
  *   sampler.c        the metrics sampler process: system_metric events
  *   actions.c        what an API write on containers means for the
  *                    follower (markers) and for the LXC Tools event types
- *   slots.c          a bound on the streams the app serves itself
  *   proc.c           what each process kind does first and last
  *
  * The storage under all of it is storage/events.c (the log, visibility,
- * filters), storage/evstate.c (channels, maps, tickets, markers) and
+ * filters), storage/evstate.c (channels, maps, markers) and
  * storage/ctrcache.c (the lists).
  */
 #ifndef EVENTS_H
@@ -44,7 +43,6 @@ struct events_config {
 	int	 heartbeat;		/* seconds */
 	long	 window;		/* messages kept per channel */
 	int	 channel_idle;		/* seconds without subscribers */
-	int	 stream_max;		/* app-served streams; 0: auto */
 	int	 poll_timeout;		/* seconds a long-poll waits */
 	int	 ticket_ttl;		/* seconds */
 	int	 replay_max;		/* REST replay page cap */
@@ -218,13 +216,5 @@ int	 ev_engine_echo(const char *ep, const char *id, const char *name,
 int	 ev_cache_fresh(const struct store_ctrcache *, int64_t now_ms,
 	    int64_t *age_ms);
 int64_t	 ev_now_ms(void);
-
-/* ---- app-served streams (slots.c) ---- */
-
-/* Takes one of the streams the app may serve at once: the slot (>= 0,
- * held until ev_slot_release or the process ends), or -1 when all are
- * taken. */
-int	 ev_slot_take(int max);
-void	 ev_slot_release(int slot);
 
 #endif /* EVENTS_H */

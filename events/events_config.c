@@ -27,8 +27,6 @@ static const struct cfg_row events_rows[] = {
 	    NULL },
 	{ "events_channel_idle", CFG_SECS, O(channel_idle), "5m", 10, 86400,
 	    NULL, 0, NULL },
-	{ "events_stream_max", CFG_INT, O(stream_max), "0", 0, 100000, NULL,
-	    0, NULL },
 	{ "events_poll_timeout", CFG_SECS, O(poll_timeout), "25s", 1, 3600,
 	    NULL, 0, NULL },
 	{ "events_ticket_ttl", CFG_SECS, O(ticket_ttl), "30s", 1, 3600, NULL,

@@ -396,10 +396,32 @@ wipe:
  * flagged R_TICKET: a browser's WebSocket cannot send headers.  Taking it
  * spends it; its role is the one its maker had.
  */
+struct ev_ticket {
+	char	 user[72];
+	char	 role[16];
+	int	 ok;
+};
+
+/* Takes an events ticket (any other use is left as it is). */
+static int
+take_ev_ticket(json_object *rec, void *arg)
+{
+	struct ev_ticket *t = arg;
+	const char *use = jget_str(rec, "use"), *u = jget_str(rec, "user");
+
+	if (use == NULL || strcmp(use, "events") != 0 || u == NULL)
+		return STORE_TICKET_KEEP;
+	snprintf(t->user, sizeof(t->user), "%s", u);
+	snprintf(t->role, sizeof(t->role), "%s", jget_str(rec, "role") ?
+	    jget_str(rec, "role") : "viewer");
+	t->ok = 1;
+	return STORE_TICKET_DROP;
+}
+
 static int
 via_ticket(struct request *r, const char *tok)
 {
-	struct store_evticket t;
+	struct ev_ticket t = { "", "", 0 };
 	struct store_txn *txn = NULL;
 	char hash[CRED_HASH_HEX];
 	enum access cap;
@@ -408,8 +430,8 @@ via_ticket(struct request *r, const char *tok)
 	if (cred_hash(tok, hash) < 0)
 		return resp_error(r, CC_E_INTERNAL_ERROR, "server secrets "
 		    "unavailable");
-	if ((rc = store_evticket_take(hash, now_wall(), &t)) != 0) {
-		if (rc == STORE_E_NOTFOUND)
+	if ((rc = store_ticket_edit(hash, take_ev_ticket, &t)) != 0 || !t.ok) {
+		if (rc == STORE_E_NOTFOUND || rc == 0)
 			return resp_error(r, CC_E_UNAUTHORIZED, "unknown, used "
 			    "or expired ticket");
 		return resp_store_error(r, rc, "tickets");

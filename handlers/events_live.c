@@ -10,8 +10,10 @@
  * and from which message a resume starts; then it hands the connection to
  * nchan's internal location (X-Accel-Redirect), which holds it.  Behind
  * Apache, or without nchan, the app serves SSE and long-poll itself from
- * the log, at most events_stream_max at once (503 with Retry-After
- * beyond); a WebSocket there is refused, naming the SSE path.
+ * the log, as streams of the pool's stream workers (fcgi-app/stream.c:
+ * 503 with Retry-After when all are taken, stream_per_user, ended at
+ * stream_max_duration or shutdown); a WebSocket there is refused, naming
+ * the SSE path.
  *
  * Resume: ?since=ID or Last-Event-ID (our id, or the id nchan put on an
  * SSE message); none means from now.  Inside what nchan holds the resume
@@ -126,31 +128,6 @@ ev_client_closed(struct request *r)
 	    (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0);
 }
 
-static void
-slot_release(void *p)
-{
-	ev_slot_release((int)(intptr_t)p);
-}
-
-/* Takes an app-served stream slot for the request: 0, or -1 with 503
- * sent.  It is released with the request. */
-int
-ev_take_slot(struct request *r)
-{
-	int max = ev_cfg.stream_max, slot;
-
-	if (max == 0)
-		max = front_cfg.workers > 1 ? front_cfg.workers - 1 : 1;
-	if ((slot = ev_slot_take(max)) < 0) {
-		resp_header(r, "Retry-After", "5");
-		resp_error(r, CC_E_SERVICE_UNAVAILABLE, "all %d event streams "
-		    "the app serves are taken; retry shortly", max);
-		return -1;
-	}
-	req_defer(r, slot_release, (void *)(intptr_t)slot);
-	return 0;
-}
-
 struct sse {
 	struct request	*r;
 	int		 n;
@@ -208,15 +185,14 @@ serve_sse(struct request *r, struct sub *s)
 	uint64_t cur = s->since, through;
 	int64_t last_hb = ev_now_ms(), last_ping = last_hb;
 
-	if (ev_take_slot(r) < 0)
+	if (stream_begin(r) < 0)
 		return r->status;
-	req_set_streaming(r);
 	resp_start(r, 200, "text/event-stream");
 	resp_write(r, s->catchup ? "retry: 100\n\n" : "retry: 2000\n\n",
 	    s->catchup ? 12 : 13);
 	sse_heartbeat(r, cur);
 	resp_flush(r);
-	while (!r->client_gone && !worker_stop) {
+	while (!r->client_gone && stream_check(r) == NULL) {
 		o.n = 0;
 		if (store_events_query(cur, PAGE, SCAN, &s->f, &s->who,
 		    sse_event, &o, &through) != 0)
@@ -273,16 +249,15 @@ serve_poll(struct request *r, struct sub *s)
 	const char *text;
 	size_t len;
 
-	if (ev_take_slot(r) < 0)
+	if (stream_begin(r) < 0)
 		return r->status;
-	req_set_streaming(r);
 	for (;;) {
 		if (store_events_query(cur, 1, SCAN, &s->f, &s->who,
 		    first_event, &o, &through) != 0)
 			return resp_error(r, CC_E_INTERNAL_ERROR, "cannot read "
 			    "the event log");
 		cur = through;
-		if (o.ev != NULL || s->catchup || worker_stop ||
+		if (o.ev != NULL || s->catchup || stream_check(r) != NULL ||
 		    ev_now_ms() >= end)
 			break;
 		if (ev_client_closed(r))
@@ -487,21 +462,28 @@ int
 h_events_ticket(struct request *r)
 {
 	char tok[CRED_TOKEN_MAX], hash[CRED_HASH_HEX], ts[32];
-	struct store_evticket t;
-	json_object *o;
-	int64_t now = now_wall();
+	json_object *o, *rec;
+	int64_t exp = now_wall() + ev_cfg.ticket_ttl;
 	int rc;
 
 	if (cred_token(tok) < 0 || cred_hash(tok, hash) < 0)
 		return resp_error(r, CC_E_INTERNAL_ERROR, "server secrets "
 		    "unavailable");
-	memset(&t, 0, sizeof(t));
-	snprintf(t.user, sizeof(t.user), "%s", r->who.user);
-	snprintf(t.role, sizeof(t.role), "%s", access_name(r->who.role));
-	t.expires_at = now + ev_cfg.ticket_ttl;
-	if ((rc = store_evticket_put(hash, &t, now)) != 0)
+	/* "use" keeps it apart from the console's tickets in one store */
+	rec = json_object_new_object();
+	json_object_object_add(rec, "use", json_object_new_string("events"));
+	json_object_object_add(rec, "user", json_object_new_string(
+	    r->who.user));
+	json_object_object_add(rec, "role", json_object_new_string(
+	    access_name(r->who.role)));
+	json_object_object_add(rec, "expires", json_object_new_int64(exp));
+	rc = store_ticket_put(hash, rec);
+	json_object_put(rec);
+	if (rc != 0) {
+		sodium_memzero(tok, sizeof(tok));
 		return resp_store_error(r, rc, "tickets");
-	iso8601(ts, (time_t)t.expires_at);
+	}
+	iso8601(ts, (time_t)exp);
 	o = json_object_new_object();
 	json_object_object_add(o, "ticket", json_object_new_string(tok));
 	json_object_object_add(o, "expires_at", json_object_new_string(ts));

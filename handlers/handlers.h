@@ -238,7 +238,6 @@ int	h_audit_list(struct request *);
 enum ev_transport { EV_T_WS = 1, EV_T_SSE, EV_T_POLL };
 int	h_events_subscribe(struct request *);
 int	h_events_ticket(struct request *);
-int	ev_take_slot(struct request *);
 int	ev_client_closed(struct request *);
 int	h_socketio(struct request *);
 

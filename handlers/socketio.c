@@ -471,9 +471,8 @@ poll_get(struct request *r, const char *sid)
 	int rc;
 
 	memset(&f, 0, sizeof(f));
-	if (ev_take_slot(r) < 0)
+	if (stream_begin(r) < 0)
 		return r->status;
-	req_set_streaming(r);
 	sid_key(key, sizeof(key), sid);
 	for (;;) {
 		memset(&o, 0, sizeof(o));
@@ -520,7 +519,7 @@ poll_get(struct request *r, const char *sid)
 			json_object_put(s);
 			return text(r, "", 0);
 		}
-		if (worker_stop || ev_now_ms() >= end) {
+		if (stream_check(r) != NULL || ev_now_ms() >= end) {
 			update(sid, NULL, NULL);	/* it was seen */
 			json_object_put(s);
 			return text(r, "2", 1);		/* ping */

@@ -211,6 +211,7 @@ proc_usage(pid_t pid, long long *rss, double *cpu_s)
 
 struct pool_totals {
 	int		 workers, busy, idle;
+	int		 streams, streams_busy;	/* the stream kind's */
 	uint64_t	 requests, errors;
 	long long	 rss;
 	double		 cpu_s;
@@ -218,7 +219,7 @@ struct pool_totals {
 
 /*
  * The pool's processes.  Counts (workers, busy, idle) are of request
- * workers only; the list has every process with its kind ("worker",
+ * workers only, and streams, streams_busy of the stream workers; the list has every process with its kind ("worker",
  * "runner") when all_kinds, else the workers alone.  Memory and CPU add
  * up every process.
  */
@@ -227,7 +228,7 @@ pool_status(struct pool_totals *t, int per_worker, int all_kinds)
 {
 	json_object *arr = json_object_new_array(), *w;
 	const struct sb_slot *s;
-	int i, worker;
+	int i, worker, busy;
 
 	memset(t, 0, sizeof(*t));
 	t->requests = sb->reaped_requests;
@@ -240,11 +241,14 @@ pool_status(struct pool_totals *t, int per_worker, int all_kinds)
 		if (s->pid <= 0)
 			continue;
 		worker = strcmp(pool_kind_name(s->kind), "worker") == 0;
+		busy = s->state == SB_BUSY || s->state == SB_STREAMING;
 		if (worker) {
 			t->workers++;
-			t->busy += s->state == SB_BUSY ||
-			    s->state == SB_STREAMING;
+			t->busy += busy;
 			t->idle += s->state == SB_IDLE;
+		} else if (strcmp(pool_kind_name(s->kind), "stream") == 0) {
+			t->streams++;
+			t->streams_busy += busy;
 		}
 		t->requests += s->requests;
 		t->errors += s->errors;
@@ -283,6 +287,10 @@ pool_summary(const struct pool_totals *t)
 	    json_object_new_int(front_cfg.workers));
 	json_object_object_add(pool, "busy", json_object_new_int(t->busy));
 	json_object_object_add(pool, "idle", json_object_new_int(t->idle));
+	json_object_object_add(pool, "stream_workers",
+	    json_object_new_int(t->streams));
+	json_object_object_add(pool, "stream_busy",
+	    json_object_new_int(t->streams_busy));
 	json_object_object_add(pool, "generation",
 	    json_object_new_int((int)sb->generation));
 	json_object_object_add(pool, "restarts",
@@ -338,6 +346,12 @@ metrics_prometheus(struct request *r, const struct pool_totals *t,
 	    "# HELP cc_workers_busy Workers handling a request.\n"
 	    "# TYPE cc_workers_busy gauge\n"
 	    "cc_workers_busy %d\n"
+	    "# HELP cc_stream_workers Stream worker processes alive.\n"
+	    "# TYPE cc_stream_workers gauge\n"
+	    "cc_stream_workers %d\n"
+	    "# HELP cc_stream_workers_busy Stream workers holding a stream.\n"
+	    "# TYPE cc_stream_workers_busy gauge\n"
+	    "cc_stream_workers_busy %d\n"
 	    "# HELP cc_worker_restarts_total Workers replaced after dying.\n"
 	    "# TYPE cc_worker_restarts_total counter\n"
 	    "cc_worker_restarts_total %llu\n"
@@ -345,8 +359,8 @@ metrics_prometheus(struct request *r, const struct pool_totals *t,
 	    "# TYPE cc_resident_bytes gauge\n"
 	    "cc_resident_bytes %lld\n",
 	    uptime, (unsigned long long)t->requests,
-	    (unsigned long long)t->errors, t->workers, t->busy,
-	    (unsigned long long)sb->restarts, t->rss);
+	    (unsigned long long)t->errors, t->workers, t->busy, t->streams,
+	    t->streams_busy, (unsigned long long)sb->restarts, t->rss);
 	if (text == NULL)
 		return resp_error(r, CC_E_INTERNAL_ERROR, "out of memory");
 	return resp_send(r, 200, "text/plain; version=0.0.4", text,

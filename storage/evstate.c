@@ -1,7 +1,6 @@
 /*
  * evstate.c: what the event processes and the event routes keep between
  * requests, in STORE_EVSTATE, one key space split by prefix:
- *   t/<hash>                  a one-time ticket
  *   m/<chan>/<eid hex>.<seq>  a live channel's message: nchan's id
  *   r/<chan>/<nchan id>       back: the event id it carried (16 hex)
  *   and JSON records under the prefixes the callers choose (ch/, mk/,
@@ -21,99 +20,6 @@
 #include "storage.h"
 
 #define KEYLEN	256
-
-/* ---- tickets ---- */
-
-static void
-ticket_decode(json_object *o, void *out)
-{
-	struct store_evticket *t = out;
-
-	store_copy_str(t->user, sizeof(t->user), jget_str(o, "user"));
-	store_copy_str(t->role, sizeof(t->role), jget_str(o, "role"));
-	t->expires_at = jget_int(o, "expires_at", 0);
-}
-
-/* Drops expired tickets, a few at a time, in txn. */
-static void
-ticket_purge(struct store_txn *txn, int64_t now)
-{
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	int n = 0, rc;
-
-	if (mdb_cursor_open(store_mdb_txn(txn), store_dbi(STORE_EVSTATE),
-	    &cur) != 0)
-		return;
-	k.mv_size = 2;
-	k.mv_data = "t/";
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	    rc == 0 && n < 16 && k.mv_size > 2 &&
-	    memcmp(k.mv_data, "t/", 2) == 0;
-	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		json_object *o = store_parse_json(v.mv_data, v.mv_size);
-
-		if (o == NULL || jget_int(o, "expires_at", 0) < now) {
-			mdb_cursor_del(cur, 0);
-			n++;
-		}
-		json_object_put(o);
-	}
-	mdb_cursor_close(cur);
-}
-
-int
-store_evticket_put(const char *hash, const struct store_evticket *t,
-    int64_t now)
-{
-	struct store_txn *txn;
-	json_object *o;
-	char key[KEYLEN];
-	int rc;
-
-	snprintf(key, sizeof(key), "t/%s", hash);
-	o = json_object_new_object();
-	json_object_object_add(o, "user", json_object_new_string(t->user));
-	json_object_object_add(o, "role", json_object_new_string(t->role));
-	json_object_object_add(o, "expires_at",
-	    json_object_new_int64(t->expires_at));
-	if ((rc = store_begin(1, &txn)) != 0)
-		goto out;
-	ticket_purge(txn, now);
-	if ((rc = store_tput_json(txn, STORE_EVSTATE, key, o,
-	    STORE_NOOVERWRITE)) != 0) {
-		store_abort(txn);
-		goto out;
-	}
-	rc = store_commit(txn);
-out:
-	json_object_put(o);
-	return rc;
-}
-
-int
-store_evticket_take(const char *hash, int64_t now, struct store_evticket *t)
-{
-	struct store_txn *txn;
-	struct store_val v;
-	char key[KEYLEN];
-	int rc;
-
-	memset(t, 0, sizeof(*t));
-	snprintf(key, sizeof(key), "t/%s", hash);
-	if ((rc = store_begin(1, &txn)) != 0)
-		return rc;
-	if ((rc = store_tget(txn, STORE_EVSTATE, key, &v)) != 0 ||
-	    (rc = store_decode(v.data, v.len, ticket_decode, t,
-	    sizeof(*t))) != 0 ||
-	    (rc = store_tdel(txn, STORE_EVSTATE, key)) != 0) {
-		store_abort(txn);
-		return rc;
-	}
-	if ((rc = store_commit(txn)) != 0)
-		return rc;
-	return t->expires_at < now ? STORE_E_NOTFOUND : 0;
-}
 
 /* ---- the message maps ---- */
 

@@ -18,15 +18,16 @@
  *   memo.c     typed reads remembered by the stored bytes
  *   users.c    users, API keys, sessions, revocations
  *   events.c   the append-only event log: owners, filters, visibility
- *   evstate.c  what the event processes keep: tickets, live channels and
- *              their message maps, markers, cursors (STORE_EVSTATE)
+ *   evstate.c  what the event processes keep: live channels and their
+ *              message maps, markers, cursors (STORE_EVSTATE)
  *   ctrcache.c the container lists the engine follower keeps
  *   files.c    the file store
  *   jobs.c     the job queue; its policy comes from the caller
  *   pods.c     pods, the host ports their forwards hold, and template
  *              downloads
  *   proxy.c    the reverse proxy's model, applies and history
- *   tickets.c  one-time tickets, keyed by their hash, expiring
+ *   tickets.c  one-time tickets (the console's and the event
+ *              streams'), keyed by their hash, expiring
  */
 #ifndef STORAGE_H
 #define STORAGE_H
@@ -66,8 +67,8 @@ enum store_db {
 	STORE_ENDPOINTS,
 	STORE_PODS,		/* pods, their host ports, template downloads */
 	STORE_PROXY,		/* the reverse proxy: model, applies, history */
-	STORE_TICKETS,		/* one-time tickets (the console's) */
-	STORE_EVSTATE,		/* events/: tickets, channels, markers */
+	STORE_TICKETS,		/* one-time tickets (console, events) */
+	STORE_EVSTATE,		/* events/: channels, markers */
 	STORE_CTRCACHE,		/* container rows per endpoint */
 	STORE_DB__MAX
 };
@@ -259,19 +260,6 @@ int		 store_events_query(uint64_t after, size_t max, size_t scan,
 		    store_event_fn, void *arg, uint64_t *through);
 
 /* ---- what the event processes keep (evstate.c, STORE_EVSTATE) ---- */
-
-/* One-time tickets, keyed by the hash of the ticket. */
-struct store_evticket {
-	char		 user[72];
-	char		 role[16];	/* the caller's role when issued */
-	int64_t		 expires_at;
-};
-int		 store_evticket_put(const char *hash, const struct store_evticket *,
-		    int64_t now);
-/* Takes (deletes) the ticket: STORE_E_NOTFOUND when unknown, used or
- * expired. */
-int		 store_evticket_take(const char *hash, int64_t now,
-		    struct store_evticket *);
 
 /*
  * A live channel's message map: for each message published to nchan in

@@ -1,5 +1,6 @@
 /*
- * tickets.c: one-time tickets (the console's), short-lived records a
+ * tickets.c: one-time tickets (the console's and the event streams'),
+ * short-lived records a
  * request makes and a later one takes.  Keyed by the SHA-256 of the
  * ticket (hex), never the ticket itself; each record carries "expires"
  * (unix seconds), and an expired one is the same as none.  A change is

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -221,38 +222,180 @@ harness_msleep(long ms)
 		;
 }
 
-int
-harness_run_in(const char *dir, char *const argv[], const char *out_path,
-    const char *err_path, int limit_s)
+pid_t
+harness_proc_start(const char *dir, char *const argv[], const char *out_path,
+    const char *err_path)
 {
 	pid_t pid;
-	int st, i;
 
 	if ((pid = fork()) < 0)
 		return -1;
 	if (pid == 0) {
 		int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int in = open("/dev/null", O_RDONLY);
 
 		setpgid(0, 0);
-		if (o < 0 || e < 0 || chdir(dir) != 0)
+		if (o < 0 || e < 0 || in < 0 || (dir != NULL &&
+		    chdir(dir) != 0))
 			_exit(126);
+		dup2(in, 0);
 		dup2(o, 1);
 		dup2(e, 2);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
 	setpgid(pid, pid);
-	for (i = 0; i < limit_s * 20; i++) {
+	return pid;
+}
+
+int
+harness_proc_wait(pid_t pid, long limit_ms)
+{
+	long i;
+	int st;
+
+	for (i = 0; i < limit_ms / 50; i++) {
 		if (waitpid(pid, &st, WNOHANG) == pid)
 			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 		harness_msleep(50);
 	}
-	diag("%s did not finish in %d s: killing its process group",
-	    argv[0], limit_s);
 	kill(-pid, SIGKILL);
 	waitpid(pid, &st, 0);
-	return -1;
+	return -2;
+}
+
+void
+harness_proc_stop(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(-pid, SIGTERM);
+	(void)harness_proc_wait(pid, 3000);
+}
+
+int
+harness_run_in(const char *dir, char *const argv[], const char *out_path,
+    const char *err_path, int limit_s)
+{
+	pid_t pid = harness_proc_start(dir, argv, out_path, err_path);
+	int rc;
+
+	if (pid < 0)
+		return -1;
+	if ((rc = harness_proc_wait(pid, (long)limit_s * 1000)) == -2) {
+		diag("%s did not finish in %d s: killed its process group",
+		    argv[0], limit_s);
+		rc = -1;
+	}
+	return rc;
+}
+
+void
+harness_src_path(const char *rel, char *out, size_t n)
+{
+	const char *s = getenv("CC_SRCDIR");
+	char exe[PATH_MAX], *p;
+	ssize_t k;
+	int i;
+
+	if (s != NULL && *s != '\0') {
+		if (snprintf(out, n, "%s/%s", s, rel) >= (int)n)
+			bail_out("CC_SRCDIR is too long");
+		return;
+	}
+	if ((k = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
+		bail_out("readlink /proc/self/exe: %s", strerror(errno));
+	exe[k] = '\0';
+	for (i = 0; i < 3 && (p = strrchr(exe, '/')) != NULL; i++)
+		*p = '\0';
+	if (snprintf(out, n, "%s/%s", exe, rel) >= (int)n)
+		bail_out("the source path is too long");
+}
+
+char *
+harness_file_read(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL, *nb;
+	size_t len = 0, cap = 0, n;
+
+	if (f == NULL)
+		return NULL;
+	do {
+		if (len + 4096 + 1 > cap) {
+			if ((nb = realloc(buf, cap = cap ? cap * 2 : 8192)) ==
+			    NULL) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, 4096, f);
+		len += n;
+	} while (n > 0);
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+void
+harness_diag_file(const char *path)
+{
+	char line[1024];
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		diag("%s", line);
+	}
+	fclose(f);
+}
+
+static int
+npm_installed(const char *dir, const char *const *modules)
+{
+	char mod[PATH_MAX + 64];
+	struct stat st;
+
+	for (; *modules != NULL; modules++) {
+		snprintf(mod, sizeof(mod), "%s/node_modules/%s/package.json",
+		    dir, *modules);
+		if (stat(mod, &st) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+int
+harness_npm_ready(const char *dir, const char *const *modules, int limit_s)
+{
+	char log[PATH_MAX + 16], lock[PATH_MAX + 16];
+	char *argv[] = { "npm", "ci", "--no-audit", "--no-fund", NULL };
+	int fd, rc = 0;
+
+	snprintf(lock, sizeof(lock), "%s/.npm-ci.lock", dir);
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 ||
+	    flock(fd, LOCK_EX) != 0) {
+		diag("%s: %s", lock, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!npm_installed(dir, modules)) {
+		snprintf(log, sizeof(log), "%s/npm-ci.log", dir);
+		diag("installing the packages of %s (npm ci)", dir);
+		if (harness_run_in(dir, argv, log, log, limit_s) != 0) {
+			diag("npm ci failed; its log:");
+			harness_diag_file(log);
+			rc = -1;
+		}
+	}
+	close(fd);
+	return rc;
 }
 
 int

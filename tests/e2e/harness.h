@@ -28,6 +28,8 @@
 #ifndef CC_E2E_HARNESS_H
 #define CC_E2E_HARNESS_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 #include <json-c/json.h>
@@ -99,13 +101,44 @@ int harness_reconfigure(const char *lines, const char *key,
 /* Sleeps ms milliseconds (for bounded polling loops). */
 void harness_msleep(long ms);
 
-/*
- * Runs argv in dir in a process group of its own, stdout to out_path and
- * stderr to err_path; waits at most limit_s, then kills that group.  The
- * exit status, or -1.
- */
+/* ---- child processes (real clients: curl, node, Chromium, podman) ----
+ * Each child leads a process group of its own, stdin /dev/null; every
+ * wait is bounded and a child is only ever signalled by its own group. */
+
+/* Starts argv in dir (NULL: here), stdout to out_path and stderr to
+ * err_path.  Its pid, or -1. */
+pid_t harness_proc_start(const char *dir, char *const argv[],
+    const char *out_path, const char *err_path);
+/* Waits at most limit_ms for pid, then kills its group.  The exit status,
+ * -1 for an end that is not a normal exit, -2 when killed for its time. */
+int harness_proc_wait(pid_t pid, long limit_ms);
+/* Ends a child left running: SIGTERM to its group, a bounded wait, then
+ * SIGKILL. */
+void harness_proc_stop(pid_t pid);
+/* harness_proc_start, then a wait of at most limit_s.  The exit status,
+ * or -1. */
 int harness_run_in(const char *dir, char *const argv[], const char *out_path,
     const char *err_path, int limit_s);
+
+/* srcdir/rel into out: CC_SRCDIR, else three levels above the program
+ * (tests/e2e/t_x in the tree). */
+void harness_src_path(const char *rel, char *out, size_t n);
+/* A whole file, NUL-ended, malloc'd (the caller frees); NULL if none. */
+char *harness_file_read(const char *path);
+/* A file's lines as diagnostics. */
+void harness_diag_file(const char *path);
+/* dir/node_modules by `npm ci` (log: dir/npm-ci.log) when one of the
+ * NULL-ended modules is missing, under a lock file in dir (two tests may
+ * start at once).  0 or -1. */
+int harness_npm_ready(const char *dir, const char *const *modules,
+    int limit_s);
+/* The npm packages tests/browser pins (puppeteer-core, axe-core,
+ * lighthouse), for the tests that drive Chromium. */
+#define HARNESS_BROWSER_MODULES \
+	((const char *const[]){ "puppeteer-core", "axe-core", "lighthouse", \
+	    NULL })
+/* How long an npm ci may take. */
+#define HARNESS_NPM_LIMIT_S	300
 
 /* A loopback TCP port nobody listens on right now; 0 if none was had. */
 int harness_free_port(void);

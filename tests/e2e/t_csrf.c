@@ -38,7 +38,6 @@
 #include <curl/curl.h>
 
 #include "harness.h"
-#include "browser_util.h"
 
 #define BROWSER_LIMIT_S	60	/* node + Chromium, both front ends */
 
@@ -433,7 +432,7 @@ browser(void)
 	size_t j;
 	int i, rc;
 
-	src_path("tests/browser", bdir, sizeof(bdir));
+	harness_src_path("tests/browser", bdir, sizeof(bdir));
 	snprintf(script, sizeof(script), "%s/csrf.js", bdir);
 	snprintf(cfg, sizeof(cfg), "%s/csrf-browser.json", harness_dir());
 	snprintf(out, sizeof(out), "%s/csrf-browser.out", harness_dir());
@@ -441,7 +440,8 @@ browser(void)
 	snprintf(profile, sizeof(profile), "%s/chromium-profile",
 	    harness_dir());
 	if (!ok(access(chromium, X_OK) == 0, "%s is installed (./dev deps)",
-	    chromium) || !ok(npm_ready(bdir) == 0,
+	    chromium) || !ok(harness_npm_ready(bdir, HARNESS_BROWSER_MODULES,
+	    HARNESS_NPM_LIMIT_S) == 0,
 	    "puppeteer-core is installed in tests/browser"))
 		return;
 	admin_create(0, user, pw);
@@ -456,10 +456,10 @@ browser(void)
 
 	rc = harness_run_in(bdir, argv, out, err, BROWSER_LIMIT_S);
 	if (!is_int(rc, 0, "csrf.js ran headless Chromium to the end"))
-		diag_file(err);
+		harness_diag_file(err);
 	if ((rep = json_object_from_file(out)) == NULL) {
 		ok(0, "csrf.js printed its report");
-		diag_file(err);
+		harness_diag_file(err);
 		return;
 	}
 	for (i = 0; i < 2; i++) {

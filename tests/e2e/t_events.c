@@ -25,19 +25,25 @@
  */
 #include "config.h"
 
+#include <sys/wait.h>
+
 #include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "ctr_util.h"
 #include "harness.h"
-#include "proc_util.h"
 
 #define N		"/api/v1"
 #define IMAGE		"localhost/busybox:test"
 #define WANT_WAIT_MS	30000
-#define NPM_LIMIT_S	300
 
 static char alice_hdr[256], bob_hdr[256], admin_hdr[256];
 static char jsdir[PATH_MAX];
@@ -207,7 +213,7 @@ sse_start(struct sse *s, const char *base, const char *hdr,
 	}
 	argv[n++] = url;
 	argv[n] = NULL;
-	s->pid = proc_start(NULL, argv, s->out, s->err);
+	s->pid = harness_proc_start(NULL, argv, s->out, s->err);
 }
 
 /* The events of an SSE answer so far (heartbeats apart), and the id:
@@ -216,7 +222,7 @@ static void
 sse_events(const struct sse *s, struct ids *got, const char *must_type,
     char *last, size_t lastlen, int *bad_type)
 {
-	char *buf = file_read(s->out), *line, *save = NULL, id[128] = "";
+	char *buf = harness_file_read(s->out), *line, *save = NULL, id[128] = "";
 	json_object *o;
 
 	memset(got, 0, sizeof(*got));
@@ -249,7 +255,7 @@ sse_events(const struct sse *s, struct ids *got, const char *must_type,
 static int
 sse_open(const struct sse *s)
 {
-	char *buf = file_read(s->out);
+	char *buf = harness_file_read(s->out);
 	int open = buf != NULL && (strncmp(buf, ": hi", 4) == 0 ||
 	    strncmp(buf, "retry:", 6) == 0);
 
@@ -284,7 +290,7 @@ sse_collect(struct sse *s, size_t want, struct ids *got, char *last,
 			break;
 		harness_msleep(100);
 	}
-	proc_stop(s->pid);
+	harness_proc_stop(s->pid);
 	sse_events(s, got, NULL, last, lastlen, NULL);
 }
 
@@ -304,7 +310,7 @@ sse_resume(const char *base, const char *hdr, const char *extra,
 		sse_start(&s, base, hdr, extra, path);
 		if (sse_wait_open(&s))
 			break;
-		proc_stop(s.pid);
+		harness_proc_stop(s.pid);
 		harness_msleep(250);
 	}
 	sse_collect(&s, want, got, NULL, 0);
@@ -361,7 +367,8 @@ js_start(struct js *j, json_object *cfg)
 	fputs(json_object_to_json_string(cfg), f);
 	fclose(f);
 	json_object_put(cfg);
-	return (j->pid = proc_start(jsdir, argv, j->out, j->err)) > 0 ? 0 : -1;
+	j->pid = harness_proc_start(jsdir, argv, j->out, j->err);
+	return j->pid > 0 ? 0 : -1;
 }
 
 /* Waits (bounded) until the client says it is subscribed, or it ended. */
@@ -387,13 +394,13 @@ js_result(struct js *j)
 	json_object *o;
 	char *buf;
 
-	if (proc_wait(j->pid, 60000) != 0)
+	if (harness_proc_wait(j->pid, 60000) != 0)
 		diag("a node client did not end cleanly");
-	buf = file_read(j->out);
+	buf = harness_file_read(j->out);
 	o = buf ? json_tokener_parse(buf) : NULL;
 	if (o == NULL) {
 		diag("node client said nothing usable; stderr:");
-		diag_file(j->err);
+		harness_diag_file(j->err);
 	}
 	free(buf);
 	return o;
@@ -761,7 +768,7 @@ test_visibility(void)
 	http_resp_free(&r);
 	sse_collect(&s, 2, &got, NULL, 0);
 	{
-		char *buf = file_read(s.out);
+		char *buf = harness_file_read(s.out);
 
 		ok(got.n >= 2 && buf && strstr(buf, "eva-a") &&
 		    !strstr(buf, "\"bob\"") && !strstr(buf, "eva-b"),
@@ -832,7 +839,7 @@ test_sources(void)
 	snprintf(root, sizeof(root), "%s/podman/root", dir);
 	snprintf(run, sizeof(run), "%s/podman/run", dir);
 	snprintf(tmp, sizeof(tmp), "%s/podman/tmp", dir);
-	src_path("tests/stack/containers.conf", conf, sizeof(conf));
+	harness_src_path("tests/stack/containers.conf", conf, sizeof(conf));
 	setenv("CONTAINERS_CONF", conf, 1);
 	snprintf(out, sizeof(out), "%s/podman-stop.out", harness_dir());
 	snprintf(err, sizeof(err), "%s/podman-stop.err", harness_dir());
@@ -851,7 +858,7 @@ test_sources(void)
 	argv[n++] = "1";
 	argv[n++] = "eva-cli";
 	argv[n] = NULL;
-	is_int(run_in(NULL, argv, out, err, 60), 0, "podman stop eva-cli, "
+	is_int(harness_run_in(NULL, argv, out, err, 60), 0, "podman stop eva-cli, "
 	    "with podman's own CLI");
 	unsetenv("CONTAINERS_CONF");
 	for (k = 0; k < 100 && !seen; k++) {
@@ -964,12 +971,28 @@ test_sources(void)
 	}
 }
 
+/* GET /metrics' pool.stream_busy, or -1. */
+static int
+streams_busy(void)
+{
+	struct http_resp r;
+	json_object *v;
+	int n = -1;
+
+	api_as(&r, admin_hdr, "NGINX_URL", "GET", N "/metrics", NULL);
+	if (r.status == 200 && (v = json_at(r.json, "metrics.pool.stream_busy"))
+	    != NULL)
+		n = json_object_get_int(v);
+	http_resp_free(&r);
+	return n;
+}
+
 /* Apache: SSE from the app; a stream beyond the pool is 503. */
 static void
 test_apache(void)
 {
 	struct http_resp r;
-	struct sse s1;
+	struct sse s1, s2;
 	struct ids got;
 	char path[256], out[PATH_MAX], err[PATH_MAX], url[512];
 	char *argv[] = { "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
@@ -979,7 +1002,7 @@ test_apache(void)
 
 	if (harness_env("APACHE_URL") == NULL ||
 	    *harness_env("APACHE_URL") == '\0') {
-		skip(7, "no Apache");
+		skip(10, "no Apache");
 		return;
 	}
 	snprintf(path, sizeof(path), N "/events/stream?type=audit&since=%"
@@ -998,7 +1021,10 @@ test_apache(void)
 		}
 	}
 	is_int(got.n, 3, "it carries the events, ids and all");
-	/* the pool's one app-served stream (workers - 1) is taken */
+	/* both stream workers (stream_workers = 2) are taken */
+	sse_start(&s2, "APACHE_URL", admin_hdr, NULL, path);
+	ok(sse_wait_open(&s2), "a second SSE takes the other stream worker");
+	is_int(streams_busy(), 2, "/metrics counts both stream workers busy");
 	api_as(&r, admin_hdr, "APACHE_URL", "GET", path, NULL);
 	is_int(r.status, 503, "a stream beyond the pool is 503");
 	ok(http_header(&r, "Retry-After") != NULL, "with Retry-After");
@@ -1006,11 +1032,12 @@ test_apache(void)
 	snprintf(url, sizeof(url), "%s", harness_url("APACHE_URL", "/health"));
 	snprintf(out, sizeof(out), "%s/health.out", harness_dir());
 	snprintf(err, sizeof(err), "%s/health.err", harness_dir());
-	run_in(NULL, argv, out, err, 10);
-	code = file_read(out);
+	harness_run_in(NULL, argv, out, err, 10);
+	code = harness_file_read(out);
 	is_str(code, "200", "while it is full, /health answers within 1 s");
 	free(code);
-	proc_stop(s1.pid);
+	harness_proc_stop(s1.pid);
+	harness_proc_stop(s2.pid);
 	/* the stream ends once the app sees its client gone: its slot is
 	 * free again (an answer at once: an event after since) */
 	{
@@ -1028,6 +1055,10 @@ test_apache(void)
 			harness_msleep(200);
 		}
 		ok(k < 50, "the stream's slot is free once its client went");
+		/* both, before Socket.IO needs them */
+		for (k = 0; k < 50 && streams_busy() != 0; k++)
+			harness_msleep(200);
+		is_int(streams_busy(), 0, "every stream worker is free again");
 	}
 	is_int(api_code("APACHE_URL", "GET", N "/events/ws", NULL,
 	    "INVALID_REQUEST", "WebSocket behind Apache"), 400,
@@ -1166,11 +1197,11 @@ test_cache(void)
 	snprintf(root, sizeof(root), "%s/podman/root", dir);
 	snprintf(run, sizeof(run), "%s/podman/run", dir);
 	snprintf(tmp, sizeof(tmp), "%s/podman/tmp", dir);
-	src_path("tests/stack/containers.conf", conf, sizeof(conf));
+	harness_src_path("tests/stack/containers.conf", conf, sizeof(conf));
 	setenv("CONTAINERS_CONF", conf, 1);
 	snprintf(out, sizeof(out), "%s/podman-stop2.out", harness_dir());
 	snprintf(err, sizeof(err), "%s/podman-stop2.err", harness_dir());
-	is_int(run_in(NULL, argv, out, err, 60), 0, "podman stop eva-a by "
+	is_int(harness_run_in(NULL, argv, out, err, 60), 0, "podman stop eva-a by "
 	    "hand");
 	unsetenv("CONTAINERS_CONF");
 	for (k = 0; k < 100 && !stopped; k++) {
@@ -1201,14 +1232,14 @@ int
 main(void)
 {
 	harness_start("events_heartbeat = 2s\nmetrics_interval = 2s\n"
-	    "events_window = 100\n");
+	    "events_window = 100\nstream_workers = 2\nstream_per_user = 0\n");
 	snprintf(admin_hdr, sizeof(admin_hdr), "%s", harness_admin_header());
 	if (harness_env("NCHAN_PUB_URL") == NULL ||
 	    *harness_env("NCHAN_PUB_URL") == '\0')
 		bail_out("nginx has no nchan module (libnginx-mod-nchan)");
-	src_path("tests/events-js", jsdir, sizeof(jsdir));
-	js_ok = npm_ready(jsdir, "socket.io-client", NPM_LIMIT_S) == 0 &&
-	    npm_ready(jsdir, "ws", NPM_LIMIT_S) == 0;
+	harness_src_path("tests/events-js", jsdir, sizeof(jsdir));
+	js_ok = harness_npm_ready(jsdir, (const char *const[]){
+	    "socket.io-client", "ws", NULL }, HARNESS_NPM_LIMIT_S) == 0;
 	ok(js_ok, "the node clients are installed in tests/events-js");
 	mk_user("alice", alice_hdr, sizeof(alice_hdr));
 	mk_user("bob", bob_hdr, sizeof(bob_hdr));

@@ -679,16 +679,14 @@ static void config_ready(void);
 
 /* ---- the one-time console ---- */
 
-#define NPM_LIMIT_S	300
-
 /* srcdir's tests/console. */
 static const char *
 console_dir(void)
 {
 	static char d[4096];
-	const char *s = getenv("CC_SRCDIR");
 
-	snprintf(d, sizeof(d), "%s/tests/console", s ? s : ".");
+	if (d[0] == '\0')
+		harness_src_path("tests/console", d, sizeof(d));
 	return d;
 }
 
@@ -696,18 +694,8 @@ console_dir(void)
 static int
 ws_ready(void)
 {
-	char mod[4200], log[4200];
-	char *argv[] = { "npm", "ci", "--no-audit", "--no-fund", NULL };
-	struct stat st;
-
-	snprintf(mod, sizeof(mod), "%s/node_modules/ws/package.json",
-	    console_dir());
-	if (stat(mod, &st) == 0)
-		return 0;
-	snprintf(log, sizeof(log), "%s/npm-ci.log", harness_dir());
-	diag("installing ws in %s (npm ci)", console_dir());
-	return harness_run_in(console_dir(), argv, log, log, NPM_LIMIT_S) == 0 ?
-	    0 : -1;
+	return harness_npm_ready(console_dir(), (const char *const[]){ "ws",
+	    NULL }, HARNESS_NPM_LIMIT_S);
 }
 
 /*

@@ -35,9 +35,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
-#include "browser_util.h"
 #include "ctr_util.h"
 
 #define BROWSER_LIMIT_S	180	/* node + Chromium: every flow */
@@ -214,12 +214,12 @@ live_layer(void)
 	char *argv[] = { "node", "--experimental-default-type=module", "--test",
 	    "live.test.mjs", NULL };
 
-	src_path("tests/browser", bdir, sizeof(bdir));
+	harness_src_path("tests/browser", bdir, sizeof(bdir));
 	snprintf(out, sizeof(out), "%s/live-test.out", harness_dir());
 	if (!is_int(harness_run_in(bdir, argv, out, out, 60), 0, "ui/js/live.js: "
 	    "polls without events, streams with them, resumes, resyncs "
 	    "(tests/browser/live.test.mjs)"))
-		diag_file(out);
+		harness_diag_file(out);
 }
 
 /* ---- the stack's data ---- */
@@ -558,7 +558,7 @@ browser(const char *ui)
 	FILE *f;
 	int rc;
 
-	src_path("tests/browser", bdir, sizeof(bdir));
+	harness_src_path("tests/browser", bdir, sizeof(bdir));
 	out_dir(out, sizeof(out));
 	snprintf(script, sizeof(script), "%s/ui.js", bdir);
 	snprintf(cfg, sizeof(cfg), "%s/ui-browser.json", harness_dir());
@@ -566,7 +566,8 @@ browser(const char *ui)
 	snprintf(err, sizeof(err), "%s/ui.err", out);
 	snprintf(profile, sizeof(profile), "%s/chromium-profile", harness_dir());
 	if (!ok(access(chromium, X_OK) == 0, "%s is installed (./dev deps)",
-	    chromium) || !ok(npm_ready(bdir) == 0,
+	    chromium) || !ok(harness_npm_ready(bdir, HARNESS_BROWSER_MODULES,
+	    HARNESS_NPM_LIMIT_S) == 0,
 	    "puppeteer-core and axe-core are installed in tests/browser"))
 		return;
 
@@ -603,10 +604,10 @@ browser(const char *ui)
 
 	rc = harness_run_in(bdir, argv, res, err, BROWSER_LIMIT_S);
 	if (!is_int(rc, 0, "ui.js ran headless Chromium to the end"))
-		diag_file(err);
+		harness_diag_file(err);
 	if ((rep = json_object_from_file(res)) == NULL) {
 		ok(0, "ui.js printed its report");
-		diag_file(err);
+		harness_diag_file(err);
 		return;
 	}
 	check_report(rep, out);
@@ -623,7 +624,7 @@ main(void)
 	harness_start(NULL);
 	if (harness_admin_header() == NULL)
 		bail_out("the stack has no admin key");
-	src_path("ui", ui, sizeof(ui));
+	harness_src_path("ui", ui, sizeof(ui));
 	for (f = 0; f < 2; f++)
 		if (harness_env(fronts[f]) != NULL && *harness_env(fronts[f]))
 			served(f);

@@ -2,10 +2,10 @@
  * Unit tests: the event model against a real LMDB in a temporary
  * directory: owners and the visibility rule, filters (OR within a key,
  * AND across keys, the canonical form), the query with its resume point,
- * retention's oldest id, which ids a process counts as its own, tickets,
+ * retention's oldest id, which ids a process counts as its own,
  * the message maps of live channels, the resume decision, the
  * container-list cache's freshness, the follower's echo rule, the
- * action table and the stream slots.
+ * action table.
  */
 #include "config.h"
 
@@ -322,25 +322,6 @@ test_maps(void)
 }
 
 static void
-test_tickets(void)
-{
-	struct store_evticket t = { "alice", "operator", 0 }, got;
-	int64_t now = 1000000;
-
-	t.expires_at = now + 30;
-	CHECK(store_evticket_put("h1", &t, now) == 0);
-	CHECK(store_evticket_put("h1", &t, now) == STORE_E_EXISTS);
-	CHECK(store_evticket_take("h1", now, &got) == 0);
-	CHECK_STR(got.user, "alice");
-	CHECK_STR(got.role, "operator");
-	CHECK(store_evticket_take("h1", now, &got) == STORE_E_NOTFOUND);
-	t.expires_at = now - 1;
-	CHECK(store_evticket_put("h2", &t, now) == 0);
-	CHECK(store_evticket_take("h2", now, &got) == STORE_E_NOTFOUND);
-	CHECK(store_evticket_take("h2", now, &got) == STORE_E_NOTFOUND);
-}
-
-static void
 test_nchan_url(void)
 {
 	struct rt_target t;
@@ -471,40 +452,6 @@ test_cache_fresh(void)
 	json_object_put(rows);
 }
 
-static void
-test_slots(const char *dir)
-{
-	char keep[CFG_STRLEN], c = 0;
-	int up[2], down[2], st, a;
-	pid_t pid;
-
-	snprintf(keep, sizeof(keep), "%s", store_cfg.data_dir);
-	snprintf(store_cfg.data_dir, sizeof(store_cfg.data_dir), "%s", dir);
-	CHECK(pipe(up) == 0 && pipe(down) == 0);
-	/* another process holds the only slot until told */
-	if ((pid = fork()) == 0) {
-		c = ev_slot_take(1) == 0 ? 'y' : 'n';
-		if (write(up[1], &c, 1) != 1 || read(down[0], &c, 1) != 1)
-			_exit(1);
-		_exit(0);
-	}
-	CHECK(read(up[0], &c, 1) == 1 && c == 'y');
-	CHECK(ev_slot_take(1) == -1);		/* taken */
-	CHECK((a = ev_slot_take(2)) == 1);	/* the next one is free */
-	CHECK(ev_slot_take(2) == -1);		/* one per process */
-	ev_slot_release(a);
-	CHECK(write(down[1], "x", 1) == 1);
-	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
-	    WEXITSTATUS(st) == 0);
-	CHECK((a = ev_slot_take(1)) == 0);	/* its end freed it */
-	ev_slot_release(a);
-	close(up[0]);
-	close(up[1]);
-	close(down[0]);
-	close(down[1]);
-	snprintf(store_cfg.data_dir, sizeof(store_cfg.data_dir), "%s", keep);
-}
-
 int
 main(void)
 {
@@ -521,11 +468,9 @@ main(void)
 	test_resume_rule();
 	test_channels();
 	test_maps();
-	test_tickets();
 	test_nchan_url();
 	test_actions();
 	test_cache_fresh();
-	test_slots(dir);
 	store_close();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	CHECK(system(cmd) == 0);
