@@ -49,7 +49,7 @@ struct chan {
 	json_object		*filter;	/* f's strings live here */
 	struct store_evfilter	 f;
 	int64_t			 wanted;
-	int			 live, reseed, seen;
+	int			 live, reseed, seen, loaded;
 	uint64_t		 first_seq, last_seq, covered, last_eid;
 	long			 nmsg, subscribers;
 	char			 last_nchan[STORE_NCHAN_IDLEN];
@@ -145,9 +145,8 @@ static int
 sync_one(const char *key, json_object *w, void *arg)
 {
 	const char *aud = jget_str(w, "audience");
-	json_object *rec = NULL, *filter = jget_obj(w, "filter");
+	json_object *filter = jget_obj(w, "filter");
 	struct chan *c, *n;
-	char k[64];
 
 	(void)arg;
 	key += 3;	/* "cw/" */
@@ -178,16 +177,28 @@ sync_one(const char *key, json_object *w, void *arg)
 	}
 	c->wanted = jget_int(w, "wanted", 0);
 	c->seen = 1;
-	snprintf(k, sizeof(k), EV_CH_PREFIX "%s", key);
-	if (store_evstate_get(NULL, k, &rec) == 0)
-		chan_load(c, rec);
-	json_object_put(rec);
 	pub.n++;
 	return 0;
 }
 
+/* A channel new to this process takes up its record (one a killed
+ * publisher left): its sequence, generation and last nchan id go on. */
+static void
+chan_load_record(struct chan *c)
+{
+	json_object *rec = NULL;
+	char k[64];
+
+	c->loaded = 1;
+	snprintf(k, sizeof(k), EV_CH_PREFIX "%s", c->key);
+	if (store_evstate_get(NULL, k, &rec) == 0)
+		chan_load(c, rec);
+	json_object_put(rec);
+}
+
 /* Reads the routes' records: channels asked for appear, dropped ones
- * go. */
+ * go.  A new channel's own record is read after the walk: LMDB allows a
+ * thread one read transaction at a time, and the walk holds one. */
 static void
 sync_channels(void)
 {
@@ -196,6 +207,9 @@ sync_channels(void)
 	for (i = 0; i < pub.n; i++)
 		pub.c[i].seen = 0;
 	store_evstate_each("cw/", sync_one, NULL);
+	for (i = 0; i < pub.n; i++)
+		if (pub.c[i].seen && !pub.c[i].loaded)
+			chan_load_record(&pub.c[i]);
 	for (i = 0; i < pub.n; ) {
 		if (pub.c[i].seen) {
 			i++;
@@ -385,8 +399,9 @@ static void
 seed(struct chan *c)
 {
 	struct gather g = { c, NULL, 0 };
+	struct ev_nchan_info info;
 	json_object *hb;
-	char err[256];
+	char err[256], last[STORE_NCHAN_IDLEN];
 	size_t i, n;
 
 	/* The routes wait while the record says so: none may start a
@@ -396,12 +411,17 @@ seed(struct chan *c)
 		c->dirty = 1;
 		flush();
 	}
+	/* the newest id given so far: the record's, or nchan's own when a
+	 * killed publisher got further than its record */
+	snprintf(last, sizeof(last), "%s", c->last_nchan);
+	if (ev_nchan_info(c->key, &info, err, sizeof(err)) == 0 &&
+	    info.exists && id_second(info.last_id) > id_second(last))
+		snprintf(last, sizeof(last), "%s", info.last_id);
 	if (ev_nchan_delete(c->key, err, sizeof(err)) < 0) {
 		log_msg(LOG_L_WARN, "publisher: channel %s: %s", c->key, err);
 		return;		/* again at the next turn */
 	}
-	while (c->last_nchan[0] != '\0' && now_wall() <=
-	    id_second(c->last_nchan))
+	while (last[0] != '\0' && now_wall() <= id_second(last))
 		usleep(20000);
 	g.got = json_object_new_array();
 	g.low = pub.cursor + 1;
