@@ -142,6 +142,7 @@ int		 pod_ports_check(struct request *, json_object *body);
 void		 pod_ports_apply(struct request *, const struct pod_ctx *,
 		    json_object *ports, json_object *failed);
 void		 pod_forwards_drop(struct request *, const struct pod_ctx *);
+json_object	*pod_ports_view(json_object *ports);
 int	h_pod_create(struct request *);
 int	h_pods_list(struct request *);
 int	h_pod_get(struct request *);
