@@ -142,6 +142,7 @@ int		 pod_ports_check(struct request *, json_object *body);
 void		 pod_ports_apply(struct request *, const struct pod_ctx *,
 		    json_object *ports, json_object *failed);
 void		 pod_forwards_drop(struct request *, const struct pod_ctx *);
+json_object	*pod_ports_view(json_object *ports);
 int	h_pod_create(struct request *);
 int	h_pods_list(struct request *);
 int	h_pod_get(struct request *);
@@ -188,6 +189,12 @@ int	h_proxy_delete(struct request *);
 int	h_proxy_apply_get(struct request *);
 int	h_proxy_stats(struct request *);
 int	h_proxy_auth(struct request *);
+/* The streams other resources own (a pod's port forwards), written as
+ * /proxy/streams writes its own; proxy_code maps a PX_E_* to ours. */
+struct px_error;
+int		 proxy_streams_write(struct request *, json_object *in,
+		    json_object *drop, struct px_error *);
+enum cc_err	 proxy_code(int px_err);
 
 /* files.c (upload, put, info, list, delete) and files_serve.c (download,
  * files_serve): the file store's routes (container-codes-api.md, Files) */

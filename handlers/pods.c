@@ -177,9 +177,8 @@ pod_view(json_object *rec)
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (json_object_object_get_ex(rec, keys[i], &v))
 			json_object_object_add(o, keys[i], json_object_get(v));
-	v = jget_arr(rec, "ports");
-	json_object_object_add(o, "ports", v ? json_object_get(v) :
-	    json_object_new_array());
+	json_object_object_add(o, "ports",
+	    pod_ports_view(jget_arr(rec, "ports")));
 	return o;
 }
 
@@ -579,7 +578,7 @@ list_one(const char *id, json_object *rec, void *arg)
 	if (ctr_may_see(l->r, jget_str(rec, "owner")) &&
 	    (l->ns == NULL || (ns && strcmp(ns, l->ns) == 0)) &&
 	    (l->endpoint == NULL || (ep && strcmp(ep, l->endpoint) == 0)))
-		json_object_array_add(l->rows, pod_view(rec));
+		json_object_array_add(l->rows, json_object_get(rec));
 	return 0;
 }
 
@@ -661,8 +660,10 @@ h_pods_list(struct request *r)
 		return resp_store_error(r, rc, "pods");
 	n = json_object_array_length(l.rows);
 	page = json_object_new_array();
+	/* viewed once the scan's transaction is over (a forward's state
+	 * is read from the proxy's records) */
 	for (i = (size_t)offset; i < n && i < (size_t)(offset + limit); i++)
-		json_object_array_add(page, json_object_get(
+		json_object_array_add(page, pod_view(
 		    json_object_array_get_idx(l.rows, i)));
 	errors = json_object_new_array();
 	page_status(page, errors);

@@ -5,22 +5,31 @@
  * driver's pod members.  The pods themselves are pods.c's.
  *
  * A port forward is three things: the mapping, kept in the pod's record
- * with its host port held for the whole server (storage/pods.c); a
+ * with its host port held for the whole server (storage/pods.c); the
+ * TCP or UDP forward itself from the host port to the pod's address, a
+ * stream of the reverse proxy named pod-<id>-<proto>-<host_port>,
+ * written through the path POST and DELETE /proxy/streams take
+ * (proxy_streams_write, handlers/proxy.c) and listening on the address
+ * proxy_listen names (every IPv4 address when it names none); and a
  * firewall rule of the pod that lets the container port in, inserted
- * enabled; and the TCP or UDP forward itself from the host port to the
- * pod's address, which is the proxy's.  pod_forward_write() is the one
- * place that forward is to be written; until the proxy's forwards are
- * in, it writes nothing and the forward is "pending".  An engine that
- * forwards ports itself (RT_CAP_FORWARDS: LXD's proxy devices) makes the
- * forward in its port_open instead: no firewall rule, no seam.
+ * enabled.  A forward is made whole or not at all: what fails takes
+ * back what was made before it.  Its state is read from the proxy's
+ * records when it is shown (pod_ports_view).  An engine that forwards
+ * ports itself (RT_CAP_FORWARDS: LXD's proxy devices) makes the forward
+ * in its port_open instead: no firewall rule, no stream.
  */
 #include "config.h"
 
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "handlers.h"
+#include "../proxy/proxy.h"
 #include "../storage/storage.h"
 
 /* ---- resources ---- */
@@ -129,42 +138,158 @@ h_pod_dns(struct request *r)
 
 /* ---- port forwards ---- */
 
-/*
- * THE SEAM of the proxy's TCP and UDP forwards.  This is the one place
- * the forward of port (its protocol and host_port, from this server, to
- * the pod's target address and container_port) is to be written (add)
- * or taken down (add 0), once the proxy issue's forwards exist.  Until
- * then it writes nothing: the mapping and the firewall rule are in
- * place and the port's forward says "pending".  0, or -1 to refuse.
- */
+/* Whether port's forward is the proxy's (a stream of its model). */
 static int
-pod_forward_write(const struct pod_ctx *p, json_object *port, int add)
+by_proxy(json_object *port)
 {
-	(void)p;
-	(void)port;
-	(void)add;
-	return 0;
+	const char *by = jget_str(jget_obj(port, "forward"), "by");
+
+	return by != NULL && strcmp(by, "proxy") == 0;
 }
 
-/* The pod's address for a forward: its static IPv4 without the prefix,
- * or NULL (DHCP, or the engine cannot say now). */
-static const char *
-pod_address(struct request *r, const struct pod_ctx *p)
+/*
+ * The forward of port (its protocol and host_port on this server, to
+ * the pod's address and container_port) made (add) or taken down, as
+ * the proxy's stream named in port's forward, through the path POST
+ * and DELETE /proxy/streams take (proxy_streams_write).  0 live, 1
+ * stored but not live yet (proxy_apply_timeout passed first), or a
+ * PX_E_* with *e.
+ */
+static int
+pod_forward_write(struct request *r, json_object *port, int add,
+    struct px_error *e)
+{
+	json_object *fwd = jget_obj(port, "forward"), *in = NULL, *drop = NULL;
+	int rc;
+
+	if (!by_proxy(port))
+		return 0;
+	if (add) {
+		in = json_object_new_object();
+		json_object_object_add(in, "name", json_object_get(
+		    json_object_object_get(fwd, "name")));
+		json_object_object_add(in, "listen", json_object_get(
+		    json_object_object_get(fwd, "listen")));
+		json_object_object_add(in, "address", json_object_get(
+		    json_object_object_get(fwd, "target")));
+		json_object_object_add(in, "protocol", json_object_get(
+		    json_object_object_get(port, "protocol")));
+	} else {
+		drop = json_object_new_array();
+		json_object_array_add(drop, json_object_get(
+		    json_object_object_get(fwd, "name")));
+	}
+	rc = proxy_streams_write(r, in, drop, e);
+	json_object_put(in);
+	json_object_put(drop);
+	return rc;
+}
+
+/*
+ * The pod's ports as the API shows them (a new array): a forward of the
+ * proxy's gets its state from the proxy's records, "active" once the
+ * model the web server runs has its stream, "pending" while only the
+ * stored model has it, "missing" when the stored model has it no more
+ * (the web server refused it and the model was put back, or an admin
+ * deleted the stream: DELETE and POST the forward again).
+ */
+json_object *
+pod_ports_view(json_object *ports)
+{
+	json_object *out = json_object_new_array(), *model = NULL,
+	    *state = NULL, *gen = NULL, *port, *copy, *fwd, *live;
+	size_t i, n = ports ? json_object_array_length(ports) : 0;
+	int64_t v = 0, lv = -1;
+	const char *name, *st;
+	char key[48];
+	int loaded = 0;
+
+	for (i = 0; i < n; i++) {
+		port = json_object_array_get_idx(ports, i);
+		copy = NULL;
+		if (!by_proxy(port) ||
+		    json_object_deep_copy(port, &copy, NULL) != 0) {
+			json_object_array_add(out, json_object_get(port));
+			continue;
+		}
+		if (!loaded) {
+			loaded = 1;
+			/* a failed read leaves NULL: "missing", "pending" */
+			(void)store_proxy_model(&model, &v);
+			if (store_get_json(STORE_PROXY, "state", &state) == 0)
+				lv = jget_int(state, "live_version", -1);
+			snprintf(key, sizeof(key), "gen/%012lld", (long long)
+			    jget_int(state, "live", 0));
+			if (lv != v && jget_int(state, "live", 0) > 0)
+				(void)store_get_json(STORE_PROXY, key, &gen);
+		}
+		fwd = jget_obj(copy, "forward");
+		name = jget_str(fwd, "name");
+		live = jget_arr(jget_obj(gen, "model"), "streams");
+		if (px_find(jget_arr(model, "streams"), "name", name, NULL) ==
+		    NULL)
+			st = "missing";
+		else if (lv == v || px_find(live, "name", name, NULL) != NULL)
+			st = "active";
+		else
+			st = "pending";
+		json_object_object_add(fwd, "state", json_object_new_string(st));
+		json_object_array_add(out, copy);
+	}
+	json_object_put(model);
+	json_object_put(state);
+	json_object_put(gen);
+	return out;
+}
+
+/*
+ * The pod's address for a forward, its static IPv4 without the prefix:
+ * 0 with *addr (NULL for DHCP or manual: none known), or -1 with e when
+ * the engine cannot be asked.
+ */
+static int
+pod_address(struct request *r, const struct pod_ctx *p, const char **addr,
+    struct rt_err *e)
 {
 	json_object *live = NULL;
-	struct rt_err e;
 	const char *ip;
 	char *a = NULL;
 
-	if (p->ep.driver->pods->get(&p->ep, p->ref, &live, &e) == 0 &&
-	    (ip = jget_str(jget_obj(live, "network"), "ip")) != NULL &&
+	*addr = NULL;
+	if (p->ep.driver->pods->get(&p->ep, p->ref, &live, e) < 0)
+		return -1;
+	if ((ip = jget_str(jget_obj(live, "network"), "ip")) != NULL &&
 	    strcmp(ip, "dhcp") != 0 && strcmp(ip, "manual") != 0) {
 		a = req_strdup(r, ip);
 		if (a != NULL && strchr(a, '/') != NULL)
 			*strchr(a, '/') = '\0';
 	}
 	json_object_put(live);
-	return a;
+	*addr = a;
+	return 0;
+}
+
+/*
+ * The address a forward's host port listens on: the one proxy_listen
+ * starts with when it is an IP address ("127.0.0.1:8080", "[::1]:80"),
+ * else every IPv4 address, as nginx's "listen 80" is.
+ */
+static const char *
+forward_host(struct request *r)
+{
+	char w[CFG_STRLEN], host[64];
+	struct in6_addr a;
+	int port;
+
+	snprintf(w, sizeof(w), "%s", proxy_cfg.proxy_listen);
+	w[strcspn(w, " \t")] = '\0';
+	if (px_split_addr(w, host, sizeof(host), &port) == 0 &&
+	    inet_pton(AF_INET, host, &a) == 1)
+		return req_strdup(r, host);
+	if (px_split_addr(w, host, sizeof(host), &port) == 0 &&
+	    inet_pton(AF_INET6, host, &a) == 1)
+		return req_printf(r, "[%s]", host);
+	return "0.0.0.0";
 }
 
 /* {protocol?, container_port, host_port}: 0 with the values, or -1. */
@@ -226,12 +351,17 @@ pod_ports_check(struct request *r, json_object *body)
 }
 
 /*
- * One forward: the mapping stored (the host port held), then the pod's
- * firewall rule, then the forward's seam; a failed rule takes the
- * mapping back.  An engine with forwards of its own (RT_CAP_FORWARDS:
- * LXD's proxy devices) makes the forward itself in port_open: no rule,
- * no seam, the forward "active".  0 with *out the port, or -1 with
- * *code and *msg.
+ * One forward: the mapping stored (the host port held), then the
+ * proxy's stream from the host port to the pod's address, then the
+ * pod's firewall rule; what fails takes back what was made before it.
+ * An engine with forwards of its own (RT_CAP_FORWARDS: LXD's proxy
+ * devices) makes the forward itself in port_open: no rule, no stream.
+ * 0 with *out the port (its forward "active", or "pending" when the
+ * proxy's apply outlasted proxy_apply_timeout), or -1 with *code and
+ * *msg: 503 the proxy is off, 409 the pod has no static address or the
+ * host port is held, 400 what the proxy refuses (a privileged port, no
+ * stream support in the web server), 422 refused by the web server,
+ * 5xx the engine.
  */
 static int
 port_add_one(struct request *r, const struct pod_ctx *p, const char *proto,
@@ -240,12 +370,33 @@ port_add_one(struct request *r, const struct pod_ctx *p, const char *proto,
 {
 	const char *comment = req_printf(r, "cc-port-%s-%d", proto, hport);
 	int engine = rt_can(&p->ep, RT_CAP_FORWARDS);
-	const char *addr = engine ? "127.0.0.1" : pod_address(r, p);
+	const char *addr = "127.0.0.1";
 	struct rt_pod_port pp = { proto, cport, hport, comment };
 	json_object *port, *fw, *fwd;
+	struct px_error pe;
 	struct rt_err e;
-	int rc;
+	int rc, live = 0;
 
+	if (!engine && px_server() == PX_NONE) {
+		*code = CC_E_SERVICE_UNAVAILABLE;
+		*msg = req_printf(r, "pod '%s': host port %s/%d cannot be "
+		    "forwarded: the reverse proxy is off (proxy_server = "
+		    "none), and its TCP/UDP streams are the forwards of pods "
+		    "on %s", p->id, proto, hport, pod_where(r, &p->ep));
+		return -1;
+	}
+	if (!engine && pod_address(r, p, &addr, &e) < 0) {
+		*code = ctr_rt_code(&e);
+		*msg = req_printf(r, "pod '%s': %s", p->id, e.msg);
+		return -1;
+	}
+	if (addr == NULL) {
+		*code = CC_E_CONFLICT;
+		*msg = req_printf(r, "pod '%s' has no static IPv4 address on "
+		    "%s (network.ip is dhcp or manual): a forward needs one",
+		    p->id, pod_where(r, &p->ep));
+		return -1;
+	}
 	port = json_object_new_object();
 	json_object_object_add(port, "protocol", json_object_new_string(proto));
 	json_object_object_add(port, "container_port",
@@ -258,16 +409,18 @@ port_add_one(struct request *r, const struct pod_ctx *p, const char *proto,
 	if (engine)
 		json_object_put(fw);
 	fwd = json_object_new_object();
-	json_object_object_add(fwd, "state", json_object_new_string(
-	    engine ? "active" : "pending"));
-	json_object_object_add(fwd, "target", addr ? json_object_new_string(
-	    req_printf(r, "%s:%d", addr, cport)) : NULL);
-	if (engine) {
-		json_object_object_add(fwd, "by", json_object_new_string(
-		    "engine"));
-		json_object_object_add(fwd, "name",
-		    json_object_new_string(comment));
-	}
+	json_object_object_add(fwd, "by", json_object_new_string(
+	    engine ? "engine" : "proxy"));
+	json_object_object_add(fwd, "name", json_object_new_string(engine ?
+	    comment : req_printf(r, "pod-%s-%s-%d", p->id, proto, hport)));
+	if (!engine)
+		json_object_object_add(fwd, "listen", json_object_new_string(
+		    req_printf(r, "%s:%d", forward_host(r), hport)));
+	json_object_object_add(fwd, "target", json_object_new_string(
+	    req_printf(r, "%s:%d", addr, cport)));
+	if (engine)
+		json_object_object_add(fwd, "state",
+		    json_object_new_string("active"));
 	json_object_object_add(port, "forward", fwd);
 	req_defer_json(r, port);
 	if ((rc = store_pod_port_add(p->id, port)) != 0) {
@@ -278,20 +431,27 @@ port_add_one(struct request *r, const struct pod_ctx *p, const char *proto,
 		    "pod '%s': %s", p->id, store_strerror(rc));
 		return -1;
 	}
+	if (!engine && (live = pod_forward_write(r, port, 1, &pe)) < 0) {
+		store_pod_port_del(p->id, proto, hport, NULL);
+		*code = proxy_code(live);
+		*msg = req_printf(r, "pod '%s': host port %s/%d is not "
+		    "forwarded: %s%s%s", p->id, proto, hport, pe.field,
+		    pe.field[0] ? ": " : "", pe.msg);
+		return -1;
+	}
 	if (p->ep.driver->pods->port_open(&p->ep, p->ref, &pp, &e) < 0) {
+		if (!engine && pod_forward_write(r, port, 0, &pe) < 0)
+			log_msg(LOG_L_WARN, "pod %s: stream %s left in the "
+			    "proxy config: %s", p->id, jget_str(fwd, "name"),
+			    pe.msg);
 		store_pod_port_del(p->id, proto, hport, NULL);
 		*code = ctr_rt_code(&e);
 		*msg = req_printf(r, "pod '%s': %s", p->id, e.msg);
 		return -1;
 	}
-	if (!engine && pod_forward_write(p, port, 1) < 0) {
-		p->ep.driver->pods->port_close(&p->ep, p->ref, comment, &e);
-		store_pod_port_del(p->id, proto, hport, NULL);
-		*code = CC_E_SERVICE_UNAVAILABLE;
-		*msg = req_printf(r, "pod '%s': the forward of host port "
-		    "%s/%d cannot be written", p->id, proto, hport);
-		return -1;
-	}
+	if (!engine)
+		json_object_object_add(fwd, "state", json_object_new_string(
+		    live == 0 ? "active" : "pending"));
 	*out = port;
 	return 0;
 }
@@ -320,18 +480,30 @@ pod_ports_apply(struct request *r, const struct pod_ctx *p,
 	}
 }
 
+/* The pod's streams taken out of the proxy config, in one write (the
+ * pod is going: a failure is logged, not answered). */
 void
 pod_forwards_drop(struct request *r, const struct pod_ctx *p)
 {
-	json_object *ports = jget_arr(p->rec, "ports");
+	json_object *ports = jget_arr(p->rec, "ports"), *drop, *port;
 	size_t i, n = ports ? json_object_array_length(ports) : 0;
+	struct px_error pe;
 
-	(void)r;
-	for (i = 0; i < n && !rt_can(&p->ep, RT_CAP_FORWARDS); i++)
-		pod_forward_write(p, json_object_array_get_idx(ports, i), 0);
+	drop = json_object_new_array();
+	for (i = 0; i < n; i++)
+		if (by_proxy(port = json_object_array_get_idx(ports, i)))
+			json_object_array_add(drop, json_object_get(
+			    json_object_object_get(jget_obj(port, "forward"),
+			    "name")));
+	if (json_object_array_length(drop) > 0 &&
+	    proxy_streams_write(r, NULL, drop, &pe) < 0)
+		log_msg(LOG_L_WARN, "pod %s: its streams are left in the proxy "
+		    "config: %s", p->id, pe.msg);
+	json_object_put(drop);
 }
 
-/* GET /pods/{id}/ports: the pod's forwards.  200 {ports, total}; 404. */
+/* GET /pods/{id}/ports: the pod's forwards, each with its state.
+ * 200 {ports, total}; 404. */
 int
 h_pod_ports_list(struct request *r)
 {
@@ -341,8 +513,7 @@ h_pod_ports_list(struct request *r)
 
 	if (pod_open(r, &p, 0) < 0)
 		return r->status;
-	ports = jget_arr(p.rec, "ports");
-	ports = ports ? json_object_get(ports) : json_object_new_array();
+	ports = pod_ports_view(jget_arr(p.rec, "ports"));
 	n = (long)json_object_array_length(ports);
 	return resp_list(r, "ports", ports, n, n, 0);
 }
@@ -351,9 +522,9 @@ h_pod_ports_list(struct request *r)
  * POST /pods/{id}/ports {protocol?, container_port, host_port}: a
  * forward from host_port of this server to the pod's container_port,
  * with the pod's firewall rule that lets it in (enabled).  201 {port}
- * with its forward "pending" (the proxy's forwards: see
- * pod_forward_write); 400; 404; 409 the host port is forwarded already
- * or the pod is being created; 5xx the engine.
+ * with its forward "active" (or "pending": see port_add_one); 400; 404;
+ * 409 the host port is forwarded or taken already, the pod has no
+ * static address or is being created; 422; 503; 5xx the engine.
  */
 int
 h_pod_port_add(struct request *r)
@@ -375,17 +546,36 @@ h_pod_port_add(struct request *r)
 	return resp_ok(r, 201, "port", json_object_get(out));
 }
 
+/* The pod's port of proto and hport in its record, or NULL. */
+static json_object *
+port_of(const struct pod_ctx *p, const char *proto, long hport)
+{
+	json_object *ports = jget_arr(p->rec, "ports"), *port;
+	size_t i, n = ports ? json_object_array_length(ports) : 0;
+
+	for (i = 0; i < n; i++) {
+		port = json_object_array_get_idx(ports, i);
+		if (jget_int(port, "host_port", 0) == hport &&
+		    jget_str(port, "protocol") != NULL &&
+		    strcmp(jget_str(port, "protocol"), proto) == 0)
+			return port;
+	}
+	return NULL;
+}
+
 /*
  * DELETE /pods/{id}/ports/{host_port}[?protocol=tcp|udp]: takes the
- * forward, its firewall rule and its mapping away.  200; 400; 404 no
- * such pod or forward.
+ * forward (the proxy's stream first: when that fails nothing else is
+ * touched), its firewall rule and its mapping away.  200; 400; 404 no
+ * such pod or forward; 422 or 5xx from the proxy or the engine.
  */
 int
 h_pod_port_delete(struct request *r)
 {
 	const char *proto = req_query(r, "protocol");
 	struct pod_ctx p;
-	json_object *removed = NULL, *o;
+	json_object *removed = NULL, *o, *port;
+	struct px_error pe;
 	struct rt_err e;
 	long hport;
 	int rc;
@@ -398,6 +588,12 @@ h_pod_port_delete(struct request *r)
 		    "65535, protocol tcp or udp");
 	if (pod_open(r, &p, 1) < 0)
 		return r->status;
+	if ((port = port_of(&p, proto, hport)) == NULL)
+		return resp_error(r, CC_E_NOT_FOUND, "pod '%s' has no forward "
+		    "of host port %s/%ld", p.id, proto, hport);
+	if ((rc = pod_forward_write(r, port, 0, &pe)) < 0)
+		return resp_error(r, proxy_code(rc), "pod '%s': the forward of "
+		    "host port %s/%ld stays: %s", p.id, proto, hport, pe.msg);
 	if (p.ep.driver->pods->port_close(&p.ep, p.ref, req_printf(r,
 	    "cc-port-%s-%ld", proto, hport), &e) < 0 &&
 	    e.code != RT_E_NOT_FOUND)
@@ -408,9 +604,7 @@ h_pod_port_delete(struct request *r)
 		    "of host port %s/%ld", p.id, proto, hport);
 	if (rc != 0)
 		return resp_store_error(r, rc, req_printf(r, "pod '%s'", p.id));
-	req_defer_json(r, removed);
-	if (!rt_can(&p.ep, RT_CAP_FORWARDS))
-		pod_forward_write(&p, removed, 0);
+	json_object_put(removed);
 	pod_event(r, &p, "port_remove");
 	o = json_object_new_object();
 	json_object_object_add(o, "protocol", json_object_new_string(proto));

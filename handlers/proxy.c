@@ -66,33 +66,33 @@ etag(struct request *r, int64_t version)
 
 /* The one place PX_E_* become HTTP: 400 naming the field, 409, 404,
  * 422 with the web server's text, 500. */
+enum cc_err
+proxy_code(int px)
+{
+	switch (px) {
+	case PX_E_INVALID:
+	case PX_E_UNSUPPORTED:
+		return CC_E_INVALID_REQUEST;
+	case PX_E_CONFLICT:
+		return CC_E_CONFLICT;
+	case PX_E_NOTFOUND:
+		return CC_E_NOT_FOUND;
+	case PX_E_REJECTED:
+		return CC_E_PROXY_REJECTED;
+	default:
+		return CC_E_INTERNAL_ERROR;
+	}
+}
+
 static int
 px_error(struct request *r, const struct px_error *e)
 {
 	json_object *d = json_object_new_object();
-	enum cc_err code;
+	enum cc_err code = proxy_code(e->code);
 
 	if (e->field[0] != '\0')
 		json_object_object_add(d, "field",
 		    json_object_new_string(e->field));
-	switch (e->code) {
-	case PX_E_INVALID:
-	case PX_E_UNSUPPORTED:
-		code = CC_E_INVALID_REQUEST;
-		break;
-	case PX_E_CONFLICT:
-		code = CC_E_CONFLICT;
-		break;
-	case PX_E_NOTFOUND:
-		code = CC_E_NOT_FOUND;
-		break;
-	case PX_E_REJECTED:
-		code = CC_E_PROXY_REJECTED;
-		break;
-	default:
-		code = CC_E_INTERNAL_ERROR;
-		break;
-	}
 	if (e->field[0] != '\0')
 		return resp_error_d(r, code, d, "%s: %s", e->field, e->msg);
 	return resp_error_d(r, code, d, "%s", e->msg);
@@ -426,14 +426,15 @@ commit_edit(struct request *r, struct edit *ed, int status,
 
 /*
  * Tries to bind the stream's listen address (SO_REUSEADDR, no listen):
- * 409 when it is taken, 400 when this process may not bind it.  The
- * web server binds it for real on reload; a failure then is a 422.
+ * PX_E_CONFLICT (409) when it is taken, PX_E_INVALID (400) when this
+ * process may not bind it, naming listen.  The web server binds it for
+ * real on reload; a failure then is a 422.
  */
 static int
-listen_free(struct request *r, json_object *stream)
+listen_check(json_object *stream, struct px_error *e)
 {
 	char host[64];
-	int port, fd, one = 1, rc = 0, udp;
+	int port, fd, one = 1, rc = 0, udp, err;
 	struct sockaddr_storage ss;
 	socklen_t sl;
 
@@ -458,20 +459,128 @@ listen_free(struct request *r, json_object *stream)
 		return 0;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
-		json_object *d = json_object_new_object();
-
-		json_object_object_add(d, "field",
-		    json_object_new_string("listen"));
-		if (errno == EADDRINUSE)
-			rc = resp_error_d(r, CC_E_CONFLICT, d, "listen: %s is "
-			    "taken by another process",
-			    jget_str(stream, "listen"));
-		else
-			rc = resp_error_d(r, CC_E_INVALID_REQUEST, d, "listen: "
-			    "%s cannot be bound here: %s",
-			    jget_str(stream, "listen"), strerror(errno));
+		err = errno;
+		rc = err == EADDRINUSE ? px_fail(e, PX_E_CONFLICT, "listen",
+		    "%s is taken by another process",
+		    jget_str(stream, "listen")) : px_fail(e, PX_E_INVALID,
+		    "listen", "%s cannot be bound here: %s",
+		    jget_str(stream, "listen"), strerror(err));
 	}
 	close(fd);
+	return rc;
+}
+
+/* ---- the streams other resources own (a pod's port forwards) ---- */
+
+struct owned {
+	struct edit	 ed;		/* its pool and err */
+	json_object	*add;		/* canonical, or NULL */
+	json_object	*drop;		/* the names to delete */
+};
+
+/* Each stream of drop deleted, then add created, each an edit_fn. */
+static int
+owned_fn(json_object *model, void *arg)
+{
+	struct owned *o = arg;
+	size_t i, n = json_object_array_length(o->drop);
+	int rc = 0;
+
+	o->ed.k = &pkinds[PXK_STREAM];
+	for (i = 0; rc == 0 && i < n; i++) {
+		o->ed.op = OP_DELETE;
+		o->ed.name = json_object_get_string(
+		    json_object_array_get_idx(o->drop, i));
+		if (px_find(jget_arr(model, "streams"), "name", o->ed.name,
+		    NULL) != NULL)
+			rc = edit_fn(model, &o->ed);
+	}
+	if (rc == 0 && o->add != NULL) {
+		o->ed.op = OP_CREATE;
+		o->ed.item = o->add;
+		o->ed.name = jget_str(o->add, "name");
+		rc = edit_fn(model, &o->ed);
+	}
+	return rc;
+}
+
+/*
+ * The TCP/UDP streams another resource owns (a pod's port forwards,
+ * pods_config.c), written the way POST and DELETE /proxy/streams write
+ * theirs: the streams named in drop (an array of names, or NULL; those
+ * not in the model are passed over) deleted and in (a body as POST
+ * /proxy/streams takes it, or NULL) created, in one stored edit checked
+ * and rendered for the configured web server (in's listen must be free
+ * too), then applied by the proxy process and waited for up to
+ * proxy_apply_timeout.  0 once live (or nothing to do); 1 when the
+ * timeout passed first (stored: it applies on its own); or a PX_E_*
+ * with *e (proxy_code() gives its HTTP code): a bad value, what the web
+ * server cannot do (Apache has no streams; proxy_server none forwards
+ * nothing), a listen another stream or process holds, a generation the
+ * web server refused (the model is back to what is live).  With
+ * proxy_server none a drop is stored and not waited for.
+ */
+int
+proxy_streams_write(struct request *r, json_object *in, json_object *drop,
+    struct px_error *e)
+{
+	char id[STORE_PROXY_IDLEN];
+	json_object *model = NULL, *rec = NULL, *name;
+	const char *st;
+	struct owned o;
+	size_t i, n = drop ? json_object_array_length(drop) : 0;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.drop = json_object_new_array();
+	if (in != NULL && px_server() == PX_NONE) {
+		rc = px_fail(e, PX_E_UNSUPPORTED, "", "the reverse proxy is "
+		    "off (proxy_server = none): nothing would forward it");
+		goto out;
+	}
+	if (in != NULL && ((rc = px_stream_parse(in, "", &o.add, e)) < 0 ||
+	    (rc = listen_check(o.add, e)) < 0))
+		goto out;
+	if ((rc = store_proxy_model(&model, NULL)) != 0) {
+		rc = px_fail(e, PX_E_INTERNAL, "", "the proxy config: %s",
+		    store_strerror(rc));
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		name = json_object_array_get_idx(drop, i);
+		if (px_find(jget_arr(model, "streams"), "name",
+		    json_object_get_string(name), NULL) != NULL)
+			json_object_array_add(o.drop, json_object_get(name));
+	}
+	rc = 0;
+	if (o.add == NULL && json_object_array_length(o.drop) == 0)
+		goto out;
+	pool_of(r, o.ed.pool, sizeof(o.ed.pool));
+	if ((rc = store_proxy_edit(-1, owned_fn, &o, NULL, id)) != 0) {
+		if (rc <= PX_E_INVALID && rc >= PX_E_INTERNAL)
+			*e = o.ed.err;
+		else
+			rc = px_fail(e, PX_E_INTERNAL, "", "the proxy config: "
+			    "%s", store_strerror(rc));
+		goto out;
+	}
+	if (px_server() == PX_NONE)
+		goto out;
+	wake_proxy();
+	rec = wait_apply(id);
+	if ((st = jget_str(rec, "status")) == NULL ||
+	    strcmp(st, "pending") == 0)
+		rc = 1;
+	else if (strcmp(st, "failed") == 0)
+		rc = px_fail(e, PX_E_REJECTED, "", "the web server refused the "
+		    "new configuration; the previous one stays live: %s",
+		    jget_str(rec, "error") ? jget_str(rec, "error") : "");
+out:
+	json_object_put(model);
+	json_object_put(rec);
+	json_object_put(o.add);
+	json_object_put(o.drop);
+	json_object_put(o.ed.users);
 	return rc;
 }
 
@@ -642,8 +751,8 @@ h_proxy_create(struct request *r)
 		return px_error(r, &ed.err);
 	req_defer_json(r, ed.item);
 	ed.name = jget_str(ed.item, k->key);
-	if (k == &pkinds[PXK_STREAM] && (rc = listen_free(r, ed.item)) != 0)
-		return rc;
+	if (k == &pkinds[PXK_STREAM] && listen_check(ed.item, &ed.err) < 0)
+		return px_error(r, &ed.err);
 	return answer_one(r, &ed, 201);
 }
 

@@ -11,16 +11,24 @@
  * route with good and bad input (a bad id, an unknown endpoint, a disk
  * shrink, a failing task, the nextid race, a create that outlasts
  * runtime_timeout and is picked up again by the same request), port
- * forwards (the mapping and the enabled firewall rule), mounts, DNS, a
- * template download that takes longer than a request may, ownership,
- * and a certificate that does not match the pin.
+ * forwards (the mapping, the enabled firewall rule and the reverse
+ * proxy's stream in this stack's nginx), mounts, DNS, a template
+ * download that takes longer than a request may, ownership, and a
+ * certificate that does not match the pin.
  *
- * Port forwards do not carry a connection yet: the TCP forwards are the
- * proxy issue's (handlers/pods_config.c pod_forward_write is the seam);
- * that check is a TAP skip saying so.
+ * A forward carries a connection to the pod's address.  The stand-in
+ * runs no container, so pod "fwd" is given the address 127.0.0.1 and its
+ * "service" is a loopback socket this test listens on: a TCP connection
+ * and a UDP datagram go both ways through nginx's stream module, on
+ * loopback only.
  */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +55,7 @@ struct standin {
 
 static struct standin pve, wrong;
 static char fingerprint[256];
+static int fwd_ports[2];	/* pod fwd's TCP host ports, for cleanup */
 
 /* ---- the stand-in ---- */
 
@@ -536,35 +545,278 @@ lifecycle(void)
 	    "INVALID_REQUEST", "a bad timeout: 400");
 }
 
+/* ---- port forwards over loopback ---- */
+
+static struct sockaddr_in
+loopback(int port)
+{
+	struct sockaddr_in sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return sa;
+}
+
+/* A socket of type on 127.0.0.1 (listening when TCP), port 0 for any:
+ * the fd with *port its port, or -1. */
+static int
+sock_on(int type, int *port)
+{
+	struct sockaddr_in sa = loopback(*port);
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, type, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 4) < 0) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+/* A TCP connection to 127.0.0.1:port, or -1. */
+static int
+dial(int port)
+{
+	struct sockaddr_in sa = loopback(port);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Waits (at most 10 s) for fd to be readable: 1 if it is. */
+static int
+readable(int fd)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	return fd >= 0 && poll(&p, 1, 10000) == 1;
+}
+
+/* Up to len-1 bytes from fd once readable, NUL-terminated (maybe "").
+ * With from, a datagram and its sender. */
+static void
+take(int fd, char *buf, size_t len, struct sockaddr_in *from)
+{
+	socklen_t fl = sizeof(*from);
+	ssize_t n = -1;
+
+	if (readable(fd))
+		n = from ? recvfrom(fd, buf, len - 1, 0,
+		    (struct sockaddr *)from, &fl) : read(fd, buf, len - 1);
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+/* Whether something accepts TCP on 127.0.0.1:port. */
+static int
+port_open(int port)
+{
+	int fd = dial(port);
+
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0;
+}
+
+/* Waits (at most 10 s) until nothing accepts on port: 1 if so. */
+static int
+until_closed(int port)
+{
+	int i;
+
+	for (i = 0; i < 100 && port_open(port); i++)
+		harness_msleep(100);
+	return !port_open(port);
+}
+
+/* The state of pod id's forward of host port hp in GET .../ports. */
+static const char *
+fwd_state(const char *id, int hp)
+{
+	static char st[32];
+	struct http_resp r;
+	json_object *a, *p;
+	char path[96];
+	size_t i;
+
+	st[0] = '\0';
+	snprintf(path, sizeof(path), "/api/v1/pods/%s/ports", id);
+	api(&r, "GET", path, NULL);
+	a = json_at(r.json, "ports");
+	for (i = 0; a && i < json_object_array_length(a); i++) {
+		p = json_object_array_get_idx(a, i);
+		if (json_object_get_int(json_at(p, "host_port")) == hp)
+			snprintf(st, sizeof(st), "%s", json_str_at(p,
+			    "forward.state") ? json_str_at(p,
+			    "forward.state") : "");
+	}
+	http_resp_free(&r);
+	return st;
+}
+
+/* Waits (at most 30 s) for the forward to be active: 1 if it is.  A
+ * write answers "pending" when its apply outlasts proxy_apply_timeout. */
+static int
+until_active(const char *id, int hp)
+{
+	int i;
+
+	for (i = 0; i < 60 && strcmp(fwd_state(id, hp), "active") != 0; i++)
+		harness_msleep(500);
+	return strcmp(fwd_state(id, hp), "active") == 0;
+}
+
+/* A forward POSTed to pod id: the status, the answer kept in r. */
+static long
+forward(struct http_resp *r, const char *id, const char *proto, int cport,
+    int hport)
+{
+	char path[96], body[160];
+
+	snprintf(path, sizeof(path), "/api/v1/pods/%s/ports", id);
+	snprintf(body, sizeof(body), "{\"protocol\":\"%s\",\"container_port\":"
+	    "%d,\"host_port\":%d}", proto, cport, hport);
+	return api(r, "POST", path, body);
+}
+
+/* A forward that must be made: 201, then active (diag'd if not). */
+static void
+forward_ok(const char *id, const char *proto, int cport, int hport,
+    const char *what)
+{
+	struct http_resp r;
+
+	if (!is_int(forward(&r, id, proto, cport, hport), 201, "%s: 201",
+	    what))
+		diag("answer: %.400s", r.body ? r.body : "");
+	http_resp_free(&r);
+	ok(until_active(id, hport), "%s: active", what);
+}
+
+/* Whether GET /proxy/streams lists a stream named name. */
+static int
+proxy_has(const char *name)
+{
+	struct http_resp r;
+	char q[96];
+	int has;
+
+	snprintf(q, sizeof(q), "\"name\":\"%s\"", name);
+	api(&r, "GET", "/api/v1/proxy/streams", NULL);
+	has = r.body != NULL && strstr(r.body, q) != NULL;
+	http_resp_free(&r);
+	return has;
+}
+
+/* The firewall rules of pod id in the stand-in (a new object). */
+static json_object *
+fw_rules(const char *id)
+{
+	struct http_resp r;
+	char path[128];
+	long vmid;
+
+	snprintf(path, sizeof(path), "/api/v1/pods/%s", id);
+	api(&r, "GET", path, NULL);
+	vmid = (long)json_object_get_int64(json_at(r.json, "pod.vmid"));
+	http_resp_free(&r);
+	snprintf(path, sizeof(path), "/api2/json/nodes/pve/lxc/%ld/firewall/"
+	    "rules", vmid);
+	return standin_req("GET", path, NULL);
+}
+
+static size_t
+n_rules(const char *id)
+{
+	json_object *rules = fw_rules(id);
+	size_t n = json_object_array_length(json_at(rules, "data"));
+
+	json_object_put(rules);
+	return n;
+}
+
+/* Bad values beside good ones: each 400, nothing made. */
+static void
+ports_bad(void)
+{
+	static const struct { const char *body, *what; } bad[] = {
+		{ "{\"protocol\":\"sctp\",\"container_port\":80,"
+		    "\"host_port\":18080}", "protocol sctp" },
+		{ "{\"container_port\":0,\"host_port\":18080}",
+		    "container_port 0" },
+		{ "{\"container_port\":80,\"host_port\":0}", "host_port 0" },
+		{ "{\"container_port\":80,\"host_port\":70000}",
+		    "host_port 70000" },
+		{ "{\"container_port\":70000,\"host_port\":18080}",
+		    "container_port 70000" },
+		{ "{\"container_port\":\"80\",\"host_port\":18080}",
+		    "container_port a string" },
+		{ "{\"container_port\":80,\"host_port\":\"18080\"}",
+		    "host_port a string" },
+		{ "{\"container_port\":80}", "no host_port" },
+		{ "{\"container_port\":80,\"host_port\":18080,\"x\":1}",
+		    "an unknown member" },
+		{ "{\"protocol\":7,\"container_port\":80,\"host_port\":18080}",
+		    "protocol a number" },
+	};
+	static const char *const bad_del[] = { "0", "70000", "abc",
+	    "18080?protocol=sctp" };
+	char path[96], what[96];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect("POST", "/api/v1/pods/web/ports", bad[i].body, 400,
+		    "INVALID_REQUEST", bad[i].what);
+	for (i = 0; i < sizeof(bad_del) / sizeof(bad_del[0]); i++) {
+		snprintf(path, sizeof(path), "/api/v1/pods/web/ports/%s",
+		    bad_del[i]);
+		snprintf(what, sizeof(what), "DELETE ports/%s: 400",
+		    bad_del[i]);
+		expect("DELETE", path, NULL, 400, "INVALID_REQUEST", what);
+	}
+	is_int(n_rules("web"), 0, "no firewall rule was made by them");
+}
+
 static void
 ports_mounts(void)
 {
 	struct http_resp r;
-	json_object *rules;
-	long vmid = 0;
+	struct sockaddr_in from;
+	char name[96], buf[256], listen_at[64];
+	int hp1 = harness_free_port(), hp2, hp3, hp4, cp = 0, cp2 = 0;
+	int hold, svc, usvc, c, s, u;
 
-	api(&r, "GET", "/api/v1/pods/web", NULL);
-	vmid = (long)json_object_get_int64(json_at(r.json, "pod.vmid"));
-	http_resp_free(&r);
-	expect("POST", "/api/v1/pods/web/ports", "{\"protocol\":\"sctp\","
-	    "\"container_port\":80,\"host_port\":8080}", 400,
-	    "INVALID_REQUEST", "a bad protocol: 400");
-	expect("POST", "/api/v1/pods/web/ports", "{\"container_port\":0,"
-	    "\"host_port\":8080}", 400, "INVALID_REQUEST", "port 0: 400");
-	api(&r, "POST", "/api/v1/pods/web/ports", "{\"protocol\":\"tcp\","
-	    "\"container_port\":80,\"host_port\":18080}");
-	is_int(r.status, 201, "a port forward: 201");
+	ports_bad();
+	is_int(forward(&r, "web", "tcp", 80, hp1), 201, "a port forward: 201");
 	is_str(json_str_at(r.json, "port.forward.target"), "10.0.0.5:80",
 	    "to the pod's address");
-	is_str(json_str_at(r.json, "port.forward.state"), "pending",
-	    "the forward itself waits for the proxy's TCP forwards");
+	snprintf(listen_at, sizeof(listen_at), "127.0.0.1:%d", hp1);
+	is_str(json_str_at(r.json, "port.forward.listen"), listen_at,
+	    "on the host port, at proxy_listen's address");
+	is_str(json_str_at(r.json, "port.forward.by"), "proxy",
+	    "made by the reverse proxy");
+	ok(json_str_at(r.json, "port.forward.state") != NULL,
+	    "with a state (%s)", json_str_at(r.json, "port.forward.state") ?
+	    json_str_at(r.json, "port.forward.state") : "none");
+	if (r.status != 201)
+		diag("answer: %.400s", r.body ? r.body : "");
 	http_resp_free(&r);
+	ok(until_active("web", hp1), "the forward is active once its stream "
+	    "is live");
+	snprintf(name, sizeof(name), "pod-web-tcp-%d", hp1);
+	ok(proxy_has(name), "the proxy config has stream %s", name);
 	{
-		char path[128];
+		json_object *rules = fw_rules("web");
 
-		snprintf(path, sizeof(path), "/api2/json/nodes/pve/lxc/%ld/"
-		    "firewall/rules", vmid);
-		rules = standin_req("GET", path, NULL);
 		ok(json_object_array_length(json_at(rules, "data")) == 1 &&
 		    json_object_get_int64(json_at(rules, "data.0.enable")) == 1 &&
 		    strcmp(json_str_at(rules, "data.0.dport") ?
@@ -572,31 +824,124 @@ ports_mounts(void)
 		    "the pod's firewall rule is in, enabled, for port 80");
 		json_object_put(rules);
 	}
-	expect("POST", "/api/v1/pods/db/ports", "{\"container_port\":5432,"
-	    "\"host_port\":18080}", 409, "CONFLICT",
+	is_int(forward(&r, "web", "tcp", 81, hp1), 409,
+	    "the same host port again: 409");
+	http_resp_free(&r);
+	is_int(forward(&r, "db", "tcp", 5432, hp1), 409,
 	    "the same host port for another pod: 409");
+	is_str(json_str_at(r.json, "error.code"), "CONFLICT", "CONFLICT");
+	http_resp_free(&r);
+
+	/* a host port something else holds: refused, nothing half-made */
+	hp2 = 0;
+	hold = sock_on(SOCK_STREAM, &hp2);
+	ok(hold >= 0, "the test holds port %d", hp2);
+	is_int(forward(&r, "web", "tcp", 443, hp2), 409,
+	    "a host port another process holds: 409");
+	if (!ok(r.body && strstr(r.body, "taken by another process"),
+	    "... saying so"))
+		diag("%s", r.body ? r.body : "");
+	http_resp_free(&r);
+	if (hold >= 0)
+		close(hold);
+	is_int(n_rules("web"), 1, "... no firewall rule left of it");
+	snprintf(name, sizeof(name), "pod-web-tcp-%d", hp2);
+	ok(!proxy_has(name), "... no stream");
+	is_int(forward(&r, "web", "tcp", 443, hp2), 201,
+	    "... nor the mapping: the port once free forwards (201)");
+	http_resp_free(&r);
+	snprintf(buf, sizeof(buf), "/api/v1/pods/web/ports/%d", hp2);
+	expect("DELETE", buf, NULL, 200, NULL, "and goes again");
+	says("POST", "/api/v1/pods/web/ports", "{\"container_port\":80,"
+	    "\"host_port\":80}", 400, "proxy_allow_privileged",
+	    "a privileged host port");
+	says("POST", "/api/v1/pods/db/ports", "{\"container_port\":5432,"
+	    "\"host_port\":18099}", 409, "static IPv4 address",
+	    "a pod on DHCP has no address to forward to");
 	api(&r, "GET", "/api/v1/pods/web/ports", NULL);
 	is_int(json_object_get_int64(json_at(r.json, "total")), 1,
 	    "GET ports: one");
+	is_str(json_str_at(r.json, "ports.0.forward.state"), "active",
+	    "... active");
 	http_resp_free(&r);
-	skip(1, "a TCP connection over the forward: the TCP forwards are the "
-	    "proxy issue's, not in this build (pod_forward_write is the seam)");
-	expect("DELETE", "/api/v1/pods/web/ports/18081", NULL, 404,
-	    "NOT_FOUND", "no such forward: 404");
-	expect("DELETE", "/api/v1/pods/web/ports/18080", NULL, 200, NULL,
-	    "DELETE the forward");
-	{
-		char path[128];
+	api(&r, "GET", "/api/v1/pods/web", NULL);
+	is_str(json_str_at(r.json, "pod.ports.0.forward.state"), "active",
+	    "GET /pods/web shows it active too");
+	http_resp_free(&r);
 
-		snprintf(path, sizeof(path), "/api2/json/nodes/pve/lxc/%ld/"
-		    "firewall/rules", vmid);
-		rules = standin_req("GET", path, NULL);
-		ok(json_at(rules, "data") && json_object_array_length(
-		    json_at(rules, "data")) == 0, "its firewall rule is gone");
-		json_object_put(rules);
+	/* TCP and UDP through nginx to a loopback "pod" (see the top) */
+	api(&r, "POST", "/api/v1/pods", "{\"id\":\"fwd\",\"endpoint\":\"pve1\","
+	    "\"image\":\"" TMPL "\",\"network\":{\"ip\":\"127.0.0.1/8\"}}");
+	is_int(r.status, 201, "pod fwd, its address 127.0.0.1 (a stand-in "
+	    "runs no container)");
+	http_resp_free(&r);
+	svc = sock_on(SOCK_STREAM, &cp);
+	usvc = sock_on(SOCK_DGRAM, &cp2);
+	ok(svc >= 0 && usvc >= 0, "the test listens for the pod on TCP %d and "
+	    "UDP %d", cp, cp2);
+	hp3 = harness_free_port();
+	forward_ok("fwd", "tcp", cp, hp3, "a TCP forward to it");
+	c = dial(hp3);
+	s = readable(svc) ? accept(svc, NULL, NULL) : -1;
+	ok(c >= 0 && s >= 0, "a connection to host port %d reaches the pod's "
+	    "port %d", hp3, cp);
+	if (c >= 0)
+		(void)!write(c, "ping from a client", 18);
+	take(s, buf, sizeof(buf), NULL);
+	is_str(buf, "ping from a client", "bytes go in");
+	if (s >= 0)
+		(void)!write(s, "pong from the pod", 17);
+	take(c, buf, sizeof(buf), NULL);
+	is_str(buf, "pong from the pod", "bytes come back");
+	if (c >= 0)
+		close(c);
+	if (s >= 0)
+		close(s);
+	hp4 = harness_free_port();
+	forward_ok("fwd", "udp", cp2, hp4, "a UDP forward");
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	{
+		struct sockaddr_in to = loopback(hp4);
+
+		ok(u >= 0 && sendto(u, "udp in", 6, 0, (struct sockaddr *)&to,
+		    sizeof(to)) == 6, "a datagram to host port %d", hp4);
 	}
-	expect("POST", "/api/v1/pods/db/ports", "{\"container_port\":5432,"
-	    "\"host_port\":18080}", 201, NULL, "the host port is free again");
+	take(usvc, buf, sizeof(buf), &from);
+	is_str(buf, "udp in", "it reaches the pod's port %d", cp2);
+	ok(sendto(usvc, "udp out", 7, 0, (struct sockaddr *)&from,
+	    sizeof(from)) == 7, "the pod answers");
+	take(u, buf, sizeof(buf), NULL);
+	is_str(buf, "udp out", "the answer comes back");
+	if (u >= 0)
+		close(u);
+	close(usvc);
+
+	/* delete: the stream, the rule and the mapping go */
+	snprintf(buf, sizeof(buf), "/api/v1/pods/web/ports/%d", hp1 + 1);
+	expect("DELETE", buf, NULL, 404, "NOT_FOUND", "no such forward: 404");
+	snprintf(buf, sizeof(buf), "/api/v1/pods/web/ports/%d?protocol=udp",
+	    hp1);
+	expect("DELETE", buf, NULL, 404, "NOT_FOUND",
+	    "not that protocol: 404");
+	snprintf(buf, sizeof(buf), "/api/v1/pods/web/ports/%d", hp1);
+	expect("DELETE", buf, NULL, 200, NULL, "DELETE the forward");
+	is_int(n_rules("web"), 0, "its firewall rule is gone");
+	snprintf(name, sizeof(name), "pod-web-tcp-%d", hp1);
+	ok(!proxy_has(name), "its stream is gone");
+	ok(until_closed(hp1), "nothing listens on host port %d", hp1);
+	expect("DELETE", buf, NULL, 404, "NOT_FOUND", "DELETE again: 404");
+	forward_ok("fwd", "tcp", cp, hp1, "the host port is free again for "
+	    "another pod");
+	c = dial(hp1);
+	s = readable(svc) ? accept(svc, NULL, NULL) : -1;
+	ok(c >= 0 && s >= 0, "and carries a connection to it");
+	if (c >= 0)
+		close(c);
+	if (s >= 0)
+		close(s);
+	close(svc);
+	fwd_ports[0] = hp1;
+	fwd_ports[1] = hp3;
 
 	api(&r, "POST", "/api/v1/pods/web/mounts", "{\"size\":2,"
 	    "\"mount_point\":\"/srv/data\"}");
@@ -804,7 +1149,7 @@ template_download(void)
 static void
 ownership(void)
 {
-	char alice[300];
+	char alice[300], path[96];
 	const char *k;
 	struct http_resp r;
 
@@ -816,6 +1161,16 @@ ownership(void)
 	    "another user's pod is 404");
 	is_int(api_as(alice, NULL, "DELETE", "/api/v1/pods/web?force=true",
 	    NULL), 404, "... and cannot be deleted");
+	is_int(api_as(alice, NULL, "GET", "/api/v1/pods/fwd/ports", NULL), 404,
+	    "another user's pod's forwards are 404");
+	is_int(api_as(alice, NULL, "POST", "/api/v1/pods/fwd/ports",
+	    "{\"container_port\":80,\"host_port\":18097}"), 404,
+	    "... she cannot add one");
+	snprintf(path, sizeof(path), "/api/v1/pods/fwd/ports/%d",
+	    fwd_ports[0]);
+	is_int(api_as(alice, NULL, "DELETE", path, NULL), 404,
+	    "... nor delete one");
+	is_str(fwd_state("fwd", fwd_ports[0]), "active", "... which stays");
 	api_as(alice, &r, "GET", "/api/v1/pods", NULL);
 	is_int(json_object_get_int64(json_at(r.json, "total")), 0,
 	    "alice lists none");
@@ -835,6 +1190,29 @@ cleanup_pods(void)
 	    "mine" };
 	char path[64];
 	size_t i;
+
+	/* a pod's delete takes its forwards away */
+	expect("DELETE", "/api/v1/pods/fwd", NULL, 200, NULL,
+	    "DELETE pod fwd, with three forwards");
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "pod-fwd-tcp-%d", fwd_ports[i]);
+		ok(!proxy_has(path), "its stream %s is gone", path);
+		ok(until_closed(fwd_ports[i]), "nothing listens on host port "
+		    "%d", fwd_ports[i]);
+	}
+	{
+		struct http_resp r;
+
+		api(&r, "GET", "/api/v1/proxy/streams", NULL);
+		ok(r.body && strstr(r.body, "pod-fwd-") == NULL,
+		    "no stream of pod fwd is left");
+		http_resp_free(&r);
+	}
+	is_int(forward(NULL, "web", "tcp", 80, fwd_ports[0]), 201,
+	    "its host port forwards for another pod");
+	snprintf(path, sizeof(path), "/api/v1/pods/web/ports/%d",
+	    fwd_ports[0]);
+	expect("DELETE", path, NULL, 200, NULL, "... and goes");
 
 	expect("DELETE", "/api/v1/pods/db?force=true", NULL, 200, NULL,
 	    "DELETE a running pod with force=true");
@@ -860,7 +1238,7 @@ main(void)
 {
 	static const char *left[] = { "pve-standin.crt", "pve-standin.key",
 	    "pve-standin.fingerprint" };
-	char script[4200], out[256];
+	char script[4200], out[256], conf[1024];
 	const char *tmp = getenv("TMPDIR");
 	size_t i;
 
@@ -885,7 +1263,18 @@ main(void)
 		bail_out("the Proxmox VE stand-in did not start");
 	diag("STAND-IN for Proxmox VE (not Proxmox VE) at %s, pin %s",
 	    pve.base, fingerprint);
-	harness_start("runtime_timeout = 2\nrequest_timeout = 3\n");
+	/* The reverse proxy in the stack's nginx, its forwards on loopback
+	 * (proxy_listen's address); an apply waits less than a request may,
+	 * and a forward answered "pending" is waited for. */
+	snprintf(conf, sizeof(conf), "runtime_timeout = 2\n"
+	    "request_timeout = 3\nproxy_server = nginx\n"
+	    "proxy_check = nginx -t -q -c @STACK_DIR@/nginx/nginx.conf "
+	    "-p @STACK_DIR@/nginx/\n"
+	    "proxy_reload = signal:@STACK_DIR@/nginx/nginx.pid\n"
+	    "proxy_error_log = @STACK_DIR@/logs/nginx-error.log\n"
+	    "proxy_listen = 127.0.0.1:%d\nproxy_apply_timeout = 2s\n",
+	    harness_free_port());
+	harness_start(conf);
 	if (harness_admin_header() == NULL) {
 		skip(1, "the stack has no admin key");
 		return done_testing();
