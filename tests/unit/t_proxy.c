@@ -163,6 +163,22 @@ t_hostile(void)
 		    "host", 1 },
 		{ "{\"path\":\"/a\",\"upstream\":\"u\",\"host\":\"a b.c\"}",
 		    "host", 1 },
+		{ "{\"path\":\"/a\",\"upstream\":\"u\",\"host\":\"a.-b.c\"}",
+		    "host", 1 },
+		{ "{\"path\":\"/a\",\"upstream\":\"u\",\"host\":\"a-.b\"}",
+		    "host", 1 },
+		{ "{\"path\":\"/a\",\"upstream\":\"u\",\"host\":\"a.b.\"}",
+		    "host", 1 },
+		{ "{\"path\":\"/a\",\"upstream\":\"u\",\"host\":"
+		    "\"a.example:80\"}", "host", 1 },
+		{ "{\"path\":\"/a\",\"upstream\":\"u\",\"host\":"
+		    "\"*.example\"}", "host", 1 },
+		{ "{\"path\":\"/a\",\"upstream\":\"u\",\"host\":\"a..b\"}",
+		    "host", 1 },
+		{ "{\"path\":\"/a\",\"upstream\":\"u\",\"host\":"
+		    "\"a\\u0000.b\"}", "host", 1 },
+		{ "{\"path\":\"/a\",\"upstream\":\"u\",\"host\":"
+		    "\"a.b'c\"}", "host", 1 },
 		{ "{\"path\":\"/a\",\"upstream\":\"u\",\"headers\":{\"X-A\":"
 		    "\"v;proxy_pass x\"}}", "headers.X-A", 1 },
 		{ "{\"path\":\"/a\",\"upstream\":\"u\",\"headers\":{\"X-A\":"
@@ -226,6 +242,48 @@ t_hostile(void)
 			printf("# hostile %zu: rc %d field '%s' (want '%s')\n",
 			    i, rc, e.field, bad[i].field);
 		CHECK(rc == PX_E_INVALID && strcmp(e.field, bad[i].field) == 0);
+	}
+}
+
+/* Hosts a route may have, beside the hostile ones above. */
+static void
+t_hosts(void)
+{
+	static const char *const good[] = { "a.example", "A.Example",
+		"a-b.example", "localhost", "xn--bcher-kva.example",
+		"127.0.0.1", "a1.b2.c3" };
+	char text[256];
+	struct px_error e;
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "{\"path\":\"/a\",\"upstream\":"
+		    "\"u\",\"host\":\"%s\"}", good[i]);
+		if (parse(px_route_parse, text, &e) != 0)
+			printf("# host %s: %s\n", good[i], e.msg);
+		CHECK_INT(parse(px_route_parse, text, &e), 0);
+	}
+	/* 253 bytes pass, 254 do not; a label of 64 does not */
+	memset(text, 0, sizeof(text));
+	for (i = 0; i < 253; i++)
+		text[i] = i % 4 == 3 ? '.' : 'a';
+	{
+		char body[400];
+
+		snprintf(body, sizeof(body), "{\"path\":\"/a\",\"upstream\":"
+		    "\"u\",\"host\":\"%s\"}", text);
+		CHECK_INT(parse(px_route_parse, body, &e), 0);
+		text[253] = 'a';
+		snprintf(body, sizeof(body), "{\"path\":\"/a\",\"upstream\":"
+		    "\"u\",\"host\":\"%s\"}", text);
+		CHECK_INT(parse(px_route_parse, body, &e), PX_E_INVALID);
+		CHECK_STR(e.field, "host");
+		memset(text, 'a', 64);
+		text[64] = '\0';
+		snprintf(body, sizeof(body), "{\"path\":\"/a\",\"upstream\":"
+		    "\"u\",\"host\":\"%s.b\"}", text);
+		CHECK_INT(parse(px_route_parse, body, &e), PX_E_INVALID);
+		CHECK_STR(e.field, "host");
 	}
 }
 
@@ -350,6 +408,14 @@ t_render(void)
 		CHECK(strstr(file(&fs, "nginx-http.conf"), "server {\n    listen "
 		    "\"127.0.0.1:8080\";\n    server_name \"app.example\";\n"
 		    "    # route h\n    location ^~ \"/svc/\" {") != NULL);
+		/* before it, the catch-all nginx gives other Hosts to */
+		CHECK(strstr(file(&fs, "nginx-http.conf"), "server {\n    listen "
+		    "\"127.0.0.1:8080\";\n    server_name \"\";\n    location "
+		    "/ {\n        default_type application/json;\n        return "
+		    "404 '{\"success\":false,") != NULL);
+		CHECK(strstr(file(&fs, "nginx-http.conf"), "server_name \"\"") <
+		    strstr(file(&fs, "nginx-http.conf"), "server_name "
+		    "\"app.example\""));
 		CHECK(strstr(file(&fs, "nginx-server.conf"), "/svc/") == NULL);
 		px_files_free(&fs);
 		json_object_array_del_idx(jget_arr(m, "routes"),
@@ -556,6 +622,7 @@ main(void)
 {
 	t_upstreams();
 	t_hostile();
+	t_hosts();
 	t_quoting();
 	t_render();
 	t_model_checks();
