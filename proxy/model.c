@@ -276,6 +276,27 @@ hostname_ok(const char *h)
 	return 1;
 }
 
+/*
+ * A route's host: a DNS name as a server name takes it, stricter than an
+ * address's host: every label 1-63 letters, digits and '-', starting and
+ * ending with a letter or digit; no trailing dot, no port, no wildcard.
+ * The renderers write it into a server_name and into Apache expressions
+ * (render_apache.c holds it to the same bytes again).
+ */
+static int
+route_host_ok(const char *h)
+{
+	size_t n = strlen(h), i;
+
+	if (!hostname_ok(h) || h[n - 1] == '.' || h[n - 1] == '-')
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((h[i] == '.' && h[i - 1] == '-') ||
+		    (h[i] == '-' && h[i - 1] == '.'))
+			return 0;
+	return 1;
+}
+
 static int
 ipv4_ok(const char *h)
 {
@@ -982,7 +1003,7 @@ px_route_parse(json_object *in, const char *at, json_object **out,
 		"websocket", NULL };
 	json_object *method = NULL, *mw = NULL, *hdrs = NULL, *v, *m;
 	const char *id, *path, *host, *up;
-	char f[160], sat[160], idbuf[32], h[256];
+	char f[160], sat[160], idbuf[32];
 	long timeout, retries;
 	int ws, rc;
 	size_t i, j, n;
@@ -1003,12 +1024,12 @@ px_route_parse(json_object *in, const char *at, json_object **out,
 		    "(\"/app/*\") of letters, digits and -._~@:+,=! without "
 		    "\"//\", \".\" or \"..\" segments, up to %d bytes",
 		    PX_PATH_MAX);
-	if (host != NULL) {
-		snprintf(h, sizeof(h), "%s", host);
-		if (!hostname_ok(h))
-			return px_fail(e, PX_E_INVALID, fld(f, sizeof(f), at,
-			    "host"), "host must be a DNS name");
-	}
+	if (host != NULL && !route_host_ok(host))
+		return px_fail(e, PX_E_INVALID, fld(f, sizeof(f), at, "host"),
+		    "host must be a DNS name: dot-separated labels of 1-63 "
+		    "letters, digits and '-', each starting and ending with a "
+		    "letter or digit, up to 253 bytes, without a port or a "
+		    "trailing dot");
 	if (!px_name_ok(up))
 		return px_fail(e, PX_E_INVALID, fld(f, sizeof(f), at,
 		    "upstream"), "upstream must be an upstream's name");

@@ -4,8 +4,9 @@
  *
  *   nginx-http.conf    in http {}: the upstreams, the rate-limit zones,
  *                      the JSON log format of the stats, the servers of
- *                      routes with a host, and the server answering the
- *                      generation on a unix socket
+ *                      routes with a host (after a catch-all for other
+ *                      Hosts), and the server answering the generation
+ *                      on a unix socket
  *   nginx-server.conf  in the API's server {}: the routes without a
  *                      host, the generation location, the auth location
  *   nginx-stream.conf  at the top level: stream {} for TCP/UDP forwards
@@ -384,22 +385,49 @@ seen_before(json_object *list, size_t i, const char *key)
 	return 0;
 }
 
+/* What a host's server answers where no route is: the API's 404. */
+static void
+not_found(struct px_buf *b)
+{
+	px_put(b, "    location / {\n        default_type application/json;\n"
+	    "        return 404 '{\"success\":false,\"error\":{\"code\":"
+	    "\"NOT_FOUND\",\"status\":404,\"type\":\"NotFound\","
+	    "\"message\":\"no proxy route for this host and path\","
+	    "\"details\":{},\"request_id\":\"req_$request_id\"},"
+	    "\"timestamp\":\"$time_iso8601\"}';\n    }\n");
+}
+
+/*
+ * The servers of the routes with a host, on proxy_listen.  The first
+ * is a catch-all with no name: nginx gives a request whose Host no
+ * server_name matches to the first server of its listen, which must not
+ * be some host's.  (When proxy_listen is the API server's own listen,
+ * mark that one default_server: README, "Reverse proxy".)
+ */
 static void
 host_servers(struct px_buf *b, json_object *routes, const struct px_ctx *ctx)
 {
-	size_t i, n = json_object_array_length(routes);
+	size_t i, n = json_object_array_length(routes), k = 0;
 	const char *h;
 
 	for (i = 0; i < n; i++) {
 		h = jget_str(json_object_array_get_idx(routes, i), "host");
 		if (h == NULL || seen_before(routes, i, "host"))
 			continue;	/* that host's server is written */
+		if (k++ == 0) {
+			px_put(b, "server {\n");
+			listen_words(b, ctx->listen);
+			px_put(b, "    server_name \"\";\n");
+			not_found(b);
+			px_put(b, "}\n");
+		}
 		px_put(b, "server {\n");
 		listen_words(b, ctx->listen);
 		px_put(b, "    server_name ");
 		px_putq(b, h);
 		px_put(b, ";\n");
 		locations(b, routes, h, ctx);
+		not_found(b);
 		px_put(b, "}\n");
 	}
 }

@@ -233,6 +233,7 @@ px_stats_line(struct px_stats *st, const char *line, size_t len)
 	struct srv *sv;
 	double ms;
 	size_t alen, xlen;
+	char name[PX_NAME_MAX + 2];
 	long status;
 	int64_t sec;
 
@@ -256,8 +257,12 @@ px_stats_line(struct px_stats *st, const char *line, size_t len)
 	if (status >= 500)
 		sl->errors++;
 	px_sketch_add(&sl->sk, ms);
+	/* Apache's balancer for a route's timeout and retries is
+	 * "cc_up_<name>.t<n>.r<n>": the upstream's all the same */
 	u = strip(strip(l.u, "balancer://"), "cc_up_");
-	if (*u != '\0' && px_name_ok(u) && (up = up_get(st, u)) != NULL) {
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(u, "."), u);
+	if (*name != '\0' && px_name_ok(name) &&
+	    (up = up_get(st, name)) != NULL) {
 		up->total++;
 		px_sketch_add(&up->sk, ms);
 	}

@@ -163,6 +163,22 @@ t_hostile(void)
 		    "host", 1 },
 		{ "{\"path\":\"/a\",\"upstream\":\"u\",\"host\":\"a b.c\"}",
 		    "host", 1 },
+		{ "{\"path\":\"/a\",\"upstream\":\"u\",\"host\":\"a.-b.c\"}",
+		    "host", 1 },
+		{ "{\"path\":\"/a\",\"upstream\":\"u\",\"host\":\"a-.b\"}",
+		    "host", 1 },
+		{ "{\"path\":\"/a\",\"upstream\":\"u\",\"host\":\"a.b.\"}",
+		    "host", 1 },
+		{ "{\"path\":\"/a\",\"upstream\":\"u\",\"host\":"
+		    "\"a.example:80\"}", "host", 1 },
+		{ "{\"path\":\"/a\",\"upstream\":\"u\",\"host\":"
+		    "\"*.example\"}", "host", 1 },
+		{ "{\"path\":\"/a\",\"upstream\":\"u\",\"host\":\"a..b\"}",
+		    "host", 1 },
+		{ "{\"path\":\"/a\",\"upstream\":\"u\",\"host\":"
+		    "\"a\\u0000.b\"}", "host", 1 },
+		{ "{\"path\":\"/a\",\"upstream\":\"u\",\"host\":"
+		    "\"a.b'c\"}", "host", 1 },
 		{ "{\"path\":\"/a\",\"upstream\":\"u\",\"headers\":{\"X-A\":"
 		    "\"v;proxy_pass x\"}}", "headers.X-A", 1 },
 		{ "{\"path\":\"/a\",\"upstream\":\"u\",\"headers\":{\"X-A\":"
@@ -229,6 +245,48 @@ t_hostile(void)
 	}
 }
 
+/* Hosts a route may have, beside the hostile ones above. */
+static void
+t_hosts(void)
+{
+	static const char *const good[] = { "a.example", "A.Example",
+		"a-b.example", "localhost", "xn--bcher-kva.example",
+		"127.0.0.1", "a1.b2.c3" };
+	char text[256];
+	struct px_error e;
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "{\"path\":\"/a\",\"upstream\":"
+		    "\"u\",\"host\":\"%s\"}", good[i]);
+		if (parse(px_route_parse, text, &e) != 0)
+			printf("# host %s: %s\n", good[i], e.msg);
+		CHECK_INT(parse(px_route_parse, text, &e), 0);
+	}
+	/* 253 bytes pass, 254 do not; a label of 64 does not */
+	memset(text, 0, sizeof(text));
+	for (i = 0; i < 253; i++)
+		text[i] = i % 4 == 3 ? '.' : 'a';
+	{
+		char body[400];
+
+		snprintf(body, sizeof(body), "{\"path\":\"/a\",\"upstream\":"
+		    "\"u\",\"host\":\"%s\"}", text);
+		CHECK_INT(parse(px_route_parse, body, &e), 0);
+		text[253] = 'a';
+		snprintf(body, sizeof(body), "{\"path\":\"/a\",\"upstream\":"
+		    "\"u\",\"host\":\"%s\"}", text);
+		CHECK_INT(parse(px_route_parse, body, &e), PX_E_INVALID);
+		CHECK_STR(e.field, "host");
+		memset(text, 'a', 64);
+		text[64] = '\0';
+		snprintf(body, sizeof(body), "{\"path\":\"/a\",\"upstream\":"
+		    "\"u\",\"host\":\"%s.b\"}", text);
+		CHECK_INT(parse(px_route_parse, body, &e), PX_E_INVALID);
+		CHECK_STR(e.field, "host");
+	}
+}
+
 static void
 t_quoting(void)
 {
@@ -282,6 +340,104 @@ file(const struct px_files *fs, const char *name)
 		if (strcmp(fs->f[i].name, name) == 0)
 			return fs->f[i].text;
 	return "";
+}
+
+static size_t
+count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (; (hay = strstr(hay, needle)) != NULL; hay++)
+		n++;
+	return n;
+}
+
+/* Apache: a route's host (mod_rewrite on the Host, its directives in an
+ * <If>), its timeout (a balancer of its own), sections in nginx's
+ * order of choice. */
+static void
+t_render_apache_hosts(const struct px_ctx *ctx)
+{
+	json_object *in = J("{\"upstreams\":[{\"name\":\"web\",\"servers\":"
+	    "[{\"address\":\"127.0.0.1:3001\"}]},{\"name\":\"web2\","
+	    "\"servers\":[{\"address\":\"127.0.0.1:3002\"}]}],\"routes\":"
+	    "[{\"id\":\"deep\",\"path\":\"/h/x/*\",\"upstream\":\"web\"},"
+	    "{\"id\":\"ha\",\"path\":\"/h/*\",\"host\":\"a.example\","
+	    "\"upstream\":\"web\",\"headers\":{\"X-Site\":\"a\"}},"
+	    "{\"id\":\"hb\",\"path\":\"/h/*\",\"host\":\"B.example\","
+	    "\"upstream\":\"web2\",\"timeout\":\"5s\",\"middleware\":"
+	    "[\"strip_prefix\"]},{\"id\":\"plain\",\"path\":\"/h/*\","
+	    "\"upstream\":\"web\",\"method\":[\"GET\"]},{\"id\":\"hx\","
+	    "\"path\":\"/h/ex.act\",\"host\":\"a.example\",\"upstream\":"
+	    "\"web2\"},{\"id\":\"to\",\"path\":\"/t/*\",\"upstream\":"
+	    "\"web\",\"timeout\":\"7s\",\"retries\":0},{\"id\":\"to2\","
+	    "\"path\":\"/t2/*\",\"upstream\":\"web\",\"timeout\":\"7s\","
+	    "\"retries\":0}]}"), *m = NULL;
+	struct px_files fs;
+	struct px_error e;
+	const char *a, *p;
+
+	CHECK_INT(px_config_parse(in, &m, &e), 0);
+	json_object_put(in);
+	CHECK_INT(px_model_check(m, &e), 0);
+	CHECK_INT(px_render(m, ctx, &fs, &e), 0);
+	a = file(&fs, "apache.conf");
+	/* the host routes by mod_rewrite, the exact one first */
+	CHECK(strstr(a, "RewriteEngine On\n# route hx\nRewriteCond "
+	    "\"%{HTTP_HOST}\" \"^a[.]example[.]?(?::[0-9]+)?$\" [NC]\n"
+	    "RewriteRule \"^/h/ex[.]act$\" \"balancer://cc_up_web2/h/ex.act\" "
+	    "[P]\n") != NULL);
+	CHECK(strstr(a, "RewriteCond \"%{HTTP_HOST}\" \"^B[.]example[.]?"
+	    "(?::[0-9]+)?$\" [NC]\nRewriteRule \"^/h/(.*)$\" "
+	    "\"balancer://cc_up_web2.t5/$1\" [P]\n") != NULL);
+	CHECK(strstr(a, "RewriteRule \"^/h/(.*)$\" \"balancer://cc_up_web/h/$1\" "
+	    "[P]\n") != NULL);
+	/* a host route's location: no ProxyPass, its directives for its
+	 * Host only */
+	CHECK(strstr(a, "# route ha\n<Location \"/h/\">\n    ProxyPassReverse "
+	    "\"balancer://cc_up_web/h/\"\n    <If \"%{HTTP_HOST} =~ "
+	    "m#^a[.]example[.]?(?::[0-9]+)?$#i\">\n        ProxyPreserveHost "
+	    "On\n") != NULL);
+	CHECK(strstr(a, "        RequestHeader set X-Site \"a\"\n") != NULL);
+	CHECK_INT(count(a, "ProxyPass \"balancer://cc_up_web/h/\""), 1);
+	/* the route without a host over them: none of their requests */
+	CHECK(strstr(a, "# route plain\n<Location \"/h/\">\n    ProxyPass "
+	    "\"balancer://cc_up_web/h/\"\n    ProxyPassReverse "
+	    "\"balancer://cc_up_web/h/\"\n    <If \"!((%{HTTP_HOST} =~ "
+	    "m#^a[.]example[.]?(?::[0-9]+)?$#i && %{REQUEST_URI} =~ m#^/h/#) "
+	    "|| (%{HTTP_HOST} =~ m#^B[.]example[.]?(?::[0-9]+)?$#i && "
+	    "%{REQUEST_URI} =~ m#^/h/#) || (%{HTTP_HOST} =~ "
+	    "m#^a[.]example[.]?(?::[0-9]+)?$#i && %{REQUEST_URI} =~ "
+	    "m#^/h/ex[.]act$#))\">\n") != NULL);
+	CHECK(strstr(a, "        Require method GET\n    </If>\n</Location>")
+	    != NULL);
+	/* "/h/x/*" is under every "/h/*": its requests too */
+	p = strstr(a, "# route deep\n");
+	CHECK(p != NULL && strstr(p, "<If \"!(") != NULL &&
+	    strstr(p, "<If \"!(") < strstr(p, "</Location>"));
+	/* the shorter prefix first, the exact path last */
+	CHECK(strstr(a, "# route plain") < strstr(a, "# route deep"));
+	CHECK(strstr(a, "# route deep") < strstr(a, "# route hx\n<Location"));
+	/* timeouts: one balancer per timeout and retries, shared */
+	CHECK(strstr(a, "<Proxy \"balancer://cc_up_web.t7.r0\">\n"
+	    "    BalancerMember \"http://127.0.0.1:3001\" loadfactor=1 "
+	    "retry=10 connectiontimeout=2 timeout=7\n    ProxySet "
+	    "lbmethod=byrequests maxattempts=0\n</Proxy>") != NULL);
+	CHECK_INT(count(a, "<Proxy \"balancer://cc_up_web.t7.r0\">"), 1);
+	CHECK(strstr(a, "<Proxy \"balancer://cc_up_web2.t5\">\n"
+	    "    BalancerMember \"http://127.0.0.1:3002\" loadfactor=1 "
+	    "retry=10 connectiontimeout=2 timeout=5\n") != NULL);
+	CHECK(strstr(a, "ProxyPass \"balancer://cc_up_web.t7.r0/t2/\"") != NULL);
+	px_files_free(&fs);
+
+	/* a timeout below the connect timeout bounds that too */
+	json_object_object_add(json_object_array_get_idx(jget_arr(m,
+	    "routes"), 5), "timeout", json_object_new_string("1s"));
+	CHECK_INT(px_render(m, ctx, &fs, &e), 0);
+	CHECK(strstr(file(&fs, "apache.conf"), "connectiontimeout=1 "
+	    "timeout=1\n") != NULL);
+	px_files_free(&fs);
+	json_object_put(m);
 }
 
 static void
@@ -350,6 +506,14 @@ t_render(void)
 		CHECK(strstr(file(&fs, "nginx-http.conf"), "server {\n    listen "
 		    "\"127.0.0.1:8080\";\n    server_name \"app.example\";\n"
 		    "    # route h\n    location ^~ \"/svc/\" {") != NULL);
+		/* before it, the catch-all nginx gives other Hosts to */
+		CHECK(strstr(file(&fs, "nginx-http.conf"), "server {\n    listen "
+		    "\"127.0.0.1:8080\";\n    server_name \"\";\n    location "
+		    "/ {\n        default_type application/json;\n        return "
+		    "404 '{\"success\":false,") != NULL);
+		CHECK(strstr(file(&fs, "nginx-http.conf"), "server_name \"\"") <
+		    strstr(file(&fs, "nginx-http.conf"), "server_name "
+		    "\"app.example\""));
 		CHECK(strstr(file(&fs, "nginx-server.conf"), "/svc/") == NULL);
 		px_files_free(&fs);
 		json_object_array_del_idx(jget_arr(m, "routes"),
@@ -362,7 +526,8 @@ t_render(void)
 	CHECK_STR(e.field, "streams");
 	json_object_object_add(m, "streams", json_object_new_array());
 	CHECK_INT(px_render(m, &ctx, &fs, &e), PX_E_UNSUPPORTED);
-	CHECK_STR(e.field, "routes[0].middleware");
+	CHECK_STR(e.field, "routes[0].middleware[1]");
+	CHECK(strstr(e.msg, "limit_req") != NULL);
 	json_object_put(m);
 	json_object_put(down);
 
@@ -388,16 +553,25 @@ t_render(void)
 	    "hcexpr=cc_hc_web") != NULL);
 	CHECK(strstr(http, "ProxyHCExpr cc_hc_web {%{REQUEST_STATUS} in "
 	    "{'200'}}") != NULL);
+	/* retries: a balancer of the route's own, with maxattempts */
 	CHECK(strstr(http, "<Location \"/a.b/\">\n    ProxyPass "
-	    "\"balancer://cc_up_web/a.b/\" maxattempts=1") != NULL);
+	    "\"balancer://cc_up_web.r1/a.b/\"\n") != NULL);
+	CHECK(strstr(http, "<Proxy \"balancer://cc_up_web.r1\">\n"
+	    "    BalancerMember \"http://127.0.0.1:3001\" loadfactor=1 "
+	    "retry=10 connectiontimeout=1 upgrade=websocket") != NULL);
+	CHECK(strstr(http, "ProxySet lbmethod=byrequests maxattempts=1\n"
+	    "</Proxy>") != NULL);
+	CHECK_INT(count(http, "ProxyHCExpr "), 1);
 	CHECK(strstr(http, "<LocationMatch \"^/v1[.]0(?!.)\">\n    ProxyPass "
 	    "\"balancer://cc_up_web/\"") != NULL);
 	CHECK(strstr(http, "RequestHeader set X-H \"expr=%{HTTP_HOST}\"") !=
 	    NULL);
 	CHECK(strstr(http, "Alias \"/_cc_proxy/generation\" "
 	    "\"/var/lib/cc/proxy/gen-7/generation\"") != NULL);
+	CHECK(strstr(http, "RewriteEngine") == NULL);
 	px_files_free(&fs);
 	json_object_put(m);
+	t_render_apache_hosts(&ctx);
 }
 
 static void
@@ -529,9 +703,22 @@ t_stats(void)
 	CHECK(fabs(jget_double(jget_obj(doc, "response_times"), "avg", 0) -
 	    85) < 0.01);
 	json_object_put(doc);
+	/* Apache's balancer for a route's timeout is the upstream's */
+	{
+		const char *l3 = "{\"t\":\"1001.300\",\"rtms\":\"7\",\"s\":"
+		    "\"200\",\"ua\":\"http://127.0.0.1:3001\",\"u\":"
+		    "\"balancer://cc_up_web.t30.r2\"}";
+		json_object *d;
+
+		CHECK_INT(px_stats_line(st, l3, strlen(l3)), 0);
+		d = px_stats_json(st, m, NULL, 1001);
+		CHECK_INT(jget_int(jget_obj(jget_obj(d, "upstreams"), "web"),
+		    "total_requests", 0), 3);
+		json_object_put(d);
+	}
 	/* 61 s later the window is empty; the totals stay */
 	doc = px_stats_json(st, m, NULL, 1062);
-	CHECK_INT(jget_int(doc, "requests_total", 0), 2);
+	CHECK_INT(jget_int(doc, "requests_total", 0), 3);
 	CHECK(jget_double(doc, "requests_per_second", 1) == 0);
 	json_object_put(doc);
 	px_stats_free(st);
@@ -556,6 +743,7 @@ main(void)
 {
 	t_upstreams();
 	t_hostile();
+	t_hosts();
 	t_quoting();
 	t_render();
 	t_model_checks();
