@@ -143,22 +143,16 @@ endpoint_counts(void)
 	if (endpoints_all(&eps, &n, &err) < 0)
 		return all;
 	for (i = 0; i < n; i++) {
-		o = json_object_new_object();
 		memset(&info, 0, sizeof(info));
 		if (eps[i].driver->info(&eps[i], INFO_TIMEOUT_S, &info,
 		    &err) == 0) {
-			json_object_object_add(o, "total",
-			    json_object_new_int64(info.containers.total));
-			json_object_object_add(o, "running",
-			    json_object_new_int64(info.containers.running));
-			json_object_object_add(o, "paused",
-			    json_object_new_int64(info.containers.paused));
-			json_object_object_add(o, "stopped",
-			    json_object_new_int64(info.containers.stopped));
+			o = rt_info_counts(&info);
 			rt_info_free(&info);
-		} else
+		} else {
+			o = json_object_new_object();
 			json_object_object_add(o, "error",
 			    json_object_new_string(err.msg));
+		}
 		json_object_object_add(all, eps[i].name, o);
 	}
 	free(eps);

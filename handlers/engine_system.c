@@ -79,7 +79,7 @@ h_system_summary(struct request *r)
 {
 	struct rt_endpoint ep;
 	struct rt_info info;
-	json_object *o, *c;
+	json_object *o;
 	struct rt_err e;
 
 	if (ctr_endpoint(r, &ep) < 0)
@@ -92,16 +92,7 @@ h_system_summary(struct request *r)
 	json_object_object_add(o, "endpoint", json_object_new_string(ep.name));
 	json_object_object_add(o, "docker_version",
 	    json_object_new_string(info.version));
-	c = json_object_new_object();
-	json_object_object_add(c, "total",
-	    json_object_new_int64(info.containers.total));
-	json_object_object_add(c, "running",
-	    json_object_new_int64(info.containers.running));
-	json_object_object_add(c, "paused",
-	    json_object_new_int64(info.containers.paused));
-	json_object_object_add(c, "stopped",
-	    json_object_new_int64(info.containers.stopped));
-	json_object_object_add(o, "containers", c);
+	json_object_object_add(o, "containers", rt_info_counts(&info));
 	json_object_object_add(o, "images", json_object_new_int64(info.images));
 	json_object_object_add(o, "storage_driver",
 	    json_object_new_string(info.storage_driver));

@@ -195,3 +195,19 @@ rt_info_free(struct rt_info *i)
 	json_object_put(i->raw);
 	i->raw = NULL;
 }
+
+json_object *
+rt_info_counts(const struct rt_info *i)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "total",
+	    json_object_new_int64(i->containers.total));
+	json_object_object_add(o, "running",
+	    json_object_new_int64(i->containers.running));
+	json_object_object_add(o, "paused",
+	    json_object_new_int64(i->containers.paused));
+	json_object_object_add(o, "stopped",
+	    json_object_new_int64(i->containers.stopped));
+	return o;
+}

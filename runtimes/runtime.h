@@ -460,6 +460,8 @@ struct rt_info {
 	json_object	*raw;
 };
 void	 rt_info_free(struct rt_info *);
+/* {total, running, paused, stopped} of the info's containers: new. */
+json_object *rt_info_counts(const struct rt_info *);
 
 /* The engine's version answer, in our words ("" when not said). */
 struct rt_version {
