@@ -164,9 +164,14 @@ struct prev {
 	int			 have;
 };
 
+/* One decimal, of a percentage (clamped to 0..100 per CPU first). */
 static double
 round1(double v)
 {
+	if (!(v >= 0))
+		v = 0;
+	if (v > 100.0 * 4096)
+		v = 100.0 * 4096;
 	return (double)(long long)(v * 10 + 0.5) / 10;
 }
 
@@ -185,12 +190,16 @@ sample(struct prev *pv)
 	host_mem(&mt, &ma);
 	pool_usage(&pool, &rss);
 	if (pv->have && total > pv->total) {
-		cpu = 100.0 * (double)(busy - pv->busy) /
-		    (double)(total - pv->total);
-		/* jiffies of all CPUs in the interval, per CPU */
-		pcpu = 100.0 * (double)(pool - pv->pool) /
-		    ((double)(total - pv->total) / (double)(ncpu > 0 ? ncpu :
-		    1));
+		if (busy >= pv->busy)
+			cpu = 100.0 * (double)(busy - pv->busy) /
+			    (double)(total - pv->total);
+		/* jiffies of all CPUs in the interval, per CPU.  The pool's
+		 * sum drops when a process ends (its time goes with it):
+		 * that interval says nothing. */
+		if (pool >= pv->pool)
+			pcpu = 100.0 * (double)(pool - pv->pool) /
+			    ((double)(total - pv->total) / (double)(ncpu > 0 ?
+			    ncpu : 1));
 	}
 	pv->busy = busy;
 	pv->total = total;

@@ -141,7 +141,9 @@ pod_open(struct request *r, struct pod_ctx *p, int ready)
 }
 
 /* Appends {pod_id, event, endpoint, node, timestamp, actor} to the
- * event log; a failed append is logged, never fatal. */
+ * event log; a failed append is logged, never fatal.  The endpoint's
+ * container list cached by the engine follower is stale from here on
+ * (an API write, as audit_after marks those of /containers). */
 void
 pod_event(struct request *r, const struct pod_ctx *p, const char *event)
 {
@@ -162,6 +164,8 @@ pod_event(struct request *r, const struct pod_ctx *p, const char *event)
 		log_msg(LOG_L_WARN, "pod_event %s %s not recorded: %s", event,
 		    p->id, store_strerror(rc));
 	json_object_put(d);
+	(void)store_ctrcache_mark(p->ep.name, "invalid",
+	    (int64_t)(now_us() / 1000));
 }
 
 /* The record's public members (a new object). */
