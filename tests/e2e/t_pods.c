@@ -1057,17 +1057,17 @@ races_and_timeouts(void)
 	/* aimed at the pod's own calls: the pool's engine follower and
 	 * sampler read the same stand-in meanwhile */
 	{
-		struct http_resp r;
+		struct http_resp pr;
 		char body[200];
 
-		api(&r, "GET", "/api/v1/pods/web", NULL);
+		api(&pr, "GET", "/api/v1/pods/web", NULL);
 		snprintf(body, sizeof(body), "{\"name\":\"drop\",\"on\":"
 		    "true,\"count\":1,\"path\":\"/api2/json/nodes/%s/lxc/"
-		    "%s\"}", json_str_at(r.json, "pod.node") ?
-		    json_str_at(r.json, "pod.node") : "pve",
-		    json_str_at(r.json, "pod.ref") ?
-		    json_str_at(r.json, "pod.ref") : "100");
-		http_resp_free(&r);
+		    "%s\"}", json_str_at(pr.json, "pod.node") ?
+		    json_str_at(pr.json, "pod.node") : "pve",
+		    json_str_at(pr.json, "pod.ref") ?
+		    json_str_at(pr.json, "pod.ref") : "100");
+		http_resp_free(&pr);
 		json_object_put(standin_req("POST", "/_standin/fault", body));
 	}
 	expect("GET", "/api/v1/pods/web", NULL, 502, "RUNTIME_ERROR",

@@ -411,7 +411,7 @@ t_render_apache_hosts(const struct px_ctx *ctx)
 	    "m#^/h/ex[.]act$#))\">\n") != NULL);
 	CHECK(strstr(a, "        Require method GET\n    </If>\n</Location>")
 	    != NULL);
-	/* "/h/x/*" is under every "/h/*": its requests too */
+	/* the route on /h/x/ is under every route on /h/: its requests too */
 	p = strstr(a, "# route deep\n");
 	CHECK(p != NULL && strstr(p, "<If \"!(") != NULL &&
 	    strstr(p, "<If \"!(") < strstr(p, "</Location>"));
