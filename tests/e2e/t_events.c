@@ -751,6 +751,7 @@ test_visibility(void)
 	ticket = json_str_at(r.json, "ticket.ticket");
 	snprintf(tpath, sizeof(tpath), N "/events/ws?type=container_event&"
 	    "ticket=%s", ticket ? ticket : "x");
+	http_resp_free(&r);
 	if (js_ok)
 		ws_run(NULL, tpath, 4, 30000, &j, 1);
 	/* bob's first, then alice's: a leak of bob's would come first */
