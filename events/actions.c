@@ -45,9 +45,17 @@ static const struct ev_action actions[] = {
 	    "exec_start exec_die", NULL, "param:id" },
 	{ "POST", "/containers/{id}/files", "add_file", "exec_create "
 	    "exec_start exec_die", NULL, "param:id" },
+	/* the LXC Tools routes: a file written, a device added (no
+	 * container_event of their own) */
+	{ "POST", "/containers/{id}/authkey", NULL, NULL, "authkey_deploy",
+	    "param:id" },
+	{ "POST", "/containers/{id}/portforward", NULL, NULL,
+	    "portforward_create", "param:id" },
 	/* no container, one LXC Tools operation */
 	{ "POST", "/networks", NULL, NULL, "network_setup", "body:name" },
 	{ "POST", "/networks/create", NULL, NULL, "network_setup",
+	    "body:name" },
+	{ "POST", "/network/setup", NULL, NULL, "network_setup",
 	    "body:name" },
 };
 

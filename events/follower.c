@@ -14,7 +14,8 @@
  * not).  Every event marks the endpoint's list dirty, and every tick of
  * the stream (about a second) says the follower is alive, until the
  * stream ends (the engine went away): a list is served from the cache
- * only while both say it is current.
+ * only while both say it is current, and only a listing made after the
+ * stream came up (again) is (an engine like LXD replays nothing).
  *
  * The parent lists the endpoints every few seconds, starts and stops the
  * children, and refreshes a list that is dirty, stale from an API write,
@@ -69,6 +70,7 @@ struct follow {
 	int64_t				 last_ns;	/* the last event taken */
 	char				 last_id[160], last_act[32];
 	int64_t				 alive_ms;
+	int				 up;	/* the stream said a word */
 };
 
 /* The engine's verbs that change a container, as container_event words;
@@ -173,6 +175,13 @@ stream_sink(void *arg, enum rt_stream s, const char *buf, size_t len)
 	(void)s;
 	if (stop)
 		return -1;
+	/* Up again: what changed while no stream was (all of it on an
+	 * engine without replay, as LXD) is known only to a new listing,
+	 * one that begins after this. */
+	if (!f->up) {
+		store_ctrcache_mark(f->ep->name, "invalid", now);
+		f->up = 1;
+	}
 	if (now - f->alive_ms >= 1000) {
 		store_ctrcache_mark(f->ep->name, "alive", now);
 		f->alive_ms = now;
@@ -220,6 +229,7 @@ child_main(const struct rt_endpoint *ep)
 		    (long)now_wall();
 		if (f.last_ns == 0)
 			f.last_ns = (int64_t)es.since * 1000000000LL;
+		f.up = 0;
 		rc = ep->driver->events(ep, &es, stream_sink, &f, &err);
 		/* no stream, no knowing: the list is not current from now */
 		store_ctrcache_mark(ep->name, "alive", 0);

@@ -62,8 +62,9 @@ is_write(const char *m)
 	    strcmp(m, "PATCH") == 0 || strcmp(m, "DELETE") == 0;
 }
 
-/* The endpoint a request names (?endpoint= or the body's), else the
- * default one. */
+/* The endpoint a request names (?endpoint= or the body's), else
+ * default_endpoint, else the default one: as the handlers read it
+ * (handlers/ctr_common.c ctr_endpoint). */
 static const char *
 endpoint_of(const struct request *r)
 {
@@ -71,6 +72,8 @@ endpoint_of(const struct request *r)
 
 	if (e == NULL)
 		e = jget_str(r->json, "endpoint");
+	if ((e == NULL || *e == '\0') && rt_cfg.default_endpoint[0] != '\0')
+		e = rt_cfg.default_endpoint;
 	return e != NULL && *e != '\0' ? e : RT_EP_DEFAULT;
 }
 
@@ -129,7 +132,9 @@ audit_before(struct request *r)
 	if (r->route == NULL || (cur.act = ev_action_of(r->route->method,
 	    r->route->pattern)) == NULL)
 		return;
-	snprintf(cur.endpoint, sizeof(cur.endpoint), "%s", endpoint_of(r));
+	/* a longer name is no endpoint's (the handler answers 4xx) */
+	snprintf(cur.endpoint, sizeof(cur.endpoint), "%.*s",
+	    (int)sizeof(cur.endpoint) - 1, endpoint_of(r));
 	snprintf(cur.target, sizeof(cur.target), "%s", target_of(r,
 	    cur.act->target));
 	if (cur.act->action != NULL) {

@@ -250,8 +250,8 @@ h_containers_list(struct request *r)
  * start fails, the container and the volumes made for it are removed
  * again.
  */
-static int
-container_create(struct request *r)
+int
+h_container_create(struct request *r)
 {
 	struct rt_endpoint ep;
 	struct ctr_refs made = { { NULL }, 0 };
@@ -329,14 +329,6 @@ out:
 	return status;
 }
 
-/* The create with its container_create_start/_success/_error events. */
-int
-h_container_create(struct request *r)
-{
-	return ctr_updated(r, "container_create", jget_str(r->json, "name"),
-	    container_create);
-}
-
 /* GET /containers/{id} (and /inspect): the container in our shape. */
 int
 h_container_get(struct request *r)
@@ -365,8 +357,8 @@ static const char *const action_names[CTR_ACTION__MAX] = {
  * with {id, name, status, state, changed}; 404, 409 (e.g. pause a
  * stopped one), 5xx.
  */
-static int
-container_action(struct request *r)
+int
+h_container_action(struct request *r)
 {
 	static const char *const copied[] = { "id", "name", "status",
 	    "state" };
@@ -432,22 +424,12 @@ container_action(struct request *r)
 	return resp_ok(r, 200, "container", o);
 }
 
-/* The actions; a restart with its container_restart_* events. */
-int
-h_container_action(struct request *r)
-{
-	if (r->route == NULL || r->route->arg != CTR_RESTART)
-		return container_action(r);
-	return ctr_updated(r, "container_restart", req_param(r, "id"),
-	    container_action);
-}
-
 /*
  * DELETE /containers/{id}[?force=true] (and DELETE .../remove).  200
  * {id, removed}; 409 CONFLICT for a running container without force.
  */
-static int
-container_delete(struct request *r)
+int
+h_container_delete(struct request *r)
 {
 	struct rt_endpoint ep;
 	json_object *o;
@@ -472,12 +454,4 @@ container_delete(struct request *r)
 	json_object_object_add(o, "removed", json_object_new_boolean(1));
 	json_object_object_add(o, "endpoint", json_object_new_string(ep.name));
 	return resp_ok(r, 200, "container", o);
-}
-
-/* The removal with its container_delete_* events. */
-int
-h_container_delete(struct request *r)
-{
-	return ctr_updated(r, "container_delete", req_param(r, "id"),
-	    container_delete);
 }

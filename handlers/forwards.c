@@ -100,8 +100,8 @@ port_of(struct request *r, const char *key, long def)
  * container; 409 the port is held (the holder named) or the name is
  * taken.
  */
-static int
-forward_create(struct request *r)
+int
+h_forward_create(struct request *r)
 {
 	struct rt_endpoint ep;
 	struct rt_forward fw;
@@ -193,13 +193,6 @@ forward_create(struct request *r)
 	    json_object_new_int(fw.container_port));
 	json_object_object_add(o, "endpoint", json_object_new_string(ep.name));
 	return resp_ok(r, 201, "forward", o);
-}
-
-int
-h_forward_create(struct request *r)
-{
-	return ctr_updated(r, "portforward_create", req_param(r, "id"),
-	    forward_create);
 }
 
 /* GET /containers/{id}/portforward: the container's forwards. */

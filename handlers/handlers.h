@@ -48,8 +48,6 @@ int	ctr_check_refs(struct request *, const struct rt_endpoint *,
 	    const struct rt_create_spec *, struct ctr_refs *made);
 void	ctr_event(struct request *, const struct rt_endpoint *,
 	    const char *id, const char *event);
-int	ctr_updated(struct request *, const char *action, const char *target,
-	    handler_fn);
 int	ctr_list_page(struct request *, const char *kinds, json_object *rows);
 
 /* containers.c; a lifecycle route names its action in its arg */

@@ -219,8 +219,8 @@ account_of(struct request *r, const struct rt_endpoint *ep, const char *id,
  * and the file (0600), both the user's.  200 {user, added, total,
  * path}; 400 a bad key or user, 404 the container.
  */
-static int
-authkey(struct request *r)
+int
+h_container_authkey(struct request *r)
 {
 	struct rt_endpoint ep;
 	struct tar_ent ents[2];
@@ -290,12 +290,6 @@ authkey(struct request *r)
 	json_object_object_add(o, "path", json_object_new_string(file));
 	json_object_object_add(o, "endpoint", json_object_new_string(ep.name));
 	return resp_ok(r, 200, "authkey", o);
-}
-
-int
-h_container_authkey(struct request *r)
-{
-	return ctr_updated(r, "authkey_deploy", req_param(r, "id"), authkey);
 }
 
 /* ---- connect ---- */
@@ -453,8 +447,8 @@ nic_name_ok(const char *s)
  * changed false when both are there with these settings; 409 when one
  * of that name differs; 400 bad input or an engine without it.
  */
-static int
-network_setup(struct request *r)
+int
+h_network_setup(struct request *r)
 {
 	struct rt_endpoint ep;
 	struct rt_netsetup ns;
@@ -494,11 +488,4 @@ network_setup(struct request *r)
 	    json_object_new_boolean(rc != RT_CHANGED_NOT));
 	json_object_object_add(out, "endpoint", json_object_new_string(ep.name));
 	return resp_ok(r, rc == RT_CHANGED_NOT ? 200 : 201, "network", out);
-}
-
-int
-h_network_setup(struct request *r)
-{
-	return ctr_updated(r, "network_setup", jget_str(r->json, "name"),
-	    network_setup);
 }

@@ -149,6 +149,13 @@ json_object	*lx_stats_of(json_object *s0, json_object *s1, uint64_t dt_us,
 		    json_object *config);
 /* An image row from an image object. */
 json_object	*lx_image_row(json_object *img);
+/* One /1.0/events message as our engine event (rt_driver.events):
+ * {kind: "container", action, id and name (the instance's), time,
+ * time_ns} for a lifecycle event on an instance of the endpoint's
+ * project, with LXD's action as our verb (instance-shutdown and
+ * instance-stopped are "stop", instance-deleted "destroy", ...); NULL
+ * for every other message.  A new object (lxd_io.c). */
+json_object	*lx_event_of(const struct rt_endpoint *, json_object *msg);
 
 /* ---- the driver's entry points, by file (rt_lxd in lxd.c) ---- */
 

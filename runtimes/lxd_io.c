@@ -355,45 +355,185 @@ lx_file_get(const struct rt_endpoint *ep, const char *id, const char *p,
 
 /* ---- events ---- */
 
-struct ev {
-	rt_sink_fn	 fn;
-	void		*arg;
+/* LXD's lifecycle actions on an instance, as the engine verbs of
+ * rt_driver.events (the follower's words); the others (file, log,
+ * console, snapshot, ...) are passed over.  A clean stop is
+ * instance-shutdown, a forced one instance-stopped. */
+static const char *const lx_verbs[][2] = {
+	{ "instance-created", "create" }, { "instance-started", "start" },
+	{ "instance-shutdown", "stop" }, { "instance-stopped", "stop" },
+	{ "instance-restarted", "restart" }, { "instance-paused", "pause" },
+	{ "instance-resumed", "unpause" }, { "instance-deleted", "destroy" },
+	{ "instance-renamed", "rename" }, { "instance-exec", "exec_start" },
+	{ "instance-updated", "update" },
 };
 
-/* Each message (one JSON object and a newline) as one RT_RAW call. */
+/* LXD's RFC 3339 time in nanoseconds (its fraction has up to 9 digits),
+ * 0 for none. */
+static int64_t
+lx_time_ns(const char *s)
+{
+	time_t t = lx_time(s);
+	const char *p;
+	int64_t ns = 0;
+	int d = 0;
+
+	if (t == 0)
+		return 0;
+	if ((p = strchr(s, '.')) != NULL)
+		for (p++; d < 9 && *p >= '0' && *p <= '9'; p++, d++)
+			ns = ns * 10 + (*p - '0');
+	for (; d < 9; d++)
+		ns *= 10;
+	return (int64_t)t * 1000000000LL + ns;
+}
+
+json_object *
+lx_event_of(const struct rt_endpoint *ep, json_object *in)
+{
+	const char *project = ep->project[0] != '\0' ? ep->project : "default";
+	const char *src, *act, *verb = NULL, *p;
+	json_object *md = jget_obj(in, "metadata"), *out;
+	char name[64];
+	int64_t ns;
+	size_t i, n;
+
+	if (jget_str(in, "type") == NULL || strcmp(jget_str(in, "type"),
+	    "lifecycle") != 0 || (act = jget_str(md, "action")) == NULL ||
+	    (src = jget_str(md, "source")) == NULL ||
+	    strncmp(src, "/1.0/instances/", 15) != 0)
+		return NULL;
+	/* another project's instance may have the same name */
+	if (jget_str(in, "project") != NULL && strcmp(jget_str(in, "project"),
+	    project) != 0)
+		return NULL;
+	for (i = 0; verb == NULL && i < sizeof(lx_verbs) / sizeof(lx_verbs[0]);
+	    i++)
+		if (strcmp(lx_verbs[i][0], act) == 0)
+			verb = lx_verbs[i][1];
+	p = src + 15;
+	n = strcspn(p, "/?");
+	if (verb == NULL || n >= sizeof(name) || p[n] == '/')
+		return NULL;	/* not ours, or a snapshot's */
+	memcpy(name, p, n);
+	name[n] = '\0';
+	if (!lx_name_ok(name))
+		return NULL;
+	ns = lx_time_ns(jget_str(in, "timestamp"));
+	out = json_object_new_object();
+	json_object_object_add(out, "kind", json_object_new_string("container"));
+	json_object_object_add(out, "action", json_object_new_string(verb));
+	json_object_object_add(out, "id", json_object_new_string(name));
+	json_object_object_add(out, "name", json_object_new_string(name));
+	json_object_object_add(out, "time",
+	    json_object_new_int64(ns / 1000000000LL));
+	json_object_object_add(out, "time_ns", json_object_new_int64(ns));
+	return out;
+}
+
+/* The owners of the instances the stream has named, so that an event
+ * about one that is gone (deleted) still says whose it was. */
+#define EV_OWNERS	64
+
+struct ev {
+	const struct rt_endpoint *ep;
+	rt_sink_fn	 fn;
+	void		*arg;
+	struct {
+		char	 name[64], owner[72];
+	}		 own[EV_OWNERS];
+	size_t		 next;
+};
+
+/* The owner of instance name ("" when it has none or cannot be read):
+ * remembered, else read from the instance (user.cc.owner). */
+static const char *
+ev_owner(struct ev *ev, const char *name, int gone)
+{
+	json_object *inst = NULL;
+	struct rt_err err;
+	const char *o;
+	size_t i, k;
+
+	for (i = 0; i < EV_OWNERS; i++)
+		if (strcmp(ev->own[i].name, name) == 0)
+			return ev->own[i].owner;
+	if (gone || lx_instance(ev->ep, name, &inst, &err) < 0)
+		return "";
+	o = jget_str(jget_obj(inst, "config"), LX_OWNER_KEY);
+	k = ev->next++ % EV_OWNERS;
+	snprintf(ev->own[k].name, sizeof(ev->own[k].name), "%s", name);
+	snprintf(ev->own[k].owner, sizeof(ev->own[k].owner), "%s",
+	    o ? o : "");
+	json_object_put(inst);
+	return ev->own[k].owner;
+}
+
+/* Each message (one JSON object) that is about an instance, as ours in
+ * one RT_RAW call. */
 static int
 ev_sink(void *arg, enum rt_stream s, const char *p, size_t n)
 {
 	struct ev *ev = arg;
+	json_object *in, *out;
+	json_tokener *tok;
+	const char *owner, *txt;
+	size_t len;
+	int rc;
 
-	if (s != RT_TEXT || p == NULL)
+	if (s != RT_TEXT || p == NULL || n == 0 ||
+	    (tok = json_tokener_new()) == NULL)
 		return 0;
-	while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
-		n--;
-	return n > 0 ? ev->fn(ev->arg, RT_RAW, p, n) : 0;
+	in = json_tokener_parse_ex(tok, p, (int)n);
+	json_tokener_free(tok);
+	if (in == NULL)
+		return 0;
+	out = lx_event_of(ev->ep, in);
+	json_object_put(in);
+	if (out == NULL)
+		return 0;
+	owner = ev_owner(ev, jget_str(out, "id"),
+	    strcmp(jget_str(out, "action"), "destroy") == 0);
+	if (*owner != '\0')
+		json_object_object_add(out, "owner",
+		    json_object_new_string(owner));
+	txt = json_object_to_json_string_length(out, JSON_C_TO_STRING_PLAIN,
+	    &len);
+	rc = ev->fn(ev->arg, RT_RAW, txt, len);
+	json_object_put(out);
+	return rc;
 }
 
 /*
- * Lifecycle and operation events as LXD sends them, one JSON object a
- * sink call, with a tick (NULL, 0) about once a second.  LXD keeps no
- * past events: since does not apply, and a follower re-lists after a
- * reconnect.  0 when the sink stopped or until passed; -1 with err when
- * the stream could not be had or ended (RT_E_UNREACHABLE: reconnect).
+ * LXD's lifecycle events on the endpoint's instances as ours (see
+ * lx_event_of), one JSON object a sink call, with a tick (NULL, 0)
+ * about once a second.  LXD keeps no past events: since does not
+ * apply, and a follower re-lists after a reconnect.  0 when the sink
+ * stopped or until passed; -1 with err when the stream could not be had
+ * or ended (RT_E_UNREACHABLE: reconnect).
  */
 int
 lx_events(const struct rt_endpoint *ep, const struct rt_events_spec *es,
     rt_sink_fn fn, void *arg, struct rt_err *err)
 {
-	struct ev ev = { fn, arg };
+	struct ev *ev;
 	struct rt_ws *ws = NULL;
 	char path[256], msg[512];
 	long status;
 	int rc;
 
+	if ((ev = calloc(1, sizeof(*ev))) == NULL) {
+		rt_err_set(err, RT_E_INTERNAL, "out of memory");
+		return -1;
+	}
+	ev->ep = ep;
+	ev->fn = fn;
+	ev->arg = arg;
 	lx_path(ep, path, sizeof(path), "/1.0/events?type=lifecycle,operation");
-	if ((rc = rt_ws_connect(&ep->target, path, NULL, ev_sink, &ev, 0,
+	if ((rc = rt_ws_connect(&ep->target, path, NULL, ev_sink, ev, 0,
 	    &status, &ws, msg, sizeof(msg))) != RT_OK) {
 		rt_err_transport(err, rc, ep, msg);
+		free(ev);
 		return -1;
 	}
 	for (;;) {
@@ -407,6 +547,7 @@ lx_events(const struct rt_endpoint *ep, const struct rt_events_spec *es,
 			continue;
 		}
 		rt_ws_close(ws);
+		free(ev);
 		if (rc == RT_OK)
 			rt_err_set(err, RT_E_UNREACHABLE, "endpoint '%s': the "
 			    "event stream ended", ep->name);
@@ -415,5 +556,6 @@ lx_events(const struct rt_endpoint *ep, const struct rt_events_spec *es,
 		return -1;
 	}
 	rt_ws_close(ws);
+	free(ev);
 	return 0;
 }

@@ -5,7 +5,9 @@
  * connect: "tcp:127.0.0.1:CP", bind: host}: the connect carries its
  * protocol (LXD refuses one without), and the container side is always
  * its own loopback.  PATCH adds one (a failed PATCH adds nothing); PATCH
- * cannot remove one, so removal PUTs the instance back without it.
+ * cannot remove one, so removal PUTs the instance back without it.  A
+ * host port something on this host listens on is a conflict, whatever
+ * LXD's words for it.
  *
  * A network setup is a managed LXD network (macvlan on a host NIC, or a
  * bridge without addresses) and a profile of the same name whose eth0
@@ -16,9 +18,15 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lxd.h"
 
@@ -90,6 +98,44 @@ lx_forward_list(const struct rt_endpoint *ep, const char *id,
 	return 0;
 }
 
+/*
+ * Whether something on this host listens on the forward's address and
+ * port: LXD's own word for that varies (its proxy's listener may die
+ * before it reports the bind error, and then LXD says only "Failed to
+ * receive fd from listener process"), so the port is asked for again.
+ */
+static int
+host_port_taken(const struct rt_forward *fw)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	int fd, one = 1, taken;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, fw->listen_address, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((unsigned short)fw->listen_port);
+		len = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, fw->listen_address, &s6->sin6_addr) ==
+	    1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((unsigned short)fw->listen_port);
+		len = sizeof(*s6);
+	} else
+		return 0;
+	if ((fd = socket(ss.ss_family, strcmp(fw->proto, "udp") == 0 ?
+	    SOCK_DGRAM : SOCK_STREAM, 0)) < 0)
+		return 0;
+	/* connections in TIME_WAIT hold no port; a listener does */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	taken = bind(fd, (struct sockaddr *)&ss, len) < 0 &&
+	    errno == EADDRINUSE;
+	close(fd);
+	return taken;
+}
+
 int
 lx_forward_add(const struct rt_endpoint *ep, const char *id,
     const struct rt_forward *fw, struct rt_err *err)
@@ -125,6 +171,12 @@ lx_forward_add(const struct rt_endpoint *ep, const char *id,
 	lx_path(ep, path, sizeof(path), "/1.0/instances/%s", id);
 	rc = lx_json(ep, "PATCH", path, body, 0, RT_K_CONTAINER, NULL, err);
 	json_object_put(body);
+	/* LXD on this host: the host's ports are ours to ask about */
+	if (rc < 0 && err->code == RT_E_ENGINE && ep->target.unix_path[0] !=
+	    '\0' && host_port_taken(fw))
+		rt_err_set(err, RT_E_CONFLICT, "endpoint '%s': host port "
+		    "%s:%d/%s is in use on the host", ep->name,
+		    fw->listen_address, fw->listen_port, fw->proto);
 	return rc;
 }
 

@@ -2,7 +2,8 @@
  * lxd_util.h: what the LXD end-to-end tests (t_lxd, t_pods_lxd) share:
  * exec through the API on the lxd endpoint, requests straight to the
  * test daemon's socket (set-up and checks only), a program run without
- * a shell, and one TCP exchange over loopback.
+ * a shell, the lxc client on the test daemon (changes made outside the
+ * API), and one TCP exchange over loopback.
  */
 #ifndef CC_E2E_LXD_UTIL_H
 #define CC_E2E_LXD_UTIL_H
@@ -116,6 +117,36 @@ run(char *const argv[])
 		if (errno != EINTR)
 			return -1;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * lxc ARGS... on the test's own daemon (LXD_DIR, and a client config in
+ * the stack folder, never ~/.config/lxc), without a shell, waited for at
+ * most 60 s; its output in the stack folder (lxc.out, lxc.err).  args
+ * end with NULL.  The exit status, or -1.
+ */
+static inline int
+lxc_cli(const char *const args[])
+{
+	char out[512], err[512], conf[512];
+	char *argv[16];
+	size_t i;
+	int rc;
+
+	argv[0] = "lxc";
+	for (i = 0; args[i] != NULL && i + 2 < sizeof(argv) / sizeof(argv[0]);
+	    i++)
+		argv[i + 1] = (char *)args[i];
+	argv[i + 1] = NULL;
+	snprintf(out, sizeof(out), "%s/lxc.out", harness_dir());
+	snprintf(err, sizeof(err), "%s/lxc.err", harness_dir());
+	snprintf(conf, sizeof(conf), "%s/lxc-conf", harness_dir());
+	setenv("LXD_DIR", harness_env("LXD_DIR"), 1);
+	setenv("LXD_CONF", conf, 1);
+	rc = harness_run_in(NULL, argv, out, err, 60);
+	unsetenv("LXD_DIR");
+	unsetenv("LXD_CONF");
+	return rc;
 }
 
 /*

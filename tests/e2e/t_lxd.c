@@ -11,8 +11,16 @@
  * naming its holder; network setup on a veth pair (idempotent, 409 on
  * conflict); images listed, deleted and imported from the file store;
  * an operator who cannot see the admin's instances nor ask for
- * security.privileged; endpoint=all mixing Podman and LXD rows; the
- * update events in the event log; the driver's event stream; the
+ * security.privileged; endpoint=all mixing Podman and LXD rows; each
+ * LXC Tools route's update events in the REST replay (start, then
+ * success or error, once, naming the instance and lxd); the driver's
+ * event stream (LXD's lifecycle events in our shape, with the owner);
+ * the engine follower on lxd (an lxc stop outside the API is a
+ * container_event its owner sees, the API's own start is not reported
+ * twice, the cached list catches up and nothing past
+ * list_cache_max_age shows the old state; after the daemon restarts,
+ * a change outside the API shows up again, and an instance the daemon
+ * started on its way up is not listed as before); the
  * one-time console from connect (tests/console/console.js, on the ws
  * package, opens its terminal and control WebSockets through nginx,
  * resizes the terminal and runs a command; a used, expired, malformed
@@ -61,6 +69,182 @@ status_of(const char *name)
 	return buf;
 }
 
+/* ---- the event log, through GET /events ---- */
+
+/* The newest event id (the replay's last_id). */
+static long long
+ev_last(void)
+{
+	struct http_resp r;
+	json_object *v;
+	long long id = 0;
+
+	api(&r, "NGINX_URL", "GET", N "/events?type=none&limit=1", NULL);
+	if ((v = json_at(r.json, "last_id")) != NULL)
+		id = json_object_get_int64(v);
+	else
+		diag("no last_id: %ld %s", r.status, r.body ? r.body : "");
+	http_resp_free(&r);
+	return id;
+}
+
+/* The events of types (comma-separated) after since that the caller of
+ * hdr may see, on endpoint ep (NULL: any) and about name (data.container,
+ * data.network or data.container_name; NULL: anything): a new array,
+ * oldest first. */
+static json_object *
+ev_about(const char *hdr, long long since, const char *ep,
+    const char *types, const char *name)
+{
+	struct http_resp r;
+	json_object *out = json_object_new_array(), *e, *a;
+	const char *c;
+	char path[512];
+	size_t i;
+
+	snprintf(path, sizeof(path), N "/events?since=%lld&limit=1000&type=%s"
+	    "%s%s", since, types, ep ? "&endpoint=" : "", ep ? ep : "");
+	api_as(&r, hdr, "NGINX_URL", "GET", path, NULL);
+	a = json_at(r.json, "events");
+	for (i = 0; a != NULL && i < json_object_array_length(a); i++) {
+		e = json_object_array_get_idx(a, i);
+		if ((c = json_str_at(e, "data.container")) == NULL &&
+		    (c = json_str_at(e, "data.network")) == NULL)
+			c = json_str_at(e, "data.container_name");
+		if (name == NULL || (c != NULL && strcmp(c, name) == 0))
+			json_object_array_add(out, json_object_get(e));
+	}
+	http_resp_free(&r);
+	return out;
+}
+
+/*
+ * The LXC Tools update events of op ("container_create") on lxd after
+ * since, as "op_start op_success" ("" for none); one about anything but
+ * name is shown with what it names, one on another endpoint with it
+ * (the test does one action at a time: there is to be nothing else).
+ * The answer is written after the handler returns, so the end of the
+ * pair is waited for a moment (bounded).
+ */
+static const char *
+ev_updates(long long since, const char *op, const char *name)
+{
+	static char got[512];
+	json_object *a, *e;
+	const char *c;
+	char types[160];
+	size_t i, n;
+	int tries;
+
+	snprintf(types, sizeof(types), "%s_start,%s_success,%s_error", op, op,
+	    op);
+	for (tries = 0; tries < 50; tries++) {
+		a = ev_about(harness_admin_header(), since, NULL, types, NULL);
+		got[0] = '\0';
+		for (i = 0; i < json_object_array_length(a); i++) {
+			e = json_object_array_get_idx(a, i);
+			if ((c = json_str_at(e, "data.container")) == NULL)
+				c = json_str_at(e, "data.network");
+			n = strlen(got);
+			snprintf(got + n, sizeof(got) - n, "%s%s", n ? " " : "",
+			    jstr(e, "type"));
+			if (c == NULL || strcmp(c, name) != 0) {
+				n = strlen(got);
+				snprintf(got + n, sizeof(got) - n, "(about %s)",
+				    c ? c : "?");
+			}
+			if (strcmp(jstr(e, "data.endpoint"), "lxd") != 0) {
+				n = strlen(got);
+				snprintf(got + n, sizeof(got) - n, "(endpoint "
+				    "%s)", jstr(e, "data.endpoint"));
+			}
+		}
+		json_object_put(a);
+		if (strstr(got, "_success") != NULL ||
+		    strstr(got, "_error") != NULL)
+			break;
+		harness_msleep(100);
+	}
+	return got;
+}
+
+/* "op_start op_success" or "op_start op_error". */
+static const char *
+pair(const char *op, const char *end)
+{
+	static char buf[128];
+
+	snprintf(buf, sizeof(buf), "%s_start %s_%s", op, op, end);
+	return buf;
+}
+
+/*
+ * The engine follower's container_event `word` on name after since, with
+ * source engine, as the caller of hdr sees the replay: polled for (at
+ * most about 30 s), a new reference or NULL.
+ */
+static json_object *
+engine_event(const char *hdr, long long since, const char *name,
+    const char *word)
+{
+	json_object *a, *e, *got = NULL;
+	size_t i;
+	int tries;
+
+	for (tries = 0; tries < 150 && got == NULL; tries++) {
+		if (tries > 0)
+			harness_msleep(200);
+		a = ev_about(hdr, since, "lxd", "container_event", name);
+		for (i = 0; got == NULL && i < json_object_array_length(a);
+		    i++) {
+			e = json_object_array_get_idx(a, i);
+			if (strcmp(jstr(e, "data.source"), "engine") == 0 &&
+			    strcmp(jstr(e, "data.event"), word) == 0)
+				got = json_object_get(e);
+		}
+		json_object_put(a);
+	}
+	return got;
+}
+
+/* GET /containers?endpoint=lxd&name=NAME (no fresh): its row's status
+ * ("" when not listed), the X-Cache answer in xc. */
+static const char *
+listed(const char *name, char *xc, size_t xlen)
+{
+	static char st[32];
+	struct http_resp r;
+	char path[256];
+
+	snprintf(path, sizeof(path), N "/containers" Q "&name=%s", name);
+	api(&r, "NGINX_URL", "GET", path, NULL);
+	snprintf(st, sizeof(st), "%s", jstr(r.json, "containers.0.status"));
+	snprintf(xc, xlen, "%s", http_header(&r, "X-Cache") ?
+	    http_header(&r, "X-Cache") : "");
+	if (strcmp(xc, "hit") == 0 && json_at(r.json, "cache_age_ms") == NULL)
+		snprintf(xc, xlen, "hit without cache_age_ms");
+	http_resp_free(&r);
+	return st;
+}
+
+/* Whether a list served from the follower's cache shows name with
+ * status (polled for, at most about 30 s). */
+static int
+cache_shows(const char *name, const char *status)
+{
+	char xc[64];
+	int tries;
+
+	for (tries = 0; tries < 150; tries++) {
+		if (tries > 0)
+			harness_msleep(200);
+		if (strcmp(listed(name, xc, sizeof(xc)), status) == 0 &&
+		    strcmp(xc, "hit") == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* ---- the tests ---- */
 
 static void
@@ -98,6 +282,8 @@ static void
 test_create(void)
 {
 	struct http_resp r;
+	json_object *a;
+	long long since = ev_last();
 
 	is_int(api(&r, "NGINX_URL", "POST", N "/containers" Q, "{\"name\":"
 	    "\"cc-l1\",\"image\":\"busybox\",\"config\":{\"limits.memory\":"
@@ -108,10 +294,24 @@ test_create(void)
 	is_int(json_object_get_int64(json_at(r.json,
 	    "container.memory_limit")), 64 << 20, "limits.memory applied");
 	http_resp_free(&r);
+	is_str(ev_updates(since, "container_create", "cc-l1"),
+	    pair("container_create", "success"), "the create's update events "
+	    "in the replay: start, then success, naming cc-l1 and lxd");
+	since = ev_last();
 	is_int(api_code("NGINX_URL", "POST", N "/containers" Q, "{\"name\":"
 	    "\"test-container\",\"image\":\"ubuntu:20.04\"}", "IMAGE_NOT_FOUND",
 	    "seed body"), 404, "the seed's body asks LXD for the image (no "
 	    "such alias here), not an OCI registry");
+	is_str(ev_updates(since, "container_create", "test-container"),
+	    pair("container_create", "error"), "a create LXD refuses: start, "
+	    "then error");
+	a = ev_about(harness_admin_header(), since, "lxd",
+	    "container_create_error", "test-container");
+	ok(json_object_get_int(json_at(a, "0.data.status")) == 404 &&
+	    strcmp(jstr(a, "0.data.error_code"), "IMAGE_NOT_FOUND") == 0 &&
+	    strcmp(jstr(a, "0.data.user"), "admin") == 0, "the error event "
+	    "says 404 IMAGE_NOT_FOUND, and whose request it was");
+	json_object_put(a);
 	is_int(api_code("NGINX_URL", "POST", N "/containers" Q, "{\"name\":"
 	    "\"bad_name\",\"image\":\"busybox\"}", "INVALID_REQUEST",
 	    "bad name"), 400, "a name LXD cannot have is 400");
@@ -197,6 +397,7 @@ static void
 test_lifecycle(void)
 {
 	struct http_resp r;
+	long long since;
 
 	is_int(api(&r, "NGINX_URL", "POST", N "/containers/cc-l1/pause" Q,
 	    NULL), 200, "pause (freeze)");
@@ -208,21 +409,39 @@ test_lifecycle(void)
 	http_resp_free(&r);
 	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l1/unpause" Q,
 	    NULL, NULL, "unpause"), 200, "unpause (unfreeze)");
+	since = ev_last();
 	is_int(api(&r, "NGINX_URL", "POST", N "/containers/cc-l1/restart" Q,
 	    "{\"timeout\":5}"), 200, "restart (the seed's route)");
 	is_str(jstr(r.json, "container.status"), "running", "running again");
 	http_resp_free(&r);
+	is_str(ev_updates(since, "container_restart", "cc-l1"),
+	    pair("container_restart", "success"), "restart: start, then "
+	    "success");
+	since = ev_last();
+	is_int(api_code("NGINX_URL", "POST", N "/containers/nope/restart" Q,
+	    NULL, "CONTAINER_NOT_FOUND", "restart nope"), 404,
+	    "restart an unknown instance: 404");
+	is_str(ev_updates(since, "container_restart", "nope"),
+	    pair("container_restart", "error"), "and its start, then error");
 	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l2/stop" Q,
 	    NULL, NULL, "stop stopped"), 200, "stop a stopped one: 200");
 	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l2/start" Q,
 	    NULL, NULL, "start"), 200, "start");
 	is_str(status_of("cc-l2"), "running", "cc-l2 runs");
+	since = ev_last();
 	is_int(api_code("NGINX_URL", "DELETE", N "/containers/cc-l2" Q, NULL,
 	    "CONFLICT", "delete running"), 409,
 	    "delete a running one without force: 409");
+	is_str(ev_updates(since, "container_delete", "cc-l2"),
+	    pair("container_delete", "error"), "LXD's refusal: start, then "
+	    "error");
+	since = ev_last();
 	is_int(api_code("NGINX_URL", "DELETE", N "/containers/cc-l2" Q
 	    "&force=true", NULL, NULL, "delete"), 200,
 	    "delete with force (stopped first)");
+	is_str(ev_updates(since, "container_delete", "cc-l2"),
+	    pair("container_delete", "success"), "the delete: start, then "
+	    "success");
 	is_int(api_code("NGINX_URL", "GET", N "/containers/cc-l2" Q, NULL,
 	    NULL, "gone"), 404, "it is gone");
 }
@@ -311,6 +530,7 @@ test_authkey(void)
 {
 	struct http_resp r;
 	char body[1024];
+	long long since = ev_last();
 
 	snprintf(body, sizeof(body), "{\"key\":\"%s\"}", key1);
 	is_int(api(&r, "NGINX_URL", "POST", N "/containers/cc-l1/authkey" Q,
@@ -320,6 +540,8 @@ test_authkey(void)
 	is_int(json_object_get_int(json_at(r.json, "authkey.total")), 1,
 	    "one in all");
 	http_resp_free(&r);
+	is_str(ev_updates(since, "authkey_deploy", "cc-l1"),
+	    pair("authkey_deploy", "success"), "authkey: start, then success");
 	snprintf(body, sizeof(body), "{\"keys\":[\"%s\",\"%s\"],\"user\":"
 	    "\"root\"}", key1, key2);
 	api(&r, "NGINX_URL", "POST", N "/containers/cc-l1/authkey" Q, body);
@@ -338,9 +560,12 @@ test_authkey(void)
 	    body, NULL, "ccuser"), 200, "a key for ccuser");
 	is_str(lout("cc-l1", "stat -c '%a %U' /home/ccuser/.ssh/"
 	    "authorized_keys"), "600 ccuser\n", "owned by ccuser");
+	since = ev_last();
 	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l1/authkey" Q,
 	    "{\"key\":\"ssh-rsa AAAAB3NzaC1yc2E bad\"}", "INVALID_REQUEST",
 	    "bad key"), 400, "a bad key is 400");
+	is_str(ev_updates(since, "authkey_deploy", "cc-l1"),
+	    pair("authkey_deploy", "error"), "a bad key: start, then error");
 	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l1/authkey" Q,
 	    "{\"key\":\"rm -rf /\"}", "INVALID_REQUEST", "not a key"), 400,
 	    "a line that is no key is 400");
@@ -362,9 +587,13 @@ test_authkey(void)
 	http_resp_free(&r);
 	snprintf(body, sizeof(body), "{\"key\":\"%s\",\"user\":\"nosuch\"}",
 	    key1);
+	since = ev_last();
 	is_int(api_code("NGINX_URL", "POST", N "/containers/cc-l1/authkey" Q,
 	    body, "INVALID_REQUEST", "no user"), 400,
 	    "a user the container lacks is 400");
+	is_str(ev_updates(since, "authkey_deploy", "cc-l1"),
+	    pair("authkey_deploy", "error"), "a user the engine's container "
+	    "lacks: start, then error");
 }
 
 static void
@@ -374,6 +603,7 @@ test_portforward(void)
 	struct sockaddr_in sa;
 	char body[512], want[128];
 	int port = harness_free_port(), held, fd;
+	long long since;
 	long st;
 	json_object *x;
 
@@ -384,20 +614,28 @@ test_portforward(void)
 	json_object_put(x);
 	snprintf(body, sizeof(body), "{\"name\":\"web\",\"listen_port\":%d,"
 	    "\"container_port\":8080}", port);
+	since = ev_last();
 	is_int(api(&r, "NGINX_URL", "POST", N "/containers/cc-l1/portforward"
 	    Q, body), 201, "forward a host port");
 	is_str(jstr(r.json, "forward.listen_address"), "127.0.0.1",
 	    "on the host's loopback");
 	http_resp_free(&r);
+	is_str(ev_updates(since, "portforward_create", "cc-l1"),
+	    pair("portforward_create", "success"), "portforward: start, then "
+	    "success");
 	ok(tcp_exchange(port, "ping-from-host\n", "pong-from-lxd"),
 	    "a connection to 127.0.0.1:%d reaches nc in the container and "
 	    "its answer comes back", port);
 	ok(strstr(lout("cc-l1", "cat /tmp/nc.in"), "ping-from-host") != NULL,
 	    "and nc read what the host sent");
 	/* the same host port again */
+	since = ev_last();
 	is_int(api(&r, "NGINX_URL", "POST", N "/containers/cc-l1/portforward"
 	    Q, body), 409, "the same rule name or port again: 409");
 	http_resp_free(&r);
+	is_str(ev_updates(since, "portforward_create", "cc-l1"),
+	    pair("portforward_create", "error"), "a port taken: start, then "
+	    "error");
 	snprintf(body, sizeof(body), "{\"name\":\"web2\",\"listen_port\":%d,"
 	    "\"container_port\":8081}", port);
 	is_int(api(&r, "NGINX_URL", "POST", N "/containers/cc-l1/portforward"
@@ -476,22 +714,27 @@ test_network(void)
 	struct http_resp r;
 	struct lxnet n;
 	char body[256];
+	long long since;
 	int made;
 
 	made = lxnet_veth(&n, "cclx", "ccmv");
 	ok(made, "a veth pair %s/%s as the parent (nothing leaves it)", n.a,
 	    n.b);
 	if (!made) {
-		skip(9, "no veth pair");
+		skip(11, "no veth pair");
 		return;
 	}
 	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"type\":\"macvlan\","
 	    "\"parent\":\"%s\"}", n.net, n.a);
+	since = ev_last();
 	is_int(api(&r, "NGINX_URL", "POST", N "/network/setup" Q, body), 201,
 	    "network setup makes the network and its profile");
 	ok(json_object_get_boolean(json_at(r.json, "network.changed")),
 	    "changed true");
 	http_resp_free(&r);
+	is_str(ev_updates(since, "network_setup", n.net),
+	    pair("network_setup", "success"), "network setup: start, then "
+	    "success, naming the network and lxd");
 	is_int(api(&r, "NGINX_URL", "POST", N "/network/setup" Q, body), 200,
 	    "the same again: 200");
 	ok(!json_object_get_boolean(json_at(r.json, "network.changed")),
@@ -499,8 +742,12 @@ test_network(void)
 	http_resp_free(&r);
 	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"type\":\"macvlan\","
 	    "\"parent\":\"%s\"}", n.net, n.b);
+	since = ev_last();
 	is_int(api_code("NGINX_URL", "POST", N "/network/setup" Q, body,
 	    "CONFLICT", "other parent"), 409, "another parent: 409");
+	is_str(ev_updates(since, "network_setup", n.net),
+	    pair("network_setup", "error"), "a conflicting setup: start, "
+	    "then error");
 	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"type\":\"bridge\"}",
 	    n.net);
 	is_int(api_code("NGINX_URL", "POST", N "/network/setup" Q, body,
@@ -933,11 +1180,12 @@ test_events(void)
 }
 
 struct evs {
-	int	 ticks, fired, lifecycle, operation;
+	int	 ticks, fired, exec, owned, foreign;
 };
 
 /* On the first tick an exec goes through the API; the stream stops once
- * its lifecycle event is in (or after 60 ticks, about a minute). */
+ * its event is in (or after 60 ticks, about a minute).  Every message is
+ * to be ours: {kind: "container", action, id, name, time_ns}. */
 static int
 evs_sink(void *arg, enum rt_stream s, const char *p, size_t n)
 {
@@ -955,23 +1203,31 @@ evs_sink(void *arg, enum rt_stream s, const char *p, size_t n)
 		return ++e->ticks > 60 ? -1 : 0;
 	}
 	snprintf(buf, sizeof(buf), "%.*s", (int)n, p);
-	if (strstr(buf, "\"type\":\"operation\"") != NULL)
-		e->operation = 1;
-	if (strstr(buf, "\"type\":\"lifecycle\"") != NULL &&
-	    strstr(buf, "instance-exec") != NULL)
-		e->lifecycle = 1;
-	return e->lifecycle ? -1 : 0;
+	if ((x = json_tokener_parse(buf)) == NULL ||
+	    strcmp(jstr(x, "kind"), "container") != 0 ||
+	    *jstr(x, "action") == '\0' || *jstr(x, "id") == '\0' ||
+	    json_object_get_int64(json_at(x, "time_ns")) <= 0) {
+		diag("not an event of ours: %.*s", (int)n, p);
+		e->foreign = 1;
+	} else if (strcmp(jstr(x, "action"), "exec_start") == 0 &&
+	    strcmp(jstr(x, "id"), "cc-l1") == 0) {
+		e->exec = 1;
+		e->owned = strcmp(jstr(x, "owner"), "admin") == 0;
+	}
+	json_object_put(x);
+	return e->exec ? -1 : 0;
 }
 
-/* The driver's event stream, as the engine follower will read it:
- * /1.0/events over the WebSocket client, one JSON object a call; over
- * the unix socket, or https with the client certificate of c. */
+/* The driver's event stream, as the engine follower reads it:
+ * /1.0/events over the WebSocket client, LXD's lifecycle events on
+ * instances as ours, one JSON object a call; over the unix socket, or
+ * https with the client certificate of c. */
 static void
 event_stream(struct rt_endpoint_conf *c, const char *over)
 {
 	struct rt_endpoint ep;
 	struct rt_events_spec es = { 0, 0, NULL };
-	struct evs e = { 0, 0, 0, 0 };
+	struct evs e = { 0, 0, 0, 0, 0 };
 	struct rt_err err;
 	int rc;
 
@@ -983,8 +1239,11 @@ event_stream(struct rt_endpoint_conf *c, const char *over)
 	if (rc != 0)
 		diag("events: %s", err.msg);
 	is_int(rc, 0, "the stream ran until the sink stopped it (%s)", over);
-	ok(e.lifecycle, "an instance-exec lifecycle event arrived (%s)", over);
-	ok(e.operation, "and operation events (%s)", over);
+	ok(e.exec, "the exec's instance-exec came as exec_start on cc-l1 (%s)",
+	    over);
+	ok(e.owned, "with its owner, user.cc.owner (%s)", over);
+	ok(!e.foreign, "every message in our shape; operations passed over "
+	    "(%s)", over);
 }
 
 static void
@@ -1088,7 +1347,7 @@ event_stream_refused(struct rt_endpoint_conf *c)
 {
 	struct rt_endpoint ep;
 	struct rt_events_spec es = { 0, 0, NULL };
-	struct evs e = { 0, 0, 0, 0 };
+	struct evs e = { 0, 0, 0, 0, 0 };
 	struct rt_err err;
 
 	config_ready();
@@ -1178,6 +1437,95 @@ test_pin(const char *url, const char *crt, const char *key, const char *ca)
  * certificate as tls_ca.  The list, an exec and the event stream go
  * through TLS; an untrusted certificate is refused with the advice.
  */
+/*
+ * The engine follower on the lxd endpoint (driver->events: LXD's
+ * lifecycle events over the WebSocket client): an operator's instance
+ * stopped with lxc, outside the API, is a container_event from the
+ * engine that the operator sees; the API's own start is not reported
+ * again; the list from the cache catches up, and past
+ * list_cache_max_age no answer shows the old state.
+ */
+static void
+test_follower(void)
+{
+	static const char *const stop[] = { "stop", "cc-l5", NULL };
+	static const char *const kill[] = { "stop", "--force", "cc-l5", NULL };
+	struct http_resp r;
+	json_object *ev, *a;
+	long long since;
+	char xc[64];
+	size_t i;
+	int k, stale = 0, echo = 0, api_start = 0;
+
+	is_int(api_as(&r, op_hdr, "NGINX_URL", "POST", N "/containers" Q,
+	    "{\"name\":\"cc-l5\",\"image\":\"busybox\"}"), 201,
+	    "the operator's instance cc-l5");
+	http_resp_free(&r);
+	ok(cache_shows("cc-l5", "running"), "the follower lists it: the "
+	    "cache shows it running");
+	since = ev_last();
+	is_int(lxc_cli(stop), 0, "lxc stop cc-l5, outside the API");
+	ev = engine_event(harness_admin_header(), since, "cc-l5", "stop");
+	ok(ev != NULL, "a container_event stop from the engine in the replay");
+	is_str(jstr(ev, "data.endpoint"), "lxd", "on endpoint lxd");
+	is_str(jstr(ev, "data.container_id"), "cc-l5", "about cc-l5");
+	is_str(jstr(ev, "owner"), "lxop", "owned by the instance's owner");
+	json_object_put(ev);
+	ev = engine_event(op_hdr, since, "cc-l5", "stop");
+	ok(ev != NULL, "the operator sees it too");
+	json_object_put(ev);
+
+	/* the API's own start, then a forced stop outside it: once the
+	 * stop is in, the start would be before it */
+	since = ev_last();
+	is_int(api_as(&r, op_hdr, "NGINX_URL", "POST",
+	    N "/containers/cc-l5/start" Q, NULL), 200, "start it through the "
+	    "API");
+	http_resp_free(&r);
+	is_int(lxc_cli(kill), 0, "lxc stop --force cc-l5");
+	ev = engine_event(harness_admin_header(), since, "cc-l5", "stop");
+	ok(ev != NULL, "the forced stop is a container_event too");
+	json_object_put(ev);
+	a = ev_about(harness_admin_header(), since, "lxd", "container_event",
+	    "cc-l5");
+	for (i = 0; i < json_object_array_length(a); i++) {
+		ev = json_object_array_get_idx(a, i);
+		if (strcmp(jstr(ev, "data.event"), "start") != 0)
+			continue;
+		if (strcmp(jstr(ev, "data.source"), "api") == 0)
+			api_start++;
+		else
+			echo++;
+	}
+	ok(api_start == 1 && echo == 0, "the API's start is recorded once, "
+	    "as the API's: the follower leaves out LXD's instance-started");
+	json_object_put(a);
+
+	/* the list after the change */
+	api(&r, "NGINX_URL", "GET", N "/containers" Q "&name=cc-l5&fresh=true",
+	    NULL);
+	is_str(http_header(&r, "X-Cache"), "miss", "fresh=true asks LXD");
+	is_str(jstr(r.json, "containers.0.status"), "stopped",
+	    "which says stopped");
+	is_int(json_object_get_int(json_at(r.json, "cache_age_ms")), 0,
+	    "cache_age_ms 0");
+	http_resp_free(&r);
+	/* list_cache_max_age (2 s) and a second more: a wait, not a check */
+	harness_msleep(3000);
+	for (k = 0; k < 5; k++)
+		if (strcmp(listed("cc-l5", xc, sizeof(xc)), "stopped") != 0 ||
+		    strncmp(xc, "hit without", 11) == 0) {
+			diag("answer %d: %s, X-Cache %s", k, listed("cc-l5", xc,
+			    sizeof(xc)), xc);
+			stale = 1;
+		}
+	ok(!stale, "past list_cache_max_age no answer shows it running");
+	ok(cache_shows("cc-l5", "stopped"), "and the cache has the change: a "
+	    "hit shows it stopped");
+	is_int(api_code("NGINX_URL", "DELETE", N "/containers/cc-l5" Q
+	    "&force=true", NULL, NULL, "rm cc-l5"), 200, "remove cc-l5");
+}
+
 static void
 test_tls(void)
 {
@@ -1240,7 +1588,10 @@ test_tls(void)
 static void
 test_daemon_down(void)
 {
+	static const char *const kill[] = { "stop", "--force", "cc-l1", NULL };
 	struct http_resp r;
+	json_object *ev;
+	long long since;
 	size_t i;
 	int tries, named;
 
@@ -1274,6 +1625,55 @@ test_daemon_down(void)
 		harness_msleep(200);
 	is_str(status_of("cc-l1"), "running",
 	    "the instance runs again (LXD restarts what ran)");
+	/* the follower follows the new daemon: ticks from its stream (a hit
+	 * needs them), then a change outside the API */
+	ok(cache_shows("cc-l1", "running"), "the follower is back: the "
+	    "cache shows cc-l1 running");
+	since = ev_last();
+	is_int(lxc_cli(kill), 0, "lxc stop --force cc-l1");
+	ev = engine_event(harness_admin_header(), since, "cc-l1", "stop");
+	ok(ev != NULL, "after the restart a change outside the API is a "
+	    "container_event again");
+	json_object_put(ev);
+	ok(cache_shows("cc-l1", "stopped"), "and the cache shows it stopped");
+}
+
+/*
+ * The daemon stopped and started again with no API write between (none
+ * to mark the list stale): an instance the daemon starts on its way up
+ * (boot.autostart), when no event stream is there to see it, is not
+ * listed as it was before, once the follower is back.
+ */
+static void
+test_restart_cache(void)
+{
+	char xc[64];
+	int tries, k, stale = 0;
+
+	is_int(api_code("NGINX_URL", "POST", N "/containers" Q, "{\"name\":"
+	    "\"cc-l6\",\"image\":\"busybox\",\"start\":false,\"config\":"
+	    "{\"boot.autostart\":\"true\"}}", NULL, "cc-l6"), 201,
+	    "cc-l6, stopped, boot.autostart true");
+	ok(cache_shows("cc-l6", "stopped"), "the cache shows it stopped");
+	is_int(harness_stack("stop-lxd"), 0, "stop the LXD daemon again");
+	is_int(harness_stack("start-lxd"), 0, "and start it");
+	for (tries = 0; tries < 150 && strcmp(status_of("cc-l6"), "running") !=
+	    0; tries++)
+		harness_msleep(200);
+	is_str(status_of("cc-l6"), "running", "LXD started cc-l6 (autostart)");
+	ok(cache_shows("cc-l1", "stopped"), "the follower is back (a hit)");
+	/* list_cache_max_age (2 s) and a second more: a wait, not a check */
+	harness_msleep(3000);
+	for (k = 0; k < 5; k++)
+		if (strcmp(listed("cc-l6", xc, sizeof(xc)), "running") != 0) {
+			diag("answer %d: %s, X-Cache %s", k, listed("cc-l6", xc,
+			    sizeof(xc)), xc);
+			stale = 1;
+		}
+	ok(!stale, "no answer lists cc-l6 as it was before: the follower "
+	    "lists again once its stream is back");
+	is_int(api_code("NGINX_URL", "DELETE", N "/containers/cc-l6" Q
+	    "&force=true", NULL, NULL, "rm cc-l6"), 200, "remove cc-l6");
 }
 
 int
@@ -1299,8 +1699,10 @@ main(void)
 	test_console();
 	test_events();
 	test_event_stream();
+	test_follower();
 	test_tls();
 	test_daemon_down();
+	test_restart_cache();
 	api_code("NGINX_URL", "DELETE", N "/containers/cc-l1" Q "&force=true",
 	    NULL, NULL, "cleanup");
 	api_code("NGINX_URL", "DELETE", N "/containers/cct-lp?force=true",

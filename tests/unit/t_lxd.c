@@ -2,7 +2,8 @@
  * Unit tests: the lxd driver's parsers on the answers a real LXD 5.0.2
  * gave (tests/stack/lxd-samples): the three envelope shapes, operation
  * outcomes, errors mapped (LXD has no 409: its words make conflicts;
- * host paths never reach a message), rows, stats, images; then the
+ * host paths never reach a message), rows, stats, images, the event
+ * stream's messages as ours; then the
  * requests against a fake LXD on a unix socket that replays samples (an
  * async call waited, a wait that times out and goes on, a failed
  * operation, exec's recorded output capped); the pod members (get in
@@ -274,6 +275,75 @@ test_rows(void)
 	row = lx_row_of(NULL, 1);
 	CHECK_STR(jget_str(row, "status"), "stopped");
 	json_object_put(row);
+}
+
+/* The event stream's messages (events.jsonl) as ours: lifecycle events
+ * on instances only, with LXD's actions as our verbs and its times in
+ * nanoseconds; operations, other lifecycle events, another project's
+ * instances and snapshots left out. */
+static void
+test_events(void)
+{
+	char *buf = sample("events.jsonl", NULL), *line, *save = NULL;
+	json_object *in, *o;
+	char verbs[1024] = "";
+	int n = 0, other = 0;
+
+	CHECK(buf != NULL);
+	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		in = json_tokener_parse(line);
+		o = lx_event_of(&ep, in);
+		if (o != NULL) {
+			n++;
+			if (strcmp(jget_str(o, "kind"), "container") != 0 ||
+			    strcmp(jget_str(o, "id"), jget_str(o, "name")) != 0 ||
+			    jget_int(o, "time_ns", 0) / 1000000000LL !=
+			    jget_int(o, "time", 0) || jget_int(o, "time", 0) !=
+			    lx_time(jget_str(in, "timestamp")))
+				other++;
+			if (strcmp(jget_str(o, "id"), "cc-rec1") == 0) {
+				strcat(verbs, jget_str(o, "action"));
+				strcat(verbs, " ");
+			}
+		} else if (strcmp(jget_str(in, "type"), "lifecycle") == 0 &&
+		    strstr(line, "\"instance-exec\"") != NULL)
+			other++;
+		json_object_put(o);
+		json_object_put(in);
+	}
+	free(buf);
+	CHECK_INT(n, 18);
+	CHECK_INT(other, 0);
+	CHECK(strncmp(verbs, "create start ", 13) == 0);
+	CHECK(strstr(verbs, "pause unpause") != NULL);
+	CHECK(strstr(verbs, "restart") != NULL);
+	CHECK(strstr(verbs, "stop destroy ") != NULL);
+
+	/* a fraction of 8 digits; another project; a snapshot; no name */
+	in = json_tokener_parse("{\"type\":\"lifecycle\",\"timestamp\":"
+	    "\"2026-12-01T19:59:41.42983131Z\",\"project\":\"default\","
+	    "\"metadata\":{\"action\":\"instance-stopped\",\"source\":"
+	    "\"/1.0/instances/p1?project=default\"}}");
+	o = lx_event_of(&ep, in);
+	CHECK_STR(jget_str(o, "action"), "stop");
+	CHECK_STR(jget_str(o, "id"), "p1");
+	CHECK_INT(jget_int(o, "time_ns", 0) % 1000000000LL, 429831310);
+	json_object_put(o);
+	json_object_object_add(in, "project", json_object_new_string("p2"));
+	CHECK(lx_event_of(&ep, in) == NULL);
+	json_object_put(in);
+	in = json_tokener_parse("{\"type\":\"lifecycle\",\"metadata\":{"
+	    "\"action\":\"instance-deleted\",\"source\":"
+	    "\"/1.0/instances/p1/snapshots/s1\"}}");
+	CHECK(lx_event_of(&ep, in) == NULL);
+	json_object_put(in);
+	in = json_tokener_parse("{\"type\":\"lifecycle\",\"metadata\":{"
+	    "\"action\":\"instance-deleted\",\"source\":"
+	    "\"/1.0/instances/\"}}");
+	CHECK(lx_event_of(&ep, in) == NULL);
+	json_object_put(in);
+	CHECK(lx_event_of(&ep, NULL) == NULL);
 }
 
 static void
@@ -898,6 +968,7 @@ main(void)
 	test_envelopes();
 	test_operations();
 	test_rows();
+	test_events();
 	test_bodies();
 	test_routes();
 	test_requests();
