@@ -4,13 +4,23 @@
 //
 //   - the redirect from / to /ui/, the sign-in, the must-change-password
 //     step, an idle session returning to the login, sign-out;
+//   - the dashboard's charts fed by system_metric events;
 //   - containers: the create form's 400 and 403 beside their fields, a
-//     create, the row kept current without a reload (the engine stops and
-//     starts it behind the page's back), logs followed, exec, add a file,
+//     create, the row kept current while the engine stops and starts it
+//     behind the page's back, from the container_events alone (no list
+//     read, the stream up throughout), logs followed, exec, add a file,
 //     add a user, remove with its confirmation;
-//   - a job's progress bar to 100%, its output downloaded;
+//   - a job's progress bar to 100%, each value set by a job_status event;
+//     its output downloaded;
+//   - the events page: filters, events as they happen, the network taken
+//     away while more happen and each of them listed once when it comes
+//     back (the stream resumed, no re-list), markup in an event as text;
 //   - a 20 MiB upload with its progress bar moving, file info;
 //   - a key shown once, then revoked;
+//   - the audit log of this run's writes, paged, with no secret in it;
+//   - the proxy page on the real proxy: an upstream of two backends and a
+//     route made through the API, health, stats, a backend killed (its
+//     proxy_health event shown as it comes), a rollback from the history;
 //   - a viewer sees no write control and a forced write shows the 403;
 //   - an operator does not see another's container;
 //   - markup in names stays text (a file, a label, and a container name the
@@ -22,9 +32,10 @@
 //
 // Usage: node ui.js CONFIG.json; CONFIG is {chromium, profile, base, apache,
 // out, ui_dir, admin_key, users: {admin: {username, password,
-// newPassword}, op, op2, viewer: {username, password}}, containers:
-// {own, other}}.  Loopback only; Chromium is this script's child and
-// ends with it (a deadline ends everything).
+// newPassword}, op, viewer: {username, password}}, containers: {own,
+// other}, proxy: {ports: [a, b], backend: proxy_backend.py}}.  Loopback
+// only; Chromium and the proxy's backends are this script's children and
+// end with it (a deadline ends everything).
 'use strict';
 
 const fs = require('fs');
@@ -43,11 +54,16 @@ const DL = path.join(cfg.out, 'downloads');
 const report = { steps: {}, pages: {}, sizes: {} };
 let browser = null;
 let stepName = 'start';
+let madeKey = null;	// the key key_once made (the audit must not show it)
+const children = [];	// the proxy's backends (this script's)
 
 fs.mkdirSync(SHOTS, { recursive: true });
 fs.mkdirSync(DL, { recursive: true });
 
 function finish(code) {
+	for (const c of children)
+		if (c.exitCode === null && c.signalCode === null)
+			c.kill('SIGTERM');
 	process.stdout.write(JSON.stringify(report, null, 1) + '\n');
 	const b = browser;
 	browser = null;
@@ -102,6 +118,13 @@ function expectedHttp(e) {
 	    (e.step === 'login' && e.status === 401);
 }
 
+// What the browser logs on its own when a step drops the event stream on
+// purpose: the network taken away (events_live).
+function expectedJs(e) {
+	return e.step === 'events_live' && /\/api\/v1\/events\/stream/.test(
+	    e.url || '') && /ERR_INTERNET_DISCONNECTED/.test(e.text);
+}
+
 // A page of a context, with what it logs collected.
 async function open(ctx, label) {
 	const page = await ctx.newPage();
@@ -116,9 +139,11 @@ async function open(ctx, label) {
 			log.http.push({ status: Number(st[1]), url: loc.url || '',
 			    step: stepName });
 		else
-			log.js.push(t + (loc.url ? ' (' + loc.url + ')' : ''));
+			log.js.push({ text: t + (loc.url ? ' (' + loc.url + ')' : ''),
+			    url: loc.url || '', step: stepName });
 	});
-	page.on('pageerror', (e) => log.js.push('uncaught: ' + e.message));
+	page.on('pageerror', (e) => log.js.push({ text: 'uncaught: ' +
+	    e.message, step: stepName }));
 	page.on('dialog', (d) => {
 		log.dialogs.push(d.type() + ': ' + d.message());
 		d.dismiss().catch(() => {});
@@ -127,7 +152,8 @@ async function open(ctx, label) {
 		const f = r.failure();
 		// a follow the page stops, or a poll cut by navigation
 		if (f && !/ERR_ABORTED/.test(f.errorText))
-			log.js.push('request failed: ' + r.url() + ' ' + f.errorText);
+			log.js.push({ text: 'request failed: ' + r.url() + ' ' +
+			    f.errorText, url: r.url(), step: stepName });
 	});
 	await page.setViewport({ width: 1440, height: 900 });
 	return { page, log, label, seen: { js: 0, http: 0 } };
@@ -226,7 +252,8 @@ async function checkPage(P, name) {
 			    document.documentElement.clientWidth);
 	}
 	await P.page.setViewport({ width: 1440, height: 900 });
-	out.js = P.log.js.slice(P.seen.js);
+	out.js = P.log.js.slice(P.seen.js).filter((e) => !expectedJs(e))
+	    .map((e) => e.text);
 	out.http = P.log.http.slice(P.seen.http).filter((e) => !expectedHttp(e));
 	P.seen.js = P.log.js.length;
 	P.seen.http = P.log.http.length;
@@ -235,11 +262,76 @@ async function checkPage(P, name) {
 	return out;
 }
 
-// fetch() with the admin key, from node (the engine's side of a change).
-async function adminApi(method, p) {
-	const r = await fetch(cfg.base + '/api/v1' + p, { method,
-	    headers: { 'X-API-Key': cfg.admin_key } });
-	return r.status;
+// fetch() with the admin key, from node (the engine's side of a change):
+// the status.
+async function adminApi(method, p, body) {
+	return (await adminCall(method, p, body)).status;
+}
+
+// The same, with X-Event-Id (the last event the write appended) and the
+// parsed body.
+async function adminCall(method, p, body) {
+	const hd = { 'X-API-Key': cfg.admin_key };
+	if (body !== undefined)
+		hd['Content-Type'] = 'application/json';
+	const r = await fetch(cfg.base + '/api/v1' + p, { method, headers: hd,
+	    body: body === undefined ? undefined : JSON.stringify(body) });
+	let json = null;
+	try {
+		json = await r.json();
+	} catch (e) {
+		json = null;
+	}
+	return { status: r.status, eventId: Number(r.headers.get('X-Event-Id')) ||
+	    null, json };
+}
+
+// The event of that id in the REST replay (of type), or null.
+async function eventById(id, type) {
+	const q = new URLSearchParams({ since: String(Number(id) - 1),
+	    limit: '1' });
+	if (type)
+		q.set('type', type);
+	const r = await adminCall('GET', '/events?' + q);
+	const ev = r.json && r.json.events && r.json.events[0];
+	return ev && Number(ev.id) === Number(id) ? ev : null;
+}
+
+// Counts the page's requests whose URL matches re (method GET) until the
+// returned stop() is called, which gives the count and the URLs.
+function countRequests(P, re) {
+	const seen = [];
+	const fn = (req) => {
+		if (req.method() === 'GET' && re.test(req.url()))
+			seen.push(req.url());
+	};
+	P.page.on('request', fn);
+	return () => {
+		P.page.off('request', fn);
+		return seen;
+	};
+}
+
+// Records every value <html data-live> takes from now on, in the page's
+// window.ccModes (the mode that was is first).
+function recordModes(P) {
+	return P.page.evaluate(() => {
+		const root = document.documentElement;
+		window.ccModes = [root.dataset.live];
+		if (window.ccModeObs)
+			window.ccModeObs.disconnect();
+		window.ccModeObs = new MutationObserver(() => {
+			if (window.ccModes[window.ccModes.length - 1] !==
+			    root.dataset.live)
+				window.ccModes.push(root.dataset.live);
+		});
+		window.ccModeObs.observe(root, { attributes: true,
+		    attributeFilter: ['data-live'] });
+	});
+}
+
+function modes(P) {
+	return P.page.evaluate(() => window.ccModes);
 }
 
 async function signIn(P, u, pw) {
@@ -302,11 +394,35 @@ async function adminFlows(P) {
 			'main tbody tr').length > 1);
 		// a marker a reload would lose
 		await pg.evaluate(() => { window.ccNoReload = 'still here'; });
+		// the APIs this stack has: the nav shows their pages
+		await until(P, () => ['Proxy', 'Events', 'Audit'].every((t) =>
+		    [...document.querySelectorAll('#navlist a')].some((a) =>
+			a.textContent === t && a.checkVisibility())));
 		return { must_change_password: me.must_change_password,
-		    username: me.username };
+		    username: me.username, nav: true };
 	});
-	// two samples for the charts
-	await sleep(5500);
+
+	// the charts' points come from system_metric events (every second
+	// in this stack): the newest point is the event it names
+	await step('dashboard_metrics', async () => {
+		await until(P, () => document.documentElement.dataset.live === 'sse');
+		await recordModes(P);
+		await until(P, () => {
+			const f = document.querySelector('main figure.chart');
+			return f && Number(f.dataset.points) >= 3 && f.dataset.event &&
+			    document.querySelector('main').textContent.includes(
+				'from system_metric events');
+		}, [], 20000);
+		const seen = await pg.evaluate(() => {
+			const f = document.querySelector('main figure.chart');
+			return { points: Number(f.dataset.points), event: f.dataset.event,
+			    now: f.querySelector('.now').textContent,
+			    label: f.querySelector('svg').getAttribute('aria-label') };
+		});
+		const ev = await eventById(seen.event, 'system_metric');
+		return Object.assign(seen, { modes: await modes(P),
+		    event_cpu: ev ? ev.data.cpu_usage.toFixed(1) + ' %' : null });
+	});
 	await checkPage(P, 'dashboard');
 
 	await step('create_form_errors', async () => {
@@ -353,9 +469,31 @@ async function adminFlows(P) {
 		    .some((tr) => tr.textContent.includes('ui-c1') &&
 			tr.textContent.includes('running')));
 		const first = await rowState(P, 'ui-c1');
+		// the create's own events (which re-read the list) have come,
+		// and the list is shown again after them: none is pending
+		const made = await adminCall('GET', '/events?container=ui-c1&limit=50');
+		const madeLast = Math.max(0, ...((made.json && made.json.events) ||
+		    []).map((e) => Number(e.id)));
+		await until(P, (n) => Number(document.documentElement.dataset
+		    .liveSeen) >= n, [madeLast], 20000);
+		await go(P, '#/', 'Dashboard');
+		await go(P, '#/containers', 'Containers');
+		await until(P, () => [...document.querySelectorAll('main [data-ctr]')]
+		    .some((tr) => tr.textContent.includes('ui-c1') &&
+			tr.textContent.includes('running')));
 		// the engine's side: stopped and started behind the page's
-		// back; the row follows, without a reload
-		const stop = await adminApi('POST', '/containers/ui-c1/stop?timeout=1');
+		// back; the row follows from the container_events alone: no
+		// list read, no reload, the stream up all along
+		await until(P, () => document.documentElement.dataset.live === 'sse');
+		await recordModes(P);
+		const lists = countRequests(P, /\/api\/v1\/containers\?/);
+		const rowEvent = () => pg.evaluate(() => {
+			for (const tr of document.querySelectorAll('main [data-ctr]'))
+				if (tr.querySelector('a').textContent === 'ui-c1')
+					return tr.dataset.event || null;
+			return null;
+		});
+		const stop = await adminCall('POST', '/containers/ui-c1/stop?timeout=1');
 		const t0 = Date.now();
 		await until(P, () => {
 			for (const tr of document.querySelectorAll('main [data-ctr]'))
@@ -365,16 +503,28 @@ async function adminFlows(P) {
 		}, [], 20000);
 		const stoppedSeen = Date.now() - t0;
 		const stopped = await rowState(P, 'ui-c1');
-		const start = await adminApi('POST', '/containers/ui-c1/start');
+		const stoppedEv = await rowEvent();
+		const start = await adminCall('POST', '/containers/ui-c1/start');
 		const t1 = Date.now();
 		await until(P, () => [...document.querySelectorAll('main [data-ctr]')]
 		    .some((tr) => tr.textContent.includes('ui-c1') &&
 			tr.textContent.includes('running')), [], 20000);
 		const runningSeen = Date.now() - t1;
+		const runningEv = await rowEvent();
+		const listed = lists();
+		const evOf = async (id) => {
+			const e = id ? await eventById(id, 'container_event') : null;
+			return e ? { id: e.id, event: e.data.event,
+			    name: e.data.container_name || '' } : null;
+		};
 		const other = await pg.evaluate((n) => document.querySelector('main')
 		    .textContent.includes(n), cfg.containers.other);
-		return { first, stop_status: stop, stopped, stopped_seen_ms:
-		    stoppedSeen, start_status: start, running_seen_ms: runningSeen,
+		return { first, stop_status: stop.status, stop_event: stop.eventId,
+		    stopped, stopped_seen_ms: stoppedSeen,
+		    stopped_by: await evOf(stoppedEv), start_status: start.status,
+		    start_event: start.eventId, running_seen_ms: runningSeen,
+		    running_by: await evOf(runningEv), list_reads: listed.length,
+		    list_urls: listed, modes: await modes(P),
 		    no_reload: await pg.evaluate(() => window.ccNoReload ===
 			'still here'), live: await pg.evaluate(() =>
 			document.documentElement.dataset.live),
@@ -475,14 +625,37 @@ async function adminFlows(P) {
 		await set(P, 'output_patterns', '/out/*.txt');
 		await click(P, 'main form button[type=submit]', 'Submit');
 		await until(P, () => /^#\/jobs\/job_/.test(location.hash));
+		await recordModes(P);
+		// every state the bar takes, with the event that set it (its
+		// data-event), and the page's reads of the job meanwhile
 		await pg.evaluate(() => {
 			window.ccProg = [];
-			window.ccProgT = setInterval(() => {
+			window.ccMarks = [];
+			window.ccReads = [];
+			const id = location.hash.slice(7);
+			const note = () => {
 				const p = document.querySelector('.jobprog progress');
-				if (p && window.ccProg[window.ccProg.length - 1] !==
-				    p.value)
+				if (!p)
+					return;
+				const box = document.querySelector('.jobprog');
+				const last = window.ccMarks[window.ccMarks.length - 1];
+				const m = { v: p.value, ev: box.dataset.event || null,
+				    t: performance.now() };
+				if (!last || last.v !== m.v || last.ev !== m.ev)
+					window.ccMarks.push(m);
+				if (window.ccProg[window.ccProg.length - 1] !== p.value)
 					window.ccProg.push(p.value);
-			}, 50);
+			};
+			window.ccProgObs = new MutationObserver(note);
+			window.ccProgObs.observe(document.querySelector('main'), {
+			    subtree: true, childList: true, attributes: true });
+			window.ccResObs = new PerformanceObserver((l) => {
+				for (const e of l.getEntries())
+					if (new URL(e.name).pathname === '/api/v1/jobs/' + id)
+						window.ccReads.push(e.startTime);
+			});
+			window.ccResObs.observe({ type: 'resource' });
+			note();
 		});
 		await until(P, () => {
 			const p = document.querySelector('.jobprog progress');
@@ -491,11 +664,31 @@ async function adminFlows(P) {
 			    'completed' && document.querySelector('a[data-output]');
 		}, [], 45000);
 		const seen = await pg.evaluate(() => {
-			clearInterval(window.ccProgT);
-			return window.ccProg;
+			window.ccProgObs.disconnect();
+			window.ccResObs.disconnect();
+			return { prog: window.ccProg, marks: window.ccMarks,
+			    reads: window.ccReads };
 		});
-		return { id: await pg.evaluate(() => location.hash.slice(7)),
-		    progress_seen: seen, bar: await pg.evaluate(() =>
+		// each value the bar showed between 0 and 100, and the 100: did
+		// an event set it (data-event naming a job_status of this job
+		// with that progress)?
+		const id = await pg.evaluate(() => location.hash.slice(7));
+		const shown = [...new Set(seen.marks.map((m) => m.v).filter((v) =>
+		    v > 0))];
+		const byEvent = {};
+		for (const v of shown) {
+			const m = seen.marks.find((x) => x.v === v && x.ev);
+			const ev = m ? await eventById(m.ev, 'job_status') : null;
+			byEvent[v] = !!(ev && ev.data.job_id === id &&
+			    Number(ev.data.progress) === v);
+		}
+		const first = seen.marks.find((m) => m.v > 0 && m.v < 100);
+		const full = seen.marks.find((m) => m.v === 100);
+		return { id, progress_seen: seen.prog, by_event: byEvent,
+		    values: shown.length, reads_while_moving: first && full ?
+			seen.reads.filter((t) => t > first.t && t < full.t).length :
+			-1, modes: await modes(P),
+		    bar: await pg.evaluate(() =>
 			document.querySelector('.jobprog .pct').textContent) };
 	});
 	await checkPage(P, 'job');
@@ -530,6 +723,7 @@ async function adminFlows(P) {
 	await checkPage(P, 'jobs');
 	await go(P, '#/jobs/new', 'Submit a job');
 	await checkPage(P, 'job-new');
+	await eventsLive(P);
 
 	await step('upload', async () => {
 		await go(P, '#/files', 'Files');
@@ -616,6 +810,7 @@ async function adminFlows(P) {
 		await until(P, () => document.getElementById('new-key'));
 		const key = await pg.evaluate(() => document.getElementById(
 		    'new-key').textContent);
+		madeKey = key;
 		const works = (await fetch(cfg.base + '/api/v1/users/me', {
 		    headers: { 'X-API-Key': key } })).status;
 		await go(P, '#/', 'Dashboard');
@@ -646,6 +841,8 @@ async function adminFlows(P) {
 		await sleep(500);
 		await checkPage(P, name);
 	}
+	await auditPage(P);
+	await proxyPage(P);
 
 	await step('xss_container_name', async () => {
 		const rows = [];
@@ -698,10 +895,14 @@ async function adminFlows(P) {
 	});
 
 	await step('idle_session', async () => {
-		await go(P, '#/jobs', 'Jobs');
+		// (a page that reads nothing by itself while the stream is up)
+		await go(P, '#/keys', 'My API keys');
 		// the server forgets the session as an idle timeout would
-		// (the cookie goes); the next poll finds out
+		// (the cookie goes); the live stream stays up (it was
+		// authorized when it opened), so the page finds out at its next
+		// request: the user goes to the jobs
 		await pg.deleteCookie({ name: 'session', url: cfg.base });
+		await click(P, '#navlist a', 'Jobs');
 		await until(P, () => {
 			const e = document.querySelector('main h1');
 			return e && e.textContent === 'Sign in';
@@ -727,118 +928,321 @@ async function adminFlows(P) {
 		return { me_after: me, message: (await mainText(P)).includes(
 		    'You are signed out.') };
 	});
-	await mockedApis(P);
 	report.admin_dialogs = P.log.dialogs;
 }
 
-// The pages of APIs this build may lack (events, audit, proxy), with
-// their answers served by request interception: the nav shows them once
-// they answer, each renders, and an event pushed on the stream reaches
-// the events page live.
-async function mockedApis(P) {
-	const A = cfg.users.admin;
+// The rows of the events page: [{id, type, data}] as shown.
+function eventRows(P) {
+	return P.page.evaluate(() => [...document.querySelectorAll(
+	    'main tbody tr')].map((tr) => ({ id: Number(tr.dataset.id),
+	    type: tr.children[1].textContent, data: tr.children[4].textContent })));
+}
+
+// The events page on the real stream: filters, events as they come, and
+// a stream dropped (the network gone) while events happen: once back, the
+// page resumes from the last id it saw and lists each of them once.
+async function eventsLive(P) {
 	const pg = P.page;
-	const ev = (id, type, data) => ({ id, type, owner: A.username,
-	    timestamp: '2026-01-01T00:00:0' + id + 'Z', data });
-	const ok = (o) => JSON.stringify(Object.assign({ success: true }, o));
-	// the stream: empty answers a browser comes back for (retry 300 ms)
-	// until the test pushes; then event 6 once, then a long retry
-	const metric = ev(6, 'system_metric', { cpu_usage: 12.5,
-	    memory_usage: 1048576, memory_total: 4194304 });
-	let push = false, sent = false;
-	const stream = () => {
-		if (!push)
-			return 'retry: 300\n\n';
-		if (sent)
-			return 'retry: 600000\n\n';
-		sent = true;
-		return 'retry: 600000\nid: 6\ndata: ' + JSON.stringify(metric) +
-		    '\n\n';
-	};
-	const answers = [
-	    [/\/api\/v1\/events\?/, () => ok({ events: [ev(4, 'job_status',
-		{ job_id: 'job_x', status: 'running', progress: 40 }),
-		ev(5, 'container_event', { container_id: XSS, event: 'start' }),
-		...(sent ? [metric] : [])], last_id: sent ? 6 : 5, oldest_id: 1 })],
-	    [/\/api\/v1\/events\/stream/, stream, 'text/event-stream'],
-	    [/\/api\/v1\/audit\?/, () => ok({ entries: [ev(3, 'audit', {
-		actor: A.username, via: 'session', action: 'POST',
-		resource: '/api/v1/containers', status: 201,
-		request_id: 'req_mocked', client: '127.0.0.1' })], total: 1,
-		next_before: 3 })],
-	    [/\/api\/v1\/proxy\/stats/, () => ok({ stats: { requests_total: 10,
-		requests_per_second: 0.2, error_rate: 0.01, response_times: {
-		    avg: 4.2, p50: 3.1, p95: 8.4, p99: 12.9 },
-		upstreams: { web: { servers: [{ address: '127.0.0.1:9001',
-		    status: 'up' }, { address: '127.0.0.1:9002',
-		    status: 'down' }] } } } })],
-	    [/\/api\/v1\/proxy\/upstreams/, () => ok({ upstreams: [{
-		name: 'web', strategy: 'round_robin', servers: [
-		    { address: '127.0.0.1:9001' }, { address: '127.0.0.1:9002' }],
-		health_check: { enabled: true, path: '/health',
-		    interval: '5s' } }] })],
-	    [/\/api\/v1\/proxy\/routes/, () => ok({ routes: [{ id: 'r1',
-		host: 'app.example', path: '/app/*', upstream: 'web' }] })],
-	    [/\/api\/v1\/proxy\/streams/, () => ok({ streams: [] })],
-	    [/\/api\/v1\/proxy\/config\/history/, () => ok({ generations: [
-		{ generation: 2, current: true, applied_at:
-		    '2026-01-01T00:00:02Z' }, { generation: 1,
-		    applied_at: '2026-01-01T00:00:01Z' }] })],
-	];
-	await step('mocked_apis', async () => {
-		await pg.setRequestInterception(true);
-		const handler = (req) => {
-			const a = answers.find(([re]) => re.test(req.url()));
-			if (a && req.method() === 'GET')
-				req.respond({ status: 200, contentType: a[2] ||
-				    'application/json', body: a[1]() });
-			else
-				req.continue();
-		};
-		pg.on('request', handler);
-		const out = {};
-		try {
-			await signIn(P, A.username, A.newPassword);
-			await until(P, () => ['Proxy', 'Events', 'Audit'].every((t) =>
-			    [...document.querySelectorAll('#navlist a')].some((a) =>
-				a.textContent === t && a.checkVisibility())));
-			out.nav = true;
-			await go(P, '#/', 'Dashboard');
-			push = true;
-			await until(P, () => document.querySelector('main').textContent
-			    .includes('from system_metric events'), [], 10000);
-			out.metric_live = await pg.evaluate(() => document.querySelector(
-			    'main figcaption .now').textContent);
-			await go(P, '#/events', 'Events');
-			await until(P, () => [...document.querySelectorAll('main td')]
-			    .some((td) => td.textContent === '6'), [], 5000);
-			out.events = await pg.evaluate((x) => ({
-			    rows: document.querySelectorAll('main tbody tr').length,
-			    markup_as_text: document.querySelector('main').textContent
-				.includes('container_id=' + x),
-			    imgs: document.querySelectorAll('img').length }), XSS);
-			await checkPage(P, 'events');
-			await go(P, '#/audit', 'Audit log');
-			await until(P, () => document.querySelector('main tbody'));
-			out.audit = await pg.evaluate(() => document.querySelector(
-			    'main tbody').textContent.includes('req_mocked'));
-			await checkPage(P, 'audit');
-			await go(P, '#/proxy', 'Proxy');
-			await until(P, () => document.querySelector('main').textContent
-			    .includes('127.0.0.1:9002') && document.querySelector(
-				'main').textContent.includes('p99'));
-			out.proxy = await pg.evaluate(() => ({
-			    down: [...document.querySelectorAll('main .badge')].some(
-				(b) => b.textContent === 'down'),
-			    rollback: !!document.querySelector('main button[aria-label=' +
-				'"Roll back to generation 1"]') }));
-			await checkPage(P, 'proxy');
-		} finally {
-			pg.off('request', handler);
-			await pg.setRequestInterception(false);
+	const C = 'ui-ev';
+	await step('events_live', async () => {
+		const made = await adminCall('POST', '/containers', { name: C,
+		    image: 'localhost/busybox:test', command: ['sleep', '600'],
+		    network_mode: 'none', labels: { 'cc.test': '1' } });
+		if (made.status !== 201)
+			throw new Error('container ' + C + ': ' + made.status);
+		await go(P, '#/events', 'Events');
+		await set(P, 'type', 'container_event');
+		await set(P, 'container', C);
+		await click(P, 'main form button[type=submit]', 'Filter');
+		await until(P, () => document.querySelector('main tbody tr'));
+		await until(P, () => document.documentElement.dataset.live === 'sse');
+		await recordModes(P);
+		const relists = countRequests(P, /\/api\/v1\/events\?.*limit=100/);
+		// one as it happens
+		const s1 = await adminCall('POST', '/containers/' + C + '/stop?timeout=1');
+		await until(P, (id) => [...document.querySelectorAll('main tbody tr')]
+		    .some((tr) => Number(tr.dataset.id) === id), [s1.eventId], 20000);
+		// the network goes; three happen; it comes back
+		await pg.setOfflineMode(true);
+		await until(P, () => document.documentElement.dataset.live ===
+		    'offline');
+		const missed = [];
+		for (const a of ['start', 'stop?timeout=1', 'start']) {
+			const r = await adminCall('POST', '/containers/' + C + '/' + a);
+			missed.push(r.eventId);
 		}
-		return out;
+		const before = await eventRows(P);
+		await pg.setOfflineMode(false);
+		await until(P, (ids) => ids.every((id) => [...document
+		    .querySelectorAll('main tbody tr')].some((tr) =>
+			Number(tr.dataset.id) === id)), [missed], 20000);
+		// what the log holds for this filter: all of it shown (the
+		// engine may add its own later: what is shown is in the log)
+		const replay = async () => {
+			const r = await adminCall('GET', '/events?type=container_event&' +
+			    'container=' + C + '&limit=100');
+			return ((r.json && r.json.events) || []).map((e) =>
+			    Number(e.id));
+		};
+		const want = await replay();
+		await until(P, (w) => w.every((id) => [...document.querySelectorAll(
+		    'main tbody tr')].some((tr) => Number(tr.dataset.id) === id)),
+		    [want], 20000);
+		const rows = await eventRows(P);
+		const ids = rows.map((r) => r.id);
+		const logged = await replay();
+		const urls = relists();
+		return { live_one: s1.eventId, missed, shown_offline: before.filter(
+		    (r) => missed.includes(r.id)).length, ids, want,
+		    as_logged: want.every((id) => ids.includes(id)) &&
+			ids.every((id) => logged.includes(id)),
+		    unique: new Set(ids).size === ids.length,
+		    newest_first: ids.every((v, i) => i === 0 || ids[i - 1] > v),
+		    only_filtered: rows.every((r) => r.type === 'container_event' &&
+			r.data.includes(C)), relists: urls.length,
+		    modes: await modes(P), live: await pg.evaluate(() =>
+			document.documentElement.dataset.live) };
 	});
+	await step('events_markup', async () => {
+		// a create the API refuses still has its LXC Tools events, with
+		// the name it was given: markup, shown as text
+		await set(P, 'type', 'container_create_start,container_create_error');
+		await set(P, 'container', '');
+		await click(P, 'main form button[type=submit]', 'Filter');
+		await until(P, () => document.querySelector('main tbody, main .empty'));
+		const bad = await adminCall('POST', '/containers', { name: XSS,
+		    image: 'localhost/busybox:test' });
+		await until(P, (x) => [...document.querySelectorAll('main tbody tr')]
+		    .filter((tr) => tr.textContent.includes('container=' + x))
+		    .length >= 2, [XSS], 20000);
+		await sleep(300);
+		return pg.evaluate((x, st) => ({ status: st,
+		    as_text: [...document.querySelectorAll('main tbody tr')].some(
+			(tr) => tr.children[1].textContent === 'container_create_error' &&
+			tr.textContent.includes('container=' + x)),
+		    imgs: document.querySelectorAll('img').length }), XSS,
+		    bad.status);
+	});
+	await checkPage(P, 'events');
+}
+
+// The audit log of this run's writes: who, what and how it ended, paged
+// newest first (Older, Newer), and no secret anywhere in it.
+async function auditPage(P) {
+	const pg = P.page;
+	const A = cfg.users.admin;
+	const rowsOf = () => pg.evaluate(() => [...document.querySelectorAll(
+	    'main tbody tr')].map((tr) => ({ id: Number(tr.dataset.id),
+	    c: [...tr.children].map((td) => td.textContent) })));
+	const text = () => pg.evaluate(() => document.querySelector('main')
+	    .textContent);
+	const first = () => pg.evaluate(() => {
+		const tr = document.querySelector('main tbody tr');
+		return tr ? Number(tr.dataset.id) : 0;
+	});
+	await step('audit', async () => {
+		const texts = [];
+		await go(P, '#/audit', 'Audit log');
+		await until(P, () => document.querySelector('main tbody'));
+		texts.push(await text());
+		await set(P, 'actor', A.username);
+		await set(P, 'limit', '10');
+		await click(P, 'main form button[type=submit]', 'Filter');
+		await until(P, (n) => {
+			const trs = [...document.querySelectorAll('main tbody tr')];
+			return trs.length && trs.every((tr) => tr.children[1]
+			    .textContent === n);
+		}, [A.username]);
+		const pages = [await rowsOf()];
+		texts.push(await text());
+		// older pages to the end (bounded)
+		let atEmpty = false;
+		for (let i = 0; i < 10; i++) {
+			const more = await pg.evaluate(() => {
+				const b = [...document.querySelectorAll('main nav.pager button')]
+				    .find((x) => x.textContent === 'Older');
+				return b && !b.disabled;
+			});
+			if (!more)
+				break;
+			const top = await first();
+			await click(P, 'main nav.pager button', 'Older');
+			await until(P, (t) => {
+				const tr = document.querySelector('main tbody tr, main .empty');
+				return tr && (!tr.dataset || Number(tr.dataset.id) !== t);
+			}, [top]);
+			const rows = await rowsOf();
+			if (!rows.length) {
+				atEmpty = true;
+				break;
+			}
+			pages.push(rows);
+			texts.push(await text());
+		}
+		const prev = pages[pages.length - (atEmpty ? 1 : 2)];
+		let newer = [];
+		if (prev) {
+			const top = await first();
+			await click(P, 'main nav.pager button', 'Newer');
+			await until(P, (t) => {
+				const tr = document.querySelector('main tbody tr');
+				return tr && Number(tr.dataset.id) !== t;
+			}, [top]);
+			newer = await rowsOf();
+		}
+		const all = pages.flat();
+		const ids = all.map((r) => r.id);
+		const has = (method, re, status) => all.some((r) => r.c[3]
+		    .startsWith(method + ' ') && re.test(r.c[3]) && r.c[5]
+		    .split(' ')[0] === String(status));
+		const secrets = [madeKey, madeKey && madeKey.split('_').slice(2)
+		    .join('_'), cfg.admin_key, A.password, A.newPassword,
+		    'user-pass-123', cfg.users.op.password, cfg.users.viewer.password]
+		    .filter(Boolean);
+		const leaked = secrets.filter((x) => texts.some((t) =>
+		    t.includes(x))).map((x) => x.slice(0, 6) + '…');
+		return { pages: pages.map((p) => p.length), rows: all.length,
+		    actor_only: all.every((r) => r.c[1] === A.username),
+		    via_session: all.every((r) => r.c[2].trim() === 'session'),
+		    paged: pages.every((p, i) => i === 0 || Math.max(...p.map((r) =>
+			r.id)) < Math.min(...pages[i - 1].map((r) => r.id))) &&
+			new Set(ids).size === ids.length,
+		    newer_is_previous: !!prev && JSON.stringify(newer.map(
+			(r) => r.id)) === JSON.stringify(prev.map((r) => r.id)),
+		    create_201: has('POST', /^POST \/containers$/, 201),
+		    create_400: has('POST', /^POST \/containers$/, 400),
+		    create_403: has('POST', /^POST \/containers$/, 403),
+		    key_201: has('POST', /\/keys$/, 201),
+		    revoke_200: has('DELETE', /\/keys\/\{prefix\}$/, 200),
+		    request_ids: all.every((r) => /^req_/.test(r.c[6])),
+		    leaked };
+	});
+	await checkPage(P, 'audit');
+}
+
+// Waits in node until fn() resolves truthy (at most ms).
+async function untilNode(fn, ms) {
+	const end = Date.now() + (ms || T);
+	for (;;) {
+		const v = await fn();
+		if (v || Date.now() > end)
+			return v;
+		await sleep(200);
+	}
+}
+
+// The proxy page on the real proxy: an upstream of two loopback
+// backends (tests/e2e/proxy_backend.py, this script's children) and a
+// route made through the API, their health, the stats, one backend
+// killed (its proxy_health event reaches the page), and a rollback made
+// from the page's history.
+async function proxyPage(P) {
+	const pg = P.page;
+	const X = cfg.proxy;
+	if (!X)
+		return;
+	const key = (port) => 'ui-web 127.0.0.1:' + port;
+	const health = (k) => pg.evaluate((kk) => {
+		const el = [...document.querySelectorAll('main [data-server]')]
+		    .find((x) => x.dataset.server === kk);
+		return el ? { status: el.querySelector('.badge').textContent,
+		    event: el.dataset.event || null } : null;
+	}, k);
+	await step('proxy', async () => {
+		const { spawn } = require('child_process');
+		const bes = X.ports.map((port) => {
+			const c = spawn('python3', [X.backend, String(port)],
+			    { stdio: 'ignore' });
+			children.push(c);
+			return c;
+		});
+		for (const port of X.ports)
+			await untilNode(async () => {
+				try {
+					return (await fetch('http://127.0.0.1:' + port +
+					    '/')).ok;
+				} catch (e) {
+					return false;
+				}
+			});
+		const up = await adminCall('POST', '/proxy/upstreams', {
+		    name: 'ui-web', strategy: 'round_robin', health_check: {
+			enabled: true, path: '/', interval: '1s', timeout: '1s',
+			healthy_threshold: 1, unhealthy_threshold: 1 },
+		    servers: X.ports.map((p) => ({ address: '127.0.0.1:' + p })) });
+		const rt = await adminCall('POST', '/proxy/routes', { id: 'ui-app',
+		    path: '/ui-app/*', upstream: 'ui-web',
+		    middleware: ['strip_prefix'] });
+		if (up.status !== 201 || rt.status !== 201)
+			throw new Error('proxy writes: ' + up.status + ' ' + rt.status +
+			    ' ' + JSON.stringify(up.json) + JSON.stringify(rt.json));
+		let served = 0;
+		for (let i = 0; i < 20; i++)
+			served += (await fetch(cfg.base + '/ui-app/x' + i)).status ===
+			    200 ? 1 : 0;
+		// the proxy process has read its access log and checked both
+		const ready = await untilNode(async () => {
+			const st = (await adminCall('GET', '/proxy/stats')).json;
+			const u = st && st.stats && st.stats.upstreams &&
+			    st.stats.upstreams['ui-web'];
+			return st.stats.requests_total >= served && u &&
+			    u.servers.every((x) => x.status === 'healthy');
+		}, 30000);
+		await go(P, '#/proxy', 'Proxy');
+		await until(P, () => document.querySelector('main [data-server]') &&
+		    document.querySelector('main tr[data-generation]'));
+		const shown = await pg.evaluate(() => {
+			const dl = [...document.querySelectorAll('main dl.kv dt')];
+			const v = (k) => {
+				const dt = dl.find((d) => d.textContent === k);
+				return dt ? dt.nextElementSibling.textContent : null;
+			};
+			const t = document.querySelector('main').textContent;
+			return { requests: Number(v('Requests')), p50: v('p50'),
+			    p99: v('p99'), route: t.includes('/ui-app/*'),
+			    upstream: t.includes('ui-web'),
+			    generations: document.querySelectorAll(
+				'main tr[data-generation]').length };
+		});
+		const before = [await health(key(X.ports[0])),
+		    await health(key(X.ports[1]))];
+		// the second backend goes: its check fails, the flip is a
+		// proxy_health event, which the page shows as it comes
+		await until(P, () => document.documentElement.dataset.live === 'sse',
+		    [], 20000);
+		bes[1].kill('SIGTERM');
+		await until(P, (k) => {
+			const el = [...document.querySelectorAll('main [data-server]')]
+			    .find((x) => x.dataset.server === k);
+			return el && el.dataset.event && el.querySelector('.badge')
+			    .textContent === 'unhealthy';
+		}, [key(X.ports[1])], 30000);
+		const after = await health(key(X.ports[1]));
+		const hev = await eventById(after.event, 'proxy_health');
+		// roll back to the generation before the route
+		const g = up.json.generation;
+		await click(P, 'main button[aria-label="Roll back to generation ' +
+		    g + '"]');
+		await until(P, () => document.querySelector('dialog.confirm[open]'));
+		await click(P, 'dialog.confirm button', 'Roll back');
+		await until(P, () => !document.querySelector('main').textContent
+		    .includes('/ui-app/*') && document.querySelector(
+			'main tr[data-generation] .b-live'), [], 30000);
+		const liveGen = await pg.evaluate(() => Number(document.querySelector(
+		    'main tr[data-generation]').dataset.generation));
+		const routes = (await adminCall('GET', '/proxy/routes')).json;
+		const hist = (await adminCall('GET', '/proxy/config/history')).json;
+		const newest = hist && hist.generations && hist.generations[0];
+		return { upstream_status: up.status, route_status: rt.status,
+		    generation_upstream: g, generation_route: rt.json.generation,
+		    served, ready: !!ready, shown, before, after,
+		    event: hev ? hev.data : null, live_generation: liveGen,
+		    newest: newest ? { generation: newest.generation,
+			status: newest.status, reason: newest.reason } : null,
+		    routes_after: routes && routes.routes ? routes.routes.length :
+			-1 };
+	});
+	await checkPage(P, 'proxy');
 }
 
 async function viewerFlows(P) {
@@ -917,10 +1321,39 @@ async function apacheFlows(P) {
 		await signIn(P, O.username, O.password);
 		await until(P, () => document.querySelector('main').innerText
 		    .includes('healthy'));
+		// Apache has no nchan: the app serves the stream itself
+		await until(P, () => document.documentElement.dataset.live ===
+		    'sse', [], 20000);
 		return { url: P.page.url(), csp: r.headers()[
-		    'content-security-policy'] || '' };
+		    'content-security-policy'] || '', live: 'sse' };
 	});
 	await checkPage(P, 'apache-dashboard');
+	await step('apache_live', async () => {
+		const own = cfg.containers.own;
+		await go(P, '#/containers', 'Containers');
+		await until(P, (n) => [...document.querySelectorAll('main [data-ctr]')]
+		    .some((tr) => tr.querySelector('a').textContent === n &&
+			tr.textContent.includes('running')), [own]);
+		await recordModes(P);
+		const lists = countRequests(P, /\/api\/v1\/containers\?/);
+		const stop = await adminCall('POST', '/containers/' + own +
+		    '/stop?timeout=1');
+		await until(P, (n) => [...document.querySelectorAll('main [data-ctr]')]
+		    .some((tr) => tr.querySelector('a').textContent === n &&
+			!tr.textContent.includes('running')), [own], 20000);
+		const row = await P.page.evaluate((n) => {
+			const tr = [...document.querySelectorAll('main [data-ctr]')]
+			    .find((x) => x.querySelector('a').textContent === n);
+			return { state: tr.querySelector('.badge').textContent,
+			    event: Number(tr.dataset.event) || null };
+		}, own);
+		const ev = row.event ? await eventById(row.event,
+		    'container_event') : null;
+		return Object.assign(row, { stop_status: stop.status,
+		    stop_event: stop.eventId, list_reads: lists().length,
+		    modes: await modes(P), by: ev ? { event: ev.data.event,
+			name: ev.data.container_name || '' } : null });
+	});
 }
 
 async function main() {

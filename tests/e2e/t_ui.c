@@ -13,19 +13,30 @@
  *    no localStorage or sessionStorage (the CSRF token stays in memory).
  *  - The live layer (ui/js/live.js) on its own, with node's test runner
  *    (tests/browser/live.test.mjs): polling without an events API, the
- *    stream with one, resume from the last id, resync after a 410.
+ *    stream with one, no polling while it is up, patches in place, a
+ *    dropped stream reopened at the last id without duplicates, resync
+ *    after a 410.
  *  - Headless Chromium (tests/browser/ui.js, puppeteer-core and axe-core;
- *    installed by `npm ci` on first use) runs the flows a person would and
- *    this program checks its report: sign-in with the must-change-password
- *    step, containers (create with field errors, kept current without a
- *    reload, logs followed, exec, add file, add user, remove), a job's
- *    progress to 100% and its output downloaded, a 20 MiB upload with its
- *    progress bar moving, a key shown once, a viewer without write controls
- *    whose forced write shows the 403, an operator who does not see
- *    another's container, markup in names kept as text with no dialog,
- *    1,000 containers rendered, an idle session back at the login, and on
- *    every page: no console error, no serious or critical axe violation,
- *    screenshots at 375 and 1440 px in tests/e2e/t_ui.out/shots.
+ *    installed by `npm ci` on first use) runs the flows a person would, on
+ *    a stack with real events (system_metric every second) and the proxy
+ *    process writing into its nginx, and this program checks its report:
+ *    sign-in with the must-change-password step, the dashboard's charts
+ *    from system_metric events, containers (create with field errors, a
+ *    row kept current by container_events alone while the engine stops
+ *    and starts it: no list read, no reload, the stream up throughout;
+ *    logs followed, exec, add file, add user, remove), a job's bar moved
+ *    to 100% by job_status events and its output downloaded, the events
+ *    page (filters, live, the network cut while events happen and each
+ *    listed once after the resume, markup in an event as text), a 20 MiB
+ *    upload with its progress bar moving, a key shown once, the audit log
+ *    of the run (paged, no secret in it), the proxy page on the real proxy
+ *    (an upstream and route made through the API, health, stats, a killed
+ *    backend's proxy_health event, a rollback), a viewer without write
+ *    controls whose forced write shows the 403, an operator who does not
+ *    see another's container, markup in names kept as text with no
+ *    dialog, 1,000 containers rendered, an idle session back at the login,
+ *    and on every page: no console error, no serious or critical axe
+ *    violation, screenshots at 375 and 1440 px in tests/e2e/t_ui.out/shots.
  */
 #include <sys/stat.h>
 
@@ -40,7 +51,7 @@
 #include "harness.h"
 #include "ctr_util.h"
 
-#define BROWSER_LIMIT_S	180	/* node + Chromium: every flow */
+#define BROWSER_LIMIT_S	300	/* node + Chromium: every flow */
 #define UI_MAX_BYTES	(150 * 1024)
 
 static const char *const fronts[] = { "NGINX_URL", "APACHE_URL" };
@@ -271,6 +282,23 @@ container_of(const char *key, const char *name)
 	http_resp_free(&r);
 }
 
+/* The newest generation the proxy process applied (0: none yet). */
+static long long
+proxy_generation(void)
+{
+	struct http_resp r;
+	json_object *row;
+	long long g = 0;
+
+	if (api(&r, "NGINX_URL", "GET", "/api/v1/proxy/config/history",
+	    NULL) == 200 && (row = json_at(r.json, "generations.0")) != NULL &&
+	    strcmp(json_str_at(row, "status") ? json_str_at(row, "status") :
+	    "", "applied") == 0)
+		g = (long long)json_object_get_int64(json_at(row, "generation"));
+	http_resp_free(&r);
+	return g;
+}
+
 /* ---- the browser's report ---- */
 
 static json_object *
@@ -327,6 +355,39 @@ moved(json_object *arr)
 			return 1;
 	}
 	return 0;
+}
+
+/* Whether arr is ["sse"]: the modes <html data-live> took while a step
+ * watched (the first is the one it started in). */
+/* The string at index i of arr, or "". */
+static const char *
+nth(json_object *arr, size_t i)
+{
+	const char *v = arr != NULL && json_object_is_type(arr,
+	    json_type_array) && i < json_object_array_length(arr) ?
+	    json_object_get_string(json_object_array_get_idx(arr, i)) : NULL;
+
+	return v ? v : "";
+}
+
+/* How many items arr holds (0: not an array). */
+static size_t
+count(json_object *arr)
+{
+	return arr != NULL && json_object_is_type(arr, json_type_array) ?
+	    json_object_array_length(arr) : 0;
+}
+
+static int
+only_sse(json_object *arr)
+{
+	return count(arr) == 1 && strcmp(nth(arr, 0), "sse") == 0;
+}
+
+static const char *
+js(json_object *s, const char *k)
+{
+	return s ? json_object_to_json_string(json_at(s, k)) : "";
 }
 
 static void
@@ -393,6 +454,19 @@ check_report(json_object *rep, const char *out)
 	s = step_of(rep, "change_password");
 	ok(s != NULL && !s_bool(s, "must_change_password"),
 	    "browser: the initial password was changed, and the dashboard came");
+	ok(s_bool(s, "nav"), "browser: Proxy, Events and Audit show in the nav "
+	    "(their APIs answer)");
+
+	s = step_of(rep, "dashboard_metrics");
+	ok(s != NULL && s_int(s, "points") >= 3 && *s_str(s, "event") != '\0',
+	    "browser: the dashboard's CPU chart has %ld points, the newest "
+	    "from event %s", s_int(s, "points"), s_str(s, "event"));
+	ok(s != NULL && *s_str(s, "event_cpu") != '\0' && strcmp(s_str(s,
+	    "now"), s_str(s, "event_cpu")) == 0, "browser: it shows that "
+	    "system_metric's cpu_usage (%s; the log says %s)", s_str(s, "now"),
+	    s_str(s, "event_cpu"));
+	ok(only_sse(json_at(s, "modes")), "browser: the stream was up (%s)",
+	    js(s, "modes"));
 
 	s = step_of(rep, "create_form_errors");
 	ok(strstr(s_str(s, "memory_limit"), "memory_limit") != NULL &&
@@ -417,6 +491,22 @@ check_report(json_object *rep, const char *out)
 	    "running again within %ld ms", s_int(s, "running_seen_ms"));
 	ok(s_bool(s, "no_reload"), "browser: without a reload (live layer: "
 	    "%s)", s_str(s, "live"));
+	ok(s != NULL && strcmp(s_str(json_at(s, "stopped_by"), "name"),
+	    "ui-c1") == 0 && (strcmp(s_str(json_at(s, "stopped_by"), "event"),
+	    "stop") == 0 || strcmp(s_str(json_at(s, "stopped_by"), "event"),
+	    "die") == 0), "browser: the stopped row was set by a container_event "
+	    "of ui-c1 (%s; the stop's X-Event-Id %ld)", js(s, "stopped_by"),
+	    s_int(s, "stop_event"));
+	ok(s != NULL && strcmp(s_str(json_at(s, "running_by"), "name"),
+	    "ui-c1") == 0 && (strcmp(s_str(json_at(s, "running_by"), "event"),
+	    "start") == 0 || strcmp(s_str(json_at(s, "running_by"), "event"),
+	    "restart") == 0), "browser: and the running row by its start "
+	    "event (%s; X-Event-Id %ld)", js(s, "running_by"), s_int(s,
+	    "start_event"));
+	is_int(s_int(s, "list_reads"), 0, "browser: the page read no list "
+	    "meanwhile (%s)", js(s, "list_urls"));
+	ok(only_sse(json_at(s, "modes")), "browser: the stream was up "
+	    "throughout (%s)", js(s, "modes"));
 	ok(s_bool(s, "admin_sees_other"), "browser: the admin sees the "
 	    "operators' containers");
 
@@ -445,10 +535,54 @@ check_report(json_object *rep, const char *out)
 	    "browser: the job's progress bar moved (%s)",
 	    s ? json_object_to_json_string(json_at(s, "progress_seen")) : "");
 	is_str(s_str(s, "bar"), "100%", "browser: and reached 100%%");
+	{
+		json_object *be = s ? json_at(s, "by_event") : NULL;
+		int all = be != NULL && s_bool(be, "100") &&
+		    json_object_object_length(be) >= 2;
+
+		if (be != NULL) {
+			json_object_object_foreach(be, v, yes) {
+				(void)v;
+				all = all && json_object_get_boolean(yes);
+			}
+		}
+		ok(all, "browser: each value the bar showed, 100 too, was set by "
+		    "a job_status event of the job with that progress (%s)",
+		    js(s, "by_event"));
+	}
+	ok(only_sse(json_at(s, "modes")), "browser: the stream was up "
+	    "throughout (%s); job reads while it moved: %ld", js(s, "modes"),
+	    s_int(s, "reads_while_moving"));
 	s = step_of(rep, "download_output");
 	is_str(s_str(s, "content"), "job-output\n", "browser: the output file "
 	    "downloaded");
 	step_of(rep, "job_logs");
+
+	s = step_of(rep, "events_live");
+	is_int(s_int(s, "shown_offline"), 0, "browser: the events made while "
+	    "the network was gone were not shown meanwhile (%s)",
+	    js(s, "missed"));
+	ok(s_bool(s, "as_logged") && s_bool(s, "unique") && s_bool(s,
+	    "newest_first"), "browser: back online, the events page lists each "
+	    "logged event once, newest first (%s; the log: %s)", js(s, "ids"),
+	    js(s, "want"));
+	ok(s_bool(s, "only_filtered"), "browser: and only what its filters "
+	    "ask for");
+	is_int(s_int(s, "relists"), 0, "browser: they came on the resumed "
+	    "stream, not from a re-list");
+	{
+		json_object *m = s ? json_at(s, "modes") : NULL;
+		size_t n = count(m);
+
+		ok(n >= 3 && strcmp(nth(m, 0), "sse") == 0 && strcmp(nth(m, 1),
+		    "offline") == 0 && strcmp(nth(m, n - 1), "sse") == 0,
+		    "browser: live, offline, live again (%s)", js(s, "modes"));
+	}
+	s = step_of(rep, "events_markup");
+	is_int(s_int(s, "status"), 400, "a container named with markup is "
+	    "refused");
+	ok(s_bool(s, "as_text") && s_int(s, "imgs") == 0, "browser: and its "
+	    "container_create_error event shows the name as text");
 
 	s = step_of(rep, "upload");
 	ok(s != NULL && moved(json_at(s, "progress_seen")),
@@ -472,6 +606,50 @@ check_report(json_object *rep, const char *out)
 	    "browser: once: not after coming back, nor in storage");
 	is_int(s_int(s, "after_revoke"), 401, "browser: revoked, it fails");
 
+	s = step_of(rep, "audit");
+	ok(s != NULL && count(json_at(s, "pages")) >= 2 &&
+	    s_bool(s, "paged") && s_bool(s, "newer_is_previous"),
+	    "browser: the audit log pages, 10 a page, each older than the last "
+	    "(%s)", js(s, "pages"));
+	ok(s_bool(s, "actor_only") && s_bool(s, "via_session"),
+	    "browser: filtered to the console's user, signed in by session");
+	ok(s_bool(s, "create_201") && s_bool(s, "create_400") && s_bool(s,
+	    "create_403"), "browser: it holds this run's creates: 201, 400 "
+	    "and 403");
+	ok(s_bool(s, "key_201") && s_bool(s, "revoke_200"), "browser: and the "
+	    "key made and revoked");
+	ok(s_bool(s, "request_ids"), "browser: each with its request id");
+	ok(s != NULL && json_at(s, "leaked") != NULL && count(json_at(s,
+	    "leaked")) == 0,
+	    "browser: no key or password on any page of it (%s)",
+	    js(s, "leaked"));
+
+	s = step_of(rep, "proxy");
+	ok(s_int(s, "upstream_status") == 201 && s_int(s, "route_status") ==
+	    201, "an upstream and a route made through the API");
+	ok(s_bool(s, "ready"), "the proxy checked both backends healthy and "
+	    "counted the %ld requests served", s_int(s, "served"));
+	ok(s_bool(json_at(s, "shown"), "upstream") && s_bool(json_at(s,
+	    "shown"), "route"), "browser: the proxy page lists them");
+	ok(s != NULL && s_int(json_at(s, "shown"), "requests") >= s_int(s,
+	    "served") && strstr(s_str(json_at(s, "shown"), "p99"), "ms") !=
+	    NULL, "browser: with the stats (%s)", js(s, "shown"));
+	ok(strcmp(s_str(json_at(json_at(s, "before"), "0"), "status"),
+	    "healthy") == 0 && strcmp(s_str(json_at(json_at(s, "before"),
+	    "1"), "status"), "healthy") == 0, "browser: both servers healthy "
+	    "(%s)", js(s, "before"));
+	ok(strcmp(s_str(json_at(s, "after"), "status"), "unhealthy") == 0 &&
+	    strcmp(s_str(json_at(s, "event"), "status"), "unhealthy") == 0 &&
+	    strcmp(s_str(json_at(s, "event"), "upstream"), "ui-web") == 0,
+	    "browser: the killed one unhealthy, set by its proxy_health event "
+	    "(%s)", js(s, "event"));
+	is_int(s_int(s, "routes_after"), 0, "browser: the rollback from the "
+	    "history took the route away");
+	ok(s != NULL && s_int(s, "live_generation") == s_int(json_at(s,
+	    "newest"), "generation") && s_int(s, "live_generation") > s_int(s,
+	    "generation_route"), "browser: and the page shows the new "
+	    "generation live (%s)", js(s, "newest"));
+
 	s = step_of(rep, "xss_container_name");
 	ok(s_bool(s, "as_text"), "browser: a container named %s is shown as "
 	    "text", "<img src=x onerror=alert(1)>");
@@ -490,19 +668,6 @@ check_report(json_object *rep, const char *out)
 	s = step_of(rep, "logout");
 	is_int(s_int(s, "me_after"), 401, "browser: signed out, the session "
 	    "is gone");
-
-	s = step_of(rep, "mocked_apis");
-	ok(s_bool(s, "nav"), "browser: Proxy, Events and Audit show in the nav "
-	    "once their APIs answer");
-	is_str(s_str(s, "metric_live"), "12.5 %", "browser: a system_metric "
-	    "pushed on the stream reaches the dashboard's chart live");
-	ok(s != NULL && s_int(s, "events.rows") == 3, "browser: the events page "
-	    "lists the log (%ld rows)", s_int(s, "events.rows"));
-	ok(s_bool(s, "events.markup_as_text") && s_int(s, "events.imgs") == 0,
-	    "browser: markup in an event stays text");
-	ok(s_bool(s, "audit"), "browser: the audit log renders");
-	ok(s_bool(s, "proxy.down") && s_bool(s, "proxy.rollback"),
-	    "browser: the proxy page shows server health and the rollback");
 
 	step_of(rep, "viewer_login");
 	s = step_of(rep, "viewer_no_writes");
@@ -523,6 +688,18 @@ check_report(json_object *rep, const char *out)
 		s = step_of(rep, "apache");
 		ok(strstr(s_str(s, "csp"), "script-src 'self'") != NULL,
 		    "browser: Apache serves the console with its policy");
+		is_str(s_str(s, "live"), "sse", "browser: and the app serves "
+		    "its event stream (SSE; no nchan there)");
+		s = step_of(rep, "apache_live");
+		ok(s != NULL && strcmp(s_str(s, "state"), "running") != 0 &&
+		    strcmp(s_str(json_at(s, "by"), "event"), "stop") == 0 &&
+		    strcmp(s_str(json_at(s, "by"), "name"), "ui-op-own") == 0,
+		    "browser: behind Apache an operator's row follows its "
+		    "container's stop event (%s, %s)", s_str(s, "state"),
+		    js(s, "by"));
+		ok(s_int(s, "list_reads") == 0 && only_sse(json_at(s, "modes")),
+		    "browser: with no list read, the stream up (%ld, %s)",
+		    s_int(s, "list_reads"), js(s, "modes"));
 	}
 	check_pages(rep, out);
 	diag("browser part: %ld ms", s_int(rep, "browser_ms"));
@@ -550,7 +727,7 @@ browser(const char *ui)
 	static const char *const chromium = "/usr/bin/chromium";
 	char bdir[PATH_MAX], script[PATH_MAX + 16], cfg[PATH_MAX + 16];
 	char out[PATH_MAX], res[PATH_MAX + 16], err[PATH_MAX + 16];
-	char profile[PATH_MAX + 32], k_op[200], k_op2[200];
+	char profile[PATH_MAX + 32], k_op[200], k_op2[200], backend[PATH_MAX];
 	char *argv[] = { "node", script, cfg, NULL };
 	const char *apache = harness_env("APACHE_URL");
 	json_object *rep;
@@ -585,6 +762,13 @@ browser(const char *ui)
 	key_of("uiop2", k_op2, sizeof(k_op2));
 	container_of(k_op, "ui-op-own");
 	container_of(k_op2, "ui-other");
+	/* the proxy's first render waits for nginx, which starts after the
+	 * pool: its reload is done before the browser's stream opens */
+	for (i = 0; i < 150 && proxy_generation() == 0; i++)
+		harness_msleep(200);
+	ok(proxy_generation() > 0, "the proxy process has a live generation");
+	harness_src_path("tests/e2e/proxy_backend.py", backend,
+	    sizeof(backend));
 
 	if ((f = fopen(cfg, "w")) == NULL)
 		bail_out("%s: %s", cfg, strerror(errno));
@@ -595,11 +779,13 @@ browser(const char *ui)
 	    "\"newPassword\": \"%s\"}, "
 	    "\"op\": {\"username\": \"%s\", \"password\": \"%s\"}, "
 	    "\"viewer\": {\"username\": \"%s\", \"password\": \"%s\"}}, "
-	    "\"containers\": {\"own\": \"ui-op-own\", \"other\": \"ui-other\"}}\n",
+	    "\"containers\": {\"own\": \"ui-op-own\", \"other\": \"ui-other\"}, "
+	    "\"proxy\": {\"ports\": [%d, %d], \"backend\": \"%s\"}}\n",
 	    chromium, profile, harness_env("NGINX_URL"), apache ? apache : "",
 	    out, ui, harness_env("ADMIN_KEY"), (BROWSER_LIMIT_S - 10) * 1000,
 	    users[0][0], users[0][2], NEW_ADMIN_PW, users[1][0], users[1][2],
-	    users[3][0], users[3][2]);
+	    users[3][0], users[3][2], harness_free_port(), harness_free_port(),
+	    backend);
 	fclose(f);
 
 	rc = harness_run_in(bdir, argv, res, err, BROWSER_LIMIT_S);
@@ -621,7 +807,15 @@ main(void)
 	char ui[PATH_MAX];
 	int f;
 
-	harness_start(NULL);
+	/* system_metric every second; the proxy process writing into the
+	 * stack's nginx, as tests/e2e/t_proxy has it */
+	harness_start("metrics_interval = 1s\n"
+	    "proxy_server = nginx\n"
+	    "proxy_check = nginx -t -q -c @STACK_DIR@/nginx/nginx.conf "
+	    "-p @STACK_DIR@/nginx/\n"
+	    "proxy_reload = signal:@STACK_DIR@/nginx/nginx.pid\n"
+	    "proxy_error_log = @STACK_DIR@/logs/nginx-error.log\n"
+	    "proxy_reload_min_interval = 1s\n");
 	if (harness_admin_header() == NULL)
 		bail_out("the stack has no admin key");
 	harness_src_path("ui", ui, sizeof(ui));

@@ -162,7 +162,8 @@ function buildNav() {
 
 function liveLabel(m) {
 	const el = document.getElementById('live');
-	el.textContent = m === 'sse' ? 'live' : m === 'poll' ? 'polling' : '';
+	el.textContent = m === 'sse' ? 'live' : m === 'poll' ? 'polling' :
+	    m === 'offline' ? 'offline' : '';
 	el.className = 'live live-' + m;
 }
 

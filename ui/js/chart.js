@@ -15,7 +15,9 @@ function svg(tag, attrs) {
 }
 
 // A chart: title, fmt(value) -> text, max (fixed top, or null: the
-// samples' own). Returns {el, push(value, time)}.
+// samples' own). Returns {el, push(value, tag), clear()}; the figure's
+// data-points is how many samples it holds, data-event the newest one's
+// tag (the id of the event it came from).
 export function sparkline(title, fmt, max, keep) {
 	const pts = [];
 	const n = keep || 60;
@@ -47,13 +49,23 @@ export function sparkline(title, fmt, max, keep) {
 	}
 	return {
 		el,
-		push(v, t) {
+		push(v, tag) {
 			if (typeof v !== 'number' || !isFinite(v))
 				return;
-			pts.push({ v, t: t || Date.now() });
+			pts.push({ v });
 			while (pts.length > n)
 				pts.shift();
 			draw();
+			el.dataset.points = pts.length;
+			if (tag !== undefined)
+				el.dataset.event = tag;
+			else
+				delete el.dataset.event;
+		},
+		clear() {
+			pts.length = 0;
+			draw();
+			el.dataset.points = 0;
 		},
 	};
 }

@@ -323,14 +323,16 @@ export function notice(text) {
 
 // A table in a scrollable region: cols [{label, cell(row) -> node|string,
 // class, wide (left out on a phone)}], rows; caption names it for
-// assistive technology.
-export function table(caption, cols, rows, empty) {
+// assistive technology; data(row), if given, the row's dataset.
+export function table(caption, cols, rows, empty, data) {
 	if (!rows.length)
 		return h('p', { class: 'empty', text: empty || 'Nothing here.' });
 	const tb = document.createElement('tbody');
 	const frag = document.createDocumentFragment();
 	for (const r of rows) {
 		const tr = document.createElement('tr');
+		if (data)
+			Object.assign(tr.dataset, data(r));
 		for (const c of cols) {
 			const td = document.createElement('td');
 			if (c.class || c.wide)

@@ -257,8 +257,15 @@ export function mount(main, params) {
 			fill(lxcSlot, m.tools({ name: id, endpoint }));
 		}
 	}).catch(() => {});
+	// an event about this container re-reads it; others are not news here
 	const stopWatch = live.watch({ types: ['container_event'],
-	    interval: 5000, refresh: load });
+	    interval: 5000, refresh: load, patch: (ev) => {
+		const d = ev.data || {};
+		const c = String(d.container_id || '');
+		return d.endpoint !== endpoint || !(c === id || (ctr && (c ===
+		    ctr.id || d.container_name === ctr.name ||
+		    (c.length >= 12 && String(ctr.id).startsWith(c)))));
+	    } });
 	return () => {
 		gone = true;
 		stopFollow();

@@ -67,6 +67,7 @@ function listView(main) {
 	const err = h('div');
 	const body = h('div', null, 'Loading…');
 	let rows = [];
+	let mkRow = null;
 
 	const epSel = field('Endpoint', { name: 'endpoint', type: 'select',
 	    options: [['all', 'All endpoints']] });
@@ -142,8 +143,10 @@ function listView(main) {
 			x.code || '')])) : null);
 		if (!rows.length) {
 			fill(body, h('p', { class: 'empty', text: 'No containers.' }));
-		} else
-			fill(body, grid(rows));
+		} else {
+			mkRow = rowMaker();
+			fill(body, grid(rows, mkRow));
+		}
 		body.appendChild(pager(state, r.total, load, [25, 50, 100, 1000]));
 		performance.mark('containers:built');
 		requestAnimationFrame(() => setTimeout(() => {
@@ -151,28 +154,50 @@ function listView(main) {
 		}, 0));
 	}
 
+	// an event about a row on the page changes it in place; anything
+	// else (a new container, a removal, one off the page) re-reads
+	function patch(ev) {
+		const d = ev.data || {};
+		const st = STATE_OF[d.event];
+		const id = String(d.container_id || '');
+		const i = rows.findIndex((c) => c.endpoint === d.endpoint && (
+		    c.id === id || (id.length >= 12 && String(c.id).startsWith(id)) ||
+		    (c.name && (c.name === id || c.name === d.container_name))));
+		const tr = i < 0 ? null : body.querySelector('[data-ctr][data-i="' +
+		    i + '"]');
+		if (!st || !tr || state.status)
+			return false;
+		rows[i] = Object.assign({}, rows[i], { status: st });
+		tr.replaceWith(mkRow(rows[i], i, ev.id));
+		return true;
+	}
+
 	load();
-	const stop = live.watch({ types: ['container_event',
-	    'container_create_*', 'container_delete_*', 'container_restart_*'],
-	    interval: 3000, refresh: load });
-	return stop;
+	return live.watch({ types: ['container_event'], interval: 3000,
+	    refresh: load, patch });
 }
+
+// What a container_event says of its container's state.
+const STATE_OF = { start: 'running', restart: 'running', unpause: 'running',
+    stop: 'stopped', die: 'stopped', pause: 'paused' };
 
 // The rows, cloned from one prototype row, as an ARIA table of grid
 // rows: a row off screen is neither laid out nor painted
 // (content-visibility), so a page of 1,000 renders in well under half a
 // second. One click handler serves every button.
-function grid(rows) {
-	const cols = ['Name', 'Image', 'State', 'Endpoint', 'Runtime',
-	    'Owner', 'Created', 'Actions'];
-	// the columns a phone leaves out
-	const wide = [false, true, false, false, true, true, true, false];
+const COLS = ['Name', 'Image', 'State', 'Endpoint', 'Runtime', 'Owner',
+    'Created', 'Actions'];
+// the columns a phone leaves out
+const WIDE = [false, true, false, false, true, true, true, false];
+
+// mk(c, i, eventId): one row; eventId marks a state an event set.
+function rowMaker() {
 	const proto = document.createElement('div');
 	proto.className = 'drow';
 	proto.setAttribute('role', 'row');
 	proto.dataset.ctr = '';
-	cols.slice(0, 7).forEach((c, i) => {
-		const td = cell(wide[i] ? (i === 1 ? 'mono wide' : 'wide') : null);
+	COLS.slice(0, 7).forEach((c, i) => {
+		const td = cell(WIDE[i] ? (i === 1 ? 'mono wide' : 'wide') : null);
 		td.appendChild(i === 0 ? document.createElement('a') : i === 2 ?
 		    document.createElement('span') : document.createTextNode(''));
 		proto.appendChild(td);
@@ -181,14 +206,15 @@ function grid(rows) {
 	const acts = {};
 	for (const k of Object.keys(ACTS))
 		acts[k] = writer ? actCell(ACTS[k]) : cell('acts');
-	const body = cell('dbody', 'rowgroup');
-	const frag = document.createDocumentFragment();
-	rows.forEach((c, i) => {
-		const st = c.state || c.status || 'unknown';
+	return (c, i, eventId) => {
+		// ours (running, paused, stopped): the same words on every engine
+		const st = c.status || c.state || 'unknown';
 		const tr = proto.cloneNode(true);
 		const td = tr.children;
 		const name = c.name || String(c.id).slice(0, 12);
 		tr.dataset.i = i;
+		if (eventId !== undefined)
+			tr.dataset.event = eventId;
 		td[0].firstChild.href = '#/containers/' + seg(c.endpoint ||
 		    'local') + '/' + seg(c.id || c.name);
 		td[0].firstChild.textContent = name;
@@ -204,12 +230,18 @@ function grid(rows) {
 		for (const b of a.children)
 			b.setAttribute('aria-label', b.textContent + ' ' + name);
 		tr.appendChild(a);
-		frag.appendChild(tr);
-	});
+		return tr;
+	};
+}
+
+function grid(rows, mk) {
+	const body = cell('dbody', 'rowgroup');
+	const frag = document.createDocumentFragment();
+	rows.forEach((c, i) => frag.appendChild(mk(c, i)));
 	body.appendChild(frag);
 	const head = cell('drow dhead', 'row');
-	cols.forEach((c, i) => {
-		const th = cell(wide[i] ? 'wide' : null, 'columnheader');
+	COLS.forEach((c, i) => {
+		const th = cell(WIDE[i] ? 'wide' : null, 'columnheader');
 		th.textContent = c;
 		head.appendChild(th);
 	});

@@ -25,6 +25,7 @@ export function mount(main) {
 	const mem = sparkline('Memory', fmtBytes, null);
 	const src = h('p', { class: 'hint' });
 	let metricsLive = false;
+	let infoAt = 0;
 
 	let stopped = false;
 	// everything at once, when the first answers are in: nothing moves
@@ -70,6 +71,7 @@ export function mount(main) {
 	}
 
 	async function loadInfo() {
+		infoAt = Date.now();
 		try {
 			const s = (await api('GET', '/system/info')).system;
 			const p = s.pool || {};
@@ -121,23 +123,28 @@ export function mount(main) {
 
 	Promise.allSettled([loadHealth(), loadInfo(), loadEndpoints()])
 	    .then(show);
+	// each system_metric is a point of the charts (marked with its id);
+	// the pool's figures and the checks are re-read at most every 5 s
 	const stops = [
 	    live.watch({ types: ['system_metric'], interval: 5000,
 		refresh: () => {
 		    loadInfo();
 		    loadHealth();
+		}, patch: (ev) => {
+		    const d = ev.data || {};
+		    if (!metricsLive) {
+			    // the host's figures from now on, not the pool's
+			    metricsLive = true;
+			    source();
+			    cpu.clear();
+			    mem.clear();
+		    }
+		    cpu.push(Number(d.cpu_usage), ev.id);
+		    mem.push(Number(d.memory_usage), ev.id);
+		    return Date.now() - infoAt < 5000;
 	    } }),
 	    live.watch({ types: ['container_event'], interval: 30000,
 		refresh: loadEndpoints }),
-	    live.on(['system_metric'], (ev) => {
-		const d = ev.data || {};
-		if (!metricsLive) {
-			metricsLive = true;
-			source();
-		}
-		cpu.push(Number(d.cpu_usage));
-		mem.push(Number(d.memory_usage));
-	    }),
 	];
 	return () => {
 		stopped = true;

@@ -216,5 +216,7 @@ export function mount(main) {
 	}
 
 	load();
-	return live.watch({ types: null, interval: 15000, refresh: load });
+	// no event says a file changed: re-read now and then, stream or not
+	return live.watch({ types: null, interval: 15000, every: 60000,
+	    refresh: load });
 }

@@ -25,6 +25,7 @@ export function mount(main, params) {
 	const followBtn = h('button', { type: 'button', text: 'Follow' });
 	let job = null;
 	let done = false;
+	let last = null;	// the newest job_status event of this job
 
 	fill(main, h('p', { class: 'crumbs' }, h('a', { href: '#/jobs',
 	    text: 'Jobs' }), ' / ' + id), head, err,
@@ -35,9 +36,14 @@ export function mount(main, params) {
 		type: 'button', class: 'secondary', text: 'Show logs',
 		on: { click: loadLogs } }), followBtn), logState, logBox));
 
-	function setProgress(p, status) {
+	// eventId: the job_status event that said so (on data-event)
+	function setProgress(p, status, eventId) {
 		fill(prog, h('p', null, badge(status), ' ',
 		    progress('Progress of job ' + id, p)));
+		if (eventId !== undefined)
+			prog.dataset.event = eventId;
+		else
+			delete prog.dataset.event;
 	}
 
 	async function load() {
@@ -65,7 +71,8 @@ export function mount(main, params) {
 			    min: 'operator', on: { click: retry } }));
 		fill(head, h('h1', { text: j.name || id }), h('div',
 		    { class: 'row' }, b));
-		setProgress(j.progress, st);
+		setProgress(j.progress, st, last && last.status === st &&
+		    last.progress === j.progress ? last.id : undefined);
 		const kvs = [
 		    ['ID', j.job_id], ['Image', j.image],
 		    ['Command', Array.isArray(j.command) ? j.command.join(' ') :
@@ -151,14 +158,28 @@ export function mount(main, params) {
 	});
 
 	load();
+	// an event of this job moves the bar at once; a new status re-reads
+	// the job (attempts, times, outputs)
 	const stops = [
-	    live.watch({ types: ['job_status'], interval: 1500, refresh: load }),
-	    live.on(['job_status'], (ev) => {
-		const d = ev.data || {};
-		if (d.job_id === id && job)
-			setProgress(d.progress ?? job.progress, d.status ||
-			    job.status);
-	    }),
+	    live.watch({ types: ['job_status'], interval: 1500, refresh: load,
+		patch: (ev) => {
+		    const d = ev.data || {};
+		    if (d.job_id !== id)
+			    return true;
+		    if (!job) {
+			    // before the first read: it marks what it shows
+			    last = { id: ev.id, status: d.status,
+				progress: d.progress };
+			    return false;
+		    }
+		    const same = !d.status || d.status === job.status;
+		    job.status = d.status || job.status;
+		    job.progress = d.progress ?? job.progress;
+		    last = { id: ev.id, status: job.status,
+			progress: job.progress };
+		    setProgress(job.progress, job.status, ev.id);
+		    return same;
+	    } }),
 	];
 	return () => {
 		done = true;

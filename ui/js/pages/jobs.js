@@ -78,20 +78,24 @@ function listView(main) {
 	}
 
 	load();
+	// a job_status event moves its row at once; one of a job not listed
+	// (a new one), or that a status filter may leave out, re-reads
 	const stops = [
-	    live.watch({ types: ['job_status'], interval: 2000, refresh: load }),
-	    // a job_status event moves its row at once
-	    live.on(['job_status'], (ev) => {
-		const d = ev.data || {};
-		const row = byId.get(d.job_id);
-		if (!row)
-			return;
-		if (d.status)
-			fill(row.st, badge(d.status));
-		if (d.progress !== undefined)
-			fill(row.pr, progress('Progress of ' + (row.j.name ||
-			    row.j.job_id), d.progress));
-	    }),
+	    live.watch({ types: ['job_status'], interval: 2000, refresh: load,
+		patch: (ev) => {
+		    const d = ev.data || {};
+		    const row = byId.get(d.job_id);
+		    if (!row || (state.status && d.status &&
+			d.status !== state.status))
+			    return false;
+		    if (d.status)
+			    fill(row.st, badge(d.status));
+		    if (d.progress !== undefined && d.progress !== null)
+			    fill(row.pr, progress('Progress of ' + (row.j.name ||
+				row.j.job_id), d.progress));
+		    row.st.parentNode.dataset.event = ev.id;
+		    return true;
+	    } }),
 	];
 	return () => stops.forEach((s) => s());
 }

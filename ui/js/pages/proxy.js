@@ -4,8 +4,8 @@
 // rollback.
 
 import { api, seg } from '../api.js';
-import { h, fill, badge, errorBox, confirmDlg, notice, section, table,
-    fmtTime } from '../dom.js';
+import { h, fill, badge, errorBox, showError, confirmDlg, notice, section,
+    table, fmtTime } from '../dom.js';
 import * as live from '../live.js';
 
 export const title = 'Proxy';
@@ -21,13 +21,17 @@ export function mount(main) {
 	const streams = h('div', null, 'Loading…');
 	const stats = h('div', null, 'Loading…');
 	const hist = h('div', null, 'Loading…');
-	let health = new Map();	// "upstream address" -> status
+	const histErr = h('div');
+	let health = new Map();	// "upstream address" -> status, from the stats
+	// what proxy_health events said since: {status, id}; newer than the
+	// stats, which are saved once a second
+	let heard = new Map();
 
 	fill(main, h('h1', { text: 'Proxy' }),
 	    section('Stats', stats), section('Upstreams', ups),
 	    h('div', { class: 'grid' }, section('Routes', routes),
 		section('Streams', streams)),
-	    section('Apply history', hist));
+	    section('Apply history', histErr, hist));
 
 	async function loadStats() {
 		try {
@@ -52,6 +56,32 @@ export function mount(main) {
 		}
 	}
 
+	// one server of an upstream: its address and health; data-event the
+	// proxy_health event that said so
+	function server(u, s) {
+		const k = u.name + ' ' + s.address;
+		const e = heard.get(k);
+		const el = h('div', { dataset: { server: k } }, h('span', {
+		    class: 'mono', text: s.address + ' ' }), badge(s.down ?
+		    'down' : e ? e.status : health.get(k) || 'unknown'));
+		if (e && !s.down)
+			el.dataset.event = e.id;
+		return el;
+	}
+
+	function heardOf(ev) {
+		const d = ev.data || {};
+		const k = d.upstream + ' ' + d.server;
+		heard.set(k, { status: d.status, id: ev.id });
+		const el = [...ups.querySelectorAll('[data-server]')].find((x) =>
+		    x.dataset.server === k);
+		if (!el)
+			return false;
+		const model = { name: d.upstream, servers: [] };
+		el.replaceWith(server(model, { address: d.server }));
+		return true;
+	}
+
 	async function loadUpstreams() {
 		try {
 			const r = await api('GET', '/proxy/upstreams');
@@ -59,10 +89,7 @@ export function mount(main) {
 			    { label: 'Name', cell: (u) => u.name },
 			    { label: 'Strategy', cell: (u) => u.strategy || '' },
 			    { label: 'Servers', cell: (u) => (u.servers || []).map(
-				(s) => h('div', null, h('span', { class: 'mono',
-				    text: s.address + ' ' }), badge(health.get(u.name +
-				    ' ' + s.address) || (s.down ? 'down' :
-				    'unknown')))) },
+				(s) => server(u, s)) },
 			    { label: 'Health check', cell: (u) => u.health_check &&
 				u.health_check.enabled ? (u.health_check.path || '/') +
 				' every ' + u.health_check.interval : 'off' },
@@ -85,11 +112,14 @@ export function mount(main) {
 		if (!await confirmDlg('Roll the proxy back to generation ' + g +
 		    '? The web server is reloaded with it.', 'Roll back'))
 			return;
+		showError(histErr, null);
 		try {
-			await api('POST', '/proxy/config/rollback/' + seg(g));
-			notice('Rolled back to generation ' + g + '.');
+			const r = await api('POST', '/proxy/config/rollback/' +
+			    seg(g));
+			notice('Rolled back to generation ' + g + ': generation ' +
+			    r.generation + ' is live.');
 		} catch (e) {
-			fill(hist, errorBox(e));
+			showError(histErr, e);
 		}
 		all();
 	}
@@ -106,19 +136,44 @@ export function mount(main) {
 		    { label: 'Listen', cell: (s) => s.listen, class: 'mono' },
 		    { label: 'To', cell: (s) => s.upstream || s.address },
 		    { label: 'Protocol', cell: (s) => s.protocol || 'tcp' }]);
-		loadList('/proxy/config/history', 'generations', hist, [
-		    { label: 'Generation', cell: (g) => String(g.generation) },
-		    { label: 'Applied', cell: (g) => fmtTime(g.applied_at ||
-			g.created_at) },
-		    { label: 'State', cell: (g) => g.status || g.state ||
-			g.current ? badge(g.status || g.state || 'current') : '' },
-		    { label: 'Actions', class: 'acts', cell: (g) => g.current ? '' :
-			h('button', { type: 'button', class: 'small secondary',
-			    text: 'Roll back', min: 'admin', attrs: { 'aria-label':
-				'Roll back to generation ' + g.generation },
-			    on: { click: () => rollback(g.generation) } }) }]);
+		loadHistory();
 	}
+
+	// newest first: the first applied one is live; any other applied
+	// one can be rolled back to
+	async function loadHistory() {
+		try {
+			const gens = (await api('GET', '/proxy/config/history'))
+			    .generations || [];
+			const live1 = gens.find((g) => g.status === 'applied');
+			fill(hist, table('Apply history', [
+			    { label: 'Generation', cell: (g) => String(g.generation) },
+			    { label: 'At', cell: (g) => fmtTime(g.at) },
+			    { label: 'Reason', cell: (g) => g.reason || '' },
+			    { label: 'Version', cell: (g) => String(g.version ?? ''),
+				wide: true },
+			    { label: 'State', cell: (g) => [badge(g === live1 ? 'live' :
+				g.status), g.error ? ' ' + g.error : ''] },
+			    { label: 'Actions', class: 'acts', cell: (g) => g === live1 ||
+				g.status !== 'applied' ? '' : h('button', {
+				type: 'button', class: 'small secondary',
+				text: 'Roll back', min: 'admin', attrs: { 'aria-label':
+				    'Roll back to generation ' + g.generation },
+				on: { click: () => rollback(g.generation) } }) },
+			], gens, 'Nothing applied yet.', (g) => ({
+			    generation: g.generation })));
+		} catch (e) {
+			fill(hist, errorBox(e));
+		}
+	}
+
 	all();
+	// health flips come as proxy_health events; the counters have
+	// none, so the stats are re-read every 10 s (while polling too)
 	return live.watch({ types: ['proxy_health'], interval: 10000,
-	    refresh: () => loadStats().then(loadUpstreams) });
+	    every: 10000, patch: heardOf, refresh: (why) => {
+		if (why === 'resync')
+			heard = new Map();
+		loadStats().then(loadUpstreams);
+	    } });
 }
