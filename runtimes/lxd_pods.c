@@ -482,17 +482,13 @@ dns_of(json_object *cfg)
 	return d;
 }
 
-static int
-lxp_get(const struct rt_endpoint *ep, const char *ref, json_object **out,
-    struct rt_err *err)
+json_object *
+lx_pod_of(const char *ref, json_object *inst)
 {
-	json_object *inst = NULL, *o, *cfg, *dev, *st, *stats;
+	json_object *o, *cfg, *dev, *st, *stats;
 	const char *status, *priv;
 	time_t up;
 
-	*out = NULL;
-	if (lx_instance_full(ep, ref, &inst, err) < 0)
-		return -1;
 	cfg = jget_obj(inst, "expanded_config");
 	dev = jget_obj(inst, "expanded_devices");
 	st = jget_obj(inst, "state");
@@ -531,8 +527,20 @@ lxp_get(const struct rt_endpoint *ep, const char *ref, json_object **out,
 	json_object_object_add(stats, "processes", json_object_new_int64(
 	    jget_int(st, "processes", 0)));
 	json_object_object_add(o, "stats", stats);
+	return o;
+}
+
+static int
+lxp_get(const struct rt_endpoint *ep, const char *ref, json_object **out,
+    struct rt_err *err)
+{
+	json_object *inst = NULL;
+
+	*out = NULL;
+	if (lx_instance_full(ep, ref, &inst, err) < 0)
+		return -1;
+	*out = lx_pod_of(ref, inst);
 	json_object_put(inst);
-	*out = o;
 	return 0;
 }
 
