@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -648,7 +649,8 @@ pve_inspect_of(const struct rt_endpoint *ep, long vmid, json_object *st,
 	uptime = pve_num(st, "uptime", 0);
 	json_object_object_add(o, "exit_code", NULL);
 	json_object_object_add(o, "started_at", NULL);
-	if (uptime > 0) {
+	/* an uptime past the epoch is none (gmtime has no year for it) */
+	if (uptime > 0 && uptime < (int64_t)now_wall()) {
 		iso8601(prop, now_wall() - (time_t)uptime);
 		json_object_object_add(o, "started_at",
 		    json_object_new_string(prop));
@@ -712,11 +714,13 @@ pve_stats_of(json_object *st)
 	    { "network_tx", "netout" }, { "block_read", "diskread" },
 	    { "block_write", "diskwrite" } };
 	json_object *o = json_object_new_object();
+	double cpu = pve_real(st, "cpu", 0) * pve_real(st, "cpus", 1) * 100.0;
 	char ts[32];
 	size_t i;
 
+	/* two finite figures may still make an infinity, which is no JSON */
 	json_object_object_add(o, "cpu_usage", json_object_new_double(
-	    pve_real(st, "cpu", 0) * pve_real(st, "cpus", 1) * 100.0));
+	    isfinite(cpu) ? cpu : 0));
 	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
 		json_object_object_add(o, nums[i][0],
 		    json_object_new_int64(pve_num(st, nums[i][1], 0)));
