@@ -1,9 +1,9 @@
 /*
  * answer.h: what fuzz_lxd.c and fuzz_proxmox.c share.  An input is
  * "HEAD\nBODY": the head an HTTP status ("200") for an answer's body,
- * or a word naming a reader of text; and every shape a driver builds
- * from an answer must be JSON that reads back, with no NaN or infinity
- * (json-c would write them as words no JSON parser takes).
+ * or a word naming a reader of text; and no shape a driver builds from
+ * an answer may hold a NaN or an infinity (json-c would write them as
+ * words no JSON parser takes).
  */
 #ifndef FUZZ_ANSWER_H
 #define FUZZ_ANSWER_H
@@ -75,20 +75,16 @@ fz_finite(json_object *o)
 	}
 }
 
-/* o (a shape we answer with) written and read back. */
+/* o, a shape we answer with, as JSON once written: json-c writes every
+ * value as JSON but a NaN or an infinity ("NaN", "Infinity"); strings
+ * go out as the bytes they hold, which the response writer checks.
+ * (Writing each shape and reading it back cost two thirds of the
+ * executions and could find nothing more.) */
 static inline void
 fz_check_json(json_object *o)
 {
-	json_object *back;
-	const char *s;
-
 	if (!fz_finite(o))
 		abort();
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	if (s == NULL || ((back = json_tokener_parse(s)) == NULL &&
-	    strcmp(s, "null") != 0))
-		abort();
-	json_object_put(back);
 }
 
 /* fz_check_json, then o put. */

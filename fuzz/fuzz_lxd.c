@@ -17,8 +17,8 @@
  *
  * A refusal must carry a one-line message with no host path in it; an
  * answer other than 2xx is never a success; an operation id is one
- * that cannot be a path; every shape built must be JSON that reads
- * back (fuzz/answer.h).  LXD's event records are not read by the
+ * that cannot be a path; no shape built may hold a NaN or an infinity
+ * (fuzz/answer.h).  LXD's event records are not read by the
  * driver (it hands them on as they came): nothing to fuzz there.
  */
 #include "config.h"

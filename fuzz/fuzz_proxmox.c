@@ -15,8 +15,8 @@
  *            task exit statuses, API tokens
  *
  * A refusal carries a one-line message; an answer other than 2xx is
- * never a success; a row's id is a vmid; every shape built must be
- * JSON that reads back (fuzz/answer.h).
+ * never a success; a row's id is a vmid; no shape built may hold a
+ * NaN or an infinity (fuzz/answer.h).
  */
 #include "config.h"
 
