@@ -157,8 +157,10 @@ lx_envelope(const struct rt_endpoint *ep, long status, const char *body,
 		json_object_put(root);
 		if (status >= 200 && status < 300)
 			return malformed(ep, "not a JSON envelope", err);
-		snprintf(text, sizeof(text), "HTTP %ld: %.150s", status,
-		    body ? body : "");
+		/* body need not end in a NUL: at most len bytes of it */
+		snprintf(text, sizeof(text), "HTTP %ld: %.*s", status,
+		    body != NULL ? (int)(len < 150 ? len : 150) : 0,
+		    body != NULL ? body : "");
 		lx_fail(ep, status, text, kind, err);
 		return -1;
 	}

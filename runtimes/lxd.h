@@ -157,6 +157,21 @@ json_object	*lx_image_row(json_object *img);
  * for every other message.  A new object (lxd_io.c). */
 json_object	*lx_event_of(const struct rt_endpoint *, json_object *msg);
 
+/* ---- more readers of answers, without I/O (for the unit tests and
+ * fuzz/fuzz_lxd.c too) ---- */
+
+/* The pod in the pods' shape (lxd_pods.c) from its instance object
+ * (recursion=1) whose name is ref. */
+json_object	*lx_pod_of(const char *ref, json_object *inst);
+/* The proxy devices of one instance object as forward rows, added to
+ * the array rows (lxd_network.c). */
+void		 lx_forwards_of(json_object *inst, json_object *rows);
+/* The ids of an /etc/passwd text's line ("name:pw:uid:gid:...", the
+ * password field may be empty) whose name is user, or (user NULL) whose
+ * uid is *uid; -1 if there is none (lxd_exec.c). */
+int		 lx_passwd_ids(const char *text, const char *user, long *uid,
+		    long *gid);
+
 /* ---- the driver's entry points, by file (rt_lxd in lxd.c) ---- */
 
 /* lxd_instances.c */

@@ -27,11 +27,8 @@
 
 #include "lxd.h"
 
-/* The ids of a passwd line ("name:pw:uid:gid:...", the password field
- * may be empty) whose name is user, or (user NULL) whose uid is *uid;
- * -1 if there is none. */
-static int
-passwd_ids(const char *text, const char *user, long *uid, long *gid)
+int
+lx_passwd_ids(const char *text, const char *user, long *uid, long *gid)
 {
 	const char *l, *pw, *u;
 	char *end;
@@ -91,7 +88,8 @@ user_ids(const struct rt_endpoint *ep, const char *id, const char *user,
 	*gid = *uid;
 	if (lx_file_get(ep, id, "/etc/passwd", 1 << 20, &pw, &len, err) < 0)
 		return numeric ? 0 : -1;
-	if (passwd_ids(pw, numeric ? NULL : user, uid, gid) < 0 && !numeric) {
+	if (lx_passwd_ids(pw, numeric ? NULL : user, uid, gid) < 0 &&
+	    !numeric) {
 		free(pw);
 		rt_err_set(err, RT_E_INVALID, "endpoint '%s': no user '%.64s' "
 		    "in container '%s'", ep->name, user, id);

@@ -270,6 +270,8 @@ lx_row_of(json_object *inst, int full)
 	    strspn(jget_str(cfg, "limits.cpu"), "0123456789") ==
 	    strlen(jget_str(cfg, "limits.cpu")))
 		cpus = strtoll(jget_str(cfg, "limits.cpu"), NULL, 10);
+	if (cpus > INT64_MAX / 1000000000LL)
+		cpus = 0;	/* more cores than can be: no limit we show */
 	json_object_object_add(o, "nano_cpus", json_object_new_int64(cpus *
 	    1000000000LL));
 	json_object_object_add(o, "mounts", mounts_of(dev));

@@ -193,6 +193,16 @@ lx_logs(const struct rt_endpoint *ep, const char *id,
 
 /* ---- stats ---- */
 
+/* A byte counter added to sum (>= 0): a negative one is none, and the
+ * sum stops at INT64_MAX. */
+static int64_t
+counter_add(int64_t sum, int64_t v)
+{
+	if (v <= 0)
+		return sum;
+	return v > INT64_MAX - sum ? INT64_MAX : sum + v;
+}
+
 json_object *
 lx_stats_of(json_object *s0, json_object *s1, uint64_t dt_us,
     json_object *config)
@@ -203,20 +213,24 @@ lx_stats_of(json_object *s0, json_object *s1, uint64_t dt_us,
 	double pct = 0;
 	char ts[32];
 
-	if (dt_us > 0 && c1 > c0)
+	/* a usage below 0 is no reading (and c1 - c0 could overflow) */
+	if (dt_us > 0 && c0 >= 0 && c1 > c0)
 		pct = (double)(c1 - c0) / ((double)dt_us * 1000.0) * 100.0;
 	nets = jget_obj(s1, "network");
 	if (json_object_is_type(nets, json_type_object)) {
 		json_object_object_foreach(nets, k, v) {
 			if (strcmp(k, "lo") == 0)
 				continue;
-			rx += jget_int(jget_obj(v, "counters"),
-			    "bytes_received", 0);
-			tx += jget_int(jget_obj(v, "counters"), "bytes_sent", 0);
+			rx = counter_add(rx, jget_int(jget_obj(v, "counters"),
+			    "bytes_received", 0));
+			tx = counter_add(tx, jget_int(jget_obj(v, "counters"),
+			    "bytes_sent", 0));
 		}
 	}
-	json_object_object_add(o, "cpu_usage",
-	    json_object_new_double((double)(int64_t)(pct * 100) / 100));
+	/* two decimals; past 1e13 a double has none to cut (and the cast
+	 * could overflow) */
+	json_object_object_add(o, "cpu_usage", json_object_new_double(
+	    pct < 1e13 ? (double)(int64_t)(pct * 100) / 100 : pct));
 	json_object_object_add(o, "memory_usage", json_object_new_int64(
 	    jget_int(jget_obj(s1, "memory"), "usage", 0)));
 	json_object_object_add(o, "memory_limit", json_object_new_int64(

@@ -32,9 +32,8 @@
 
 /* ---- forwards ---- */
 
-/* The proxy devices of one instance object as rows, added to rows. */
-static void
-forwards_of(json_object *inst, json_object *rows)
+void
+lx_forwards_of(json_object *inst, json_object *rows)
 {
 	struct lx_proxy p;
 	json_object *o;
@@ -79,7 +78,7 @@ lx_forward_list(const struct rt_endpoint *ep, const char *id,
 			json_object_put(out);
 			return -1;
 		}
-		forwards_of(arr, out);
+		lx_forwards_of(arr, out);
 		json_object_put(arr);
 		*rows = out;
 		return 0;
@@ -92,7 +91,7 @@ lx_forward_list(const struct rt_endpoint *ep, const char *id,
 	n = json_object_is_type(arr, json_type_array) ?
 	    json_object_array_length(arr) : 0;
 	for (i = 0; i < n; i++)
-		forwards_of(json_object_array_get_idx(arr, i), out);
+		lx_forwards_of(json_object_array_get_idx(arr, i), out);
 	json_object_put(arr);
 	*rows = out;
 	return 0;

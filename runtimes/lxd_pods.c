@@ -353,13 +353,20 @@ lxp_create(const struct rt_endpoint *ep, const struct rt_pod_spec *s,
 
 /* ---- get ---- */
 
+/* b > 0 bytes in whole GiB, rounded up (b + GIB - 1 could overflow). */
+static int64_t
+gib_up(int64_t b)
+{
+	return b / GIB + (b % GIB != 0);
+}
+
 /* Whole GiB, rounded up; NULL for no size. */
 static json_object *
 gib_of(const char *size)
 {
 	int64_t b = lx_bytes(size);
 
-	return b > 0 ? json_object_new_int64((b + GIB - 1) / GIB) : NULL;
+	return b > 0 ? json_object_new_int64(gib_up(b)) : NULL;
 }
 
 static json_object *
@@ -393,8 +400,9 @@ network_of(json_object *cfg, json_object *dev, json_object *state)
 	char key[96];
 	size_t i, cnt;
 
-	if (d == NULL || jget_str(d, "type") == NULL ||
-	    strcmp(jget_str(d, "type"), "nic") != 0) {
+	if ((d == NULL || jget_str(d, "type") == NULL ||
+	    strcmp(jget_str(d, "type"), "nic") != 0) &&
+	    json_object_is_type(dev, json_type_object)) {
 		d = NULL;
 		json_object_object_foreach(dev, k, v)
 			if (d == NULL && jget_str(v, "type") != NULL &&
@@ -462,6 +470,9 @@ mounts_of(json_object *dev)
 {
 	json_object *a = json_object_new_array();
 
+	/* an instance without devices: none (foreach needs an object) */
+	if (!json_object_is_type(dev, json_type_object))
+		return a;
 	json_object_object_foreach(dev, k, d)
 		if (is_mount(k, d))
 			json_object_array_add(a, mount_of(k, d));
@@ -482,17 +493,13 @@ dns_of(json_object *cfg)
 	return d;
 }
 
-static int
-lxp_get(const struct rt_endpoint *ep, const char *ref, json_object **out,
-    struct rt_err *err)
+json_object *
+lx_pod_of(const char *ref, json_object *inst)
 {
-	json_object *inst = NULL, *o, *cfg, *dev, *st, *stats;
+	json_object *o, *cfg, *dev, *st, *stats;
 	const char *status, *priv;
 	time_t up;
 
-	*out = NULL;
-	if (lx_instance_full(ep, ref, &inst, err) < 0)
-		return -1;
 	cfg = jget_obj(inst, "expanded_config");
 	dev = jget_obj(inst, "expanded_devices");
 	st = jget_obj(inst, "state");
@@ -531,8 +538,20 @@ lxp_get(const struct rt_endpoint *ep, const char *ref, json_object **out,
 	json_object_object_add(stats, "processes", json_object_new_int64(
 	    jget_int(st, "processes", 0)));
 	json_object_object_add(o, "stats", stats);
+	return o;
+}
+
+static int
+lxp_get(const struct rt_endpoint *ep, const char *ref, json_object **out,
+    struct rt_err *err)
+{
+	json_object *inst = NULL;
+
+	*out = NULL;
+	if (lx_instance_full(ep, ref, &inst, err) < 0)
+		return -1;
+	*out = lx_pod_of(ref, inst);
 	json_object_put(inst);
-	*out = o;
 	return 0;
 }
 
@@ -553,7 +572,7 @@ lxp_resources(const struct rt_endpoint *ep, const char *ref,
 		return -1;
 	root = jget_obj(jget_obj(inst, "expanded_devices"), "root");
 	cur = lx_bytes(jget_str(root, "size"));
-	cur = cur > 0 ? (cur + GIB - 1) / GIB : 0;
+	cur = cur > 0 ? gib_up(cur) : 0;
 	if (res->disk_gb > 0 && res->disk_gb < cur) {
 		json_object_put(inst);
 		rt_err_set(err, RT_E_INVALID, "endpoint '%s': a disk only "
@@ -919,7 +938,7 @@ out:
 static int
 lxp_remove(const struct rt_endpoint *ep, const char *ref, struct rt_err *err)
 {
-	json_object *inst = NULL;
+	json_object *inst = NULL, *devs;
 	const char *pod_id, *pool, *src;
 	char pools[MAX_MP][64], vols[MAX_MP][RT_PATHLEN];
 	struct rt_err e;
@@ -928,13 +947,18 @@ lxp_remove(const struct rt_endpoint *ep, const char *ref, struct rt_err *err)
 	if (lx_instance(ep, ref, &inst, err) < 0)
 		return -1;
 	pod_id = jget_str(jget_obj(inst, "config"), LX_POD_KEY);
-	json_object_object_foreach(jget_obj(inst, "devices"), k, d) {
-		pool = jget_str(d, "pool");
-		src = jget_str(d, "source");
-		if (n < MAX_MP && is_mount(k, d) && pool != NULL &&
-		    src != NULL && made_by(ep, pool, src, pod_id)) {
-			snprintf(pools[n], sizeof(pools[n]), "%s", pool);
-			snprintf(vols[n++], sizeof(vols[0]), "%s", src);
+	/* foreach needs an object: an instance without devices has none */
+	devs = jget_obj(inst, "devices");
+	if (devs != NULL) {
+		json_object_object_foreach(devs, k, d) {
+			pool = jget_str(d, "pool");
+			src = jget_str(d, "source");
+			if (n < MAX_MP && is_mount(k, d) && pool != NULL &&
+			    src != NULL && made_by(ep, pool, src, pod_id)) {
+				snprintf(pools[n], sizeof(pools[n]), "%s",
+				    pool);
+				snprintf(vols[n++], sizeof(vols[0]), "%s", src);
+			}
 		}
 	}
 	json_object_put(inst);

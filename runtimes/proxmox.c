@@ -141,6 +141,35 @@ out:
 }
 
 int
+pve_answer(const struct rt_endpoint *ep, const char *method,
+    const char *path, long status, const char *body, size_t len,
+    enum rt_kind kind, json_object **data, struct rt_err *err)
+{
+	json_object *root = NULL;
+	char where[128];
+	int rc = 0;
+
+	if (data != NULL)
+		*data = NULL;
+	if (len > 0)
+		root = json_tokener_parse(body);
+	if (status < 200 || status >= 300) {
+		pve_fail(ep, status, root, kind, err);
+		rc = -1;
+	} else if (root == NULL || !json_object_is_type(root,
+	    json_type_object)) {
+		rt_err_set(err, RT_E_PROTO, "%s: unparsable answer to %s %s",
+		    pve_where(ep, where, sizeof(where)), method, path);
+		rc = -1;
+	} else if (data != NULL) {
+		json_object_object_get_ex(root, "data", data);
+		*data = json_object_get(*data);
+	}
+	json_object_put(root);
+	return rc;
+}
+
+int
 pve_call(const struct rt_endpoint *ep, const char *method, const char *path,
     const struct pve_form *form, enum rt_kind kind, json_object **data,
     struct rt_err *err)
@@ -149,7 +178,6 @@ pve_call(const struct rt_endpoint *ep, const char *method, const char *path,
 	const char *f = form != NULL && form->buf != NULL ? form->buf : "";
 	char url[RT_PATHLEN * 2], msg[512], where[128];
 	struct rt_resp resp;
-	json_object *root = NULL;
 	int rc;
 
 	if (data != NULL)
@@ -171,22 +199,8 @@ pve_call(const struct rt_endpoint *ep, const char *method, const char *path,
 		    sizeof(where)), msg);
 		return -1;
 	}
-	if (resp.len > 0)
-		root = json_tokener_parse(resp.body);
-	if (resp.status < 200 || resp.status >= 300) {
-		pve_fail(ep, resp.status, root, kind, err);
-		rc = -1;
-	} else if (root == NULL || !json_object_is_type(root,
-	    json_type_object)) {
-		rt_err_set(err, RT_E_PROTO, "%s: unparsable answer to %s %s",
-		    pve_where(ep, where, sizeof(where)), method, path);
-		rc = -1;
-	} else if (data != NULL) {
-		json_object_object_get_ex(root, "data", data);
-		*data = json_object_get(*data);
-		rc = 0;
-	}
-	json_object_put(root);
+	rc = pve_answer(ep, method, path, resp.status, resp.body, resp.len,
+	    kind, data, err);
 	rt_resp_free(&resp);
 	return rc;
 }
@@ -282,11 +296,12 @@ static int
 get_version(const struct rt_endpoint *ep, json_object **d,
     struct rt_err *err)
 {
+	struct rt_version v;
 	char where[128];
 
 	if (pve_call(ep, "GET", "/version", NULL, RT_K_NONE, d, err) < 0)
 		return -1;
-	if (jget_str(*d, "version") == NULL) {
+	if (pve_version_of(*d, &v) < 0) {
 		json_object_put(*d);
 		*d = NULL;
 		rt_err_set(err, RT_E_PROTO, "%s: /version did not answer a "
@@ -326,6 +341,20 @@ pve_check(const struct rt_endpoint *ep, struct rt_err *err)
 
 /* ---- system ---- */
 
+int
+pve_version_of(json_object *d, struct rt_version *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (jget_str(d, "version") == NULL)
+		return -1;
+	snprintf(out->version, sizeof(out->version), "%s",
+	    jget_str(d, "version"));
+	snprintf(out->api_version, sizeof(out->api_version), "%s",
+	    jget_str(d, "release") ? jget_str(d, "release") : "");
+	snprintf(out->os, sizeof(out->os), "linux");
+	return 0;
+}
+
 static int
 pve_version(const struct rt_endpoint *ep, struct rt_version *out,
     struct rt_err *err)
@@ -335,11 +364,7 @@ pve_version(const struct rt_endpoint *ep, struct rt_version *out,
 	memset(out, 0, sizeof(*out));
 	if (get_version(ep, &d, err) < 0)
 		return -1;
-	snprintf(out->version, sizeof(out->version), "%s",
-	    jget_str(d, "version"));
-	snprintf(out->api_version, sizeof(out->api_version), "%s",
-	    jget_str(d, "release") ? jget_str(d, "release") : "");
-	snprintf(out->os, sizeof(out->os), "linux");
+	(void)pve_version_of(d, out);
 	json_object_put(d);
 	return 0;
 }

@@ -107,6 +107,12 @@ void	 pve_form_free(struct pve_form *);
 int	 pve_call(const struct rt_endpoint *, const char *method,
 	    const char *path, const struct pve_form *, enum rt_kind,
 	    json_object **data, struct rt_err *);
+/* pve_call's reading of an answer (status, body NUL-terminated, len
+ * bytes before the NUL) to method path: 0 with *data as pve_call gives
+ * it, or -1 with err. */
+int	 pve_answer(const struct rt_endpoint *, const char *method,
+	    const char *path, long status, const char *body, size_t len,
+	    enum rt_kind, json_object **data, struct rt_err *);
 /* The RT_E_* (and message) of an answer that is not a success: root is
  * its parsed body, or NULL. */
 void	 pve_fail(const struct rt_endpoint *, long status, json_object *root,
@@ -116,6 +122,9 @@ void	 pve_fail(const struct rt_endpoint *, long status, json_object *root,
 int	 pve_call_task(const struct rt_endpoint *, const char *method,
 	    const char *path, const struct pve_form *, enum rt_kind,
 	    long wait_s, struct rt_err *);
+/* A /version answer's data as ours; -1 (out zeroed) when it names no
+ * version. */
+int	 pve_version_of(json_object *data, struct rt_version *out);
 /* "endpoint 'e' (node n)" for messages. */
 const char *pve_where(const struct rt_endpoint *, char *buf, size_t len);
 /* A URL-escaped copy (curl_free it), NULL when out of memory. */
@@ -125,6 +134,10 @@ char	*pve_esc(const char *);
 
 int	 pve_task(const struct rt_endpoint *, const char *upid,
 	    struct rt_task *, struct rt_err *);
+/* A task status answer's data for the task u as ours; -1 when its
+ * status is neither "running" nor "stopped". */
+int	 pve_task_of(json_object *data, const struct pve_upid *u,
+	    struct rt_task *);
 /* Polls upid until it stops, at most wait_s (0: runtime_timeout):
  * RT_E_TIMEOUT past it, RT_E_ENGINE with the task's exitstatus when it
  * failed. */
@@ -146,6 +159,25 @@ int	 pve_ct_status(const struct rt_endpoint *, long vmid,
 /* The keys of a container's pending changes (an array the caller puts). */
 int	 pve_ct_pending(const struct rt_endpoint *, long vmid,
 	    json_object **keys, struct rt_err *);
+
+/* The readers of those answers' data, without I/O (for the unit tests
+ * and fuzz/fuzz_proxmox.c too).  The list's rows, filtered as pve_list
+ * does (-1 with err when it is no array); inspect's and stats' shapes
+ * from status/current st and config cfg (inspect adds cfg's tags to st
+ * when st has none); the keys of a pending answer; a nextid answer's
+ * vmid (0 or -1); the pod in the pods' shape (proxmox_pods.c; pend, the
+ * pending keys, is taken over).  New objects the caller puts. */
+int		 pve_list_of(const struct rt_endpoint *, json_object *data,
+		    const struct rt_list_opts *, json_object **rows,
+		    struct rt_err *);
+json_object	*pve_inspect_of(const struct rt_endpoint *, long vmid,
+		    json_object *st, json_object *cfg);
+json_object	*pve_stats_of(json_object *st);
+json_object	*pve_pending_of(json_object *data);
+int		 pve_nextid_of(json_object *data, long *vmid);
+json_object	*pve_pod_of(const struct rt_endpoint *, const char *ref,
+		    long vmid, json_object *st, json_object *cfg,
+		    json_object *pend);
 /* A container made from a pod spec, stopped: nextid, the create
  * retried on a taken vmid, its task waited for (the pods' create and the
  * core create both). */

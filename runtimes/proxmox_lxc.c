@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,28 +61,36 @@ pve_ct_status(const struct rt_endpoint *ep, long vmid, json_object **st,
 	return ct_object(ep, vmid, "/status/current", "status", st, err);
 }
 
-int
-pve_ct_pending(const struct rt_endpoint *ep, long vmid, json_object **keys,
-    struct rt_err *err)
+json_object *
+pve_pending_of(json_object *d)
 {
-	json_object *d = NULL, *row;
-	char path[192];
+	json_object *keys = json_object_new_array(), *row;
 	size_t i, n;
 
-	*keys = NULL;
-	CT_PATH(path, ep, vmid, "/pending");
-	if (pve_call(ep, "GET", path, NULL, RT_K_CONTAINER, &d, err) < 0)
-		return -1;
-	*keys = json_object_new_array();
 	n = json_object_is_type(d, json_type_array) ?
 	    json_object_array_length(d) : 0;
 	for (i = 0; i < n; i++) {
 		row = json_object_array_get_idx(d, i);
 		if (jget_str(row, "key") != NULL && (jget_has(row, "pending") ||
 		    pve_num(row, "delete", 0) != 0))
-			json_object_array_add(*keys, json_object_new_string(
+			json_object_array_add(keys, json_object_new_string(
 			    jget_str(row, "key")));
 	}
+	return keys;
+}
+
+int
+pve_ct_pending(const struct rt_endpoint *ep, long vmid, json_object **keys,
+    struct rt_err *err)
+{
+	json_object *d = NULL;
+	char path[192];
+
+	*keys = NULL;
+	CT_PATH(path, ep, vmid, "/pending");
+	if (pve_call(ep, "GET", path, NULL, RT_K_CONTAINER, &d, err) < 0)
+		return -1;
+	*keys = pve_pending_of(d);
 	json_object_put(d);
 	return 0;
 }
@@ -152,20 +161,15 @@ label_match(json_object *row, const char *label)
 }
 
 int
-pve_list(const struct rt_endpoint *ep, const struct rt_list_opts *lo,
-    json_object **rows, struct rt_err *err)
+pve_list_of(const struct rt_endpoint *ep, json_object *d,
+    const struct rt_list_opts *lo, json_object **rows, struct rt_err *err)
 {
-	json_object *d = NULL, *c, *row;
-	char path[160];
+	json_object *c, *row;
 	size_t i, n;
 	long vmid;
 
 	*rows = NULL;
-	snprintf(path, sizeof(path), "/nodes/%s/lxc", ep->node);
-	if (pve_call(ep, "GET", path, NULL, RT_K_NONE, &d, err) < 0)
-		return -1;
 	if (!json_object_is_type(d, json_type_array)) {
-		json_object_put(d);
 		rt_err_set(err, RT_E_PROTO, "endpoint '%s': the container "
 		    "list is not an array", ep->name);
 		return -1;
@@ -184,8 +188,24 @@ pve_list(const struct rt_endpoint *ep, const struct rt_list_opts *lo,
 		else
 			json_object_array_add(*rows, row);
 	}
-	json_object_put(d);
 	return 0;
+}
+
+int
+pve_list(const struct rt_endpoint *ep, const struct rt_list_opts *lo,
+    json_object **rows, struct rt_err *err)
+{
+	json_object *d = NULL;
+	char path[160];
+	int rc;
+
+	*rows = NULL;
+	snprintf(path, sizeof(path), "/nodes/%s/lxc", ep->node);
+	if (pve_call(ep, "GET", path, NULL, RT_K_NONE, &d, err) < 0)
+		return -1;
+	rc = pve_list_of(ep, d, lo, rows, err);
+	json_object_put(d);
+	return rc;
 }
 
 int
@@ -352,6 +372,20 @@ create_form(const struct rt_endpoint *ep, const struct rt_pod_spec *s,
 	return 0;
 }
 
+int
+pve_nextid_of(json_object *d, long *out)
+{
+	if (json_object_is_type(d, json_type_string))
+		return pve_vmid_text(json_object_get_string(d), out);
+	if (json_object_is_type(d, json_type_int) &&
+	    json_object_get_int64(d) >= 100 &&
+	    json_object_get_int64(d) <= 999999999) {
+		*out = (long)json_object_get_int64(d);
+		return 0;
+	}
+	return -1;
+}
+
 /* GET /cluster/nextid[?vmid=v]: the free id, or 1 when v is taken. */
 static int
 nextid(const struct rt_endpoint *ep, long want, long *out,
@@ -360,7 +394,7 @@ nextid(const struct rt_endpoint *ep, long want, long *out,
 	json_object *d = NULL;
 	char path[64], where[128];
 	struct rt_err e;
-	int rc = 0;
+	int rc;
 
 	if (want > 0)
 		snprintf(path, sizeof(path), "/cluster/nextid?vmid=%ld", want);
@@ -373,14 +407,7 @@ nextid(const struct rt_endpoint *ep, long want, long *out,
 		*err = e;
 		return -1;
 	}
-	if (json_object_is_type(d, json_type_string))
-		rc = pve_vmid_text(json_object_get_string(d), out);
-	else if (json_object_is_type(d, json_type_int) &&
-	    json_object_get_int64(d) >= 100 &&
-	    json_object_get_int64(d) <= 999999999)
-		*out = (long)json_object_get_int64(d);
-	else
-		rc = -1;
+	rc = pve_nextid_of(d, out);
 	json_object_put(d);
 	if (rc < 0)
 		rt_err_set(err, RT_E_PROTO, "%s: /cluster/nextid answered no "
@@ -606,23 +633,15 @@ pve_remove(const struct rt_endpoint *ep, const char *id, int force,
 
 /* ---- inspect, stats ---- */
 
-int
-pve_inspect(const struct rt_endpoint *ep, const char *id, json_object **out,
-    struct rt_err *err)
+json_object *
+pve_inspect_of(const struct rt_endpoint *ep, long vmid, json_object *st,
+    json_object *cfg)
 {
-	json_object *cfg = NULL, *st = NULL, *o, *mounts, *m;
+	json_object *o, *mounts, *m;
 	char prop[RT_PATHLEN], key[8], path[RT_PATHLEN];
 	int64_t uptime;
-	long vmid;
 	int i;
 
-	*out = NULL;
-	if (pve_resolve(ep, id, &vmid, err) < 0 ||
-	    pve_ct_status(ep, vmid, &st, err) < 0 ||
-	    pve_ct_config(ep, vmid, &cfg, err) < 0) {
-		json_object_put(st);
-		return -1;
-	}
 	if (jget_str(st, "tags") == NULL && jget_str(cfg, "tags") != NULL)
 		json_object_object_add(st, "tags", json_object_new_string(
 		    jget_str(cfg, "tags")));
@@ -630,7 +649,8 @@ pve_inspect(const struct rt_endpoint *ep, const char *id, json_object **out,
 	uptime = pve_num(st, "uptime", 0);
 	json_object_object_add(o, "exit_code", NULL);
 	json_object_object_add(o, "started_at", NULL);
-	if (uptime > 0) {
+	/* an uptime past the epoch is none (gmtime has no year for it) */
+	if (uptime > 0 && uptime < (int64_t)now_wall()) {
 		iso8601(prop, now_wall() - (time_t)uptime);
 		json_object_object_add(o, "started_at",
 		    json_object_new_string(prop));
@@ -661,41 +681,67 @@ pve_inspect(const struct rt_endpoint *ep, const char *id, json_object **out,
 	json_object_object_add(o, "mounts", mounts);
 	json_object_object_add(o, "hostname", json_object_new_string(
 	    jget_str(cfg, "hostname") ? jget_str(cfg, "hostname") : ""));
+	return o;
+}
+
+int
+pve_inspect(const struct rt_endpoint *ep, const char *id, json_object **out,
+    struct rt_err *err)
+{
+	json_object *cfg = NULL, *st = NULL;
+	long vmid;
+
+	*out = NULL;
+	if (pve_resolve(ep, id, &vmid, err) < 0 ||
+	    pve_ct_status(ep, vmid, &st, err) < 0 ||
+	    pve_ct_config(ep, vmid, &cfg, err) < 0) {
+		json_object_put(st);
+		return -1;
+	}
+	*out = pve_inspect_of(ep, vmid, st, cfg);
 	json_object_put(cfg);
 	json_object_put(st);
-	*out = o;
 	return 0;
 }
 
 /* status/current in our stats shape: cpu is the share of the
  * container's cpus, so percent of one CPU is cpu * cpus * 100. */
-int
-pve_stats(const struct rt_endpoint *ep, const char *id, json_object **out,
-    struct rt_err *err)
+json_object *
+pve_stats_of(json_object *st)
 {
 	static const char *const nums[][2] = { { "memory_usage", "mem" },
 	    { "memory_limit", "maxmem" }, { "network_rx", "netin" },
 	    { "network_tx", "netout" }, { "block_read", "diskread" },
 	    { "block_write", "diskwrite" } };
-	size_t i;
-	json_object *st = NULL, *o;
+	json_object *o = json_object_new_object();
+	double cpu = pve_real(st, "cpu", 0) * pve_real(st, "cpus", 1) * 100.0;
 	char ts[32];
+	size_t i;
+
+	/* two finite figures may still make an infinity, which is no JSON */
+	json_object_object_add(o, "cpu_usage", json_object_new_double(
+	    isfinite(cpu) ? cpu : 0));
+	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+		json_object_object_add(o, nums[i][0],
+		    json_object_new_int64(pve_num(st, nums[i][1], 0)));
+	iso8601(ts, now_wall());
+	json_object_object_add(o, "timestamp", json_object_new_string(ts));
+	return o;
+}
+
+int
+pve_stats(const struct rt_endpoint *ep, const char *id, json_object **out,
+    struct rt_err *err)
+{
+	json_object *st = NULL;
 	long vmid;
 
 	*out = NULL;
 	if (pve_resolve(ep, id, &vmid, err) < 0 ||
 	    pve_ct_status(ep, vmid, &st, err) < 0)
 		return -1;
-	o = json_object_new_object();
-	json_object_object_add(o, "cpu_usage", json_object_new_double(
-	    pve_real(st, "cpu", 0) * pve_real(st, "cpus", 1) * 100.0));
-	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
-		json_object_object_add(o, nums[i][0],
-		    json_object_new_int64(pve_num(st, nums[i][1], 0)));
-	iso8601(ts, now_wall());
-	json_object_object_add(o, "timestamp", json_object_new_string(ts));
+	*out = pve_stats_of(st);
 	json_object_put(st);
-	*out = o;
 	return 0;
 }
 

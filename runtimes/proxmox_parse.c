@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,13 +167,18 @@ pve_num(json_object *o, const char *key, int64_t def)
 	const char *s;
 	char *end;
 	long long n;
+	double d;
 
 	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
 		return def;
 	if (json_object_is_type(v, json_type_int))
 		return json_object_get_int64(v);
-	if (json_object_is_type(v, json_type_double))
-		return (int64_t)json_object_get_double(v);
+	if (json_object_is_type(v, json_type_double)) {
+		/* outside int64_t (or NaN) the cast is undefined: none */
+		d = json_object_get_double(v);
+		return d >= -9223372036854775808.0 &&
+		    d < 9223372036854775808.0 ? (int64_t)d : def;
+	}
 	if (!json_object_is_type(v, json_type_string))
 		return def;
 	s = json_object_get_string(v);
@@ -190,14 +196,17 @@ pve_real(json_object *o, const char *key, double def)
 
 	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
 		return def;
+	/* an infinity or NaN ("1e999", "nan") is no figure: none */
 	if (json_object_is_type(v, json_type_int) ||
-	    json_object_is_type(v, json_type_double))
-		return json_object_get_double(v);
+	    json_object_is_type(v, json_type_double)) {
+		d = json_object_get_double(v);
+		return isfinite(d) ? d : def;
+	}
 	if (!json_object_is_type(v, json_type_string))
 		return def;
 	s = json_object_get_string(v);
 	d = strtod(s, &end);
-	return end != s && *end == '\0' ? d : def;
+	return end != s && *end == '\0' && isfinite(d) ? d : def;
 }
 
 int

@@ -170,24 +170,14 @@ mounts_of(json_object *cfg)
 	return a;
 }
 
-static int
-pod_get(const struct rt_endpoint *ep, const char *ref, json_object **out,
-    struct rt_err *err)
+json_object *
+pve_pod_of(const struct rt_endpoint *ep, const char *ref, long vmid,
+    json_object *st, json_object *cfg, json_object *pend)
 {
-	json_object *st = NULL, *cfg = NULL, *pend = NULL, *o, *r, *d;
+	json_object *o, *r, *d;
 	const char *state, *tags;
 	char v[128];
-	long vmid;
 
-	*out = NULL;
-	if (vmid_of(ep, ref, &vmid, err) < 0 ||
-	    pve_ct_status(ep, vmid, &st, err) < 0 ||
-	    pve_ct_config(ep, vmid, &cfg, err) < 0 ||
-	    pve_ct_pending(ep, vmid, &pend, err) < 0) {
-		json_object_put(st);
-		json_object_put(cfg);
-		return -1;
-	}
 	o = json_object_new_object();
 	state = jget_str(st, "status");
 	tags = jget_str(cfg, "tags");
@@ -228,9 +218,28 @@ pod_get(const struct rt_endpoint *ep, const char *ref, json_object **out,
 	json_object_object_add(o, "namespace", rt_json_str_or_null(v));
 	json_object_object_add(o, "unprivileged", json_object_new_boolean(
 	    pve_num(cfg, "unprivileged", 0) == 1));
+	return o;
+}
+
+static int
+pod_get(const struct rt_endpoint *ep, const char *ref, json_object **out,
+    struct rt_err *err)
+{
+	json_object *st = NULL, *cfg = NULL, *pend = NULL;
+	long vmid;
+
+	*out = NULL;
+	if (vmid_of(ep, ref, &vmid, err) < 0 ||
+	    pve_ct_status(ep, vmid, &st, err) < 0 ||
+	    pve_ct_config(ep, vmid, &cfg, err) < 0 ||
+	    pve_ct_pending(ep, vmid, &pend, err) < 0) {
+		json_object_put(st);
+		json_object_put(cfg);
+		return -1;
+	}
+	*out = pve_pod_of(ep, ref, vmid, st, cfg, pend);
 	json_object_put(st);
 	json_object_put(cfg);
-	*out = o;
 	return 0;
 }
 

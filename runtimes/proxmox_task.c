@@ -23,12 +23,31 @@ pve_exit_ok(const char *s)
 }
 
 int
+pve_task_of(json_object *d, const struct pve_upid *u, struct rt_task *t)
+{
+	const char *status = jget_str(d, "status"), *exit;
+
+	memset(t, 0, sizeof(*t));
+	if (status == NULL || (strcmp(status, "running") != 0 &&
+	    strcmp(status, "stopped") != 0))
+		return -1;
+	t->running = strcmp(status, "running") == 0;
+	exit = jget_str(d, "exitstatus");
+	snprintf(t->exitstatus, sizeof(t->exitstatus), "%s",
+	    t->running ? "" : exit ? exit : "unknown");
+	t->ok = !t->running && pve_exit_ok(exit);
+	snprintf(t->type, sizeof(t->type), "%s", u->type);
+	t->started = (time_t)pve_num(d, "starttime", u->starttime);
+	t->ended = (time_t)pve_num(d, "endtime", 0);
+	return 0;
+}
+
+int
 pve_task(const struct rt_endpoint *ep, const char *upid, struct rt_task *t,
     struct rt_err *err)
 {
 	struct pve_upid u;
 	json_object *d = NULL;
-	const char *status, *exit;
 	char path[512], where[128], *esc;
 	int rc;
 
@@ -47,24 +66,12 @@ pve_task(const struct rt_endpoint *ep, const char *upid, struct rt_task *t,
 	curl_free(esc);
 	if ((rc = pve_call(ep, "GET", path, NULL, RT_K_NONE, &d, err)) < 0)
 		return -1;
-	status = jget_str(d, "status");
-	if (status == NULL || (strcmp(status, "running") != 0 &&
-	    strcmp(status, "stopped") != 0)) {
-		json_object_put(d);
+	rc = pve_task_of(d, &u, t);
+	json_object_put(d);
+	if (rc < 0)
 		rt_err_set(err, RT_E_PROTO, "%s: task %s has no status",
 		    pve_where(ep, where, sizeof(where)), upid);
-		return -1;
-	}
-	t->running = strcmp(status, "running") == 0;
-	exit = jget_str(d, "exitstatus");
-	snprintf(t->exitstatus, sizeof(t->exitstatus), "%s",
-	    t->running ? "" : exit ? exit : "unknown");
-	t->ok = !t->running && pve_exit_ok(exit);
-	snprintf(t->type, sizeof(t->type), "%s", u.type);
-	t->started = (time_t)pve_num(d, "starttime", u.starttime);
-	t->ended = (time_t)pve_num(d, "endtime", 0);
-	json_object_put(d);
-	return 0;
+	return rc;
 }
 
 /* Sleeps ms milliseconds. */
