@@ -9,8 +9,12 @@
  * than the live one is applied whole, so writes that arrive together
  * share one reload; each apply settles every pending write up to the
  * version it rendered.  A failed apply puts the stored model back to
- * the live one.  Health flips are rendered at most once per
- * proxy_reload_min_interval.  Once a second the access log is read into
+ * the live one.  No two renders (writes or health flips) come closer
+ * than proxy_reload_min_interval, across restarts of this process too
+ * (the age of the `current` link): a burst of writes waits and shares
+ * the next reload, and a crash loop cannot reload the web server in a
+ * loop (nchan 1.3.6 was seen to abort its workers after some 760
+ * reloads in nine minutes).  Once a second the access log is read into
  * the stats (stats.c) and they are stored for GET /proxy/stats.
  *
  * On start it renders the stored model again: what the API says is what
@@ -177,6 +181,7 @@ apply(struct proc *p, json_object *model, int64_t version,
 		log_msg(LOG_L_ERROR, "proxy: cannot record generation %lld",
 		    (long long)gen);
 	p->last_render_us = now_us();
+	p->dirty = 0;	/* the flips so far are in this render */
 	if (rc == 0) {
 		if (model != p->model) {
 			json_object_put(p->model);
@@ -200,18 +205,20 @@ apply(struct proc *p, json_object *model, int64_t version,
 }
 
 /* Takes the stored model when it is newer than the live one. */
-static void
+/* 1 when there were writes to apply (and they were tried). */
+static int
 apply_writes(struct proc *p)
 {
 	json_object *model = NULL;
 	int64_t head = 0, v = 0;
 
 	if (store_proxy_head(&head) != 0 || head <= p->version)
-		return;
+		return 0;
 	if (store_proxy_model(&model, &v) != 0)
-		return;
+		return 0;
 	apply(p, model, v, "write");
 	json_object_put(model);
+	return 1;
 }
 
 static void
@@ -345,6 +352,7 @@ start(struct proc *p)
 		p->generation = cur;
 	if (store_proxy_model(&model, &v) != 0) {
 		log_msg(LOG_L_ERROR, "proxy: cannot read the model");
+		p->last_render_us = now_us();	/* tried again later */
 		json_object_put(state);
 		return;
 	}
@@ -383,6 +391,42 @@ start(struct proc *p)
 	}
 	json_object_put(model);
 	json_object_put(state);
+}
+
+/* The last render's time on now_us()'s clock, from the age of the
+ * `current` link (0: none, or older than the interval). */
+static uint64_t
+last_render_of_link(void)
+{
+	char link[CFG_STRLEN + 16];
+	struct stat st;
+	time_t age;
+	uint64_t now = now_us();
+
+	snprintf(link, sizeof(link), "%s/current", px_dir());
+	if (lstat(link, &st) < 0)
+		return 0;
+	age = time(NULL) - st.st_mtime;
+	if (age < 0 || age >= proxy_cfg.proxy_reload_min_interval ||
+	    (uint64_t)age * 1000000 >= now)
+		return 0;
+	return now - (uint64_t)age * 1000000;
+}
+
+/* 1 when a render may be done now; else 0, and *wait_ms is cut to the
+ * time left. */
+static int
+may_render(const struct proc *p, long *wait_ms)
+{
+	uint64_t gap = (uint64_t)proxy_cfg.proxy_reload_min_interval * 1000000;
+	uint64_t now = now_us(), left;
+
+	if (p->last_render_us == 0 || now - p->last_render_us >= gap)
+		return 1;
+	left = (p->last_render_us + gap - now + 999) / 1000;
+	if ((long)left < *wait_ms)
+		*wait_ms = (long)left;
+	return 0;
 }
 
 void
@@ -433,25 +477,30 @@ proxy_main(int listen_fd)
 	log_msg(LOG_L_INFO, "proxy %d: %s, generations in %s", (int)getpid(),
 	    proxy_cfg.proxy_server, px_dir());
 	resume_stats(&p);
-	start(&p);
+	/* The first render too waits for the interval after the last one
+	 * (a crash loop of the pool). */
+	p.last_render_us = last_render_of_link();
+	p.unstarted = 1;
 	for (;;) {
 		wait = TICK_MS;
 		if ((next = px_health_next_ms(p.health)) >= 0 && next < wait)
 			wait = next;
+		(void)may_render(&p, &wait);
 		if (px_health_run(p.health, p.sfd, wait) > 0)
 			note_flips(&p);
 		if (signals(&p))
 			break;
-		apply_writes(&p);
-		/* The web server may come up after the pool (at boot): the
-		 * first render is tried again until it is live. */
-		if (p.unstarted && now_us() - p.last_render_us >= START_RETRY_US)
-			start(&p);
-		if (p.dirty && p.model != NULL && now_us() - p.last_render_us >=
-		    (uint64_t)proxy_cfg.proxy_reload_min_interval * 1000000) {
-			p.dirty = 0;
+		if (!may_render(&p, &wait))
+			;	/* what is pending waits for the next turn */
+		else if (p.unstarted) {
+			/* The web server may come up after the pool (at
+			 * boot): the first render is tried again until it
+			 * is live. */
+			if (p.last_render_us == 0 ||
+			    now_us() - p.last_render_us >= START_RETRY_US)
+				start(&p);
+		} else if (!apply_writes(&p) && p.dirty && p.model != NULL)
 			apply(&p, p.model, p.version, "health");
-		}
 		if (now_us() - p.last_stats_us >= STATS_MS * 1000) {
 			p.last_stats_us = now_us();
 			save_stats(&p);

@@ -1418,6 +1418,79 @@ test_killed(void)
 	free(after);
 }
 
+/* The "at" (UTC, to the second) of generation g in the history; -1. */
+static long long
+generation_at(long long g)
+{
+	struct http_resp r;
+	json_object *rows, *row;
+	struct tm tm;
+	const char *at;
+	long long t = -1;
+	size_t i;
+
+	call(&r, "GET", "/api/v1/proxy/config/history", NULL);
+	rows = json_at(r.json, "generations");
+	for (i = 0; rows != NULL && i < json_object_array_length(rows); i++) {
+		row = json_object_array_get_idx(rows, i);
+		if (json_object_get_int64(json_at(row, "generation")) != g ||
+		    (at = json_str_at(row, "at")) == NULL)
+			continue;
+		memset(&tm, 0, sizeof(tm));
+		if (strptime(at, "%Y-%m-%dT%H:%M:%SZ", &tm) != NULL)
+			t = (long long)timegm(&tm);
+	}
+	http_resp_free(&r);
+	return t;
+}
+
+/*
+ * proxy_reload_min_interval (1 s here) parts any two reloads: two writes
+ * sent back to back are live in generations at least a second apart, and
+ * so is a write right after the proxy process was killed and restarted
+ * (the interval is read from the age of the "current" link).  A lower
+ * bound the throttle guarantees, whatever the machine's load.
+ */
+static void
+test_throttle(void)
+{
+	struct http_resp r;
+	long long g[3] = { 0, 0, 0 };
+	int pid, npid = 0, i;
+	char body[128];
+
+	for (i = 0; i < 3; i++) {
+		if (i == 2) {
+			pid = proxy_pid();
+			kill(pid, SIGKILL);
+			for (int k = 0; k < 500 && (npid == 0 || npid == pid);
+			    k++) {
+				harness_msleep(20);
+				npid = proxy_pid();
+			}
+		}
+		snprintf(body, sizeof(body), "{\"id\":\"thr%d\",\"path\":"
+		    "\"/thr%d/*\",\"upstream\":\"rr\"}", i, i);
+		call(&r, "POST", "/api/v1/proxy/routes", body);
+		is_int(r.status, 201, "write %d right after the last one is "
+		    "live (201)", i);
+		g[i] = (long long)json_object_get_int64(json_at(r.json,
+		    "generation"));
+		http_resp_free(&r);
+	}
+	ok(g[1] > g[0] && generation_at(g[1]) - generation_at(g[0]) >= 1,
+	    "its reload came at least proxy_reload_min_interval after the "
+	    "last (generations %lld, %lld)", g[0], g[1]);
+	ok(g[2] > g[1] && generation_at(g[2]) - generation_at(g[1]) >= 1,
+	    "and so after a restart of the proxy process (generation %lld)",
+	    g[2]);
+	for (i = 0; i < 3; i++) {
+		snprintf(body, sizeof(body), "/api/v1/proxy/routes/thr%d", i);
+		call(&r, "DELETE", body, NULL);
+		http_resp_free(&r);
+	}
+}
+
 /* 47 hostile values over every kind of field: each a 400 naming it. */
 static void
 test_injection(int a)
@@ -1723,6 +1796,7 @@ main(void)
 	test_dry_run_async();
 	test_history_rollback();
 	test_killed();
+	test_throttle();
 	test_injection(A);
 	test_host_injection("nginx");
 	test_apache(A, B, SL);
