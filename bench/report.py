@@ -6,6 +6,7 @@ the trend shows).
 usage: report.py WORKDIR MODE OUTFILE
 """
 import os
+import statistics
 import sys
 import time
 
@@ -145,6 +146,7 @@ def main():
                          f"{'' if a[3] == 0 else f', {a[3]} errors'} | "
                          f"{'yes' if ok else '**no**'} |")
         lines.append("")
+    lines += compare_lines(work, raw, bulk)
     if skips:
         lines += ["### Skipped", ""]
         lines += [f"- {title}: {reason}" for _, title, reason in skips]
@@ -155,6 +157,45 @@ def main():
         if not new_file:
             f.write("\n")
         f.write("\n".join(lines))
+
+
+def compare_lines(work, raw, bulk):
+    """BENCH_BEFORE's table: per round, AFTER÷REF and BEFORE÷REF (rows
+    measured seconds apart in the same round); the medians of each, and
+    the median of the per-round change (AFTER÷REF)÷(BEFORE÷REF)."""
+    path = os.path.join(work, "compare.tsv")
+    pairs = tsv(path) if os.path.exists(path) else []
+    if not pairs:
+        return []
+    per = {}
+    for r in raw:
+        secs = int(r[4]) / 1e6 if int(r[4]) > 0 else 1
+        val = int(r[5]) / secs if r[0] in bulk else int(r[3]) / secs
+        per[(r[0], r[1], int(r[2]))] = val
+    out = ["### Before and after (BENCH_BEFORE)", "",
+           "Per round: each build's figure over the reference measured in "
+           "the same round; the change is the median of the per-round "
+           "quotients.", "",
+           "| scenario | reference | before ÷ ref | after ÷ ref | change "
+           "| rounds |", "|---|---|---|---|---|---|"]
+    for sc, after, before, ref in pairs:
+        rounds = sorted({k[2] for k in per if k[0] == sc})
+        a, b, c = [], [], []
+        for n in rounds:
+            x, y, z = (per.get((sc, after, n)), per.get((sc, before, n)),
+                       per.get((sc, ref, n)))
+            if not x or not y or not z:
+                continue
+            a.append(x / z)
+            b.append(y / z)
+            c.append((x / z) / (y / z))
+        if not c:
+            continue
+        out.append(f"| {sc} | {ref} | {statistics.median(b):.3f} | "
+                   f"{statistics.median(a):.3f} | "
+                   f"{(statistics.median(c) - 1) * 100:+.1f} % | "
+                   + ", ".join(f"{q:.3f}" for q in c) + " |")
+    return out + [""]
 
 
 def soak_lines(work):
