@@ -25,8 +25,9 @@
 #include "proxy.h"
 
 static const char *const errnames[] = {
-	"invalid value", "conflict", "not found", "not supported by the web "
-	"server", "refused by the web server", "internal error",
+	"invalid value", "conflict", "not found",
+	"not supported by the web server", "refused by the web server",
+	"internal error",
 };
 
 const char *
