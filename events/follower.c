@@ -73,8 +73,9 @@ struct follow {
 	int				 up;	/* the stream said a word */
 };
 
-/* The engine's verbs that change a container, as container_event words;
- * the others (exec_*, attach, mount, kill, ...) are passed over. */
+/* The engine's verbs that change a container, as container_event words
+ * ("update": docker update, lxc config set); the others (exec_*,
+ * attach, mount, kill, ...) are passed over. */
 static const char *
 event_word(const char *eng)
 {
@@ -84,7 +85,7 @@ event_word(const char *eng)
 		{ "pause", "pause" }, { "unpause", "unpause" },
 		{ "restart", "restart" }, { "destroy", "remove" },
 		{ "remove", "remove" }, { "oom", "oom" },
-		{ "rename", "rename" },
+		{ "rename", "rename" }, { "update", "update" },
 	};
 	size_t i;
 
