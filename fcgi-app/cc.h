@@ -148,6 +148,7 @@ struct principal {
 
 #define REQ_MAX_PARAMS 4
 #define REQ_MAX_HDRS 48		/* HTTP_* parameters indexed per request */
+#define REQ_NCGI 6		/* CGI variables request_init reads */
 #define REQ_ARENA_FIRST 4096	/* bytes of the request's own first block */
 
 struct req_kv {
@@ -173,6 +174,7 @@ struct request {
 	size_t			 nquery;
 	const char		*inhdr[REQ_MAX_HDRS];	/* "HTTP_...=value" */
 	size_t			 ninhdr;		/* > MAX: not indexed */
+	const char		*cgi[REQ_NCGI];	/* request.c's cgi_names */
 	const char		*content_type;
 	long long		 content_length;
 	size_t			 body_read;

@@ -241,6 +241,31 @@ query_parse(struct request *r, const char *q)
 }
 
 /*
+ * The CGI variables request_init reads, each found in req_use_env's pass
+ * rather than by a scan of every parameter of its own (FCGX_GetParam):
+ * those scans were a tenth of a health request's instructions.
+ */
+enum { CGI_METHOD, CGI_URI, CGI_DOCUMENT_URI, CGI_REDIRECT_STATUS,
+	CGI_CONTENT_TYPE, CGI_CONTENT_LENGTH };
+#define CGI(s)	{ s, sizeof(s) - 1 }
+static const struct {
+	const char	*name;
+	size_t		 len;
+} cgi_names[REQ_NCGI] = {
+	CGI("REQUEST_METHOD"), CGI("REQUEST_URI"), CGI("DOCUMENT_URI"),
+	CGI("REDIRECT_STATUS"), CGI("CONTENT_TYPE"), CGI("CONTENT_LENGTH"),
+};
+#undef CGI
+
+/* Whether s starts with the first three characters of name (s may be
+ * shorter: the first mismatch stops the reading). */
+static int
+starts3(const char *s, const char *name)
+{
+	return s[0] == name[0] && s[1] == name[1] && s[2] == name[2];
+}
+
+/*
  * A request the web server refused itself (a malformed URI, a %00, an
  * oversized header) reaches us only through nginx's error_page or
  * Apache's ErrorDocument pointing at /_cc/rejected, so that its client
@@ -250,8 +275,8 @@ query_parse(struct request *r, const char *q)
 static void
 refused(struct request *r)
 {
-	const char *doc = req_env(r, "DOCUMENT_URI");
-	const char *st = req_env(r, "REDIRECT_STATUS");
+	const char *doc = r->cgi[CGI_DOCUMENT_URI];
+	const char *st = r->cgi[CGI_REDIRECT_STATUS];
 	long v;
 
 	if (st != NULL && parse_long(st, 400, 599, &v) == 0)
@@ -313,29 +338,35 @@ req_read_end(struct request *r)
 }
 
 /*
- * Fills r from the FastCGI parameters.  Returns 0, or -1 with r->reject
- * naming the problem when the request line itself is bad (the router then
- * answers 400).
- * The path comes from REQUEST_URI, undecoded by the web server, so both
- * nginx and Apache give the app the same bytes to judge.
- */
-/*
- * Takes the request's parameters and notes where the HTTP_* ones are, in
- * one pass, so that looking up a header scans those few and not every
- * CGI variable (FCGX_GetParam compares each in full; a download asks for
- * about ten headers).  Past REQ_MAX_HDRS the lookup scans them all.
+ * Takes the request's parameters and notes, in one pass, where the
+ * HTTP_* ones are (a header lookup then scans those few, not every CGI
+ * variable; past REQ_MAX_HDRS it scans them all) and the values of
+ * cgi_names (the first of each, as FCGX_GetParam would).
  */
 void
 req_use_env(struct request *r, char **envp)
 {
+	const char *s;
 	char **e;
+	size_t i;
 
 	r->envp = envp;
 	r->ninhdr = 0;
-	for (e = envp; e != NULL && *e != NULL; e++)
-		if (strncmp(*e, "HTTP_", 5) == 0 &&
-		    r->ninhdr++ < REQ_MAX_HDRS)
-			r->inhdr[r->ninhdr - 1] = *e;
+	memset(r->cgi, 0, sizeof(r->cgi));
+	for (e = envp; e != NULL && (s = *e) != NULL; e++) {
+		if (starts3(s, "HTTP_") && s[3] == 'P' && s[4] == '_') {
+			if (r->ninhdr++ < REQ_MAX_HDRS)
+				r->inhdr[r->ninhdr - 1] = s;
+			continue;
+		}
+		for (i = 0; i < REQ_NCGI; i++)
+			if (starts3(s, cgi_names[i].name) && r->cgi[i] == NULL &&
+			    strncmp(s, cgi_names[i].name, cgi_names[i].len) ==
+			    0 && s[cgi_names[i].len] == '=') {
+				r->cgi[i] = s + cgi_names[i].len + 1;
+				break;
+			}
+	}
 }
 
 /* The value if entry is "HTTP_" name "=value", name compared as CGI
@@ -373,14 +404,31 @@ static const char *const text_headers[] = {
 static int
 text_headers_check(struct request *r)
 {
-	const char *v;
+	const char *v, *s, *bad = NULL;
+	char **e;
 	size_t i;
 
-	for (i = 0; i < sizeof(text_headers) / sizeof(text_headers[0]); i++)
-		if ((v = req_header(r, text_headers[i])) != NULL &&
-		    utf8_check(v, strlen(v), NULL) < 0)
-			return reject(r, req_printf(r, "header %s is not valid "
-			    "UTF-8", text_headers[i]));
+	/* Content-Type is a CGI variable; the others are looked for in
+	 * one pass over the HTTP_* parameters, not in a scan each (the
+	 * names start with a capital, as CGI spells them). */
+	if ((v = r->cgi[CGI_CONTENT_TYPE]) != NULL &&
+	    utf8_check(v, strlen(v), NULL) < 0)
+		bad = text_headers[0];
+	for (e = r->envp; bad == NULL && e != NULL && (s = *e) != NULL; e++) {
+		if (!starts3(s, "HTTP_") || s[3] != 'P' || s[4] != '_')
+			continue;
+		for (i = 1; i < sizeof(text_headers) / sizeof(text_headers[0]);
+		    i++)
+			if (s[5] == text_headers[i][0] &&
+			    (v = header_value(s, text_headers[i])) != NULL) {
+				if (utf8_check(v, strlen(v), NULL) < 0)
+					bad = text_headers[i];
+				break;
+			}
+	}
+	if (bad != NULL)
+		return reject(r, req_printf(r, "header %s is not valid UTF-8",
+		    bad));
 	return 0;
 }
 
@@ -398,6 +446,13 @@ enc_slash(const char *s, size_t len)
 	return 0;
 }
 
+/*
+ * Fills r from the FastCGI parameters.  Returns 0, or -1 with r->reject
+ * naming the problem when the request line itself is bad (the router then
+ * answers 400).
+ * The path comes from REQUEST_URI, undecoded by the web server, so both
+ * nginx and Apache give the app the same bytes to judge.
+ */
 int
 request_init(struct request *r, FCGX_Request *f)
 {
@@ -413,7 +468,7 @@ request_init(struct request *r, FCGX_Request *f)
 	make_id(r);
 
 	/* Copied: the access log runs after FCGX_Finish_r frees params. */
-	m = req_env(r, "REQUEST_METHOD");
+	m = r->cgi[CGI_METHOD];
 	if (m == NULL || *m == '\0' || strlen(m) >= sizeof(r->method_buf) ||
 	    strspn(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(m)) {
 		r->method = "GET";
@@ -424,9 +479,9 @@ request_init(struct request *r, FCGX_Request *f)
 	r->is_head = strcmp(r->method, "HEAD") == 0;
 
 	refused(r);
-	uri = req_env(r, "REQUEST_URI");
+	uri = r->cgi[CGI_URI];
 	if (uri == NULL || *uri != '/')
-		uri = req_env(r, "DOCUMENT_URI");
+		uri = r->cgi[CGI_DOCUMENT_URI];
 	if (uri == NULL || *uri != '/')
 		return reject(r, "missing or relative request URI");
 	q = strchr(uri, '?');
@@ -454,8 +509,8 @@ request_init(struct request *r, FCGX_Request *f)
 	if (text_headers_check(r) < 0)
 		return -1;
 
-	r->content_type = req_env(r, "CONTENT_TYPE");
-	if ((cl = req_env(r, "CONTENT_LENGTH")) != NULL && *cl != '\0') {
+	r->content_type = r->cgi[CGI_CONTENT_TYPE];
+	if ((cl = r->cgi[CGI_CONTENT_LENGTH]) != NULL && *cl != '\0') {
 		long v;
 
 		if (parse_long(cl, 0, 0x7fffffffffffffffL, &v) < 0)
@@ -502,8 +557,9 @@ req_header(const struct request *r, const char *name)
 	char key[128];
 	size_t i;
 
-	if (strcasecmp(name, "Content-Type") == 0)
-		return req_env(r, "CONTENT_TYPE");
+	if ((name[0] == 'C' || name[0] == 'c') &&
+	    strcasecmp(name, "Content-Type") == 0)
+		return r->envp ? r->cgi[CGI_CONTENT_TYPE] : NULL;
 	if (r->ninhdr <= REQ_MAX_HDRS) {
 		for (i = 0; i < r->ninhdr; i++)
 			if ((v = header_value(r->inhdr[i], name)) != NULL)
