@@ -11,10 +11,11 @@
  * version it rendered.  A failed apply puts the stored model back to
  * the live one.  No two renders (writes or health flips) come closer
  * than proxy_reload_min_interval, across restarts of this process too
- * (the age of the `current` link): a burst of writes waits and shares
- * the next reload, and a crash loop cannot reload the web server in a
- * loop (nchan 1.3.6 was seen to abort its workers after some 760
- * reloads in nine minutes).  Once a second the access log is read into
+ * (each render sets the `current` link's mtime): a burst of writes
+ * waits and shares the next reload, and a crash loop cannot reload the
+ * web server in a loop (nchan 1.3.6 was seen to abort its new workers
+ * after nine minutes of reloads about a second apart).  Once a second
+ * the access log is read into
  * the stats (stats.c) and they are stored for GET /proxy/stats.
  *
  * On start it renders the stored model again: what the API says is what
@@ -40,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../storage/storage.h"
@@ -135,6 +137,44 @@ ctx_of(struct proc *p, struct px_ctx *ctx, int64_t gen, json_object *down)
 	ctx->stats = proxy_cfg.proxy_stats;
 }
 
+/* The last render's time on now_us()'s clock, from the `current`
+ * link's mtime, which each render sets (0: none, or older than the
+ * interval). */
+static uint64_t
+last_render_of_link(void)
+{
+	char link[CFG_STRLEN + 16];
+	struct timespec wall;
+	struct stat st;
+	int64_t age;
+	uint64_t now = now_us();
+
+	snprintf(link, sizeof(link), "%s/current", px_dir());
+	if (lstat(link, &st) < 0 || clock_gettime(CLOCK_REALTIME, &wall) < 0)
+		return 0;
+	age = ((int64_t)wall.tv_sec - (int64_t)st.st_mtim.tv_sec) * 1000000 +
+	    ((int64_t)wall.tv_nsec - (int64_t)st.st_mtim.tv_nsec) / 1000;
+	if (age < 0 || (uint64_t)age >= (uint64_t)now ||
+	    age >= (int64_t)proxy_cfg.proxy_reload_min_interval * 1000000)
+		return 0;
+	return now - (uint64_t)age;
+}
+
+/* A render is done: its time, here and on the `current` link (for the
+ * next proxy process, should this one be killed). */
+static void
+rendered(struct proc *p)
+{
+	char link[CFG_STRLEN + 16];
+
+	p->last_render_us = now_us();
+	snprintf(link, sizeof(link), "%s/current", px_dir());
+	if (utimensat(AT_FDCWD, link, NULL, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    errno != ENOENT)
+		log_msg(LOG_L_WARN, "proxy: cannot touch %s: %s", link,
+		    strerror(errno));
+}
+
 /*
  * Renders model (at version) as a new generation and applies it, then
  * records the outcome.  Live: it becomes p's model.  Refused: the
@@ -180,7 +220,7 @@ apply(struct proc *p, json_object *model, int64_t version,
 	if (store_proxy_settle(&o) != 0)
 		log_msg(LOG_L_ERROR, "proxy: cannot record generation %lld",
 		    (long long)gen);
-	p->last_render_us = now_us();
+	rendered(p);
 	p->dirty = 0;	/* the flips so far are in this render */
 	if (rc == 0) {
 		if (model != p->model) {
@@ -391,26 +431,6 @@ start(struct proc *p)
 	}
 	json_object_put(model);
 	json_object_put(state);
-}
-
-/* The last render's time on now_us()'s clock, from the age of the
- * `current` link (0: none, or older than the interval). */
-static uint64_t
-last_render_of_link(void)
-{
-	char link[CFG_STRLEN + 16];
-	struct stat st;
-	time_t age;
-	uint64_t now = now_us();
-
-	snprintf(link, sizeof(link), "%s/current", px_dir());
-	if (lstat(link, &st) < 0)
-		return 0;
-	age = time(NULL) - st.st_mtime;
-	if (age < 0 || age >= proxy_cfg.proxy_reload_min_interval ||
-	    (uint64_t)age * 1000000 >= now)
-		return 0;
-	return now - (uint64_t)age * 1000000;
 }
 
 /* 1 when a render may be done now; else 0, and *wait_ms is cut to the

@@ -1448,8 +1448,8 @@ generation_at(long long g)
  * proxy_reload_min_interval (1 s here) parts any two reloads: two writes
  * sent back to back are live in generations at least a second apart, and
  * so is a write right after the proxy process was killed and restarted
- * (the interval is read from the age of the "current" link).  A lower
- * bound the throttle guarantees, whatever the machine's load.
+ * (each render sets the "current" link's mtime).  A lower bound the
+ * throttle guarantees, whatever the machine's load.
  */
 static void
 test_throttle(void)
