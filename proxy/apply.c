@@ -28,8 +28,9 @@
 
 #define GEN_PATH	"/_cc_proxy/generation"
 
-static void
-at(char *buf, size_t len, const char *rel)
+/* The path of rel below proxy_dir. */
+void
+px_at(char *buf, size_t len, const char *rel)
 {
 	snprintf(buf, len, "%s/%s", px_dir(), rel);
 }
@@ -47,7 +48,7 @@ px_current_generation(void)
 	ssize_t n;
 	long long g;
 
-	at(link, sizeof(link), "current");
+	px_at(link, sizeof(link), "current");
 	if ((n = readlink(link, target, sizeof(target) - 1)) <= 0)
 		return 0;
 	target[n] = '\0';
@@ -158,10 +159,10 @@ link_to(int64_t gen)
 {
 	char cur[CFG_STRLEN + 16], tmp[CFG_STRLEN + 16], target[64];
 
-	at(cur, sizeof(cur), "current");
+	px_at(cur, sizeof(cur), "current");
 	if (gen <= 0)
 		return unlink(cur) < 0 && errno != ENOENT ? -1 : 0;
-	at(tmp, sizeof(tmp), "current.tmp");
+	px_at(tmp, sizeof(tmp), "current.tmp");
 	snprintf(target, sizeof(target), "gen-%lld", (long long)gen);
 	unlink(tmp);
 	if (symlink(target, tmp) < 0)
@@ -184,7 +185,7 @@ px_read_generation(int64_t gen, struct px_files *fs)
 
 	memset(fs, 0, sizeof(*fs));
 	if (gen == 0)
-		at(dir, sizeof(dir), "current");
+		px_at(dir, sizeof(dir), "current");
 	else
 		gen_dir(dir, sizeof(dir), gen, "");
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -312,7 +313,7 @@ px_reload(char *why, size_t whylen)
 		char stamp[CFG_STRLEN + 32], text[32];
 		int64_t g = px_current_generation();
 
-		at(stamp, sizeof(stamp), "reload.stamp");
+		px_at(stamp, sizeof(stamp), "reload.stamp");
 		snprintf(text, sizeof(text), "%lld\n", (long long)g);
 		if (write_file(stamp, text, strlen(text)) < 0) {
 			snprintf(why, whylen, "cannot write %s: %s", stamp,
@@ -358,7 +359,7 @@ live_generation(void)
 	if ((c = curl_easy_init()) == NULL)
 		return -1;
 	if (url[0] == '\0') {
-		at(sock, sizeof(sock), "verify.sock");
+		px_at(sock, sizeof(sock), "verify.sock");
 		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
 		curl_easy_setopt(c, CURLOPT_URL, "http://localhost" GEN_PATH);
 	} else

@@ -15,8 +15,8 @@
  * waits and shares the next reload, and a crash loop cannot reload the
  * web server in a loop (nchan 1.3.6 was seen to abort its new workers
  * after nine minutes of reloads about a second apart).  Once a second
- * the access log is read into
- * the stats (stats.c) and they are stored for GET /proxy/stats.
+ * the access log is read into the stats (stats.c) and they are stored
+ * for GET /proxy/stats.
  *
  * On start it renders the stored model again: what the API says is what
  * the web server runs, after a crash, a reboot or a hand edit.  A lock
@@ -149,7 +149,7 @@ last_render_of_link(void)
 	int64_t age;
 	uint64_t now = now_us();
 
-	snprintf(link, sizeof(link), "%s/current", px_dir());
+	px_at(link, sizeof(link), "current");
 	if (lstat(link, &st) < 0 || clock_gettime(CLOCK_REALTIME, &wall) < 0)
 		return 0;
 	age = ((int64_t)wall.tv_sec - (int64_t)st.st_mtim.tv_sec) * 1000000 +
@@ -168,7 +168,7 @@ rendered(struct proc *p)
 	char link[CFG_STRLEN + 16];
 
 	p->last_render_us = now_us();
-	snprintf(link, sizeof(link), "%s/current", px_dir());
+	px_at(link, sizeof(link), "current");
 	if (utimensat(AT_FDCWD, link, NULL, AT_SYMLINK_NOFOLLOW) < 0 &&
 	    errno != ENOENT)
 		log_msg(LOG_L_WARN, "proxy: cannot touch %s: %s", link,
@@ -244,8 +244,8 @@ apply(struct proc *p, json_object *model, int64_t version,
 	json_object_put(down);
 }
 
-/* Takes the stored model when it is newer than the live one. */
-/* 1 when there were writes to apply (and they were tried). */
+/* Takes the stored model when it is newer than the live one: 1 when
+ * there were writes to apply (and they were tried), else 0. */
 static int
 apply_writes(struct proc *p)
 {
@@ -356,7 +356,7 @@ take_lock(struct proc *p)
 	struct timespec ts = { 0, 100 * 1000000 };
 
 	mkdir(px_dir(), 0755);
-	snprintf(path, sizeof(path), "%s/lock", px_dir());
+	px_at(path, sizeof(path), "lock");
 	if ((p->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
 		log_msg(LOG_L_ERROR, "proxy: cannot open %s: %s", path,
 		    strerror(errno));
@@ -433,8 +433,8 @@ start(struct proc *p)
 	json_object_put(state);
 }
 
-/* 1 when a render may be done now; else 0, and *wait_ms is cut to the
- * time left. */
+/* 1 when a render may be done now; else 0, and *wait_ms (when given) is
+ * cut to the time left. */
 static int
 may_render(const struct proc *p, long *wait_ms)
 {
@@ -444,7 +444,7 @@ may_render(const struct proc *p, long *wait_ms)
 	if (p->last_render_us == 0 || now - p->last_render_us >= gap)
 		return 1;
 	left = (p->last_render_us + gap - now + 999) / 1000;
-	if ((long)left < *wait_ms)
+	if (wait_ms != NULL && (long)left < *wait_ms)
 		*wait_ms = (long)left;
 	return 0;
 }
@@ -490,7 +490,7 @@ proxy_main(int listen_fd)
 		log_msg(LOG_L_ERROR, "proxy: out of memory");
 		exit(3);
 	}
-	snprintf(p.log, sizeof(p.log), "%s/access.log", px_dir());
+	px_at(p.log, sizeof(p.log), "access.log");
 	sb_self->state = SB_IDLE;
 	if (take_lock(&p) < 0)
 		goto out;
@@ -510,12 +510,12 @@ proxy_main(int listen_fd)
 			note_flips(&p);
 		if (signals(&p))
 			break;
-		if (!may_render(&p, &wait))
-			;	/* what is pending waits for the next turn */
+		/* Inside the interval, what is pending waits its turn.
+		 * The web server may come up after the pool (at boot):
+		 * the first render is tried again until it is live. */
+		if (!may_render(&p, NULL))
+			;
 		else if (p.unstarted) {
-			/* The web server may come up after the pool (at
-			 * boot): the first render is tried again until it
-			 * is live. */
 			if (p.last_render_us == 0 ||
 			    now_us() - p.last_render_us >= START_RETRY_US)
 				start(&p);

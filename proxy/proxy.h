@@ -66,6 +66,7 @@ enum px_server { PX_NONE, PX_NGINX, PX_APACHE };
 enum px_server	 px_server(void);
 /* proxy_dir, or data_dir/proxy when it is empty. */
 const char	*px_dir(void);
+void		 px_at(char *, size_t, const char *rel);
 /* The effective check argv text ("" for none), reload spec, error log. */
 const char	*px_check_cmd(void);
 const char	*px_reload_spec(void);
