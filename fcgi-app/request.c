@@ -265,6 +265,13 @@ starts3(const char *s, const char *name)
 	return s[0] == name[0] && s[1] == name[1] && s[2] == name[2];
 }
 
+/* Whether the parameter s is a header ("HTTP_..."), read as starts3. */
+static int
+is_header(const char *s)
+{
+	return starts3(s, "HTT") && s[3] == 'P' && s[4] == '_';
+}
+
 /*
  * A request the web server refused itself (a malformed URI, a %00, an
  * oversized header) reaches us only through nginx's error_page or
@@ -354,7 +361,7 @@ req_use_env(struct request *r, char **envp)
 	r->ninhdr = 0;
 	memset(r->cgi, 0, sizeof(r->cgi));
 	for (e = envp; e != NULL && (s = *e) != NULL; e++) {
-		if (starts3(s, "HTTP_") && s[3] == 'P' && s[4] == '_') {
+		if (is_header(s)) {
 			if (r->ninhdr++ < REQ_MAX_HDRS)
 				r->inhdr[r->ninhdr - 1] = s;
 			continue;
@@ -415,7 +422,7 @@ text_headers_check(struct request *r)
 	    utf8_check(v, strlen(v), NULL) < 0)
 		bad = text_headers[0];
 	for (e = r->envp; bad == NULL && e != NULL && (s = *e) != NULL; e++) {
-		if (!starts3(s, "HTTP_") || s[3] != 'P' || s[4] != '_')
+		if (!is_header(s))
 			continue;
 		for (i = 1; i < sizeof(text_headers) / sizeof(text_headers[0]);
 		    i++)
