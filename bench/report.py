@@ -163,8 +163,7 @@ def compare_lines(work, raw, bulk):
     """BENCH_BEFORE's table: per round, AFTER÷REF and BEFORE÷REF (rows
     measured seconds apart in the same round); the medians of each, and
     the median of the per-round change (AFTER÷REF)÷(BEFORE÷REF)."""
-    path = os.path.join(work, "compare.tsv")
-    pairs = tsv(path) if os.path.exists(path) else []
+    pairs = tsv(os.path.join(work, "compare.tsv"))
     if not pairs:
         return []
     per = {}
