@@ -58,8 +58,8 @@ out_full(FCGX_Stream *s, int doClose)
 
 /* A request as FCGX_Accept_r hands it over: the parameters (a NULL-ended
  * list of up to 7 "NAME=value") and a body of len bytes still to come. */
-static void
-accept_req(struct request *r, const char *const *params, const char *body,
+static int
+init_req(struct request *r, const char *const *params, const char *body,
     size_t len)
 {
 	size_t n;
@@ -82,7 +82,14 @@ accept_req(struct request *r, const char *const *params, const char *body,
 	fr.in = &in_stream;
 	fr.out = &out_stream;
 	fr.envp = envp;
-	CHECK_INT(request_init(r, &fr), 0);
+	return request_init(r, &fr);
+}
+
+static void
+accept_req(struct request *r, const char *const *params, const char *body,
+    size_t len)
+{
+	CHECK_INT(init_req(r, params, body, len), 0);
 }
 
 /* A body of n bytes (a JSON string, as the echo route's bodies). */
@@ -198,6 +205,43 @@ t_body_short(void)
 	free(body);
 }
 
+/* Each text header that is not UTF-8 is refused naming it, whichever
+ * place it has among the parameters; a credential header's bytes (not
+ * a text header) and a text header that is UTF-8 pass. */
+static void
+t_text_headers(void)
+{
+	static const char *const bad[][2] = {
+		{ "CONTENT_TYPE=text/\xff", "Content-Type" },
+		{ "HTTP_ACCEPT=text/\xc0\xae", "Accept" },
+		{ "HTTP_RANGE=bytes=0-\xff", "Range" },
+		{ "HTTP_IF_MATCH=\"\xed\xa0\x80\"", "If-Match" },
+		{ "HTTP_IF_NONE_MATCH=\"\xff\"", "If-None-Match" },
+		{ "HTTP_IF_RANGE=\"\xfe\"", "If-Range" },
+		{ "HTTP_IF_MODIFIED_SINCE=\xff", "If-Modified-Since" },
+		{ "HTTP_IF_UNMODIFIED_SINCE=\xff", "If-Unmodified-Since" },
+	};
+	const char *params[7] = { "REQUEST_METHOD=GET",
+	    "REQUEST_URI=/api/v1/health", "HTTP_HOST=x",
+	    "HTTP_AUTHORIZATION=Bearer \xff", NULL, "HTTP_IF_RANGE=\"a\"",
+	    NULL };
+	char want[64];
+	struct request r;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		params[4] = bad[i][0];
+		CHECK_INT(init_req(&r, params, "", 0), -1);
+		snprintf(want, sizeof(want), "header %s is not valid UTF-8",
+		    bad[i][1]);
+		CHECK(r.reject != NULL && strcmp(r.reject, want) == 0);
+		request_free(&r);
+	}
+	params[4] = "HTTP_ACCEPT=text/plain; q=\xc3\xa9";
+	CHECK_INT(init_req(&r, params, "", 0), 0);
+	request_free(&r);
+}
+
 int
 main(void)
 {
@@ -206,5 +250,6 @@ main(void)
 	t_no_body();
 	t_body_unread();
 	t_body_short();
+	t_text_headers();
 	return unit_done();
 }
