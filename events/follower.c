@@ -173,9 +173,10 @@ stream_sink(void *arg, enum rt_stream s, const char *buf, size_t len)
 	json_object *ev;
 	int64_t now = ev_now_ms();
 
-	(void)s;
 	if (stop)
 		return -1;
+	if (s == RT_WAIT)	/* the engine has not answered yet */
+		return 0;
 	/* Up again: what changed while no stream was (all of it on an
 	 * engine without replay, as LXD) is known only to a new listing,
 	 * one that begins after this. */

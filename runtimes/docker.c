@@ -328,9 +328,8 @@ dk_lines_sink(void *arg, enum rt_stream s, const char *p, size_t n)
 	char *nl;
 	size_t take, used;
 
-	(void)s;
 	if (p == NULL)
-		return l->fn(l->arg, RT_RAW, NULL, 0);
+		return l->fn(l->arg, s == RT_WAIT ? RT_WAIT : RT_RAW, NULL, 0);
 	while (n > 0) {
 		take = n < sizeof(l->buf) - l->len ? n : sizeof(l->buf) -
 		    l->len;

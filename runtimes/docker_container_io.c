@@ -22,9 +22,9 @@ demux_sink(void *arg, enum rt_stream s, const char *buf, size_t len)
 {
 	struct dk_demux *dm = arg;
 
-	(void)s;
 	if (buf == NULL)	/* a tick: let the caller look around */
-		return dm->fn(dm->arg, RT_STDOUT, NULL, 0);
+		return dm->fn(dm->arg, s == RT_WAIT ? RT_WAIT : RT_STDOUT,
+		    NULL, 0);
 	return dk_demux_feed(dm, buf, len);
 }
 

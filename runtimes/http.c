@@ -314,9 +314,10 @@ stream_write(char *data, size_t size, size_t nmemb, void *arg)
 }
 
 /* About once a second libcurl calls this: the sink gets an empty chunk,
- * so a quiet follow still notices a worker told to stop.  Only once the
- * engine has answered (a status line came): a tick says the stream is
- * up, which connecting (bounded by runtime_connect_timeout) is not. */
+ * so a quiet follow still notices a worker told to stop.  RT_WAIT until
+ * the engine has answered (a status line came): only then does a tick
+ * say the stream is up, which connecting (bounded by
+ * runtime_connect_timeout) or an engine holding its head is not. */
 static int
 stream_tick(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
     curl_off_t un)
@@ -325,10 +326,9 @@ stream_tick(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 	long code = 0;
 
 	(void)dt, (void)dn, (void)ut, (void)un;
-	if (curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK ||
-	    code == 0)
-		return 0;
-	if (s->fn(s->arg, RT_RAW, NULL, 0) != 0) {
+	if (curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK)
+		code = 0;
+	if (s->fn(s->arg, code == 0 ? RT_WAIT : RT_RAW, NULL, 0) != 0) {
 		s->stopped = 1;
 		return 1;
 	}
