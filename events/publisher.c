@@ -6,6 +6,10 @@
  * log's order; every events_heartbeat it publishes a heartbeat carrying
  * the newest id it has read.
  *
+ * A write that changed a user's credentials or role closes that user's
+ * subscribers and the admins' (close_revoked) by re-seeding their
+ * channels as below.
+ *
  * It is the only writer of nchan and of the channels' records, so what
  * nchan holds of a channel is the last messages of the record's map, in
  * order.  Two things break that, and both are repaired the same way, by
@@ -494,6 +498,38 @@ struct batch {
 	uint64_t	 last;
 };
 
+/*
+ * A write that changed a user's credentials or role (an audit entry's
+ * "revokes", fcgi-app/audit.c) closes the subscribers of that user's
+ * channels and of the admins' (which the user may have been one of): a
+ * re-seed deletes the channel in nchan.  They come back through the
+ * subscribe route, which authenticates them again.
+ */
+static void
+close_revoked(json_object *ev)
+{
+	const char *type = jget_str(ev, "type");
+	struct store_viewer who = { 0 };
+	char audience[EV_AUDIENCE_LEN];
+	size_t i;
+
+	if (type == NULL || strcmp(type, "audit") != 0 ||
+	    (who.user = jget_str(jget_obj(ev, "data"), "revokes")) == NULL)
+		return;
+	ev_audience(&who, audience, sizeof(audience));
+	for (i = 0; i < pub.n; i++) {
+		struct chan *c = &pub.c[i];
+
+		if (!c->live || c->reseed || (strcmp(c->audience, "admin") !=
+		    0 && strcmp(c->audience, audience) != 0))
+			continue;
+		log_msg(LOG_L_INFO, "publisher: channel %s (%s): the "
+		    "credentials of '%s' changed; closing its subscribers",
+		    c->key, c->audience, who.user);
+		c->reseed = 1;
+	}
+}
+
 static int
 on_event(uint64_t id, json_object *ev, void *arg)
 {
@@ -501,6 +537,7 @@ on_event(uint64_t id, json_object *ev, void *arg)
 	json_object *o = NULL;
 	size_t i;
 
+	close_revoked(ev);
 	for (i = 0; i < pub.n; i++) {
 		struct chan *c = &pub.c[i];
 

@@ -16,7 +16,9 @@
  *     without its query), the result (status, error code) and the
  *     request id.  Never a secret: no query string, no body, no header,
  *     and of a credential only its public part (a key's prefix, a
- *     token's jti).
+ *     token's jti); "revokes" names the user whose credentials or role
+ *     it changed, whose streams and live channels then end (stream.c,
+ *     events/publisher.c).
  */
 #include "config.h"
 
@@ -180,6 +182,9 @@ audit_entry(const struct request *r)
 		json_object_object_add(d, "error_code",
 		    json_object_new_string(r->error_code));
 	json_object_object_add(d, "request_id", json_object_new_string(r->id));
+	if (r->revokes != NULL)
+		json_object_object_add(d, "revokes",
+		    json_object_new_string(r->revokes));
 	json_object_object_add(d, "client", json_object_new_string(
 	    addr ? addr : ""));
 	json_object_object_add(d, "duration_ms", json_object_new_int64(
@@ -191,7 +196,9 @@ audit_entry(const struct request *r)
 
 /*
  * After the answer: the marker goes and the endpoint's list is stale;
- * the LXC Tools _success or _error; the audit entry of a write.
+ * the LXC Tools _success or _error; the cut mark of a user whose
+ * credentials or role the write changed (r->revokes, set by its handler
+ * on success); the audit entry of a write.
  */
 void
 audit_after(struct request *r)
@@ -207,6 +214,10 @@ audit_after(struct request *r)
 	if (cur.act != NULL && cur.act->lxc_op != NULL)
 		lxc_event(r, r->status >= 200 && r->status < 300 ? "success" :
 		    "error");
+	/* before the entry, whose "revokes" closes the live channels: a
+	 * subscriber coming back then meets the mark */
+	if (r->revokes != NULL)
+		stream_cut_user(r->revokes);
 	if (r->path != NULL && r->method != NULL && is_write(r->method) &&
 	    r->route != NULL && !(r->route->flags & R_NOAUDIT))
 		audit_entry(r);

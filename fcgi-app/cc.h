@@ -197,6 +197,7 @@ struct request {
 	size_t			 hdrs_len;
 	size_t			 hdrs_cap;
 	const char		*error_code;
+	const char		*revokes;	/* whose credentials changed */
 	uint64_t		 start_us;
 	uint64_t		 stream_until_us; /* a stream's end; 0: none */
 	struct req_cleanup	*cleanups;	/* foreign objects: req_defer */
@@ -243,6 +244,7 @@ int		 content_type_is(const char *have, const char *want);
 #define STREAM_END_MAX_DURATION	"max_duration"
 #define STREAM_END_SHUTDOWN	"shutdown"
 #define STREAM_END_ERROR	"error"
+#define STREAM_END_REVOKED	"revoked"	/* the user's credentials changed */
 
 uint64_t	 stream_user_key(const char *user);
 int		 stream_user_count(uint64_t key);
@@ -252,6 +254,8 @@ int		 stream_begin(struct request *);
 const char	*stream_check(const struct request *);
 int		 stream_end_record(struct request *, const char *reason);
 void		 stream_release(void);
+void		 stream_cut_user(const char *user);
+int64_t		 stream_cut_at(const char *user);
 /* ---- what the front records of a request (audit.c) ---- */
 
 void		 audit_request_start(struct request *);

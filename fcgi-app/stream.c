@@ -12,7 +12,13 @@
  *     end.  On an API worker while a stream pool runs (the web server did
  *     not route the request there) the bound is request_timeout as well;
  *   - a pool that is stopping (SIGTERM) ends its streams; a retiring
- *     worker (SIGHUP) lets its stream run to its own end.
+ *     worker (SIGHUP) lets its stream run to its own end;
+ *   - a change to the user's credentials or role (a key revoked, a
+ *     logout, a password or role changed, the user deleted) ends every
+ *     stream of theirs begun before it: the request that made the change
+ *     writes the user's cut mark (stream_cut_user), and stream_check
+ *     looks at it twice a second.  The client comes back with a
+ *     credential that still holds, or is refused.
  * An NDJSON stream ends with a record {"end": reason} (stream_end_record),
  * so that a client tells an end from a cut.
  *
@@ -24,11 +30,73 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cc.h"
+#include "../storage/storage.h"
 
 #define STREAM_RETRY_S	5	/* Retry-After of a refusal */
+#define CUT_CHECK_US	500000	/* how often a stream reads its cut mark */
+
+/* The stream this process runs (one at a time): when it began (wall
+ * clock, as the cut marks are, which outlive a reboot), when its cut
+ * mark was read last, and whether it was cut. */
+static struct {
+	int64_t		 began_us;
+	uint64_t	 checked_us;
+	int		 cut;
+} cur;
+
+static int64_t
+wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int
+cut_key(char *key, size_t len, const char *user)
+{
+	return snprintf(key, len, "cut/%s", user) < (int)len ? 0 : -1;
+}
+
+/* Writes the user's cut mark: now.  Their streams begun before it end. */
+void
+stream_cut_user(const char *user)
+{
+	json_object *o;
+	char key[512];
+	int rc;
+
+	if (cut_key(key, sizeof(key), user) < 0)
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, "at_us", json_object_new_int64(wall_us()));
+	if ((rc = store_evstate_put(NULL, key, o)) != 0)
+		log_msg(LOG_L_WARN, "the streams of '%s' cannot be cut: %s",
+		    user, store_strerror(rc));
+	json_object_put(o);
+}
+
+/* The user's cut mark (wall clock, µs), 0 for none. */
+int64_t
+stream_cut_at(const char *user)
+{
+	json_object *o = NULL;
+	char key[512];
+	int64_t at;
+
+	if (cut_key(key, sizeof(key), user) < 0 ||
+	    store_evstate_get(NULL, key, &o) != 0)
+		return 0;
+	at = jget_int(o, "at_us", 0);
+	json_object_put(o);
+	return at;
+}
 
 /* A user name's key in the scoreboard: FNV-1a, never 0 (no stream). */
 uint64_t
@@ -121,13 +189,17 @@ stream_begin(struct request *r)
 	    (uint64_t)front_cfg.request_timeout < max)
 		max = (uint64_t)front_cfg.request_timeout;
 	r->stream_until_us = now_us() + max * 1000000;
+	cur.began_us = wall_us();
+	cur.checked_us = now_us();
+	cur.cut = 0;
 	req_set_streaming(r);
 	return 0;
 }
 
 /*
  * Whether a stream must end now, and why: STREAM_END_SHUTDOWN when the
- * pool is stopping, STREAM_END_MAX_DURATION past its deadline, else NULL
+ * pool is stopping, STREAM_END_MAX_DURATION past its deadline,
+ * STREAM_END_REVOKED once the user's cut mark is past its start, else NULL
  * (always for a request that is no stream: it is in flight and
  * finishes).  Streams call it on each chunk and each tick (about once a
  * second).
@@ -141,7 +213,12 @@ stream_check(const struct request *r)
 		return STREAM_END_SHUTDOWN;
 	if (now_us() >= r->stream_until_us)
 		return STREAM_END_MAX_DURATION;
-	return NULL;
+	if (!cur.cut && r->who.authenticated && now_us() - cur.checked_us >=
+	    CUT_CHECK_US) {
+		cur.checked_us = now_us();
+		cur.cut = stream_cut_at(r->who.user) >= cur.began_us;
+	}
+	return cur.cut ? STREAM_END_REVOKED : NULL;
 }
 
 /*

@@ -153,6 +153,7 @@ h_key_delete(struct request *r)
 		    "not found", prefix, owner);
 	if (rc != 0)
 		return resp_store_error(r, rc, "key");
+	r->revokes = owner;
 	o = json_object_new_object();
 	json_object_object_add(o, "message",
 	    json_object_new_string("API key revoked"));

@@ -182,6 +182,8 @@ h_logout(struct request *r)
 		rc = store_revoke(r->who.cred_id, r->who.cred_exp, now_wall());
 	if (rc != 0 && rc != STORE_E_NOTFOUND)
 		return resp_store_error(r, rc, "session");
+	if (strcmp(r->who.via, "api_key") != 0)
+		r->revokes = r->who.user;
 	o = json_object_new_object();
 	json_object_object_add(o, "message", json_object_new_string(
 	    strcmp(r->who.via, "api_key") == 0 ? "API keys stay valid until "
@@ -251,6 +253,7 @@ changepassword_inner(struct request *r)
 	    strcmp(r->who.via, "session") == 0 ? r->who.cred_id : NULL)) != 0)
 		log_msg(LOG_L_WARN, "could not end the other sessions of '%s': "
 		    "%s", r->who.user, store_strerror(rc));
+	r->revokes = r->who.user;
 	o = json_object_new_object();
 	json_object_object_add(o, "message",
 	    json_object_new_string("Password changed successfully"));

@@ -22,7 +22,8 @@
  * The session lives in STORE_EVSTATE ("sio/<sid>"); every change to it
  * is one write transaction that reads it again, so a POST and a GET in
  * two workers never lose each other's change.  A session silent for
- * ping interval + ping timeout is gone.
+ * ping interval + ping timeout is gone, and so is one whose user's
+ * credentials or role changed after its handshake.
  */
 #include "config.h"
 
@@ -80,6 +81,17 @@ expired(json_object *s)
 {
 	return now_wall() - jget_int(s, "seen", 0) >
 	    ev_cfg.socketio_ping_interval + ev_cfg.socketio_ping_timeout;
+}
+
+/* Whether the user's credentials or role changed since the handshake
+ * (their cut mark moved, stream.c): the session is over, and the client
+ * shakes hands again with a credential that still holds. */
+static int
+cut(json_object *s)
+{
+	const char *user = jget_str(s, "user");
+
+	return user == NULL || stream_cut_at(user) != jget_int(s, "cut", 0);
 }
 
 /*
@@ -153,6 +165,8 @@ handshake(struct request *r)
 	json_object_object_add(s, "admin", json_object_new_boolean(
 	    ctr_is_admin(r)));
 	json_object_object_add(s, "seen", json_object_new_int64(now_wall()));
+	json_object_object_add(s, "cut", json_object_new_int64(
+	    stream_cut_at(r->who.user)));
 	json_object_object_add(s, "cursor", json_object_new_int64(
 	    (int64_t)store_events_last()));
 	json_object_object_add(s, "rooms", json_object_new_array());
@@ -479,7 +493,10 @@ poll_get(struct request *r, const char *sid)
 		memset(&t, 0, sizeof(t));
 		json_object_put(s);
 		s = NULL;
-		if (store_evstate_get(NULL, key, &s) != 0 || expired(s)) {
+		if (store_evstate_get(NULL, key, &s) != 0 || expired(s) ||
+		    cut(s)) {
+			if (s != NULL)
+				store_evstate_del(NULL, key);
 			json_object_put(s);
 			return eio_error(r, 1, "Session ID unknown");
 		}

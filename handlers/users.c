@@ -300,6 +300,10 @@ h_user_patch(struct request *r)
 		txn = NULL;
 		goto store_err;
 	}
+	/* anything but the email changes what the user may do */
+	if (json_object_object_length(r->json) >
+	    (json_object_object_get_ex(r->json, "email", NULL) ? 1 : 0))
+		r->revokes = name;
 	v = users_public(u);
 	json_object_put(u);
 	return resp_ok(r, 200, "user", v);
@@ -328,6 +332,7 @@ h_user_delete(struct request *r)
 		    "admin and cannot be deleted", name);
 	if (rc != 0)
 		return resp_store_error(r, rc, "user");
+	r->revokes = name;
 	o = json_object_new_object();
 	json_object_object_add(o, "message",
 	    json_object_new_string("User deleted"));

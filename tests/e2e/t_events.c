@@ -1066,6 +1066,126 @@ test_apache(void)
 	    "a WebSocket behind Apache is 400, naming the SSE path");
 }
 
+/* A key of user's (admin made); its header into hdr, prefix into pfx. */
+static void
+mk_key(const char *user, char *hdr, size_t len, char pfx[16])
+{
+	struct http_resp r;
+	char path[128];
+
+	snprintf(path, sizeof(path), N "/users/%s/keys", user);
+	api(&r, "NGINX_URL", "POST", path, "{}");
+	snprintf(hdr, len, "X-API-Key: %s", json_str_at(r.json,
+	    "key.api_key") ? json_str_at(r.json, "key.api_key") : "");
+	snprintf(pfx, 16, "%s", json_str_at(r.json, "key.prefix") ?
+	    json_str_at(r.json, "key.prefix") : "");
+	http_resp_free(&r);
+}
+
+/* Whether a client started by sse_start ends (bounded) by itself. */
+static int
+ends(pid_t pid)
+{
+	return harness_proc_wait(pid, WANT_WAIT_MS) >= 0;
+}
+
+/*
+ * A key revoked closes what it opened: the nchan SSE and WebSocket of
+ * its user (and the admins'; another user's stays), the app's SSE
+ * behind Apache, a log follow (with {"end": "revoked"}), a Socket.IO
+ * session.  Coming back with the revoked key is 401; with the user's
+ * other key it works.  The audit entry names whose credentials changed.
+ */
+static void
+test_revoked(void)
+{
+	struct http_resp r;
+	struct sse nx, ap, fol, other, adm, again;
+	char k1[256], k2[256], p1[16], p2[16], path[256], *sid = NULL, *body;
+	const char *apache = harness_env("APACHE_URL");
+	int have_apache = apache != NULL && *apache != '\0', i, found;
+	json_object *e;
+	size_t k;
+
+	api(&r, "NGINX_URL", "POST", N "/users", "{\"username\":\"carol\","
+	    "\"password\":\"Events-Pass-42-carol!\",\"role\":\"operator\"}");
+	http_resp_free(&r);
+	mk_key("carol", k1, sizeof(k1), p1);
+	mk_key("carol", k2, sizeof(k2), p2);
+	is_int(mk_ctr(k1, "eva-carol"), 201, "carol's container");
+	/* first: the follow and Apache's SSE take both stream workers */
+	api_as(&r, k1, "NGINX_URL", "GET", "/socket.io/?EIO=4&transport="
+	    "polling", NULL);
+	if (r.body != NULL && r.body[0] == '0' && (e = json_tokener_parse(
+	    r.body + 1)) != NULL) {
+		sid = strdup(json_str_at(e, "sid") ? json_str_at(e, "sid") :
+		    "");
+		json_object_put(e);
+	}
+	http_resp_free(&r);
+	ok(sid != NULL, "a Socket.IO session for carol");
+	sse_start(&nx, "NGINX_URL", k1, NULL, N "/events/stream");
+	sse_start(&other, "NGINX_URL", bob_hdr, NULL, N "/events/stream");
+	sse_start(&adm, "NGINX_URL", admin_hdr, NULL, N "/events/stream");
+	sse_start(&fol, "NGINX_URL", k1, NULL, N
+	    "/containers/eva-carol/logs?follow=true");
+	if (have_apache)
+		sse_start(&ap, "APACHE_URL", k1, NULL, N "/events/stream");
+	ok(sse_wait_open(&nx) && sse_wait_open(&other) && sse_wait_open(&adm),
+	    "SSE through nchan for carol, bob and the admin");
+	/* the follow has begun once its worker holds a stream */
+	for (i = 0; i < 100 && streams_busy() < (have_apache ? 2 : 1); i++)
+		harness_msleep(100);
+	if (have_apache)
+		ok(sse_wait_open(&ap), "the app's SSE behind Apache");
+	else
+		skip(1, "no Apache");
+
+	snprintf(path, sizeof(path), N "/users/carol/keys/%s", p1);
+	is_int(api(&r, "NGINX_URL", "DELETE", path, NULL), 200,
+	    "the admin revokes carol's first key");
+	http_resp_free(&r);
+	ok(ends(nx.pid), "carol's SSE through nchan is closed");
+	ok(ends(adm.pid), "so is the admins' channel (carol might be one)");
+	ok(ends(fol.pid), "carol's log follow ends");
+	body = harness_file_read(fol.out);
+	ok(body != NULL && strstr(body, "{\"end\":\"revoked\"}") != NULL,
+	    "with {\"end\": \"revoked\"}");
+	free(body);
+	if (have_apache)
+		ok(ends(ap.pid), "the app's SSE behind Apache ends");
+	else
+		skip(1, "no Apache");
+	ok(harness_proc_wait(other.pid, 1000) == -2,
+	    "bob's SSE goes on");
+
+	snprintf(path, sizeof(path), "/socket.io/?EIO=4&transport=polling&"
+	    "sid=%s", sid ? sid : "x");
+	api_as(&r, k2, "NGINX_URL", "GET", path, NULL);
+	ok(r.status == 400 && r.body != NULL && strstr(r.body,
+	    "Session ID unknown") != NULL, "the Socket.IO session is over");
+	http_resp_free(&r);
+	free(sid);
+	api_as(&r, k1, "NGINX_URL", "GET", N "/events/stream", NULL);
+	is_int(r.status, 401, "the revoked key cannot subscribe again");
+	http_resp_free(&r);
+	sse_start(&again, "NGINX_URL", k2, NULL, N "/events/stream");
+	ok(sse_wait_open(&again), "carol's other key subscribes");
+	harness_proc_stop(again.pid);
+
+	api(&r, "NGINX_URL", "GET", N "/audit?action=DELETE%20/users", NULL);
+	e = json_at(r.json, "entries");
+	for (k = 0, found = 0; e && k < json_object_array_length(e); k++) {
+		const char *v = json_str_at(json_object_array_get_idx(e, k),
+		    "data.revokes");
+
+		found |= v != NULL && strcmp(v, "carol") == 0;
+	}
+	ok(found, "the audit entry says whose credentials changed");
+	http_resp_free(&r);
+	rm_ctr("eva-carol");
+}
+
 /* Socket.IO with socket.io-client: one room's updates only. */
 static void
 test_socketio(void)
@@ -1253,6 +1373,7 @@ main(void)
 	test_sources();
 	test_apache();
 	test_socketio();
+	test_revoked();
 	test_browser();
 	test_cache();
 	return done_testing();
