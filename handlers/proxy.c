@@ -615,11 +615,17 @@ h_proxy_config_put(struct request *r)
 	return commit_edit(r, &ed, 200, NULL);
 }
 
+struct history {
+	json_object	*rows;
+	int64_t		 live;		/* the generation the web server runs */
+};
+
 static int
 history_row(const char *key, size_t klen, const void *val, size_t vlen,
     void *arg)
 {
-	json_object *rows = arg, *rec = store_parse_json(val, vlen), *o;
+	struct history *h = arg;
+	json_object *rec = store_parse_json(val, vlen), *o;
 
 	(void)key;
 	(void)klen;
@@ -629,20 +635,29 @@ history_row(const char *key, size_t klen, const void *val, size_t vlen,
 	json_object_object_foreach(rec, k, v)
 		if (strcmp(k, "model") != 0)
 			json_object_object_add(o, k, json_object_get(v));
+	json_object_object_add(o, "live", json_object_new_boolean(h->live > 0 &&
+	    jget_int(rec, "generation", 0) == h->live));
 	json_object_put(rec);
-	json_object_array_add(rows, o);
+	json_object_array_add(h->rows, o);
 	return 0;
 }
 
-/* GET /proxy/config/history: the generations kept, newest first. */
+/* GET /proxy/config/history: the generations kept, newest first; live
+ * marks the one the web server runs now, as the proxy process recorded
+ * it with its outcome (the state's "live"; read first, so a generation
+ * settled meanwhile is listed, not yet live). */
 int
 h_proxy_history(struct request *r)
 {
-	json_object *rows = json_object_new_array(), *out;
+	struct history h = { json_object_new_array(), 0 };
+	json_object *rows = h.rows, *out, *state = NULL;
 	size_t i, n;
 	int rc;
 
-	if ((rc = store_scan(STORE_PROXY, "gen/", history_row, rows)) != 0) {
+	if (store_get_json(STORE_PROXY, "state", &state) == 0)
+		h.live = jget_int(state, "live", 0);
+	json_object_put(state);
+	if ((rc = store_scan(STORE_PROXY, "gen/", history_row, &h)) != 0) {
 		json_object_put(rows);
 		return resp_store_error(r, rc, "the proxy history");
 	}

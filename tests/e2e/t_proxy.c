@@ -1360,6 +1360,22 @@ test_history_rollback(void)
 	ok(rows != NULL && json_object_array_length(rows) >= 3, "the history "
 	    "lists generations (%zu)", rows ? json_object_array_length(rows) :
 	    0);
+	{
+		json_object *first = NULL, *g;
+		int nlive = 0;
+
+		for (i = 0; rows != NULL && i < json_object_array_length(rows);
+		    i++) {
+			g = json_object_array_get_idx(rows, i);
+			nlive += json_object_get_boolean(json_at(g, "live"));
+			if (first == NULL && json_str_at(g, "status") != NULL &&
+			    strcmp(json_str_at(g, "status"), "applied") == 0)
+				first = g;
+		}
+		ok(nlive == 1 && first != NULL && json_object_get_boolean(
+		    json_at(first, "live")), "one generation is live, the "
+		    "newest applied (%d live)", nlive);
+	}
 	/* a write generation older than the burst */
 	for (i = 0; rows != NULL && i < json_object_array_length(rows); i++) {
 		json_object *g = json_object_array_get_idx(rows, i);

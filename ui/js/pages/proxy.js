@@ -139,22 +139,21 @@ export function mount(main) {
 		loadHistory();
 	}
 
-	// newest first: the first applied one is live; any other applied
+	// newest first: the server marks the live one; any other applied
 	// one can be rolled back to
 	async function loadHistory() {
 		try {
 			const gens = (await api('GET', '/proxy/config/history'))
 			    .generations || [];
-			const live1 = gens.find((g) => g.status === 'applied');
 			fill(hist, table('Apply history', [
 			    { label: 'Generation', cell: (g) => String(g.generation) },
 			    { label: 'At', cell: (g) => fmtTime(g.at) },
 			    { label: 'Reason', cell: (g) => g.reason || '' },
 			    { label: 'Version', cell: (g) => String(g.version ?? ''),
 				wide: true },
-			    { label: 'State', cell: (g) => [badge(g === live1 ? 'live' :
+			    { label: 'State', cell: (g) => [badge(g.live ? 'live' :
 				g.status), g.error ? ' ' + g.error : ''] },
-			    { label: 'Actions', class: 'acts', cell: (g) => g === live1 ||
+			    { label: 'Actions', class: 'acts', cell: (g) => g.live ||
 				g.status !== 'applied' ? '' : h('button', {
 				type: 'button', class: 'small secondary',
 				text: 'Roll back', min: 'admin', attrs: { 'aria-label':
