@@ -237,14 +237,14 @@ child_main(const struct rt_endpoint *ep)
 		store_ctrcache_mark(ep->name, "alive", 0);
 		if (stop)
 			break;
+		if (ev_now_ms() - t0 >= 5000) {
+			backoff = 1;	/* it was up: try again at once */
+			said = 0;	/* and its end is news */
+		}
 		if (rc < 0 && err.code != RT_E_STOPPED && !said) {
 			log_msg(LOG_L_WARN, "follower %s: %s; reconnecting",
 			    ep->name, err.msg);
 			said = 1;
-		}
-		if (ev_now_ms() - t0 >= 5000) {
-			backoff = 1;	/* it was up: try again at once */
-			said = 0;
 		}
 		sleep((unsigned)backoff);
 		backoff = backoff * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S :

@@ -26,6 +26,8 @@ static const struct cfg_row rt_rows[] = {
 	    "5", 1, 600, NULL, 0, NULL },
 	{ "runtime_timeout", CFG_SECS, O(runtime_timeout), "60", 1, 86400,
 	    NULL, 0, NULL },
+	{ "runtime_ws_ping", CFG_SECS, O(runtime_ws_ping), "30", 0, 3600,
+	    NULL, 0, NULL },
 	{ "endpoints", CFG_STR, O(endpoints), "", 0, 0, NULL, 0, NULL },
 	{ "default_endpoint", CFG_STR, O(default_endpoint), "", 0, 0, NULL, 0,
 	    NULL },

@@ -53,6 +53,7 @@ struct rt_config {
 	char	 docker_tls_key[CFG_STRLEN];
 	int	 runtime_connect_timeout;	/* seconds */
 	int	 runtime_timeout;		/* seconds */
+	int	 runtime_ws_ping;		/* seconds; 0: libwebsockets' */
 	char	 endpoints[CFG_STRLEN];	/* "name=url; ..." extra engines */
 	char	 default_endpoint[CFG_STRLEN];	/* what a request that names
 						 * none means; "": "local" */

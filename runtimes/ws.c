@@ -7,6 +7,10 @@
  * here arms a timer (a "sul") before each turn: no call waits past its
  * deadline.  Messages are reassembled from frames and fragments and
  * handed whole to the connection's sink, capped at runtime_max_answer.
+ * A connection silent for runtime_ws_ping is pinged, and one that has
+ * not answered for twice that is closed (libwebsockets' idle policy): a
+ * stalled engine or a connection lost on the way ends the stream, and
+ * its reader connects again, where it would otherwise wait for ever.
  * A target with a pinned certificate (tls_pin.c) is checked in
  * libwebsockets' verification callback: the leaf's digest must be the
  * pin, whatever the chain and name say, and nothing is sent before.
@@ -26,6 +30,10 @@
  * to about this precision. */
 #define TURN_US		100000
 #define CLOSE_WAIT_MS	1000
+
+/* The idle policy of every connection (runtime_ws_ping): libwebsockets
+ * keeps a pointer to it. */
+static lws_retry_bo_t idle;
 
 struct loop {
 	struct lws_context	*ctx;
@@ -396,6 +404,12 @@ rt_ws_connect(const struct rt_target *t, const char *path,
 		return RT_E_INTERNAL;
 	}
 	memset(&ci, 0, sizeof(ci));
+	if (rt_cfg.runtime_ws_ping > 0) {
+		idle.secs_since_valid_ping = (uint16_t)rt_cfg.runtime_ws_ping;
+		idle.secs_since_valid_hangup = (uint16_t)(2 *
+		    rt_cfg.runtime_ws_ping);
+		ci.retry_and_idle_policy = &idle;
+	}
 	ci.context = ws->loop->ctx;
 	ci.address = host;
 	ci.port = port;

@@ -35,6 +35,9 @@
 
 #include <sys/stat.h>
 
+#include <signal.h>
+#include <stdlib.h>
+
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -1638,6 +1641,54 @@ test_daemon_down(void)
 	ok(cache_shows("cc-l1", "stopped"), "and the cache shows it stopped");
 }
 
+/* How many times the pool's log says the lxd follower's stream ended. */
+static int
+stream_ends(void)
+{
+	char path[PATH_MAX], *log, *p;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/logs/pool.log", harness_dir());
+	log = harness_file_read(path);
+	for (p = log; p != NULL && (p = strstr(p, "follower lxd: endpoint "
+	    "'lxd': the event stream ended")) != NULL; p++)
+		n++;
+	free(log);
+	return n;
+}
+
+/*
+ * A daemon that stalls (SIGSTOP: its socket still takes connections)
+ * answers no ping: the follower's event stream is closed after twice
+ * runtime_ws_ping (1 s here), where it would wait for ever, and the
+ * follower connects again; once the daemon goes on (SIGCONT), it is back.
+ */
+static void
+test_stalled(void)
+{
+	char path[PATH_MAX], *s;
+	long pid;
+	int before, n = 0, i;
+
+	snprintf(path, sizeof(path), "%s/lxd/lxd.pid", harness_dir());
+	s = harness_file_read(path);
+	pid = s != NULL ? atol(s) : 0;
+	free(s);
+	if (!ok(pid > 1, "the daemon's pid (%ld)", pid))
+		return;
+	ok(cache_shows("cc-l1", "stopped"), "the follower is up");
+	/* a stream up 5 s or more: its end is logged (follower.c) */
+	harness_msleep(5000);
+	before = stream_ends();
+	is_int(kill((pid_t)pid, SIGSTOP), 0, "SIGSTOP the daemon");
+	for (i = 0; i < 100 && (n = stream_ends()) <= before; i++)
+		harness_msleep(200);
+	is_int(kill((pid_t)pid, SIGCONT), 0, "SIGCONT it");
+	ok(n > before, "the stalled daemon's event stream was closed: it "
+	    "answered no ping");
+	ok(cache_shows("cc-l1", "stopped"), "the follower is back");
+}
+
 /*
  * The daemon stopped and started again with no API write between (none
  * to mark the list stale): an instance the daemon starts on its way up
@@ -1681,7 +1732,7 @@ main(void)
 {
 	setenv("STACK_LXD", "1", 1);
 	setenv("STACK_APACHE_PORT", "none", 1);
-	harness_start("exec_max_output = 64k\n");
+	harness_start("exec_max_output = 64k\nruntime_ws_ping = 1\n");
 	if (harness_env("LXD_SOCK") == NULL || *harness_env("LXD_SOCK") == '\0')
 		bail_out("the stack has no LXD daemon (LXD_SOCK)");
 	test_endpoint();
@@ -1703,6 +1754,7 @@ main(void)
 	test_tls();
 	test_daemon_down();
 	test_restart_cache();
+	test_stalled();
 	api_code("NGINX_URL", "DELETE", N "/containers/cc-l1" Q "&force=true",
 	    NULL, NULL, "cleanup");
 	api_code("NGINX_URL", "DELETE", N "/containers/cct-lp?force=true",
