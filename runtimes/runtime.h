@@ -248,7 +248,9 @@ void	 rt_cleanup(void);
  */
 struct rt_ws;
 /* 0 with *out, or RT_E_UNREACHABLE, RT_E_TIMEOUT, RT_E_PROTO (the
- * handshake failed; *status the HTTP status if one came), RT_E_INTERNAL. */
+ * handshake failed; *status the HTTP status if one came), RT_E_INTERNAL.
+ * timeout_s bounds the handshake; 0 (runtime_timeout) also says the
+ * connection has no bound of its own, and gets pinged (runtime_ws_ping). */
 int	 rt_ws_connect(const struct rt_target *, const char *path,
 	    struct rt_ws *share, rt_sink_fn, void *arg, long timeout_s,
 	    long *status, struct rt_ws **out, char *err, size_t errlen);

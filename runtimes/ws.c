@@ -7,10 +7,13 @@
  * here arms a timer (a "sul") before each turn: no call waits past its
  * deadline.  Messages are reassembled from frames and fragments and
  * handed whole to the connection's sink, capped at runtime_max_answer.
- * A connection silent for runtime_ws_ping is pinged, and one that has
- * not answered for twice that is closed (libwebsockets' idle policy): a
- * stalled engine or a connection lost on the way ends the stream, and
- * its reader connects again, where it would otherwise wait for ever.
+ * A connection with no bound of its own (timeout 0: LXD's event stream)
+ * is pinged when silent for runtime_ws_ping, and closed when it has not
+ * answered for twice that (libwebsockets' idle policy): a stalled engine
+ * or a connection lost on the way ends the stream, and its reader
+ * connects again, where it would otherwise wait for ever.  A bounded one
+ * (an exec's channels) is left alone: a peer that never reads a channel
+ * it only writes (as an exec's output may be) answers no ping there.
  * A target with a pinned certificate (tls_pin.c) is checked in
  * libwebsockets' verification callback: the leaf's digest must be the
  * pin, whatever the chain and name say, and nothing is sent before.
@@ -404,7 +407,7 @@ rt_ws_connect(const struct rt_target *t, const char *path,
 		return RT_E_INTERNAL;
 	}
 	memset(&ci, 0, sizeof(ci));
-	if (rt_cfg.runtime_ws_ping > 0) {
+	if (timeout_s == 0 && rt_cfg.runtime_ws_ping > 0) {
 		idle.secs_since_valid_ping = (uint16_t)rt_cfg.runtime_ws_ping;
 		idle.secs_since_valid_hangup = (uint16_t)(2 *
 		    rt_cfg.runtime_ws_ping);
