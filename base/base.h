@@ -209,6 +209,7 @@ size_t		 json_escape(char *dst, size_t dstlen, const char *src);
 
 uint64_t	 now_us(void);		/* monotonic */
 time_t		 now_wall(void);
+int64_t		 now_wall_us(void);	/* the wall clock, in µs */
 void		 iso8601(char buf[32], time_t);
 int		 parse_long(const char *, long min, long max, long *out);
 int		 parse_size(const char *, size_t *out);

@@ -30,6 +30,15 @@ now_wall(void)
 	return time(NULL);
 }
 
+int64_t
+now_wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /*
  * Formats t as "YYYY-MM-DDTHH:MM:SSZ".  Every response and log line asks
  * for the current second several times, and gmtime_r + strftime cost more

@@ -32,7 +32,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cc.h"
 #include "../storage/storage.h"
@@ -48,15 +47,6 @@ static struct {
 	uint64_t	 checked_us;
 	int		 cut;
 } cur;
-
-static int64_t
-wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static int
 cut_key(char *key, size_t len, const char *user)
@@ -75,7 +65,7 @@ stream_cut_user(const char *user)
 	if (cut_key(key, sizeof(key), user) < 0)
 		return;
 	o = json_object_new_object();
-	json_object_object_add(o, "at_us", json_object_new_int64(wall_us()));
+	json_object_object_add(o, "at_us", json_object_new_int64(now_wall_us()));
 	if ((rc = store_evstate_put(NULL, key, o)) != 0)
 		log_msg(LOG_L_WARN, "the streams of '%s' cannot be cut: %s",
 		    user, store_strerror(rc));
@@ -189,7 +179,7 @@ stream_begin(struct request *r)
 	    (uint64_t)front_cfg.request_timeout < max)
 		max = (uint64_t)front_cfg.request_timeout;
 	r->stream_until_us = now_us() + max * 1000000;
-	cur.began_us = wall_us();
+	cur.began_us = now_wall_us();
 	cur.checked_us = now_us();
 	cur.cut = 0;
 	req_set_streaming(r);

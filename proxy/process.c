@@ -144,16 +144,15 @@ static uint64_t
 last_render_of_link(void)
 {
 	char link[CFG_STRLEN + 16];
-	struct timespec wall;
 	struct stat st;
 	int64_t age;
 	uint64_t now = now_us();
 
 	px_at(link, sizeof(link), "current");
-	if (lstat(link, &st) < 0 || clock_gettime(CLOCK_REALTIME, &wall) < 0)
+	if (lstat(link, &st) < 0)
 		return 0;
-	age = ((int64_t)wall.tv_sec - (int64_t)st.st_mtim.tv_sec) * 1000000 +
-	    ((int64_t)wall.tv_nsec - (int64_t)st.st_mtim.tv_nsec) / 1000;
+	age = now_wall_us() - ((int64_t)st.st_mtim.tv_sec * 1000000 +
+	    st.st_mtim.tv_nsec / 1000);
 	if (age < 0 || (uint64_t)age >= (uint64_t)now ||
 	    age >= (int64_t)proxy_cfg.proxy_reload_min_interval * 1000000)
 		return 0;
