@@ -145,14 +145,13 @@ struct rt_resp {
  * chunk it receives; drivers that demultiplex call their caller's sink
  * with RT_STDOUT/RT_STDERR; ws.c gives each whole message as RT_TEXT or
  * RT_BINARY.  Return 0 to go on, -1 to stop the transfer (the client went
- * away, or enough was read).  About once a second during a stream (once
- * the engine has answered) the sink also gets buf NULL, len 0: a tick
- * that lets a quiet follow notice a client or worker that has gone.
+ * away, or enough was read).  About once a second during a stream the
+ * sink also gets buf NULL, len 0: a tick that lets a quiet follow notice
+ * a client or worker that has gone.  Its kind is RT_WAIT while the
+ * engine has not answered yet (Podman holds a quiet follow's head until
+ * its first line): a sink may stop the transfer on it, but must not take
+ * it for the stream being up.
  */
-/* A chunk's kind.  A tick (buf NULL) comes about once a second: RT_WAIT
- * while the engine has not answered yet (Podman holds a quiet follow's
- * head until its first line), so a sink may stop the transfer but must
- * not take it for the stream being up; any other kind once it has. */
 enum rt_stream { RT_STDIN = 0, RT_STDOUT = 1, RT_STDERR = 2, RT_RAW = 3,
 	RT_TEXT = 4, RT_BINARY = 5, RT_WAIT = 6 };
 typedef int (*rt_sink_fn)(void *arg, enum rt_stream, const char *buf,

@@ -34,8 +34,8 @@
 #define TURN_US		100000
 #define CLOSE_WAIT_MS	1000
 
-/* The idle policy of every connection (runtime_ws_ping): libwebsockets
- * keeps a pointer to it. */
+/* The idle policy (runtime_ws_ping) of the connections with no bound of
+ * their own: libwebsockets keeps a pointer to it. */
 static lws_retry_bo_t idle;
 
 struct loop {
