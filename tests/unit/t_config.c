@@ -222,6 +222,13 @@ main(void)
 	CHECK(config_set(c, "nope", "1", err, sizeof(err)) < 0);
 	CHECK(strstr(err, "'nope'") != NULL);
 	CHECK(config_set(c, "log", "file", err, sizeof(err)) < 0);
+	/* runtime_ws_ping: 0 (libwebsockets' own) to an hour */
+	CHECK(config_set(c, "runtime_ws_ping", "0", err, sizeof(err)) == 0);
+	CHECK(config_set(c, "runtime_ws_ping", "1m", err, sizeof(err)) == 0);
+	CHECK(config_set(c, "runtime_ws_ping", "2h", err, sizeof(err)) < 0);
+	CHECK(strstr(err, "'runtime_ws_ping'") != NULL);
+	CHECK(config_set(c, "runtime_ws_ping", "-1", err, sizeof(err)) < 0);
+	CHECK(config_set(c, "runtime_ws_ping", "often", err, sizeof(err)) < 0);
 	CHECK(config_set(c, "request_timeout", "2m", err, sizeof(err)) == 0);
 	CHECK_INT(fr->request_timeout, 120);
 	CHECK(config_set(c, "debug", "yes", err, sizeof(err)) == 0);
